@@ -1,0 +1,270 @@
+/**
+ * The read model. Base tables mirror GitHub (keyed by GitHub ids); derived data (PR health, the
+ * per-repo `stats`, `installationCounters` shards and daily buckets) is maintained by the single
+ * write path in `convex/model/` in the same transaction as every base write.
+ */
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+import { mergeableState, reviewState, ciState } from "./model/records";
+
+export const installationStatus = v.union(v.literal("active"), v.literal("suspended"), v.literal("deleted"));
+export const syncState = v.union(v.literal("idle"), v.literal("syncing"), v.literal("blocked"), v.literal("error"));
+export const repoSyncStatus = v.union(v.literal("processing"), v.literal("ready"), v.literal("failed"));
+export const health = v.union(v.literal("green"), v.literal("yellow"), v.literal("red"));
+export const checksState = v.union(v.literal("passing"), v.literal("failing"), v.literal("pending"), v.literal("none"));
+export const reviewSummary = v.union(
+  v.literal("approved"),
+  v.literal("changes_requested"),
+  v.literal("review_required"),
+  v.literal("none"),
+);
+
+/** One rate-limit budget as GitHub last reported it (resetAt in epoch ms). */
+export const rateLimitSnapshot = v.object({
+  resource: v.string(),
+  limit: v.number(),
+  remaining: v.number(),
+  used: v.number(),
+  resetAt: v.number(),
+  observedAt: v.number(),
+});
+
+/** Open-item counters; the same shape per repository and per installation shard. */
+export const openCounts = {
+  openPrs: v.number(),
+  green: v.number(),
+  yellow: v.number(),
+  red: v.number(),
+  openIssues: v.number(),
+};
+
+/** Per-day activity counts; `*Hist` are log2-hour histograms (see model/contribution.ts). */
+export const dailyCounts = {
+  prsOpened: v.number(),
+  prsMerged: v.number(),
+  prsClosed: v.number(),
+  reviews: v.number(),
+  commits: v.number(),
+  issuesOpened: v.number(),
+  issuesClosed: v.number(),
+  comments: v.number(),
+};
+
+export default defineSchema({
+  installations: defineTable({
+    githubInstallationId: v.number(),
+    accountLogin: v.string(),
+    accountId: v.number(),
+    accountType: v.union(v.literal("User"), v.literal("Organization")),
+    /** The GitHub user who installed the app (`sender` of `installation.created`). */
+    installedByGithubUserId: v.optional(v.number()),
+    installedByLogin: v.optional(v.string()),
+    status: installationStatus,
+    statusChangedAt: v.optional(v.number()),
+    /** Owned by the SyncService (convex/sync/); nothing else writes these fields. */
+    sync: v.object({
+      state: syncState,
+      activeJobId: v.optional(v.id("syncJobs")),
+      lastSyncedAt: v.optional(v.number()),
+      lastSyncStartedAt: v.optional(v.number()),
+      lastSyncError: v.optional(v.string()),
+      blockedUntil: v.optional(v.number()),
+    }),
+    /** Latest budget per resource (`core`, `graphql`), from every GitHub response. */
+    rateLimits: v.optional(v.record(v.string(), rateLimitSnapshot)),
+    lastWebhookAt: v.optional(v.number()),
+  })
+    .index("by_github_id", ["githubInstallationId"])
+    .index("by_status", ["status"]),
+
+  repositories: defineTable({
+    installationId: v.id("installations"),
+    githubId: v.number(),
+    name: v.string(),
+    fullName: v.string(),
+    ownerLogin: v.string(),
+    private: v.boolean(),
+    defaultBranch: v.string(),
+    archived: v.boolean(),
+    htmlUrl: v.string(),
+    githubUpdatedAt: v.optional(v.number()),
+    pushedAt: v.optional(v.number()),
+    /** Removed from the installation (or deleted on GitHub): hidden and not counted. */
+    removed: v.boolean(),
+    syncStatus: repoSyncStatus,
+    syncError: v.optional(v.string()),
+    /** Incremental sync watermarks and ETags; owned by the sync worker. */
+    syncCursor: v.optional(
+      v.object({
+        since: v.optional(v.number()),
+        changeProbeEtag: v.optional(v.string()),
+        pushedAt: v.optional(v.number()),
+      }),
+    ),
+    stats: v.object(openCounts),
+  })
+    .index("by_github_id", ["githubId"])
+    .index("by_installation", ["installationId", "removed", "fullName"]),
+
+  pullRequests: defineTable({
+    installationId: v.id("installations"),
+    repositoryId: v.id("repositories"),
+    githubId: v.number(),
+    number: v.number(),
+    title: v.string(),
+    authorLogin: v.string(),
+    state: v.union(v.literal("open"), v.literal("closed"), v.literal("merged")),
+    draft: v.boolean(),
+    mergeable: mergeableState,
+    headSha: v.string(),
+    requestedReviewers: v.number(),
+    url: v.string(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    closedAt: v.optional(v.number()),
+    mergedAt: v.optional(v.number()),
+    // Derived by the write path from reviews and CI results:
+    checks: checksState,
+    failingChecks: v.array(v.string()),
+    review: reviewSummary,
+    firstReviewAt: v.optional(v.number()),
+    health: health,
+    healthReasons: v.array(v.string()),
+  })
+    .index("by_github_id", ["githubId"])
+    .index("by_repo_number", ["repositoryId", "number"])
+    .index("by_repo_head_sha", ["repositoryId", "headSha"])
+    .index("by_repo_state_updated", ["repositoryId", "state", "updatedAt"])
+    .index("by_installation_updated", ["installationId", "updatedAt"])
+    .index("by_installation_state_updated", ["installationId", "state", "updatedAt"])
+    .index("by_installation_state_health_updated", ["installationId", "state", "health", "updatedAt"])
+    .index("by_installation_author_updated", ["installationId", "authorLogin", "updatedAt"]),
+
+  reviews: defineTable({
+    installationId: v.id("installations"),
+    repositoryId: v.id("repositories"),
+    githubId: v.number(),
+    /** Keyed by PR number, not PR document, so a review may arrive before its pull request. */
+    prNumber: v.number(),
+    authorLogin: v.string(),
+    state: reviewState,
+    submittedAt: v.optional(v.number()),
+    url: v.string(),
+  })
+    .index("by_github_id", ["githubId"])
+    .index("by_repo_pr", ["repositoryId", "prNumber"]),
+
+  ciResults: defineTable({
+    installationId: v.id("installations"),
+    repositoryId: v.id("repositories"),
+    sha: v.string(),
+    kind: v.union(v.literal("check_run"), v.literal("status")),
+    name: v.string(),
+    state: ciState,
+    updatedAt: v.number(),
+    url: v.optional(v.string()),
+  }).index("by_repo_sha_name", ["repositoryId", "sha", "kind", "name"]),
+
+  issues: defineTable({
+    installationId: v.id("installations"),
+    repositoryId: v.id("repositories"),
+    githubId: v.number(),
+    number: v.number(),
+    title: v.string(),
+    authorLogin: v.string(),
+    state: v.union(v.literal("open"), v.literal("closed")),
+    url: v.string(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    closedAt: v.optional(v.number()),
+    /** Tombstone: GitHub deleted it. Kept so a late, older event cannot resurrect it. */
+    deleted: v.boolean(),
+  })
+    .index("by_github_id", ["githubId"])
+    .index("by_repo_state_updated", ["repositoryId", "state", "updatedAt"])
+    .index("by_installation_updated", ["installationId", "updatedAt"]),
+
+  commits: defineTable({
+    installationId: v.id("installations"),
+    repositoryId: v.id("repositories"),
+    sha: v.string(),
+    authorLogin: v.string(),
+    message: v.string(),
+    committedAt: v.number(),
+    url: v.string(),
+  })
+    .index("by_repo_sha", ["repositoryId", "sha"])
+    .index("by_repo_committed", ["repositoryId", "committedAt"]),
+
+  comments: defineTable({
+    installationId: v.id("installations"),
+    repositoryId: v.id("repositories"),
+    githubId: v.number(),
+    kind: v.union(v.literal("issue"), v.literal("review")),
+    issueNumber: v.number(),
+    authorLogin: v.string(),
+    url: v.string(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    deleted: v.boolean(),
+  })
+    .index("by_github_id", ["githubId"])
+    .index("by_repo_issue", ["repositoryId", "issueNumber"]),
+
+  activityEvents: defineTable({
+    installationId: v.id("installations"),
+    repositoryId: v.id("repositories"),
+    /** `<type>:<github id>[:<event time>]` — never built from content, so edits never duplicate. */
+    key: v.string(),
+    type: v.union(
+      v.literal("pr_opened"),
+      v.literal("pr_merged"),
+      v.literal("pr_closed"),
+      v.literal("review_submitted"),
+      v.literal("commit_pushed"),
+      v.literal("issue_opened"),
+      v.literal("issue_closed"),
+      v.literal("comment_created"),
+    ),
+    actorLogin: v.string(),
+    occurredAt: v.number(),
+    url: v.string(),
+    title: v.optional(v.string()),
+  })
+    .index("by_key", ["key"])
+    .index("by_installation_time", ["installationId", "occurredAt"])
+    .index("by_repo_time", ["repositoryId", "occurredAt"])
+    .index("by_installation_actor_time", ["installationId", "actorLogin", "occurredAt"]),
+
+  /** Installation-wide open counts, split in shards (by repository) so writes do not all contend. */
+  installationCounters: defineTable({
+    installationId: v.id("installations"),
+    shard: v.number(),
+    repos: v.number(),
+    ...openCounts,
+  }).index("by_installation_shard", ["installationId", "shard"]),
+
+  /** One document per installation and UTC day (`day` = days since the epoch). */
+  dailyActivity: defineTable({
+    installationId: v.id("installations"),
+    day: v.number(),
+    ...dailyCounts,
+    /** Hours from PR creation to first review / to merge, log2 histogram, by the day it happened. */
+    firstReviewHist: v.array(v.number()),
+    mergeHist: v.array(v.number()),
+  }).index("by_installation_day", ["installationId", "day"]),
+
+  /** The same per actor, for a user's own stats. */
+  userDailyActivity: defineTable({
+    installationId: v.id("installations"),
+    login: v.string(),
+    day: v.number(),
+    ...dailyCounts,
+  }).index("by_installation_login_day", ["installationId", "login", "day"]),
+
+  /** Placeholder owned by the SyncService issue; declared here so installations can reference it. */
+  syncJobs: defineTable({
+    installationId: v.id("installations"),
+    state: v.string(),
+  }).index("by_installation", ["installationId"]),
+});
