@@ -262,6 +262,13 @@ export default defineSchema({
     ...dailyCounts,
   }).index("by_installation_login_day", ["installationId", "login", "day"]),
 
+  /** Installation access tokens, reused until shortly before they expire. Internal only. */
+  githubTokens: defineTable({
+    installationGithubId: v.number(),
+    token: v.string(),
+    expiresAt: v.number(),
+  }).index("by_installation", ["installationGithubId"]),
+
   /** Placeholder owned by the SyncService issue; declared here so installations can reference it. */
   syncJobs: defineTable({
     installationId: v.id("installations"),

@@ -1,0 +1,73 @@
+/**
+ * Convex wiring of the GitHub boundary: installation tokens persisted in `githubTokens` (so every
+ * action reuses a token until shortly before it expires) and rate-limit snapshots saved on the
+ * installation, where the sync policy reads them.
+ */
+import { v } from "convex/values";
+import { internal } from "../_generated/api";
+import type { Id } from "../_generated/dataModel";
+import { internalMutation, internalQuery, type ActionCtx, type DatabaseWriter } from "../_generated/server";
+import { rateLimitSnapshot } from "../schema";
+import { GitHubApp, type TokenStore } from "./client";
+import { githubAppCredentials } from "./config";
+import type { RateLimitSnapshot } from "./rateLimit";
+
+export const readToken = internalQuery({
+  args: { installationGithubId: v.number() },
+  handler: async (ctx, { installationGithubId }) => {
+    const row = await ctx.db
+      .query("githubTokens")
+      .withIndex("by_installation", (q) => q.eq("installationGithubId", installationGithubId))
+      .unique();
+    return row && { token: row.token, expiresAt: row.expiresAt };
+  },
+});
+
+export const storeToken = internalMutation({
+  args: { installationGithubId: v.number(), token: v.string(), expiresAt: v.number() },
+  handler: async (ctx, args) => {
+    const row = await ctx.db
+      .query("githubTokens")
+      .withIndex("by_installation", (q) => q.eq("installationGithubId", args.installationGithubId))
+      .unique();
+    if (row) await ctx.db.patch(row._id, args);
+    else await ctx.db.insert("githubTokens", args);
+  },
+});
+
+/** Keep the newest snapshot per resource (responses of parallel slices may land out of order). */
+export const recordRateLimits = internalMutation({
+  args: { installationId: v.id("installations"), snapshots: v.array(rateLimitSnapshot) },
+  handler: async (ctx, { installationId, snapshots }) => {
+    await saveRateLimits(ctx.db, installationId, snapshots);
+  },
+});
+
+export async function saveRateLimits(
+  db: DatabaseWriter,
+  installationId: Id<"installations">,
+  snapshots: RateLimitSnapshot[],
+) {
+  const installation = await db.get(installationId);
+  if (!installation || snapshots.length === 0) return;
+  const merged = { ...installation.rateLimits };
+  for (const s of snapshots) {
+    const prev = merged[s.resource];
+    if (!prev || prev.observedAt <= s.observedAt) merged[s.resource] = s;
+  }
+  await db.patch(installationId, { rateLimits: merged });
+}
+
+export function convexTokenStore(ctx: Pick<ActionCtx, "runQuery" | "runMutation">): TokenStore {
+  return {
+    get: (installationGithubId) => ctx.runQuery(internal.github.connection.readToken, { installationGithubId }),
+    set: async (installationGithubId, t) => {
+      await ctx.runMutation(internal.github.connection.storeToken, { installationGithubId, ...t });
+    },
+  };
+}
+
+/** The GitHub App for an action, configured from the environment (GitHub's API or the fake). */
+export function githubAppForAction(ctx: Pick<ActionCtx, "runQuery" | "runMutation">): GitHubApp {
+  return new GitHubApp({ credentials: githubAppCredentials(), tokens: convexTokenStore(ctx) });
+}
