@@ -10,6 +10,39 @@ import { mergeableState, reviewState, ciState } from "./model/records";
 export const installationStatus = v.union(v.literal("active"), v.literal("suspended"), v.literal("deleted"));
 export const syncState = v.union(v.literal("idle"), v.literal("syncing"), v.literal("blocked"), v.literal("error"));
 export const repoSyncStatus = v.union(v.literal("processing"), v.literal("ready"), v.literal("failed"));
+export const syncTrigger = v.union(v.literal("manual"), v.literal("cron"), v.literal("webhook"), v.literal("maintenance"));
+export const jobState = v.union(
+  v.literal("queued"),
+  v.literal("running"),
+  v.literal("retrying"),
+  v.literal("blocked"),
+  v.literal("completed"),
+  v.literal("failed"),
+  v.literal("cancelled"),
+);
+export const ACTIVE_JOB_STATES = ["queued", "running", "retrying", "blocked"] as const;
+/** The worker's resume point. `phase` runs list, then per repository probe → pulls → issues → comments → commits. */
+export const syncCursor = v.object({
+  phase: v.union(
+    v.literal("list"),
+    v.literal("probe"),
+    v.literal("pulls"),
+    v.literal("issues"),
+    v.literal("issueComments"),
+    v.literal("reviewComments"),
+    v.literal("commits"),
+  ),
+  /** Index into `repositoryIds`. */
+  repoIndex: v.number(),
+  /** GraphQL `after` cursor or REST `next` URL of the current phase. */
+  page: v.optional(v.string()),
+  /** Repository ids seen by the listing so far (to detect removals once it completes). */
+  listed: v.optional(v.array(v.number())),
+  /** GraphQL page size; halved on 502/504, grown back after successes. */
+  pageSize: v.number(),
+  /** The current repository's new change-probe ETag, stored on it only once it completes. */
+  repoEtag: v.optional(v.string()),
+});
 export const health = v.union(v.literal("green"), v.literal("yellow"), v.literal("red"));
 export const checksState = v.union(v.literal("passing"), v.literal("failing"), v.literal("pending"), v.literal("none"));
 export const reviewSummary = v.union(
@@ -67,12 +100,15 @@ export default defineSchema({
       activeJobId: v.optional(v.id("syncJobs")),
       lastSyncedAt: v.optional(v.number()),
       lastSyncStartedAt: v.optional(v.number()),
+      lastManualSyncAt: v.optional(v.number()),
       lastSyncError: v.optional(v.string()),
       blockedUntil: v.optional(v.number()),
     }),
     /** Latest budget per resource (`core`, `graphql`), from every GitHub response. */
     rateLimits: v.optional(v.record(v.string(), rateLimitSnapshot)),
     lastWebhookAt: v.optional(v.number()),
+    /** ETag of the first page of GET /installation/repositories (owned by the sync worker). */
+    repositoriesEtag: v.optional(v.string()),
   })
     .index("by_github_id", ["githubInstallationId"])
     .index("by_status", ["status"]),
@@ -104,7 +140,8 @@ export default defineSchema({
     stats: v.object(openCounts),
   })
     .index("by_github_id", ["githubId"])
-    .index("by_installation", ["installationId", "removed", "fullName"]),
+    .index("by_installation", ["installationId", "removed", "fullName"])
+    .index("by_installation_sync_status", ["installationId", "removed", "syncStatus"]),
 
   pullRequests: defineTable({
     installationId: v.id("installations"),
@@ -269,9 +306,44 @@ export default defineSchema({
     expiresAt: v.number(),
   }).index("by_installation", ["installationGithubId"]),
 
-  /** Placeholder owned by the SyncService issue; declared here so installations can reference it. */
+  /**
+   * Sync jobs. At most one per installation is active (queued/running/retrying/blocked); see
+   * convex/sync/README.md for the state machine. Slices claim the job by `lease.generation`.
+   */
   syncJobs: defineTable({
     installationId: v.id("installations"),
-    state: v.string(),
-  }).index("by_installation", ["installationId"]),
+    trigger: syncTrigger,
+    state: jobState,
+    createdAt: v.number(),
+    startedAt: v.optional(v.number()),
+    finishedAt: v.optional(v.number()),
+    /** Each scheduled slice carries the generation it was scheduled with; only that one may run. */
+    lease: v.object({ generation: v.number(), claimed: v.boolean(), expiresAt: v.number() }),
+    /** When the next slice is due (backoff or rate-limit reset); maintenance uses it to spot lost schedules. */
+    nextRunAt: v.optional(v.number()),
+    /** Consecutive transient failures of the current step. */
+    attempt: v.number(),
+    blockedUntil: v.optional(v.number()),
+    /** Where to resume: the repository list phase, then one repository after another. */
+    cursor: syncCursor,
+    repositoryIds: v.array(v.id("repositories")),
+    progress: v.object({
+      current: v.number(),
+      total: v.number(),
+      itemsFetched: v.number(),
+      currentRepository: v.optional(v.string()),
+    }),
+    stats: v.object({
+      requests: v.number(),
+      notModified: v.number(),
+      primaryBudgetUsed: v.number(),
+      itemsWritten: v.number(),
+      mutations: v.number(),
+    }),
+    /** Normalized for users; `detail` keeps the raw text for operators. */
+    error: v.optional(v.object({ kind: v.string(), message: v.string(), detail: v.string() })),
+  })
+    .index("by_installation_state", ["installationId", "state"])
+    .index("by_installation_created", ["installationId", "createdAt"])
+    .index("by_state", ["state"]),
 });

@@ -13,6 +13,8 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as access from "../access.js";
+import type * as crons from "../crons.js";
 import type * as github_api from "../github/api.js";
 import type * as github_ciStates from "../github/ciStates.js";
 import type * as github_client from "../github/client.js";
@@ -31,6 +33,15 @@ import type * as model_ingest from "../model/ingest.js";
 import type * as model_records from "../model/records.js";
 import type * as model_verify from "../model/verify.js";
 import type * as model_writePath from "../model/writePath.js";
+import type * as sync_jobState from "../sync/jobState.js";
+import type * as sync_jobs from "../sync/jobs.js";
+import type * as sync_log from "../sync/log.js";
+import type * as sync_maintenance from "../sync/maintenance.js";
+import type * as sync_operators from "../sync/operators.js";
+import type * as sync_policy from "../sync/policy.js";
+import type * as sync_service from "../sync/service.js";
+import type * as sync_status from "../sync/status.js";
+import type * as sync_worker from "../sync/worker.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -41,6 +52,8 @@ import type * as model_writePath from "../model/writePath.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  access: typeof access;
+  crons: typeof crons;
   "github/api": typeof github_api;
   "github/ciStates": typeof github_ciStates;
   "github/client": typeof github_client;
@@ -59,6 +72,15 @@ declare const fullApi: ApiFromModules<{
   "model/records": typeof model_records;
   "model/verify": typeof model_verify;
   "model/writePath": typeof model_writePath;
+  "sync/jobState": typeof sync_jobState;
+  "sync/jobs": typeof sync_jobs;
+  "sync/log": typeof sync_log;
+  "sync/maintenance": typeof sync_maintenance;
+  "sync/operators": typeof sync_operators;
+  "sync/policy": typeof sync_policy;
+  "sync/service": typeof sync_service;
+  "sync/status": typeof sync_status;
+  "sync/worker": typeof sync_worker;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

@@ -1,0 +1,66 @@
+/**
+ * Scheduled upkeep, all through the SyncService: the periodic sync fans out over installations in
+ * bounded batches (never one transaction over all of them), recovery hands stalled jobs back to
+ * `request` with the `maintenance` trigger, and retention keeps job history bounded.
+ */
+import { v } from "convex/values";
+import { internal } from "../_generated/api";
+import type { Doc } from "../_generated/dataModel";
+import { internalMutation } from "../_generated/server";
+import { ACTIVE_STATES, isStalled } from "./jobState";
+import { requestSync } from "./service";
+
+export const CRON_BATCH = 25;
+export const RECOVERY_SCAN_LIMIT = 200;
+/** Seed 001: keep the last 100 completed and 50 failed jobs per installation. */
+export const KEEP_JOBS: Partial<Record<Doc<"syncJobs">["state"], number>> = { completed: 100, failed: 50, cancelled: 50 };
+const PRUNE_PER_INSTALLATION = 200;
+
+export const syncAllInstallations = internalMutation({
+  args: { cursor: v.optional(v.union(v.string(), v.null())) },
+  handler: async (ctx, { cursor }) => {
+    const page = await ctx.db
+      .query("installations")
+      .withIndex("by_status", (q) => q.eq("status", "active"))
+      .paginate({ numItems: CRON_BATCH, cursor: cursor ?? null });
+    for (const installation of page.page) await requestSync(ctx, installation._id, "cron");
+    if (!page.isDone) {
+      await ctx.scheduler.runAfter(0, internal.sync.maintenance.syncAllInstallations, { cursor: page.continueCursor });
+    }
+  },
+});
+
+export const recoverStalledJobs = internalMutation({
+  args: {},
+  handler: async (ctx) => {
+    const now = Date.now();
+    let recovered = 0;
+    for (const state of ACTIVE_STATES) {
+      const jobs = await ctx.db.query("syncJobs").withIndex("by_state", (q) => q.eq("state", state)).take(RECOVERY_SCAN_LIMIT);
+      for (const job of jobs) {
+        if (!isStalled(job, now)) continue;
+        const decision = await requestSync(ctx, job.installationId, "maintenance");
+        if (decision.action === "start") recovered += 1;
+      }
+    }
+    return recovered;
+  },
+});
+
+export const pruneJobs = internalMutation({
+  args: { cursor: v.optional(v.union(v.string(), v.null())) },
+  handler: async (ctx, { cursor }) => {
+    const page = await ctx.db.query("installations").paginate({ numItems: CRON_BATCH, cursor: cursor ?? null });
+    for (const installation of page.page) {
+      for (const [state, keep] of Object.entries(KEEP_JOBS) as Array<[Doc<"syncJobs">["state"], number]>) {
+        const old = await ctx.db
+          .query("syncJobs")
+          .withIndex("by_installation_state", (q) => q.eq("installationId", installation._id).eq("state", state))
+          .order("desc")
+          .take(keep + PRUNE_PER_INSTALLATION);
+        for (const job of old.slice(keep)) await ctx.db.delete(job._id);
+      }
+    }
+    if (!page.isDone) await ctx.scheduler.runAfter(0, internal.sync.maintenance.pruneJobs, { cursor: page.continueCursor });
+  },
+});

@@ -1,0 +1,149 @@
+/**
+ * syncPolicy: decides whether a sync may start now. Pure and I/O-free: the service loads the
+ * state, this decides, the service acts. Every caller gets a decision with a reason code, and
+ * `reasonToUserMessage` turns it into words for the UI.
+ */
+
+export type Trigger = "manual" | "cron" | "webhook" | "maintenance";
+export type Action = "start" | "skip" | "block";
+
+export interface PolicyState {
+  installationStatus: "active" | "suspended" | "deleted";
+  /** Repositories currently in the installation. */
+  repositoryCount: number;
+  /** A job that is queued, running, retrying or blocked. */
+  activeJob: null | {
+    /** Its lease expired and no continuation is due: the slice died or its schedule was lost. */
+    stalled: boolean;
+  };
+  /** Set while GitHub told us to wait (rate limit). */
+  blockedUntil?: number;
+  /** End of the last successful sync. */
+  lastSyncedAt?: number;
+  /** Start of the last sync a user asked for. */
+  lastManualSyncAt?: number;
+  /** The lowest remaining primary budget across resources we use; absent if never observed. */
+  rateLimit?: { remaining: number; limit: number; resetAt: number };
+}
+
+/** Defaults, tuned for GitHub's 5,000 requests/hour installation minimum. */
+export const POLICY = {
+  /** A user may start a sync at most once per this interval… */
+  MANUAL_COOLDOWN_MS: 2 * 60_000,
+  /** …unless the data is older than this: stale data may always be refreshed. */
+  STALE_DATA_MS: 60 * 60_000,
+  /** The 30-minute cron skips installations synced more recently than this. */
+  CRON_MIN_INTERVAL_MS: 25 * 60_000,
+  /** A sync starts only if at least this much primary budget remains. */
+  MIN_BUDGET_TO_START: 100,
+  /** Manual and cron syncs also leave this much for webhook-driven work (backfills of new repos). */
+  WEBHOOK_RESERVE: 500,
+} as const;
+
+export type Reason =
+  | "installation_suspended"
+  | "installation_deleted"
+  | "no_repositories"
+  | "already_syncing"
+  | "recover_stalled_job"
+  | "rate_limit_blocked"
+  | "manual_cooldown"
+  | "recently_synced"
+  | "rate_limit_low"
+  | "reserved_for_webhooks"
+  | "budget_unknown"
+  | "manual_requested"
+  | "stale_data_refresh"
+  | "scheduled"
+  | "webhook_backfill"
+  | "maintenance";
+
+export interface SyncDecision {
+  action: Action;
+  reason: Reason;
+  metadata?: { cooldownMs?: number; blockedUntil?: number };
+}
+
+/** The budget as of `now`: a figure whose reset time has passed has refilled. */
+export function effectiveBudget(rateLimit: PolicyState["rateLimit"], now: number) {
+  if (!rateLimit) return undefined;
+  return now >= rateLimit.resetAt ? { ...rateLimit, remaining: rateLimit.limit } : rateLimit;
+}
+
+export function evaluate(state: PolicyState, trigger: Trigger, now: number): SyncDecision {
+  if (state.installationStatus !== "active") {
+    return { action: "skip", reason: state.installationStatus === "deleted" ? "installation_deleted" : "installation_suspended" };
+  }
+  if (state.repositoryCount === 0) return { action: "skip", reason: "no_repositories" };
+  if (state.activeJob) {
+    // Only maintenance may take over a job nobody is running any more (it resumes from its cursor).
+    if (trigger === "maintenance" && state.activeJob.stalled) return { action: "start", reason: "recover_stalled_job" };
+    return { action: "skip", reason: "already_syncing" };
+  }
+  if (state.blockedUntil !== undefined && state.blockedUntil > now) {
+    return { action: "block", reason: "rate_limit_blocked", metadata: { blockedUntil: state.blockedUntil } };
+  }
+
+  const stale = state.lastSyncedAt === undefined || now - state.lastSyncedAt >= POLICY.STALE_DATA_MS;
+  if (trigger === "manual" && !stale && state.lastManualSyncAt !== undefined) {
+    const cooldownMs = state.lastManualSyncAt + POLICY.MANUAL_COOLDOWN_MS - now;
+    if (cooldownMs > 0) return { action: "skip", reason: "manual_cooldown", metadata: { cooldownMs } };
+  }
+  if (trigger === "cron" && state.lastSyncedAt !== undefined && now - state.lastSyncedAt < POLICY.CRON_MIN_INTERVAL_MS) {
+    return { action: "skip", reason: "recently_synced" };
+  }
+
+  const budget = effectiveBudget(state.rateLimit, now);
+  const startReason: Reason =
+    trigger === "manual" ? (stale && state.lastSyncedAt !== undefined ? "stale_data_refresh" : "manual_requested")
+    : trigger === "cron" ? "scheduled"
+    : trigger === "webhook" ? "webhook_backfill"
+    : "maintenance";
+  // Unknown budget is not assumed full: the worker reads GET /rate_limit (free) before fetching.
+  if (!budget) return { action: "start", reason: "budget_unknown" };
+  const userDriven = trigger === "manual" || trigger === "cron";
+  if (budget.remaining < POLICY.MIN_BUDGET_TO_START) {
+    return { action: "block", reason: "rate_limit_low", metadata: { blockedUntil: budget.resetAt } };
+  }
+  if (userDriven && budget.remaining < POLICY.MIN_BUDGET_TO_START + POLICY.WEBHOOK_RESERVE) {
+    return { action: "block", reason: "reserved_for_webhooks", metadata: { blockedUntil: budget.resetAt } };
+  }
+  return { action: "start", reason: startReason };
+}
+
+const clock = (ms: number) => new Date(ms).toISOString().slice(11, 16) + " UTC";
+const minutes = (ms: number) => `${Math.max(1, Math.ceil(ms / 60_000))} min`;
+
+/** Words for the user; never a raw error or a number they would have to interpret. */
+export function reasonToUserMessage(decision: Pick<SyncDecision, "reason" | "metadata">): string {
+  const { reason, metadata } = decision;
+  switch (reason) {
+    case "installation_suspended":
+      return "The GitHub App is suspended for this account. Unsuspend it on GitHub to sync again.";
+    case "installation_deleted":
+      return "The GitHub App was uninstalled from this account.";
+    case "no_repositories":
+      return "The GitHub App has no repositories to sync. Grant it access to some on GitHub.";
+    case "already_syncing":
+      return "A sync is already running.";
+    case "recover_stalled_job":
+      return "Resuming an interrupted sync.";
+    case "rate_limit_blocked":
+      return `GitHub asked us to pause. Syncing resumes at ${metadata?.blockedUntil ? clock(metadata.blockedUntil) : "its reset time"}.`;
+    case "manual_cooldown":
+      return `Synced moments ago. You can sync again in ${minutes(metadata?.cooldownMs ?? 0)}.`;
+    case "recently_synced":
+      return "Synced recently; the next scheduled sync will pick up changes.";
+    case "rate_limit_low":
+      return `GitHub's request budget is nearly used up. Syncing resumes at ${metadata?.blockedUntil ? clock(metadata.blockedUntil) : "its reset time"}.`;
+    case "reserved_for_webhooks":
+      return `The remaining GitHub budget is kept for live updates. Full syncs resume at ${metadata?.blockedUntil ? clock(metadata.blockedUntil) : "its reset time"}.`;
+    case "budget_unknown":
+    case "manual_requested":
+    case "stale_data_refresh":
+    case "scheduled":
+    case "webhook_backfill":
+    case "maintenance":
+      return "Sync started.";
+  }
+}

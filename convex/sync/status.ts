@@ -1,0 +1,63 @@
+/**
+ * getStatus: the whole contract the UI reads about syncing. Computed with the same policy as
+ * `request`, so `canSyncNow` never disagrees with what pressing "Sync Now" would do.
+ */
+import { ConvexError, v } from "convex/values";
+import { mutation, query } from "../_generated/server";
+import { viewableInstallation } from "../access";
+import { loadPolicyState, requestSync } from "./service";
+import { evaluate, reasonToUserMessage } from "./policy";
+
+/** At most this many failed repositories are listed by name (the rest are counted). */
+export const FAILED_REPOSITORIES_SHOWN = 10;
+
+export const getStatus = query({
+  args: { installationId: v.id("installations") },
+  handler: async (ctx, { installationId }) => {
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation) return null;
+    const now = Date.now();
+    const { state: policyState, activeJob } = await loadPolicyState(ctx.db, installation, now);
+    const decision = evaluate(policyState, "manual", now);
+    const failed = await ctx.db
+      .query("repositories")
+      .withIndex("by_installation_sync_status", (q) => q.eq("installationId", installationId).eq("removed", false).eq("syncStatus", "failed"))
+      .take(FAILED_REPOSITORIES_SHOWN);
+
+    const state = activeJob
+      ? activeJob.state === "blocked"
+        ? "blocked"
+        : "syncing"
+      : installation.sync.state === "error"
+        ? "error"
+        : decision.action === "block"
+          ? "blocked"
+          : "idle";
+    const blockedUntil = activeJob?.blockedUntil ?? (decision.action === "block" ? decision.metadata?.blockedUntil : undefined);
+    return {
+      state,
+      canSyncNow: decision.action === "start",
+      ...(decision.reason === "manual_cooldown" && { cooldownMs: decision.metadata?.cooldownMs }),
+      ...(state === "blocked" && blockedUntil !== undefined && { blockedUntil }),
+      ...(activeJob && { activeJobProgress: { current: activeJob.progress.current, total: activeJob.progress.total } }),
+      ...(installation.sync.lastSyncedAt !== undefined && { lastSyncedAt: installation.sync.lastSyncedAt }),
+      ...(state === "error" && installation.sync.lastSyncError && { lastSyncError: installation.sync.lastSyncError }),
+      /** Why "Sync Now" is (un)available, in words. */
+      message: reasonToUserMessage(decision),
+      currentRepository: activeJob?.progress.currentRepository,
+      failedRepositories: failed.map((r) => ({ fullName: r.fullName, reason: r.syncError ?? "Sync failed." })),
+    };
+  },
+});
+
+/** The "Sync Now" button. Answers with the policy's decision and its message. */
+export const syncNow = mutation({
+  args: { installationId: v.id("installations") },
+  handler: async (ctx, { installationId }) => {
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation) throw new ConvexError("Installation not found.");
+    const decision = await requestSync(ctx, installationId, "manual");
+    return { action: decision.action, reason: decision.reason, message: reasonToUserMessage(decision), ...(decision.metadata && { metadata: decision.metadata }) };
+  },
+});
+
