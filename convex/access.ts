@@ -1,18 +1,61 @@
 /**
- * Who may see what. Every public function resolves the installation through here; one the caller
- * may not see is reported exactly like one that does not exist.
+ * Who may see what. A signed-in user sees an installation that is
+ *   1. on their own GitHub account (account id = their GitHub user id), or
+ *   2. that they installed (the `sender` of `installation.created`), or
+ *   3. on an organisation we know them to be a member of (`orgMemberships`, mirrored on the user).
+ * Deleted installations are visible to nobody. Every public function resolves installations
+ * through here; one the caller may not see is reported exactly like one that does not exist.
  */
+import { getAuthUserId } from "@convex-dev/auth/server";
 import type { Doc, Id } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
 
+type Ctx = Pick<QueryCtx, "auth" | "db">;
+
+export interface Viewer {
+  userId: Id<"users">;
+  githubId: number;
+  login: string;
+  orgAccountIds: number[];
+}
+
+export async function currentViewer(ctx: Ctx): Promise<Viewer | null> {
+  const userId = await getAuthUserId(ctx);
+  if (!userId) return null;
+  const user = await ctx.db.get(userId);
+  if (!user || user.githubId === undefined) return null;
+  return { userId, githubId: user.githubId, login: user.githubLogin ?? "", orgAccountIds: user.orgAccountIds ?? [] };
+}
+
+export function canSee(viewer: Viewer, installation: Doc<"installations">): boolean {
+  if (installation.status === "deleted") return false;
+  return (
+    installation.accountId === viewer.githubId ||
+    installation.installedByGithubUserId === viewer.githubId ||
+    viewer.orgAccountIds.includes(installation.accountId)
+  );
+}
+
 /** The installation if the caller may see it, else null (not signed in, unknown, deleted, or not theirs). */
-export async function viewableInstallation(
-  ctx: Pick<QueryCtx, "auth" | "db">,
-  installationId: Id<"installations">,
-): Promise<Doc<"installations"> | null> {
-  const identity = await ctx.auth.getUserIdentity();
-  if (!identity) return null;
+export async function viewableInstallation(ctx: Ctx, installationId: Id<"installations">): Promise<Doc<"installations"> | null> {
+  const viewer = await currentViewer(ctx);
+  if (!viewer) return null;
   const installation = await ctx.db.get(installationId);
-  if (!installation || installation.status === "deleted") return null;
+  if (!installation || !canSee(viewer, installation)) return null;
   return installation;
+}
+
+/** Every installation the caller may see (own account, installed by them, their organisations). */
+export async function viewableInstallations(ctx: Ctx): Promise<Doc<"installations">[]> {
+  const viewer = await currentViewer(ctx);
+  if (!viewer) return [];
+  const [own, installed] = await Promise.all([
+    ctx.db.query("installations").withIndex("by_account", (q) => q.eq("accountId", viewer.githubId)).collect(),
+    ctx.db.query("installations").withIndex("by_installed_by", (q) => q.eq("installedByGithubUserId", viewer.githubId)).collect(),
+  ]);
+  const viaOrgs = await Promise.all(
+    viewer.orgAccountIds.map((accountId) => ctx.db.query("installations").withIndex("by_account", (q) => q.eq("accountId", accountId)).collect()),
+  );
+  const byId = new Map([...own, ...installed, ...viaOrgs.flat()].filter((i) => i.status !== "deleted").map((i) => [i._id, i]));
+  return [...byId.values()].sort((a, b) => a.accountLogin.localeCompare(b.accountLogin));
 }

@@ -3,6 +3,7 @@
  * per-repo `stats`, `installationCounters` shards and daily buckets) is maintained by the single
  * write path in `convex/model/` in the same transaction as every base write.
  */
+import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { mergeableState, reviewState, ciState } from "./model/records";
@@ -43,6 +44,14 @@ export const syncCursor = v.object({
   /** The current repository's new change-probe ETag, stored on it only once it completes. */
   repoEtag: v.optional(v.string()),
 });
+export const deliveryStatus = v.union(
+  v.literal("received"),
+  v.literal("processed"),
+  v.literal("ignored"),
+  v.literal("invalid"),
+  v.literal("retrying"),
+  v.literal("dead"),
+);
 export const health = v.union(v.literal("green"), v.literal("yellow"), v.literal("red"));
 export const checksState = v.union(v.literal("passing"), v.literal("failing"), v.literal("pending"), v.literal("none"));
 export const reviewSummary = v.union(
@@ -84,6 +93,35 @@ export const dailyCounts = {
 };
 
 export default defineSchema({
+  ...authTables,
+  /** @convex-dev/auth's users, plus the GitHub identity access is decided by. */
+  users: defineTable({
+    name: v.optional(v.string()),
+    image: v.optional(v.string()),
+    email: v.optional(v.string()),
+    emailVerificationTime: v.optional(v.number()),
+    phone: v.optional(v.string()),
+    phoneVerificationTime: v.optional(v.number()),
+    isAnonymous: v.optional(v.boolean()),
+    githubId: v.optional(v.number()),
+    githubLogin: v.optional(v.string()),
+    /** Organisations (GitHub account ids) the user is a member of; mirrors `orgMemberships`. */
+    orgAccountIds: v.optional(v.array(v.number())),
+  })
+    .index("email", ["email"])
+    .index("phone", ["phone"])
+    .index("by_github_id", ["githubId"]),
+
+  /** Organisation memberships we learned of (webhooks `organization`/`member`); grants visibility. */
+  orgMemberships: defineTable({
+    accountId: v.number(),
+    githubUserId: v.number(),
+    login: v.string(),
+    updatedAt: v.number(),
+  })
+    .index("by_user_account", ["githubUserId", "accountId"])
+    .index("by_account_user", ["accountId", "githubUserId"]),
+
   installations: defineTable({
     githubInstallationId: v.number(),
     accountLogin: v.string(),
@@ -106,12 +144,13 @@ export default defineSchema({
     }),
     /** Latest budget per resource (`core`, `graphql`), from every GitHub response. */
     rateLimits: v.optional(v.record(v.string(), rateLimitSnapshot)),
-    lastWebhookAt: v.optional(v.number()),
     /** ETag of the first page of GET /installation/repositories (owned by the sync worker). */
     repositoriesEtag: v.optional(v.string()),
   })
     .index("by_github_id", ["githubInstallationId"])
-    .index("by_status", ["status"]),
+    .index("by_status", ["status"])
+    .index("by_account", ["accountId"])
+    .index("by_installed_by", ["installedByGithubUserId"]),
 
   repositories: defineTable({
     installationId: v.id("installations"),
@@ -171,11 +210,14 @@ export default defineSchema({
     .index("by_github_id", ["githubId"])
     .index("by_repo_number", ["repositoryId", "number"])
     .index("by_repo_head_sha", ["repositoryId", "headSha"])
+    .index("by_repo_updated", ["repositoryId", "updatedAt"])
     .index("by_repo_state_updated", ["repositoryId", "state", "updatedAt"])
+    .index("by_repo_state_health_updated", ["repositoryId", "state", "health", "updatedAt"])
     .index("by_installation_updated", ["installationId", "updatedAt"])
     .index("by_installation_state_updated", ["installationId", "state", "updatedAt"])
     .index("by_installation_state_health_updated", ["installationId", "state", "health", "updatedAt"])
-    .index("by_installation_author_updated", ["installationId", "authorLogin", "updatedAt"]),
+    .index("by_installation_author_updated", ["installationId", "authorLogin", "updatedAt"])
+    .index("by_installation_author_state_updated", ["installationId", "authorLogin", "state", "updatedAt"]),
 
   reviews: defineTable({
     installationId: v.id("installations"),
@@ -298,6 +340,38 @@ export default defineSchema({
     day: v.number(),
     ...dailyCounts,
   }).index("by_installation_login_day", ["installationId", "login", "day"]),
+
+  /**
+   * Every signed webhook delivery, stored before it is processed (GitHub does not retry). Small
+   * payloads inline; large ones (a push can reach 25 MB) in file storage.
+   */
+  webhookDeliveries: defineTable({
+    deliveryId: v.string(),
+    event: v.string(),
+    action: v.optional(v.string()),
+    installationGithubId: v.optional(v.number()),
+    receivedAt: v.number(),
+    bytes: v.number(),
+    payload: v.optional(v.string()),
+    payloadStorageId: v.optional(v.id("_storage")),
+    status: deliveryStatus,
+    attempts: v.number(),
+    nextAttemptAt: v.optional(v.number()),
+    processedAt: v.optional(v.number()),
+    /** Why it was ignored, failed or dead-lettered (for invalid payloads, the zod path that failed). */
+    reason: v.optional(v.string()),
+    invalidPath: v.optional(v.string()),
+  })
+    .index("by_delivery_id", ["deliveryId"])
+    .index("by_status", ["status", "receivedAt"])
+    .index("by_installation_received", ["installationGithubId", "receivedAt"]),
+
+  /** Deliveries GitHub reported as failed that we asked it to redeliver (asked once each). */
+  redeliveryRequests: defineTable({
+    deliveryGuid: v.string(),
+    githubDeliveryId: v.number(),
+    requestedAt: v.number(),
+  }).index("by_guid", ["deliveryGuid"]),
 
   /** Installation access tokens, reused until shortly before they expire. Internal only. */
   githubTokens: defineTable({

@@ -14,7 +14,12 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as access from "../access.js";
+import type * as auth from "../auth.js";
 import type * as crons from "../crons.js";
+import type * as dashboard_lists from "../dashboard/lists.js";
+import type * as dashboard_summary from "../dashboard/summary.js";
+import type * as dashboard_trends from "../dashboard/trends.js";
+import type * as dashboard_visibility from "../dashboard/visibility.js";
 import type * as github_api from "../github/api.js";
 import type * as github_ciStates from "../github/ciStates.js";
 import type * as github_client from "../github/client.js";
@@ -26,6 +31,8 @@ import type * as github_privateKey from "../github/privateKey.js";
 import type * as github_queries from "../github/queries.js";
 import type * as github_rateLimit from "../github/rateLimit.js";
 import type * as github_schemas from "../github/schemas.js";
+import type * as http from "../http.js";
+import type * as memberships from "../memberships.js";
 import type * as model_contribution from "../model/contribution.js";
 import type * as model_derived from "../model/derived.js";
 import type * as model_health from "../model/health.js";
@@ -42,6 +49,9 @@ import type * as sync_policy from "../sync/policy.js";
 import type * as sync_service from "../sync/service.js";
 import type * as sync_status from "../sync/status.js";
 import type * as sync_worker from "../sync/worker.js";
+import type * as webhooks_deliveries from "../webhooks/deliveries.js";
+import type * as webhooks_process from "../webhooks/process.js";
+import type * as webhooks_receive from "../webhooks/receive.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -53,7 +63,12 @@ import type * as sync_worker from "../sync/worker.js";
  */
 declare const fullApi: ApiFromModules<{
   access: typeof access;
+  auth: typeof auth;
   crons: typeof crons;
+  "dashboard/lists": typeof dashboard_lists;
+  "dashboard/summary": typeof dashboard_summary;
+  "dashboard/trends": typeof dashboard_trends;
+  "dashboard/visibility": typeof dashboard_visibility;
   "github/api": typeof github_api;
   "github/ciStates": typeof github_ciStates;
   "github/client": typeof github_client;
@@ -65,6 +80,8 @@ declare const fullApi: ApiFromModules<{
   "github/queries": typeof github_queries;
   "github/rateLimit": typeof github_rateLimit;
   "github/schemas": typeof github_schemas;
+  http: typeof http;
+  memberships: typeof memberships;
   "model/contribution": typeof model_contribution;
   "model/derived": typeof model_derived;
   "model/health": typeof model_health;
@@ -81,6 +98,9 @@ declare const fullApi: ApiFromModules<{
   "sync/service": typeof sync_service;
   "sync/status": typeof sync_status;
   "sync/worker": typeof sync_worker;
+  "webhooks/deliveries": typeof webhooks_deliveries;
+  "webhooks/process": typeof webhooks_process;
+  "webhooks/receive": typeof webhooks_receive;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

@@ -1,0 +1,33 @@
+/**
+ * Sign in with GitHub (@convex-dev/auth). The profile keeps the GitHub user id and login: access
+ * to installations is decided by GitHub identity (see convex/access.ts).
+ * Env: AUTH_GITHUB_ID, AUTH_GITHUB_SECRET (a GitHub OAuth app or the GitHub App's OAuth
+ * credentials), plus JWT_PRIVATE_KEY, JWKS and SITE_URL as `npx @convex-dev/auth` sets up.
+ */
+import GitHub from "@auth/core/providers/github";
+import { convexAuth } from "@convex-dev/auth/server";
+import { mirrorMemberships } from "./memberships";
+
+export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
+  providers: [
+    GitHub({
+      profile(profile) {
+        return {
+          id: String(profile.id),
+          name: profile.name ?? profile.login,
+          email: profile.email ?? undefined,
+          image: profile.avatar_url,
+          githubId: profile.id,
+          githubLogin: profile.login,
+        };
+      },
+    }),
+  ],
+  callbacks: {
+    // Memberships recorded before the user first signed in become visible at sign-in.
+    async afterUserCreatedOrUpdated(ctx, { userId }) {
+      const user = await ctx.db.get(userId);
+      if (user?.githubId !== undefined) await mirrorMemberships(ctx, userId, user.githubId);
+    },
+  },
+});

@@ -1,0 +1,156 @@
+/**
+ * Paginated lists. Each filter combination is served by an index, so a page reads about its own
+ * size (plus the rows of hidden repositories it skips), whatever the installation's size.
+ */
+import { paginationOptsValidator, type PaginationResult } from "convex/server";
+import { v } from "convex/values";
+import type { Doc } from "../_generated/dataModel";
+import { query } from "../_generated/server";
+import { viewableInstallation } from "../access";
+import { health } from "../schema";
+import { hiddenRepositories } from "./visibility";
+
+const empty = <T>(): PaginationResult<T> => ({ page: [], isDone: true, continueCursor: "" });
+
+export const repositories = query({
+  args: { installationId: v.id("installations"), paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { installationId, paginationOpts }) => {
+    if (!(await viewableInstallation(ctx, installationId))) return empty<never>();
+    const result = await ctx.db
+      .query("repositories")
+      .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", false))
+      .paginate(paginationOpts);
+    return {
+      ...result,
+      page: result.page.map((r) => ({
+        id: r._id,
+        fullName: r.fullName,
+        url: r.htmlUrl,
+        private: r.private,
+        archived: r.archived,
+        openPullRequests: r.stats.openPrs,
+        openPullRequestsByHealth: { green: r.stats.green, yellow: r.stats.yellow, red: r.stats.red },
+        openIssues: r.stats.openIssues,
+        syncStatus: r.syncStatus,
+        syncError: r.syncError ?? null,
+      })),
+    };
+  },
+});
+
+const prState = v.union(v.literal("open"), v.literal("closed"), v.literal("merged"));
+
+export const pullRequests = query({
+  args: {
+    installationId: v.id("installations"),
+    paginationOpts: paginationOptsValidator,
+    repositoryId: v.optional(v.id("repositories")),
+    /** Default: open. */
+    state: v.optional(v.union(prState, v.literal("all"))),
+    /** Only with state open (closed PRs are not rated). */
+    health: v.optional(health),
+    author: v.optional(v.string()),
+  },
+  handler: async (ctx, args) => {
+    const { installationId, paginationOpts, repositoryId, author, health } = args;
+    if (!(await viewableInstallation(ctx, installationId))) return empty<never>();
+    const state = health ? "open" : (args.state ?? "open");
+    const prs = ctx.db.query("pullRequests");
+    let q;
+    if (repositoryId) {
+      const repo = await ctx.db.get(repositoryId);
+      if (!repo || repo.installationId !== installationId || repo.removed) return empty<never>();
+      q = health
+        ? prs.withIndex("by_repo_state_health_updated", (i) => i.eq("repositoryId", repositoryId).eq("state", "open").eq("health", health))
+        : state === "all"
+          ? prs.withIndex("by_repo_updated", (i) => i.eq("repositoryId", repositoryId))
+          : prs.withIndex("by_repo_state_updated", (i) => i.eq("repositoryId", repositoryId).eq("state", state));
+      // Repository + author: the repository's index, narrowed (bounded by that repository's PRs).
+      if (author) q = q.filter((f) => f.eq(f.field("authorLogin"), author));
+    } else if (author) {
+      q =
+        state === "all"
+          ? prs.withIndex("by_installation_author_updated", (i) => i.eq("installationId", installationId).eq("authorLogin", author))
+          : prs.withIndex("by_installation_author_state_updated", (i) =>
+              i.eq("installationId", installationId).eq("authorLogin", author).eq("state", state),
+            );
+      if (health) q = q.filter((f) => f.eq(f.field("health"), health));
+    } else if (health) {
+      q = prs.withIndex("by_installation_state_health_updated", (i) => i.eq("installationId", installationId).eq("state", "open").eq("health", health));
+    } else {
+      q =
+        state === "all"
+          ? prs.withIndex("by_installation_updated", (i) => i.eq("installationId", installationId))
+          : prs.withIndex("by_installation_state_updated", (i) => i.eq("installationId", installationId).eq("state", state));
+    }
+    const [result, hidden] = await Promise.all([q.order("desc").paginate(paginationOpts), hiddenRepositories(ctx, installationId)]);
+    return { ...result, page: result.page.filter((pr) => !hidden.has(pr.repositoryId)).map(pullRequestRow) };
+  },
+});
+
+/**
+ * The repository's display name comes from the PR's own URL rather than a read of the repository
+ * per row (a page costs its own size); after a rename it shows the old name until the PR changes,
+ * and GitHub redirects the link.
+ */
+export const repositoryFromUrl = (url: string) => new URL(url).pathname.split("/").slice(1, 3).join("/");
+
+function pullRequestRow(pr: Doc<"pullRequests">) {
+  return {
+    id: pr._id,
+    repository: repositoryFromUrl(pr.url),
+    repositoryId: pr.repositoryId,
+    number: pr.number,
+    title: pr.title,
+    author: pr.authorLogin,
+    url: pr.url,
+    state: pr.state,
+    draft: pr.draft,
+    updatedAt: pr.updatedAt,
+    health: pr.health,
+    healthReasons: pr.healthReasons,
+    failingChecks: pr.failingChecks,
+    checks: pr.checks,
+    review: pr.review,
+  };
+}
+
+export const activity = query({
+  args: {
+    installationId: v.id("installations"),
+    paginationOpts: paginationOptsValidator,
+    repositoryId: v.optional(v.id("repositories")),
+    actor: v.optional(v.string()),
+  },
+  handler: async (ctx, { installationId, paginationOpts, repositoryId, actor }) => {
+    if (!(await viewableInstallation(ctx, installationId))) return empty<never>();
+    const events = ctx.db.query("activityEvents");
+    let q;
+    if (repositoryId) {
+      const repo = await ctx.db.get(repositoryId);
+      if (!repo || repo.installationId !== installationId || repo.removed) return empty<never>();
+      q = events.withIndex("by_repo_time", (i) => i.eq("repositoryId", repositoryId));
+      if (actor) q = q.filter((f) => f.eq(f.field("actorLogin"), actor));
+    } else if (actor) {
+      q = events.withIndex("by_installation_actor_time", (i) => i.eq("installationId", installationId).eq("actorLogin", actor));
+    } else {
+      q = events.withIndex("by_installation_time", (i) => i.eq("installationId", installationId));
+    }
+    const [result, hidden] = await Promise.all([q.order("desc").paginate(paginationOpts), hiddenRepositories(ctx, installationId)]);
+    return {
+      ...result,
+      page: result.page
+        .filter((e) => !hidden.has(e.repositoryId))
+        .map((e) => ({
+          id: e._id,
+          type: e.type,
+          actor: e.actorLogin,
+          occurredAt: e.occurredAt,
+          url: e.url,
+          title: e.title ?? null,
+          repositoryId: e.repositoryId,
+          repository: repositoryFromUrl(e.url),
+        })),
+    };
+  },
+});

@@ -1,0 +1,199 @@
+import { describe, expect, test } from "vitest";
+import { api, internal } from "../convex/_generated/api";
+import { createInstallation, expectNoAggregateDifferences, makeConvex, measureQuery, signInAs, type TestConvex } from "./helpers/convex";
+import { seedInstallation } from "./helpers/seed";
+import { pr, repo } from "./helpers/records";
+import type { Id } from "../convex/_generated/dataModel";
+import { recordMembership } from "../convex/memberships";
+
+const OWNER = 9001; // the organisation account id of createInstallation's default
+
+async function orgWithMember(t: TestConvex) {
+  const installationId = await createInstallation(t);
+  await t.run((ctx) => recordMembership(ctx, { accountId: OWNER, githubUserId: 42, login: "mona", member: true }));
+  const member = await signInAs(t, 42, "mona");
+  return { installationId, member };
+}
+
+describe("cost does not grow with the user's data", () => {
+  const scales = [
+    [10, 50],
+    [50, 500],
+    [100, 2_000],
+    [200, 6_000],
+  ] as const;
+  test.each(scales)("%i repositories / %i pull requests", async (repos, prs) => {
+    const t = makeConvex();
+    const { installationId, member } = await orgWithMember(t);
+    await seedInstallation(t, installationId, repos, prs);
+
+    const summary = await measureQuery(t, member, api.dashboard.summary.summary, { installationId });
+    expect(summary.result).toMatchObject({ repositories: repos });
+    expect(summary.result!.openPullRequests).toBe(summary.result!.openPullRequestsByHealth.green + summary.result!.openPullRequestsByHealth.yellow + summary.result!.openPullRequestsByHealth.red);
+    expect(summary.documentsRead).toBeLessThanOrEqual(10);
+    expect(summary.indexRanges).toBeLessThanOrEqual(3);
+
+    const PAGE = 25;
+    for (const [name, fn] of [
+      ["pullRequests", api.dashboard.lists.pullRequests],
+      ["activity", api.dashboard.lists.activity],
+      ["repositories", api.dashboard.lists.repositories],
+    ] as const) {
+      const page = await measureQuery(t, member, fn as typeof api.dashboard.lists.activity, { installationId, paginationOpts: { numItems: PAGE, cursor: null } });
+      expect(page.result.page.length, name).toBe(Math.min(PAGE, name === "repositories" ? repos : PAGE));
+      expect(page.documentsRead, name).toBeLessThanOrEqual(PAGE + 10);
+    }
+    const trends = await measureQuery(t, member, api.dashboard.trends.trends, { installationId, days: 90 });
+    expect(trends.result!.days).toHaveLength(90);
+    expect(trends.documentsRead).toBeLessThanOrEqual(90 + 10);
+    await expectNoAggregateDifferences(t, installationId);
+  });
+});
+
+describe("queries equal a recount from base tables", () => {
+  test("summary, per-repository counts and health filters", async () => {
+    const t = makeConvex();
+    const { installationId, member } = await orgWithMember(t);
+    await seedInstallation(t, installationId, 6, 120);
+    await t.mutation(internal.model.ingest.removeRepositories, { installationId, githubIds: [100_002] });
+
+    const truth = await t.run(async (ctx) => {
+      const repos = (await ctx.db.query("repositories").collect()).filter((r) => !r.removed);
+      const visible = new Set(repos.map((r) => r._id));
+      const open = (await ctx.db.query("pullRequests").collect()).filter((p) => p.state === "open" && visible.has(p.repositoryId));
+      const issues = (await ctx.db.query("issues").collect()).filter((i) => i.state === "open" && !i.deleted && visible.has(i.repositoryId));
+      return {
+        repositories: repos.length,
+        openPullRequests: open.length,
+        byHealth: { green: open.filter((p) => p.health === "green").length, yellow: open.filter((p) => p.health === "yellow").length, red: open.filter((p) => p.health === "red").length },
+        openIssues: issues.length,
+      };
+    });
+    const summary = await t.withIdentity(member).query(api.dashboard.summary.summary, { installationId });
+    expect(summary).toMatchObject({ repositories: truth.repositories, openPullRequests: truth.openPullRequests, openPullRequestsByHealth: truth.byHealth, openIssues: truth.openIssues });
+
+    // Every red PR, paged 7 at a time, exactly once and none of the removed repository's.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof t.query<typeof api.dashboard.lists.pullRequests>>> = await t
+        .withIdentity(member)
+        .query(api.dashboard.lists.pullRequests, { installationId, health: "red", paginationOpts: { numItems: 7, cursor } });
+      seen.push(...page.page.map((p) => p.id));
+      expect(page.page.every((p) => p.health === "red" && p.healthReasons.length > 0 && p.repository !== "acme/repo-2")).toBe(true);
+      cursor = page.isDone ? null : page.continueCursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBe(truth.byHealth.red);
+  });
+
+  test("pagination stays stable while writes happen between pages", async () => {
+    const t = makeConvex();
+    const { installationId, member } = await orgWithMember(t);
+    await seedInstallation(t, installationId, 2, 40);
+    const first = await t.withIdentity(member).query(api.dashboard.lists.pullRequests, { installationId, state: "all", paginationOpts: { numItems: 10, cursor: null } });
+    // A new PR (newest, so before the cursor) and an update of an old one land between pages.
+    await t.mutation(internal.model.ingest.applyRecords, {
+      installationId,
+      records: [{ kind: "pullRequest", record: pr({ repoGithubId: 100_000, githubId: 1, number: 999, updatedAt: Date.UTC(2030, 0, 1), createdAt: Date.UTC(2030, 0, 1) }) }],
+    });
+    const ids = new Set(first.page.map((p) => p.id));
+    let cursor: string | null = first.continueCursor;
+    let total = first.page.length;
+    while (cursor) {
+      const page = await t.withIdentity(member).query(api.dashboard.lists.pullRequests, { installationId, state: "all", paginationOpts: { numItems: 10, cursor } });
+      for (const p of page.page) {
+        expect(ids.has(p.id)).toBe(false);
+        ids.add(p.id);
+      }
+      total += page.page.length;
+      cursor = page.isDone ? null : page.continueCursor;
+    }
+    expect(total).toBe(40); // the 41st landed before the first page's cursor: no duplicate, no gap
+  });
+});
+
+describe("tenant isolation", () => {
+  test("a user sees their own account's, their installs' and their organisations' installations only", async () => {
+    const t = makeConvex();
+    const { installationId, member } = await orgWithMember(t);
+    const personal = await createInstallation(t, { githubInstallationId: 2002, accountLogin: "mona", accountId: 42 });
+    const installedByMona = await t.mutation(internal.model.ingest.upsertInstallation, {
+      githubInstallationId: 3003, accountLogin: "other-org", accountId: 7777, accountType: "Organization", installedByGithubUserId: 42, installedByLogin: "mona",
+    });
+    const foreign = await createInstallation(t, { githubInstallationId: 4004, accountLogin: "rival", accountId: 8888 });
+    const mine = await t.withIdentity(member).query(api.dashboard.summary.myInstallations, {});
+    expect(mine.map((i) => i.installationId).sort()).toEqual([installationId, personal, installedByMona].sort());
+    expect(await t.withIdentity(member).query(api.dashboard.summary.summary, { installationId: foreign })).toBeNull();
+  });
+
+  test("every public function gives a stranger, another org's user and an anonymous caller nothing", async () => {
+    const t = makeConvex();
+    const { installationId } = await orgWithMember(t);
+    await seedInstallation(t, installationId, 2, 10);
+    const repositoryId = (await t.run((ctx) => ctx.db.query("repositories").first()))!._id;
+    const stranger = await signInAs(t, 77, "eve");
+    const otherOrgUser = await signInAs(t, 88, "mallory");
+    await createInstallation(t, { githubInstallationId: 5005, accountLogin: "mallory-org", accountId: 5555 });
+    await t.run((ctx) => recordMembership(ctx, { accountId: 5555, githubUserId: 88, login: "mallory", member: true }));
+
+    const page = { numItems: 10, cursor: null };
+    // Every public query and mutation, by name: a new public function must be added here.
+    const calls: Record<string, (c: TestConvex | ReturnType<TestConvex["withIdentity"]>) => Promise<unknown>> = {
+      "dashboard/summary:summary": (c) => c.query(api.dashboard.summary.summary, { installationId }),
+      "dashboard/summary:myInstallations": (c) => c.query(api.dashboard.summary.myInstallations, {}),
+      "dashboard/lists:repositories": (c) => c.query(api.dashboard.lists.repositories, { installationId, paginationOpts: page }),
+      "dashboard/lists:pullRequests": (c) => c.query(api.dashboard.lists.pullRequests, { installationId, paginationOpts: page, repositoryId }),
+      "dashboard/lists:activity": (c) => c.query(api.dashboard.lists.activity, { installationId, paginationOpts: page }),
+      "dashboard/trends:trends": (c) => c.query(api.dashboard.trends.trends, { installationId, days: 30 }),
+      "dashboard/trends:userStats": (c) => c.query(api.dashboard.trends.userStats, { installationId, days: 30 }),
+      "sync/status:getStatus": (c) => c.query(api.sync.status.getStatus, { installationId }),
+      "sync/status:syncNow": (c) => c.mutation(api.sync.status.syncNow, { installationId }).catch((e: Error) => ({ error: e.message })),
+    };
+    const nothing = (r: unknown) =>
+      r === null || (Array.isArray(r) && r.length === 0) || (typeof r === "object" && r !== null && "page" in r && (r as { page: unknown[] }).page.length === 0) || (typeof r === "object" && r !== null && "error" in r && /not found/i.test(String((r as { error: string }).error)));
+    for (const [name, call] of Object.entries(calls)) {
+      for (const [who, caller] of [["anonymous", t], ["stranger", t.withIdentity(stranger)], ["other org", t.withIdentity(otherOrgUser)]] as const) {
+        const result = await call(caller);
+        if (name === "dashboard/summary:myInstallations" && who === "other org") {
+          expect((result as Array<{ installationId: Id<"installations"> }>).some((i) => i.installationId === installationId), `${name} as ${who}`).toBe(false);
+          continue;
+        }
+        expect(nothing(result), `${name} as ${who}: ${JSON.stringify(result)}`).toBe(true);
+      }
+    }
+    // The list above covers every public function in convex/ (internal ones are not callable by clients).
+    const publicFunctions = await listPublicFunctions();
+    expect(publicFunctions.filter((f) => !(f in calls) && !f.startsWith("auth:"))).toEqual([]);
+  });
+
+  test("deleted installations and removed repositories are invisible", async () => {
+    const t = makeConvex();
+    const { installationId, member } = await orgWithMember(t);
+    await seedInstallation(t, installationId, 2, 10);
+    await t.mutation(internal.model.ingest.removeRepositories, { installationId, githubIds: [100_000] });
+    const repos = await t.withIdentity(member).query(api.dashboard.lists.repositories, { installationId, paginationOpts: { numItems: 10, cursor: null } });
+    expect(repos.page.map((r) => r.fullName)).toEqual(["acme/repo-1"]);
+    const activity = await t.withIdentity(member).query(api.dashboard.lists.activity, { installationId, paginationOpts: { numItems: 100, cursor: null } });
+    expect(activity.page.every((e) => e.repository === "acme/repo-1")).toBe(true);
+    await t.run((ctx) => ctx.db.patch(installationId, { status: "deleted" }));
+    expect(await t.withIdentity(member).query(api.dashboard.summary.summary, { installationId })).toBeNull();
+    expect(await t.withIdentity(member).query(api.dashboard.summary.myInstallations, {})).toEqual([]);
+  });
+});
+
+/** Every exported public query/mutation/action under convex/, as "path:name". */
+async function listPublicFunctions(): Promise<string[]> {
+  const modules = import.meta.glob("../convex/**/*.ts");
+  const out: string[] = [];
+  for (const [path, load] of Object.entries(modules)) {
+    if (path.includes("_generated")) continue;
+    const mod = (await load()) as Record<string, { isPublic?: boolean; isQuery?: boolean; isMutation?: boolean; isAction?: boolean }>;
+    for (const [name, fn] of Object.entries(mod)) {
+      if (fn && typeof fn === "function" && fn.isPublic && (fn.isQuery || fn.isMutation || fn.isAction)) {
+        out.push(`${path.replace("../convex/", "").replace(/\.ts$/, "")}:${name}`);
+      }
+    }
+  }
+  return out.sort();
+}
