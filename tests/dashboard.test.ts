@@ -76,7 +76,7 @@ describe("queries equal a recount from base tables", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: Awaited<ReturnType<typeof t.query<typeof api.dashboard.lists.pullRequests>>> = await t
+      const page: { page: Array<{ id: string; health: string; healthReasons: string[]; repository: string }>; isDone: boolean; continueCursor: string } = await t
         .withIdentity(member)
         .query(api.dashboard.lists.pullRequests, { installationId, health: "red", paginationOpts: { numItems: 7, cursor } });
       seen.push(...page.page.map((p) => p.id));
@@ -101,7 +101,8 @@ describe("queries equal a recount from base tables", () => {
     let cursor: string | null = first.continueCursor;
     let total = first.page.length;
     while (cursor) {
-      const page = await t.withIdentity(member).query(api.dashboard.lists.pullRequests, { installationId, state: "all", paginationOpts: { numItems: 10, cursor } });
+      const next: string = cursor;
+      const page = await t.withIdentity(member).query(api.dashboard.lists.pullRequests, { installationId, state: "all", paginationOpts: { numItems: 10, cursor: next } });
       for (const p of page.page) {
         expect(ids.has(p.id)).toBe(false);
         ids.add(p.id);
@@ -188,9 +189,11 @@ async function listPublicFunctions(): Promise<string[]> {
   const out: string[] = [];
   for (const [path, load] of Object.entries(modules)) {
     if (path.includes("_generated")) continue;
-    const mod = (await load()) as Record<string, { isPublic?: boolean; isQuery?: boolean; isMutation?: boolean; isAction?: boolean }>;
-    for (const [name, fn] of Object.entries(mod)) {
-      if (fn && typeof fn === "function" && fn.isPublic && (fn.isQuery || fn.isMutation || fn.isAction)) {
+    type Registered = { isPublic?: boolean; isQuery?: boolean; isMutation?: boolean; isAction?: boolean };
+    const mod = (await load()) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(mod)) {
+      const fn = value as Registered | null;
+      if (fn && typeof value === "function" && fn.isPublic && (fn.isQuery || fn.isMutation || fn.isAction)) {
         out.push(`${path.replace("../convex/", "").replace(/\.ts$/, "")}:${name}`);
       }
     }

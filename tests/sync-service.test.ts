@@ -72,7 +72,7 @@ describe("syncService.request: every policy branch, reached by the trigger that 
   test("100 concurrent requests start exactly one job", async () => {
     const t = makeConvex();
     const id = await withRepos(t);
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => request(t, id, (["manual", "cron", "webhook", "maintenance"] as const)[i % 4])));
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => request(t, id, (["manual", "cron", "webhook", "maintenance"] as const)[i % 4]!)));
     expect(results.filter((r) => r.action === "start")).toHaveLength(1);
     expect(await jobs(t)).toHaveLength(1);
   });

@@ -19,6 +19,11 @@ export const getStatus = query({
     const now = Date.now();
     const { state: policyState, activeJob } = await loadPolicyState(ctx.db, installation, now);
     const decision = evaluate(policyState, "manual", now);
+    const lastDelivery = await ctx.db
+      .query("webhookDeliveries")
+      .withIndex("by_installation_received", (q) => q.eq("installationGithubId", installation.githubInstallationId))
+      .order("desc")
+      .first();
     const failed = await ctx.db
       .query("repositories")
       .withIndex("by_installation_sync_status", (q) => q.eq("installationId", installationId).eq("removed", false).eq("syncStatus", "failed"))
@@ -46,6 +51,9 @@ export const getStatus = query({
       message: reasonToUserMessage(decision),
       currentRepository: activeJob?.progress.currentRepository,
       failedRepositories: failed.map((r) => ({ fullName: r.fullName, reason: r.syncError ?? "Sync failed." })),
+      /** For the health card: GitHub budget left (lowest resource) and the last webhook received. */
+      rateLimit: policyState.rateLimit ? { remaining: policyState.rateLimit.remaining, limit: policyState.rateLimit.limit, resetAt: policyState.rateLimit.resetAt } : null,
+      lastWebhookAt: lastDelivery?.receivedAt ?? null,
     };
   },
 });

@@ -1,0 +1,47 @@
+import { usePaginatedQuery, useQuery } from "convex/react";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { Skeleton } from "./Skeleton";
+import { localTime, timeAgo, useNow } from "./time";
+
+const REPO_STATUS_TEXT = { ready: "✓ ready", processing: "⟳ syncing", failed: "✕ failed" } as const;
+
+/** Last synced (live), GitHub budget left, webhook health, and each repository's sync status. */
+export function IntegrationHealthCard({ installationId }: { installationId: Id<"installations"> }) {
+  const status = useQuery(api.sync.status.getStatus, { installationId });
+  const repos = usePaginatedQuery(api.dashboard.lists.repositories, { installationId }, { initialNumItems: 10 });
+  const now = useNow(15_000);
+  if (status === undefined) return <Skeleton lines={4} label="Loading integration health" />;
+  if (status === null) return null;
+  return (
+    <section className="panel" aria-labelledby="health-heading">
+      <h3 id="health-heading">Integration health</h3>
+      <dl className="facts">
+        <dt>Last synced</dt>
+        <dd>{status.lastSyncedAt ? <time dateTime={new Date(status.lastSyncedAt).toISOString()}>{timeAgo(status.lastSyncedAt, now)}</time> : "never"}</dd>
+        <dt>GitHub budget</dt>
+        <dd>
+          {status.rateLimit
+            ? `${status.rateLimit.remaining.toLocaleString()} of ${status.rateLimit.limit.toLocaleString()} requests left (resets ${localTime(status.rateLimit.resetAt)})`
+            : "not measured yet"}
+        </dd>
+        <dt>Webhooks</dt>
+        <dd>{status.lastWebhookAt ? `last delivery ${timeAgo(status.lastWebhookAt, now)}` : "none received yet"}</dd>
+      </dl>
+      <h4>Repositories</h4>
+      <ul className="repo-status">
+        {repos.results.map((r) => (
+          <li key={r.id} className={`repo-${r.syncStatus}`}>
+            <span>{r.fullName}</span> <span className="tag">{REPO_STATUS_TEXT[r.syncStatus]}</span>
+            {r.syncError && <span className="muted"> — {r.syncError}</span>}
+          </li>
+        ))}
+      </ul>
+      {repos.status === "CanLoadMore" && (
+        <button type="button" onClick={() => repos.loadMore(20)}>
+          More repositories
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,105 @@
+import { usePaginatedQuery } from "convex/react";
+import { useState } from "react";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { Empty, Skeleton } from "./Skeleton";
+import { timeAgo, useNow } from "./time";
+
+type HealthFilter = "" | "green" | "yellow" | "red";
+type StateFilter = "open" | "closed" | "merged" | "all";
+
+const HEALTH_TEXT = { green: "✓ Green", yellow: "● Yellow", red: "✕ Red" } as const;
+const REASON_TEXT: Record<string, string> = {
+  checks_failing: "checks failing",
+  changes_requested: "changes requested",
+  merge_conflict: "merge conflict",
+  checks_pending: "checks pending",
+  review_required: "review pending",
+  draft: "draft",
+  mergeability_unknown: "mergeability unknown",
+};
+export const PAGE_SIZE = 20;
+
+export function PullRequestTable({ installationId }: { installationId: Id<"installations"> }) {
+  const [health, setHealth] = useState<HealthFilter>("");
+  const [state, setState] = useState<StateFilter>("open");
+  const [author, setAuthor] = useState("");
+  const now = useNow(60_000);
+  const { results, status, loadMore } = usePaginatedQuery(
+    api.dashboard.lists.pullRequests,
+    { installationId, state, ...(health && { health }), ...(author.trim() && { author: author.trim() }) },
+    { initialNumItems: PAGE_SIZE },
+  );
+  return (
+    <>
+      <form className="filters" aria-label="Filter pull requests" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          State{" "}
+          <select value={state} onChange={(e) => setState(e.target.value as StateFilter)}>
+            <option value="open">Open</option>
+            <option value="merged">Merged</option>
+            <option value="closed">Closed</option>
+            <option value="all">All</option>
+          </select>
+        </label>
+        <label>
+          Health{" "}
+          <select value={health} onChange={(e) => setHealth(e.target.value as HealthFilter)}>
+            <option value="">Any</option>
+            <option value="red">Red</option>
+            <option value="yellow">Yellow</option>
+            <option value="green">Green</option>
+          </select>
+        </label>
+        <label>
+          Author <input value={author} onChange={(e) => setAuthor(e.target.value)} placeholder="login" size={10} />
+        </label>
+      </form>
+      {status === "LoadingFirstPage" ? (
+        <Skeleton lines={5} label="Loading pull requests" />
+      ) : results.length === 0 ? (
+        <Empty>No pull requests match.</Empty>
+      ) : (
+        <div className="table-scroll">
+          <table className="prs">
+            <thead>
+              <tr>
+                <th scope="col">Health</th>
+                <th scope="col">Pull request</th>
+                <th scope="col">Why</th>
+                <th scope="col">Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {results.map((pr) => (
+                <tr key={pr.id} data-health={pr.health}>
+                  <td>
+                    <span className={`pill health-${pr.health}`}>{pr.state === "open" ? HEALTH_TEXT[pr.health] : pr.state}</span>
+                  </td>
+                  <td>
+                    <a href={pr.url}>{pr.title}</a>
+                    <div className="muted">
+                      {pr.repository}#{pr.number} by {pr.author}
+                      {pr.draft ? " · draft" : ""}
+                    </div>
+                  </td>
+                  <td>
+                    {pr.healthReasons.map((r) => REASON_TEXT[r] ?? r).join(", ") || "—"}
+                    {pr.failingChecks.length > 0 && <div className="muted">failing: {pr.failingChecks.join(", ")}</div>}
+                  </td>
+                  <td>{timeAgo(pr.updatedAt, now)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {status === "CanLoadMore" && (
+        <button type="button" onClick={() => loadMore(PAGE_SIZE)}>
+          Load more
+        </button>
+      )}
+      {status === "LoadingMore" && <Skeleton lines={1} label="Loading more pull requests" />}
+    </>
+  );
+}
