@@ -2,7 +2,6 @@
  * The app: sign-in, installation picker, and the dashboard of the selected installation. Reads
  * only the public view-model queries (dashboard/*, sync/status); every value is a live subscription.
  */
-import { useAuthActions } from "@convex-dev/auth/react";
 import { useConvexAuth, useQuery } from "convex/react";
 import { useState } from "react";
 import { api } from "../convex/_generated/api";
@@ -17,6 +16,7 @@ import { Skeleton } from "./components/Skeleton";
 import { SummaryCards } from "./components/SummaryCards";
 import { SyncNowButton } from "./components/SyncNowButton";
 import { TrendsChart } from "./components/TrendsChart";
+import { useSignInActions } from "./auth";
 
 export function App({ installUrl }: { installUrl?: string | undefined }) {
   const { isLoading, isAuthenticated } = useConvexAuth();
@@ -32,12 +32,12 @@ export function App({ installUrl }: { installUrl?: string | undefined }) {
 }
 
 function SignIn() {
-  const { signIn } = useAuthActions();
+  const { signIn } = useSignInActions();
   return (
     <main className="panel center">
       <h2>Your GitHub activity, live</h2>
       <p>Pull requests with their health, reviews, CI, issues and commits across your organisation.</p>
-      <button type="button" className="primary" onClick={() => void signIn("github")}>
+      <button type="button" className="primary" onClick={signIn}>
         Sign in with GitHub
       </button>
     </main>
@@ -45,9 +45,9 @@ function SignIn() {
 }
 
 function SignOutButton() {
-  const { signOut } = useAuthActions();
+  const { signOut } = useSignInActions();
   return (
-    <button type="button" onClick={() => void signOut()}>
+    <button type="button" onClick={signOut}>
       Sign out
     </button>
   );

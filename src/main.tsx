@@ -3,6 +3,7 @@ import { ConvexReactClient } from "convex/react";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
+import { ConvexAuthActions } from "./auth";
 import "./styles.css";
 
 const url = import.meta.env.VITE_CONVEX_URL as string | undefined;
@@ -19,7 +20,9 @@ if (!url) {
   root.render(
     <StrictMode>
       <ConvexAuthProvider client={client}>
-        <App installUrl={import.meta.env.VITE_GITHUB_APP_INSTALL_URL as string | undefined} />
+        <ConvexAuthActions>
+          <App installUrl={import.meta.env.VITE_GITHUB_APP_INSTALL_URL as string | undefined} />
+        </ConvexAuthActions>
       </ConvexAuthProvider>
     </StrictMode>,
   );

@@ -1,0 +1,191 @@
+// @vitest-environment node
+/**
+ * The React app in a real browser (Debian's Chromium via playwright-core), fed by the real Convex
+ * functions running in convex-test (tests/browser/harness.ts). Screenshots of the main states land
+ * in tests/output/screenshots and are checked: non-blank, key text visible.
+ */
+import { mkdirSync, statSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { internal } from "../convex/_generated/api";
+import type { Id } from "../convex/_generated/dataModel";
+import { startHarness } from "./browser/harness";
+import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
+import { ci, pr } from "./helpers/records";
+import { seedInstallation } from "./helpers/seed";
+
+const SHOTS = "tests/output/screenshots";
+let browser: Browser;
+let t: TestConvex;
+let harness: Awaited<ReturnType<typeof startHarness>>;
+let installationId: Id<"installations">;
+let admin: { subject: string };
+let newcomer: { subject: string };
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  t = makeConvex();
+  installationId = await createInstallation(t);
+  await seedInstallation(t, installationId, 3, 45);
+  admin = await signInAs(t, 9001, "acme"); // the organisation account itself
+  newcomer = await signInAs(t, 1234, "newbie");
+  harness = await startHarness(t);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await harness?.close();
+});
+
+async function open(as: { subject: string } | null, width = 1280): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  await page.goto(`${harness.url}/${as ? `?as=${encodeURIComponent(as.subject)}` : ""}`);
+  return page;
+}
+
+/** Save a screenshot and check it: not blank, and the page shows the key text. */
+async function shoot(page: Page, name: string, keyText: string) {
+  await page.getByText(keyText).first().waitFor();
+  const path = `${SHOTS}/${name}.png`;
+  await page.screenshot({ path, fullPage: true });
+  expect(statSync(path).size, `${name}.png is blank`).toBeGreaterThan(12_000);
+  expect(await page.textContent("body")).toContain(keyText);
+}
+
+const patchSync = (patch: Record<string, unknown>) =>
+  t.run(async (ctx) => {
+    const doc = (await ctx.db.get(installationId))!;
+    await ctx.db.patch(installationId, { ...patch, sync: { ...doc.sync, ...(patch.sync as object) } });
+  });
+const budget = (remaining: number, resetAt = Date.now() + 20 * 60_000) => ({ core: { resource: "core", limit: 5000, remaining, used: 5000 - remaining, resetAt, observedAt: Date.now() } });
+
+describe("the app in Chromium", () => {
+  test("signed out: the sign-in call to action", async () => {
+    const page = await open(null);
+    await shoot(page, "signed-out", "Sign in with GitHub");
+    await page.close();
+  });
+
+  test("no installation: install the GitHub App", async () => {
+    const page = await open(newcomer);
+    await shoot(page, "no-installation", "Install the GitHub App");
+    expect(await page.getByRole("link", { name: "Install the GitHub App" }).getAttribute("href")).toContain("github.com/apps/");
+    await page.close();
+  });
+
+  test("dashboard: summary, PR health with reasons (text, not only colour), activity, trends", async () => {
+    await patchSync({ rateLimits: budget(4200), sync: { lastSyncedAt: Date.now() - 3 * 60_000 } });
+    harness.changed();
+    const page = await open(admin);
+    await shoot(page, "dashboard", "Open pull requests");
+    await page.getByText("3 minutes ago").first().waitFor();
+    await page.getByText("4,200 of 5,000 requests left").waitFor();
+    const firstRow = page.locator("table.prs tbody tr").first();
+    expect(await firstRow.textContent()).toMatch(/(✓ Green|● Yellow|✕ Red)/);
+    expect(await page.getByRole("main").count()).toBe(1);
+    expect(await page.locator("section[aria-labelledby=activity-heading] li").count()).toBeGreaterThan(5);
+    expect(await page.locator(".recharts-surface").count()).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  test("pagination: load more", async () => {
+    const page = await open(admin);
+    const rows = page.locator("table.prs tbody tr");
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(20);
+    await page.getByRole("button", { name: "Load more", exact: true }).click();
+    await page.waitForFunction(() => document.querySelectorAll("table.prs tbody tr").length > 20);
+    const openCount = await t.run(async (ctx) => (await ctx.db.query("pullRequests").collect()).filter((p) => p.state === "open").length);
+    expect(await rows.count()).toBe(Math.min(40, openCount));
+    await page.close();
+  });
+
+  test("a PR turns red live when a failing check arrives", async () => {
+    const page = await open(admin);
+    // A new, green pull request arrives (the newest, so it is the first row)…
+    const now = Date.now();
+    const newest = pr({ repoGithubId: 100_000, githubId: 4_242, number: 4_242, title: "Live health demo", url: "https://github.com/acme/repo-0/pull/4242", headSha: "d".repeat(40), createdAt: now, updatedAt: now });
+    await t.mutation(internal.model.ingest.applyRecords, { installationId, records: [{ kind: "pullRequest", record: newest }, { kind: "ci", record: ci({ repoGithubId: 100_000, sha: newest.headSha, name: "build", state: "success", updatedAt: now }) }] });
+    harness.changed();
+    const row = page.locator("table.prs tbody tr").filter({ hasText: "Live health demo" });
+    await row.getByText("✓ Green").waitFor();
+    // …then a failing check run on its head commit: the row turns red, with the reason, without a reload.
+    await t.mutation(internal.model.ingest.applyRecords, {
+      installationId,
+      records: [{ kind: "ci", record: ci({ repoGithubId: 100_000, sha: newest.headSha, name: "e2e", state: "failure", updatedAt: now + 1 }) }],
+    });
+    harness.changed();
+    await row.getByText("✕ Red").waitFor();
+    expect(await row.textContent()).toContain("failing: e2e");
+    await shoot(page, "pr-turned-red", "checks failing");
+    await page.close();
+  });
+
+  test("empty state for a filter with no match", async () => {
+    const page = await open(admin);
+    await page.getByLabel("Author").fill("nobody-at-all");
+    await shoot(page, "empty-filter", "No pull requests match.");
+    await page.close();
+  });
+
+  test("banner: syncing with progress, then blocked until a local time, then error with retry", async () => {
+    await patchSync({ rateLimits: budget(4200), sync: { lastSyncedAt: Date.now() - 2 * 3_600_000, lastManualSyncAt: undefined } });
+    const { jobId } = await t.mutation(internal.sync.service.request, { installationId, trigger: "maintenance" });
+    await t.run((ctx) => ctx.db.patch(jobId!, { state: "running", progress: { current: 1, total: 3, itemsFetched: 40, currentRepository: "acme/repo-1" } }));
+    harness.changed();
+    const page = await open(admin);
+    await shoot(page, "banner-syncing", "Syncing acme/repo-1 — 1 of 3 repositories");
+    expect(await page.getByRole("button", { name: "Syncing…" }).isDisabled()).toBe(true);
+
+    const until = Date.now() + 25 * 60_000;
+    await t.run((ctx) => ctx.db.patch(jobId!, { state: "blocked", blockedUntil: until }));
+    harness.changed();
+    await shoot(page, "banner-blocked", "Paused by GitHub's rate limit until");
+
+    await t.mutation(internal.sync.operators.cancelActiveJob, { installationId });
+    await patchSync({ sync: { state: "error", lastSyncError: "GitHub is not responding right now. The sync will be retried.", blockedUntil: undefined } });
+    harness.changed();
+    await shoot(page, "banner-error", "Last sync failed: GitHub is not responding right now.");
+    expect(await page.textContent("body")).not.toMatch(/Error:|stack|undefined/);
+    await page.close();
+  });
+
+  test("Sync Now: a double click starts one sync; then a live cooldown countdown", async () => {
+    await patchSync({ rateLimits: budget(4200), sync: { state: "idle", lastSyncError: undefined, lastSyncedAt: Date.now() - 10 * 60_000, lastManualSyncAt: undefined } });
+    harness.changed();
+    const before = (await t.run((ctx) => ctx.db.query("syncJobs").collect())).length;
+    const page = await open(admin);
+    const button = page.getByRole("button", { name: "Sync now" });
+    await button.waitFor();
+    await button.dblclick();
+    await page.getByRole("button", { name: "Syncing…" }).waitFor();
+    const jobs = await t.run((ctx) => ctx.db.query("syncJobs").collect());
+    expect(jobs.length).toBe(before + 1);
+
+    // The job finishes (as the worker would); the user cooldown now applies, counted down live.
+    await t.mutation(internal.sync.operators.cancelActiveJob, { installationId });
+    await patchSync({ sync: { state: "idle", lastSyncedAt: Date.now() } });
+    harness.changed();
+    const countdown = page.getByRole("button", { name: /Sync again in/ });
+    await countdown.waitFor();
+    const first = await countdown.textContent();
+    await page.waitForTimeout(2_100);
+    const second = await countdown.textContent();
+    expect(first).not.toBe(second);
+    expect(await countdown.isDisabled()).toBe(true);
+    await shoot(page, "cooldown", "Sync again in");
+    await page.close();
+  });
+
+  test("narrow viewport (360 px): no horizontal overflow", async () => {
+    const page = await open(admin, 360);
+    await shoot(page, "narrow-360", "Open pull requests");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.close();
+  });
+});
