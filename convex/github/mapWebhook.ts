@@ -1,0 +1,310 @@
+/**
+ * Webhook payloads → normalized records (activity) or lifecycle changes (installation,
+ * repositories, memberships). Pure and total: never throws; a payload that fails its schema is
+ * `invalid` with the path that failed, an event we do not use is `ignored`.
+ */
+import { v, type Infer } from "convex/values";
+import type { z } from "zod";
+import { anyRecord, repositoryRecord, repositoryRef, type AnyRecord, type RepositoryRecord } from "../model/records";
+import { checkRunState, commitStatusState } from "./ciStates";
+import { parseGitHubTime } from "./time";
+import * as P from "./webhookPayloads";
+
+export const lifecycleChange = v.union(
+  v.object({
+    kind: v.literal("installation_created"),
+    account: v.object({ githubId: v.number(), login: v.string(), type: v.union(v.literal("User"), v.literal("Organization")) }),
+    sender: v.object({ githubId: v.number(), login: v.string() }),
+    repositories: v.array(repositoryRef),
+  }),
+  v.object({ kind: v.literal("installation_deleted") }),
+  v.object({ kind: v.literal("installation_suspended") }),
+  v.object({ kind: v.literal("installation_unsuspended") }),
+  v.object({ kind: v.literal("permissions_accepted") }),
+  v.object({ kind: v.literal("repositories_added"), repositories: v.array(repositoryRef) }),
+  v.object({ kind: v.literal("repositories_removed"), githubIds: v.array(v.number()) }),
+  v.object({ kind: v.literal("account_renamed"), login: v.string() }),
+  v.object({ kind: v.literal("repository_changed"), repository: repositoryRecord }),
+  v.object({ kind: v.literal("repository_deleted"), githubId: v.number() }),
+  v.object({ kind: v.literal("membership"), accountId: v.number(), githubUserId: v.number(), login: v.string(), member: v.boolean() }),
+);
+export type LifecycleChange = Infer<typeof lifecycleChange>;
+
+export const webhookMapping = v.union(
+  v.object({
+    outcome: v.literal("apply"),
+    installationGithubId: v.optional(v.number()),
+    repository: v.optional(repositoryRecord),
+    records: v.array(anyRecord),
+  }),
+  v.object({ outcome: v.literal("lifecycle"), installationGithubId: v.number(), change: lifecycleChange }),
+  v.object({ outcome: v.literal("ignored"), reason: v.string() }),
+  v.object({ outcome: v.literal("invalid"), path: v.string(), message: v.string() }),
+);
+export type WebhookMapping = Infer<typeof webhookMapping>;
+
+const GHOST = "ghost";
+const login = (u: { login: string } | null | undefined) => u?.login ?? GHOST;
+const ms = (t: string | number | null | undefined) => parseGitHubTime(t) ?? 0;
+const optionalMs = (key: string, t: string | number | null | undefined) => {
+  const value = parseGitHubTime(t);
+  return value === undefined ? {} : { [key]: value };
+};
+
+function repositoryOf(r: z.infer<typeof P.fullRepository>): RepositoryRecord {
+  return {
+    githubId: r.id,
+    name: r.name,
+    fullName: r.full_name,
+    ownerLogin: r.owner.login,
+    private: r.private,
+    defaultBranch: r.default_branch,
+    archived: r.archived ?? false,
+    htmlUrl: r.html_url,
+    ...optionalMs("updatedAt", r.updated_at),
+    ...optionalMs("pushedAt", r.pushed_at),
+  };
+}
+
+const refOf = (r: z.infer<typeof P.repositoryRefPayload>) => ({ githubId: r.id, name: r.name, fullName: r.full_name, private: r.private });
+
+type Mapper = (payload: unknown) => WebhookMapping;
+
+/** Parse with `schema`, or report the first failing path. */
+function parsed<S extends z.ZodType>(schema: S, payload: unknown, map: (p: z.output<S>) => WebhookMapping): WebhookMapping {
+  const result = schema.safeParse(payload);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    return { outcome: "invalid", path: issue.path.join(".") || "(root)", message: issue.message };
+  }
+  return map(result.data);
+}
+
+const apply = (p: { installation?: { id: number } | undefined; repository: z.infer<typeof P.fullRepository> }, records: AnyRecord[]): WebhookMapping => ({
+  outcome: "apply",
+  ...(p.installation && { installationGithubId: p.installation.id }),
+  repository: repositoryOf(p.repository),
+  records,
+});
+
+const lifecycle = (installationGithubId: number, change: LifecycleChange): WebhookMapping => ({ outcome: "lifecycle", installationGithubId, change });
+const ignored = (reason: string): WebhookMapping => ({ outcome: "ignored", reason });
+
+const MAPPERS: Record<string, Mapper> = {
+  installation: (payload) =>
+    parsed(P.installationEvent, payload, (p) => {
+      const id = p.installation.id;
+      switch (p.action) {
+        case "created": {
+          const a = p.installation.account;
+          if (!a) return ignored("installation on an enterprise, not an account");
+          return lifecycle(id, {
+            kind: "installation_created",
+            account: { githubId: a.id, login: a.login, type: a.type === "User" ? "User" : "Organization" },
+            sender: { githubId: p.sender.id, login: p.sender.login },
+            repositories: (p.repositories ?? []).map(refOf),
+          });
+        }
+        case "deleted":
+          return lifecycle(id, { kind: "installation_deleted" });
+        case "suspend":
+          return lifecycle(id, { kind: "installation_suspended" });
+        case "unsuspend":
+          return lifecycle(id, { kind: "installation_unsuspended" });
+        case "new_permissions_accepted":
+          return lifecycle(id, { kind: "permissions_accepted" });
+        default:
+          return ignored(`installation.${p.action} is not used`);
+      }
+    }),
+  installation_repositories: (payload) =>
+    parsed(P.installationRepositoriesEvent, payload, (p) =>
+      p.action === "added"
+        ? lifecycle(p.installation.id, { kind: "repositories_added", repositories: p.repositories_added.map(refOf) })
+        : lifecycle(p.installation.id, { kind: "repositories_removed", githubIds: p.repositories_removed.map((r) => r.id) }),
+    ),
+  installation_target: (payload) =>
+    parsed(P.installationTargetEvent, payload, (p) =>
+      p.action === "renamed" ? lifecycle(p.installation.id, { kind: "account_renamed", login: p.account.login }) : ignored(`installation_target.${p.action} is not used`),
+    ),
+  repository: (payload) =>
+    parsed(P.repositoryEvent, payload, (p) => {
+      if (!p.installation) return ignored("repository event without an installation");
+      if (p.action === "deleted") return lifecycle(p.installation.id, { kind: "repository_deleted", githubId: p.repository.id });
+      return lifecycle(p.installation.id, { kind: "repository_changed", repository: repositoryOf(p.repository) });
+    }),
+  organization: (payload) =>
+    parsed(P.organizationEvent, payload, (p) => {
+      const member = p.action === "member_added" ? true : p.action === "member_removed" ? false : null;
+      const u = p.membership?.user;
+      if (member === null || !u || !p.installation) return ignored(`organization.${p.action} is not used`);
+      return lifecycle(p.installation.id, { kind: "membership", accountId: p.organization.id, githubUserId: u.id, login: u.login, member });
+    }),
+  pull_request: (payload) =>
+    parsed(P.pullRequestEvent, payload, (p) => {
+      const pr = p.pull_request;
+      return apply(p, [
+        {
+          kind: "pullRequest",
+          record: {
+            githubId: pr.id,
+            repoGithubId: p.repository.id,
+            number: pr.number,
+            title: pr.title,
+            authorLogin: login(pr.user),
+            state: pr.merged_at || pr.merged ? "merged" : pr.state,
+            draft: pr.draft ?? false,
+            mergeable: pr.mergeable === true ? "mergeable" : pr.mergeable === false ? "conflicting" : "unknown",
+            headSha: pr.head.sha,
+            requestedReviewers: (pr.requested_reviewers?.length ?? 0) + (pr.requested_teams?.length ?? 0),
+            url: pr.html_url,
+            createdAt: ms(pr.created_at),
+            updatedAt: ms(pr.updated_at),
+            ...optionalMs("closedAt", pr.closed_at),
+            ...optionalMs("mergedAt", pr.merged_at),
+          },
+        },
+      ]);
+    }),
+  pull_request_review: (payload) =>
+    parsed(P.pullRequestReviewEvent, payload, (p) => {
+      const r = p.review;
+      const state = p.action === "dismissed" ? "dismissed" : reviewState(r.state);
+      if (!state) return ignored(`review state ${r.state} is not used`);
+      return apply(p, [
+        {
+          kind: "review",
+          record: {
+            githubId: r.id,
+            repoGithubId: p.repository.id,
+            prNumber: p.pull_request.number,
+            authorLogin: login(r.user),
+            state,
+            url: r.html_url,
+            ...optionalMs("submittedAt", r.submitted_at),
+          },
+        },
+      ]);
+    }),
+  pull_request_review_comment: (payload) =>
+    parsed(P.pullRequestReviewCommentEvent, payload, (p) =>
+      apply(p, [commentRecord(p.action, p.repository.id, "review", p.pull_request.number, p.comment)]),
+    ),
+  issue_comment: (payload) =>
+    parsed(P.issueCommentEvent, payload, (p) => apply(p, [commentRecord(p.action, p.repository.id, "issue", p.issue.number, p.comment)])),
+  check_run: (payload) =>
+    parsed(P.checkRunEvent, payload, (p) => {
+      const c = p.check_run;
+      return apply(p, [
+        {
+          kind: "ci",
+          record: {
+            repoGithubId: p.repository.id,
+            sha: c.head_sha,
+            kind: "check_run",
+            name: c.name,
+            state: checkRunState(c.status, c.conclusion),
+            updatedAt: ms(c.completed_at ?? c.started_at),
+            ...(c.html_url && { url: c.html_url }),
+          },
+        },
+      ]);
+    }),
+  status: (payload) =>
+    parsed(P.statusEvent, payload, (p) =>
+      apply(p, [
+        {
+          kind: "ci",
+          record: {
+            repoGithubId: p.repository.id,
+            sha: p.sha,
+            kind: "status",
+            name: p.context,
+            state: commitStatusState(p.state),
+            updatedAt: ms(p.updated_at),
+            ...(p.target_url && { url: p.target_url }),
+          },
+        },
+      ]),
+    ),
+  // A check suite's and a workflow run's outcome is carried by their check runs; counting them
+  // too would double the CI rollup. Validated, applied as a repository refresh only.
+  check_suite: (payload) => parsed(P.checkSuiteEvent, payload, (p) => apply(p, [])),
+  workflow_run: (payload) => parsed(P.workflowRunEvent, payload, (p) => apply(p, [])),
+  push: (payload) =>
+    parsed(P.pushEvent, payload, (p) => {
+      const onDefaultBranch = p.ref === `refs/heads/${p.repository.default_branch}` && !p.deleted;
+      return apply(
+        p,
+        onDefaultBranch
+          ? p.commits.map((c) => ({
+              kind: "commit" as const,
+              record: {
+                repoGithubId: p.repository.id,
+                sha: c.id,
+                authorLogin: c.author.username ?? c.author.name,
+                message: c.message.split("\n", 1)[0] ?? "",
+                committedAt: ms(c.timestamp),
+                url: c.url,
+              },
+            }))
+          : [],
+      );
+    }),
+  issues: (payload) =>
+    parsed(P.issuesEvent, payload, (p) => {
+      const i = p.issue;
+      if (i.pull_request !== undefined) return ignored("issues event for a pull request");
+      if (p.action === "deleted") return apply(p, [{ kind: "deletion", record: { entity: "issue", repoGithubId: p.repository.id, githubId: i.id } }]);
+      return apply(p, [
+        {
+          kind: "issue",
+          record: {
+            githubId: i.id,
+            repoGithubId: p.repository.id,
+            number: i.number,
+            title: i.title,
+            authorLogin: login(i.user),
+            state: i.state ?? (i.closed_at ? "closed" : "open"),
+            url: i.html_url,
+            createdAt: ms(i.created_at),
+            updatedAt: ms(i.updated_at),
+            ...optionalMs("closedAt", i.closed_at),
+          },
+        },
+      ]);
+    }),
+};
+
+function reviewState(state: string) {
+  const s = state.toLowerCase();
+  return s === "approved" || s === "changes_requested" || s === "commented" || s === "dismissed" || s === "pending" ? s : null;
+}
+
+function commentRecord(
+  action: string,
+  repoGithubId: number,
+  kind: "issue" | "review",
+  issueNumber: number,
+  c: { id: number; user?: { login: string } | null | undefined; html_url: string; created_at: string; updated_at: string },
+): AnyRecord {
+  if (action === "deleted") return { kind: "deletion", record: { entity: "comment", repoGithubId, githubId: c.id } };
+  return {
+    kind: "comment",
+    record: { githubId: c.id, repoGithubId, kind, issueNumber, authorLogin: login(c.user), url: c.html_url, createdAt: ms(c.created_at), updatedAt: ms(c.updated_at) },
+  };
+}
+
+/** The events this app applies; everything else is acknowledged and recorded as ignored. */
+export const HANDLED_EVENTS = Object.keys(MAPPERS);
+
+export function mapWebhookEvent(event: string, payload: unknown): WebhookMapping {
+  const mapper = MAPPERS[event];
+  if (!mapper) return ignored(`event ${event} is not used`);
+  try {
+    return mapper(payload);
+  } catch (error) {
+    // A mapper bug must not lose the delivery: it is recorded as invalid with the reason.
+    return { outcome: "invalid", path: "(mapper)", message: error instanceof Error ? error.message : String(error) };
+  }
+}
