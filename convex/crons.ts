@@ -10,4 +10,9 @@ crons.interval("recover stalled sync jobs", { minutes: 5 }, internal.sync.mainte
 // Keep the last 100 completed / 50 failed jobs per installation.
 crons.daily("prune sync jobs", { hourUTC: 3, minuteUTC: 17 }, internal.sync.maintenance.pruneJobs, {});
 
+// Webhook deliveries whose scheduled processing was lost (retried, then dead-lettered).
+crons.interval("sweep stuck webhook deliveries", { minutes: 5 }, internal.webhooks.deliveries.sweepStuck, {});
+// Deliveries GitHub failed to deliver: ask for a redelivery once each.
+crons.interval("recover missed webhook deliveries", { minutes: 15 }, internal.webhooks.recovery.recoverMissedDeliveries, {});
+
 export default crons;

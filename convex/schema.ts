@@ -178,7 +178,7 @@ export default defineSchema({
     ),
     stats: v.object(openCounts),
   })
-    .index("by_github_id", ["githubId"])
+    .index("by_installation_github_id", ["installationId", "githubId"])
     .index("by_installation", ["installationId", "removed", "fullName"])
     .index("by_installation_sync_status", ["installationId", "removed", "syncStatus"]),
 
@@ -207,7 +207,7 @@ export default defineSchema({
     health: health,
     healthReasons: v.array(v.string()),
   })
-    .index("by_github_id", ["githubId"])
+    .index("by_repo_github_id", ["repositoryId", "githubId"])
     .index("by_repo_number", ["repositoryId", "number"])
     .index("by_repo_head_sha", ["repositoryId", "headSha"])
     .index("by_repo_updated", ["repositoryId", "updatedAt"])
@@ -230,7 +230,7 @@ export default defineSchema({
     submittedAt: v.optional(v.number()),
     url: v.string(),
   })
-    .index("by_github_id", ["githubId"])
+    .index("by_repo_github_id", ["repositoryId", "githubId"])
     .index("by_repo_pr", ["repositoryId", "prNumber"]),
 
   ciResults: defineTable({
@@ -259,7 +259,7 @@ export default defineSchema({
     /** Tombstone: GitHub deleted it. Kept so a late, older event cannot resurrect it. */
     deleted: v.boolean(),
   })
-    .index("by_github_id", ["githubId"])
+    .index("by_repo_github_id", ["repositoryId", "githubId"])
     .index("by_repo_state_updated", ["repositoryId", "state", "updatedAt"])
     .index("by_installation_updated", ["installationId", "updatedAt"]),
 
@@ -287,7 +287,7 @@ export default defineSchema({
     updatedAt: v.number(),
     deleted: v.boolean(),
   })
-    .index("by_github_id", ["githubId"])
+    .index("by_repo_github_id", ["repositoryId", "githubId"])
     .index("by_repo_issue", ["repositoryId", "issueNumber"]),
 
   activityEvents: defineTable({
@@ -310,7 +310,7 @@ export default defineSchema({
     url: v.string(),
     title: v.optional(v.string()),
   })
-    .index("by_key", ["key"])
+    .index("by_repo_key", ["repositoryId", "key"])
     .index("by_installation_time", ["installationId", "occurredAt"])
     .index("by_repo_time", ["repositoryId", "occurredAt"])
     .index("by_installation_actor_time", ["installationId", "actorLogin", "occurredAt"]),

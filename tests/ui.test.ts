@@ -6,7 +6,8 @@
  */
 import { mkdirSync, statSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { generateKeyPairSync } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { startHarness } from "./browser/harness";
@@ -24,6 +25,11 @@ let newcomer: { subject: string };
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
+  // A configured GitHub App whose API never answers: a sync started from the page stays in
+  // progress for as long as the test looks at it.
+  vi.stubEnv("GITHUB_APP_ID", "1");
+  vi.stubEnv("GITHUB_APP_PRIVATE_KEY", generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+  vi.stubGlobal("fetch", () => new Promise(() => {}));
   t = makeConvex();
   installationId = await createInstallation(t);
   await seedInstallation(t, installationId, 3, 45);
@@ -39,6 +45,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await harness?.close();
+  vi.unstubAllEnvs();
+  vi.unstubAllGlobals();
 });
 
 async function open(as: { subject: string } | null, width = 1280): Promise<Page> {

@@ -27,10 +27,13 @@ import type * as github_config from "../github/config.js";
 import type * as github_connection from "../github/connection.js";
 import type * as github_errors from "../github/errors.js";
 import type * as github_mapSync from "../github/mapSync.js";
+import type * as github_mapWebhook from "../github/mapWebhook.js";
 import type * as github_privateKey from "../github/privateKey.js";
 import type * as github_queries from "../github/queries.js";
 import type * as github_rateLimit from "../github/rateLimit.js";
 import type * as github_schemas from "../github/schemas.js";
+import type * as github_time from "../github/time.js";
+import type * as github_webhookPayloads from "../github/webhookPayloads.js";
 import type * as http from "../http.js";
 import type * as memberships from "../memberships.js";
 import type * as model_contribution from "../model/contribution.js";
@@ -49,9 +52,12 @@ import type * as sync_policy from "../sync/policy.js";
 import type * as sync_service from "../sync/service.js";
 import type * as sync_status from "../sync/status.js";
 import type * as sync_worker from "../sync/worker.js";
+import type * as webhooks_apply from "../webhooks/apply.js";
 import type * as webhooks_deliveries from "../webhooks/deliveries.js";
 import type * as webhooks_process from "../webhooks/process.js";
+import type * as webhooks_purge from "../webhooks/purge.js";
 import type * as webhooks_receive from "../webhooks/receive.js";
+import type * as webhooks_recovery from "../webhooks/recovery.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -76,10 +82,13 @@ declare const fullApi: ApiFromModules<{
   "github/connection": typeof github_connection;
   "github/errors": typeof github_errors;
   "github/mapSync": typeof github_mapSync;
+  "github/mapWebhook": typeof github_mapWebhook;
   "github/privateKey": typeof github_privateKey;
   "github/queries": typeof github_queries;
   "github/rateLimit": typeof github_rateLimit;
   "github/schemas": typeof github_schemas;
+  "github/time": typeof github_time;
+  "github/webhookPayloads": typeof github_webhookPayloads;
   http: typeof http;
   memberships: typeof memberships;
   "model/contribution": typeof model_contribution;
@@ -98,9 +107,12 @@ declare const fullApi: ApiFromModules<{
   "sync/service": typeof sync_service;
   "sync/status": typeof sync_status;
   "sync/worker": typeof sync_worker;
+  "webhooks/apply": typeof webhooks_apply;
   "webhooks/deliveries": typeof webhooks_deliveries;
   "webhooks/process": typeof webhooks_process;
+  "webhooks/purge": typeof webhooks_purge;
   "webhooks/receive": typeof webhooks_receive;
+  "webhooks/recovery": typeof webhooks_recovery;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

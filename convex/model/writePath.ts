@@ -131,9 +131,6 @@ export class WritePath {
       this.derived.shard(rec.githubId, 1, ZERO_OPEN);
       return this.cache((await this.ctx.db.get(id))!);
     }
-    // A repository still recorded under another installation (a transfer whose removal we have not
-    // seen yet) is left alone: each installation's own events move it (webhooks issue).
-    if (existing.installationId !== this.installation._id) return null;
     // Newer-wins on the repository's own fields when both sides carry GitHub's updated_at.
     const stale =
       full?.updatedAt !== undefined && existing.githubUpdatedAt !== undefined && full.updatedAt < existing.githubUpdatedAt;
@@ -152,7 +149,7 @@ export class WritePath {
     if (!this.repos.has(githubId)) {
       const repo = await this.ctx.db
         .query("repositories")
-        .withIndex("by_github_id", (q) => q.eq("githubId", githubId))
+        .withIndex("by_installation_github_id", (q) => q.eq("installationId", this.installation._id).eq("githubId", githubId))
         .unique();
       this.repos.set(githubId, repo);
     }
@@ -168,7 +165,7 @@ export class WritePath {
   private async target(repoGithubId: number): Promise<Repo | Exclude<WriteOutcome, "inserted" | "updated">> {
     if (this.installation.status === "deleted") return "installation_deleted";
     const repo = await this.repository(repoGithubId);
-    if (!repo || repo.installationId !== this.installation._id) return "unknown_repository";
+    if (!repo) return "unknown_repository";
     if (repo.removed) return "repository_removed";
     return repo;
   }
@@ -208,7 +205,7 @@ export class WritePath {
   private async upsertPullRequest(repo: Repo, rec: PullRequestRecord): Promise<WriteOutcome> {
     const existing = await this.ctx.db
       .query("pullRequests")
-      .withIndex("by_github_id", (q) => q.eq("githubId", rec.githubId))
+      .withIndex("by_repo_github_id", (q) => q.eq("repositoryId", repo._id).eq("githubId", rec.githubId))
       .unique();
     if (existing && existing.updatedAt > rec.updatedAt) return "stale";
     const { repoGithubId: _, ...fields } = rec;
@@ -271,7 +268,7 @@ export class WritePath {
   private async upsertReview(repo: Repo, rec: ReviewRecord): Promise<WriteOutcome> {
     const existing = await this.ctx.db
       .query("reviews")
-      .withIndex("by_github_id", (q) => q.eq("githubId", rec.githubId))
+      .withIndex("by_repo_github_id", (q) => q.eq("repositoryId", repo._id).eq("githubId", rec.githubId))
       .unique();
     // A review only moves forward: pending → submitted → dismissed.
     const rank = (s: ReviewRecord["state"]) => (s === "pending" ? 0 : s === "dismissed" ? 2 : 1);
@@ -324,7 +321,7 @@ export class WritePath {
   private async upsertIssue(repo: Repo, rec: IssueRecord): Promise<WriteOutcome> {
     const existing = await this.ctx.db
       .query("issues")
-      .withIndex("by_github_id", (q) => q.eq("githubId", rec.githubId))
+      .withIndex("by_repo_github_id", (q) => q.eq("repositoryId", repo._id).eq("githubId", rec.githubId))
       .unique();
     if (existing && (existing.deleted || existing.updatedAt > rec.updatedAt)) return "stale";
     const { repoGithubId: _, ...fields } = rec;
@@ -371,7 +368,7 @@ export class WritePath {
   private async upsertComment(repo: Repo, rec: CommentRecord): Promise<WriteOutcome> {
     const existing = await this.ctx.db
       .query("comments")
-      .withIndex("by_github_id", (q) => q.eq("githubId", rec.githubId))
+      .withIndex("by_repo_github_id", (q) => q.eq("repositoryId", repo._id).eq("githubId", rec.githubId))
       .unique();
     if (existing && (existing.deleted || existing.updatedAt > rec.updatedAt)) return "stale";
     const { repoGithubId: _, ...fields } = rec;
@@ -394,7 +391,7 @@ export class WritePath {
     const table = rec.entity === "issue" ? "issues" : "comments";
     const existing = await this.ctx.db
       .query(table)
-      .withIndex("by_github_id", (q) => q.eq("githubId", rec.githubId))
+      .withIndex("by_repo_github_id", (q) => q.eq("repositoryId", repo._id).eq("githubId", rec.githubId))
       .unique();
     if (!existing || existing.deleted || existing.repositoryId !== repo._id) return "unchanged";
     await this.ctx.db.patch(existing._id, { deleted: true });
@@ -416,7 +413,7 @@ export class WritePath {
   }): Promise<void> {
     const seen = await this.ctx.db
       .query("activityEvents")
-      .withIndex("by_key", (q) => q.eq("key", e.key))
+      .withIndex("by_repo_key", (q) => q.eq("repositoryId", e.repo._id).eq("key", e.key))
       .first();
     if (seen) return;
     await this.ctx.db.insert("activityEvents", {

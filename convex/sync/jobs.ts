@@ -14,6 +14,7 @@ import { WritePath } from "../model/writePath";
 import { rateLimitSnapshot, syncCursor } from "../schema";
 import { isActive, LEASE_MS } from "./jobState";
 import { logEvent } from "./log";
+import { requestSync } from "./service";
 
 const lease = { jobId: v.id("syncJobs"), generation: v.number() };
 const statsDelta = v.object({ requests: v.number(), notModified: v.number() });
@@ -249,6 +250,12 @@ export const finishJob = internalMutation({
     await saveRateLimits(ctx.db, job.installationId, args.rateLimits);
     await ctx.db.patch(job._id, { stats: addStats(job, args.stats, 0) });
     await endJob(ctx, (await ctx.db.get(job._id))!, args.outcome, args.error);
+    // Repositories added while this job ran (webhook backfills coalesced into it) still wait.
+    const waiting = await ctx.db
+      .query("repositories")
+      .withIndex("by_installation_sync_status", (q) => q.eq("installationId", job.installationId).eq("removed", false).eq("syncStatus", "processing"))
+      .first();
+    if (waiting && args.outcome === "completed") await requestSync(ctx, job.installationId, "webhook");
     return true;
   },
 });

@@ -73,7 +73,16 @@ export const processSyncJob = internalAction({
   handler: async (ctx, { jobId, generation }) => {
     const slice = await claim(ctx, jobId, generation);
     if (!slice) return; // superseded, duplicate, or no longer active
-    const client = githubAppForAction(ctx).installationClient(slice.githubInstallationId);
+    let client: GitHubClient;
+    try {
+      client = githubAppForAction(ctx).installationClient(slice.githubInstallationId);
+    } catch (error) {
+      // Misconfiguration (missing App ID or key): fail visibly instead of leaving the job claimed.
+      const detail = error instanceof Error ? error.message : String(error);
+      const error_ = { kind: "internal", message: "The GitHub App is not configured on the server.", detail };
+      await ctx.runMutation(internal.sync.jobs.finishJob, { jobId, generation, outcome: "failed", error: error_, stats: { requests: 0, notModified: 0 }, rateLimits: [] });
+      return;
+    }
     await new Slice(ctx, client, { jobId, generation }, slice).run();
   },
 });

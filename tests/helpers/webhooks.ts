@@ -1,0 +1,38 @@
+/** Deliver a webhook the way GitHub does: raw JSON body, HMAC-SHA256 signature, delivery headers. */
+import { Webhooks } from "@octokit/webhooks";
+import type { TestConvex } from "./convex";
+
+export const WEBHOOK_SECRET = "it's a secret to everybody";
+let counter = 0;
+
+export async function deliver(
+  t: TestConvex,
+  event: string,
+  payload: unknown,
+  opts: { deliveryId?: string; secret?: string; body?: string; headers?: Record<string, string | null> } = {},
+) {
+  const body = opts.body ?? JSON.stringify(payload);
+  const signature = await new Webhooks({ secret: opts.secret ?? WEBHOOK_SECRET }).sign(body);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-github-event": event,
+    "x-github-delivery": opts.deliveryId ?? `00000000-0000-4000-8000-${String(++counter).padStart(12, "0")}`,
+    "x-hub-signature-256": signature,
+  };
+  for (const [k, v] of Object.entries(opts.headers ?? {})) {
+    if (v === null) delete headers[k];
+    else headers[k] = v;
+  }
+  return t.fetch("/github/webhook", { method: "POST", headers, body });
+}
+
+/** Every document in every table, for "nothing was written" checks. */
+export async function countDocuments(t: TestConvex): Promise<number> {
+  return t.run(async (ctx) => {
+    const tables = ["installations", "repositories", "pullRequests", "reviews", "ciResults", "issues", "commits", "comments", "activityEvents", "webhookDeliveries", "syncJobs", "installationCounters", "dailyActivity", "userDailyActivity"] as const;
+    let n = 0;
+    for (const table of tables) n += (await ctx.db.query(table).collect()).length;
+    n += (await ctx.db.system.query("_storage").collect()).length;
+    return n;
+  });
+}
