@@ -104,11 +104,11 @@ describe("the mapped records agree with the payload", () => {
 
 describe("malformed payloads are invalid with the failing path, never a throw", () => {
   test.each([
-    ["pull_request", (p: any) => delete p.pull_request.head, "pull_request.head"],
-    ["pull_request", (p: any) => (p.pull_request.number = "seven"), "pull_request.number"],
-    ["check_run", (p: any) => delete p.check_run.head_sha, "check_run.head_sha"],
-    ["push", (p: any) => delete p.repository, "repository"],
-    ["installation", (p: any) => delete p.installation, "installation"],
+    ["pull_request", (p: any): unknown => delete p.pull_request.head, "pull_request.head"],
+    ["pull_request", (p: any): unknown => (p.pull_request.number = "seven"), "pull_request.number"],
+    ["check_run", (p: any): unknown => delete p.check_run.head_sha, "check_run.head_sha"],
+    ["push", (p: any): unknown => delete p.repository, "repository"],
+    ["installation", (p: any): unknown => delete p.installation, "installation"],
   ] as const)("%s without a field", (event, tamper, path) => {
     const p = structuredClone(of(event)[0]!);
     tamper(p);
