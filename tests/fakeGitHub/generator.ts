@@ -1,0 +1,190 @@
+/**
+ * A deterministic, seeded organisation: repositories with pull requests (reviews, check runs,
+ * commit statuses, review comments), issues (numbered in one sequence with the PRs, as GitHub
+ * does), default-branch commits and issue comments.
+ */
+
+/** mulberry32: a tiny seeded PRNG, so every run generates the same organisation. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
+    pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!,
+    sha: () => Array.from({ length: 40 }, () => Math.floor(next() * 16).toString(16)).join(""),
+  };
+}
+export type Rng = ReturnType<typeof prng>;
+
+export interface Review { id: number; author: string; state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED"; submittedAt: number }
+export interface CheckRun { id: number; name: string; status: "queued" | "in_progress" | "completed"; conclusion: string | null; startedAt: number; completedAt: number | null }
+export interface CommitStatus { id: number; context: string; state: "pending" | "success" | "failure" | "error"; createdAt: number }
+export interface PullRequest {
+  id: number;
+  number: number;
+  title: string;
+  author: string;
+  state: "open" | "closed" | "merged";
+  draft: boolean;
+  mergeable: "MERGEABLE" | "CONFLICTING" | "UNKNOWN";
+  headSha: string;
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+  mergedAt: number | null;
+  requestedReviewers: string[];
+  reviews: Review[];
+  checkRuns: CheckRun[];
+  statuses: CommitStatus[];
+}
+export interface Issue { id: number; number: number; title: string; author: string; state: "open" | "closed"; createdAt: number; updatedAt: number; closedAt: number | null }
+export interface Commit { sha: string; message: string; author: string; date: number }
+export interface Comment { id: number; author: string; issueNumber: number; createdAt: number; updatedAt: number }
+export interface Repo {
+  id: number;
+  name: string;
+  owner: string;
+  defaultBranch: string;
+  private: boolean;
+  archived: boolean;
+  createdAt: number;
+  updatedAt: number;
+  pushedAt: number;
+  pullRequests: PullRequest[];
+  issues: Issue[];
+  commits: Commit[];
+  issueComments: Comment[];
+  reviewComments: Comment[];
+  nextNumber: number;
+}
+export interface Org { login: string; id: number; repos: Repo[] }
+
+export interface OrgSize {
+  login?: string;
+  repos?: number;
+  prsPerRepo?: number;
+  issuesPerRepo?: number;
+  commitsPerRepo?: number;
+  reviewsPerPr?: number;
+  checksPerPr?: number;
+  commentsPerIssue?: number;
+}
+
+export const USERS = ["octocat", "hubot", "mona", "defunkt", "mojombo", "pjhyett", "wycats", "ezmobius"] as const;
+const DAY = 86_400_000;
+
+export class Ids {
+  private n = 1_000;
+  next() {
+    return (this.n += 1);
+  }
+}
+
+export function generateOrg(seed: number, size: OrgSize, now: number, ids: Ids): Org {
+  const rng = prng(seed);
+  const s = { repos: 3, prsPerRepo: 5, issuesPerRepo: 3, commitsPerRepo: 5, reviewsPerPr: 2, checksPerPr: 2, commentsPerIssue: 1, ...size };
+  const login = size.login ?? "acme";
+  const repos: Repo[] = [];
+  for (let r = 0; r < s.repos; r++) {
+    const createdAt = now - 400 * DAY;
+    const repo: Repo = {
+      id: 100_000 + r,
+      name: `repo-${String(r + 1).padStart(3, "0")}`,
+      owner: login,
+      defaultBranch: "main",
+      private: rng.next() < 0.3,
+      archived: false,
+      createdAt,
+      updatedAt: createdAt,
+      pushedAt: now - rng.int(1, 30) * DAY,
+      pullRequests: [],
+      issues: [],
+      commits: [],
+      issueComments: [],
+      reviewComments: [],
+      nextNumber: 1,
+    };
+    for (let i = 0; i < s.prsPerRepo; i++) repo.pullRequests.push(generatePr(rng, repo, s, now, ids));
+    for (let i = 0; i < s.issuesPerRepo; i++) {
+      const createdAt = now - rng.int(1, 60) * DAY - rng.int(0, 23) * 3_600_000;
+      const closed = rng.next() < 0.4;
+      const issue: Issue = {
+        id: ids.next(),
+        number: repo.nextNumber++,
+        title: `Issue ${i + 1} in ${repo.name}`,
+        author: rng.pick(USERS),
+        state: closed ? "closed" : "open",
+        createdAt,
+        updatedAt: createdAt + 3_600_000,
+        closedAt: closed ? createdAt + 3_600_000 : null,
+      };
+      repo.issues.push(issue);
+      for (let c = 0; c < s.commentsPerIssue; c++) {
+        const at = createdAt + (c + 1) * 600_000;
+        repo.issueComments.push({ id: ids.next(), author: rng.pick(USERS), issueNumber: issue.number, createdAt: at, updatedAt: at });
+      }
+    }
+    for (let i = 0; i < s.commitsPerRepo; i++) {
+      repo.commits.push({ sha: rng.sha(), message: `Change ${i + 1}\n\nDetails.`, author: rng.pick(USERS), date: repo.pushedAt - i * 3_600_000 });
+    }
+    repos.push(repo);
+  }
+  return { login, id: 9001, repos };
+}
+
+function generatePr(rng: Rng, repo: Repo, s: Required<Omit<OrgSize, "login">>, now: number, ids: Ids): PullRequest {
+  const createdAt = now - rng.int(1, 60) * DAY - rng.int(0, 23) * 3_600_000;
+  const roll = rng.next();
+  const state = roll < 0.5 ? "open" : roll < 0.8 ? "merged" : "closed";
+  const updatedAt = createdAt + rng.int(1, 48) * 3_600_000;
+  const pr: PullRequest = {
+    id: ids.next(),
+    number: repo.nextNumber++,
+    title: `Improve ${repo.name} part ${repo.nextNumber}`,
+    author: rng.pick(USERS),
+    state,
+    draft: state === "open" && rng.next() < 0.15,
+    mergeable: rng.next() < 0.1 ? "CONFLICTING" : rng.next() < 0.1 ? "UNKNOWN" : "MERGEABLE",
+    headSha: rng.sha(),
+    createdAt,
+    updatedAt,
+    closedAt: state === "open" ? null : updatedAt,
+    mergedAt: state === "merged" ? updatedAt : null,
+    requestedReviewers: rng.next() < 0.3 ? [rng.pick(USERS)] : [],
+    reviews: [],
+    checkRuns: [],
+    statuses: [],
+  };
+  for (let i = 0; i < s.reviewsPerPr; i++) {
+    pr.reviews.push({
+      id: ids.next(),
+      author: rng.pick(USERS.filter((u) => u !== pr.author)),
+      state: rng.pick(["APPROVED", "APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"] as const),
+      submittedAt: createdAt + (i + 1) * 1_800_000,
+    });
+  }
+  for (let i = 0; i < s.checksPerPr; i++) {
+    const r = rng.next();
+    const completed = r < 0.85;
+    pr.checkRuns.push({
+      id: ids.next(),
+      name: ["build", "test", "lint", "e2e"][i % 4]!,
+      status: completed ? "completed" : "in_progress",
+      conclusion: completed ? (r < 0.7 ? "success" : "failure") : null,
+      startedAt: createdAt + 600_000,
+      completedAt: completed ? createdAt + 1_200_000 : null,
+    });
+  }
+  if (rng.next() < 0.3) pr.statuses.push({ id: ids.next(), context: "ci/legacy", state: rng.pick(["success", "failure", "pending"] as const), createdAt: createdAt + 900_000 });
+  if (rng.next() < 0.5) {
+    repo.reviewComments.push({ id: ids.next(), author: rng.pick(USERS), issueNumber: pr.number, createdAt: createdAt + 2_000_000, updatedAt: createdAt + 2_000_000 });
+  }
+  return pr;
+}

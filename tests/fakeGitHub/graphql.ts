@@ -1,0 +1,135 @@
+/**
+ * POST /graphql, executed by graphql-js against GitHub's official schema (@octokit/graphql-schema):
+ * a document the real API would reject is rejected here too, and answers have the real shape.
+ */
+import { Buffer } from "node:buffer";
+import { buildClientSchema, graphql, parse, validate, type GraphQLSchema, type IntrospectionQuery } from "graphql";
+import { schema as officialSchema } from "@octokit/graphql-schema";
+import type { Org, PullRequest, Repo } from "./generator";
+import { iso } from "./shapes";
+
+let schema: GraphQLSchema | null = null;
+export function githubSchema(): GraphQLSchema {
+  // From the introspection result: the published SDL file repeats two Enterprise fields, which
+  // graphql-js rejects; the introspection JSON describes the same schema without that defect.
+  schema ??= buildClientSchema(officialSchema.json as unknown as IntrospectionQuery);
+  return schema;
+}
+
+export function validateDocument(query: string) {
+  return validate(githubSchema(), parse(query));
+}
+
+const cursor = (i: number) => Buffer.from(`cursor:${i}`).toString("base64");
+const fromCursor = (c: string | null | undefined) => (c ? Number(Buffer.from(c, "base64").toString().slice(7)) + 1 : 0);
+
+function connection<T>(items: T[], args: { first?: number; last?: number; after?: string | null }) {
+  if (args.first !== undefined && (args.first < 1 || args.first > 100)) {
+    throw new Error(`Requesting ${args.first} records on the connection exceeds the \`first\` limit of 100 records.`);
+  }
+  const start = fromCursor(args.after);
+  const slice = args.last !== undefined ? items.slice(Math.max(0, items.length - args.last)) : items.slice(start, start + (args.first ?? items.length));
+  const offset = args.last !== undefined ? Math.max(0, items.length - args.last) : start;
+  return {
+    totalCount: items.length,
+    nodes: slice,
+    pageInfo: {
+      hasNextPage: offset + slice.length < items.length,
+      endCursor: slice.length ? cursor(offset + slice.length - 1) : null,
+      hasPreviousPage: offset > 0,
+      startCursor: slice.length ? cursor(offset) : null,
+    },
+  };
+}
+
+const actor = (login: string) => ({ __typename: "User", login });
+
+function pullRequestNode(org: Org, repo: Repo, pr: PullRequest) {
+  const full = `${repo.owner}/${repo.name}`;
+  const contexts = [
+    ...pr.checkRuns.map((c) => ({
+      __typename: "CheckRun",
+      databaseId: c.id,
+      name: c.name,
+      status: c.status.toUpperCase(),
+      conclusion: c.conclusion?.toUpperCase() ?? null,
+      startedAt: iso(c.startedAt),
+      completedAt: c.completedAt === null ? null : iso(c.completedAt),
+      detailsUrl: `https://github.com/${full}/runs/${c.id}`,
+    })),
+    ...pr.statuses.map((s) => ({ __typename: "StatusContext", context: s.context, state: s.state.toUpperCase(), createdAt: iso(s.createdAt), targetUrl: null })),
+  ];
+  const failing = pr.checkRuns.some((c) => c.conclusion === "failure") || pr.statuses.some((s) => s.state === "failure" || s.state === "error");
+  const pending = pr.checkRuns.some((c) => c.status !== "completed") || pr.statuses.some((s) => s.state === "pending");
+  const rollupState = failing ? "FAILURE" : pending ? "PENDING" : "SUCCESS";
+  void org;
+  return {
+    databaseId: pr.id,
+    number: pr.number,
+    title: pr.title,
+    url: `https://github.com/${full}/pull/${pr.number}`,
+    state: pr.state.toUpperCase(),
+    isDraft: pr.draft,
+    mergeable: pr.mergeable,
+    createdAt: iso(pr.createdAt),
+    updatedAt: iso(pr.updatedAt),
+    closedAt: pr.closedAt === null ? null : iso(pr.closedAt),
+    mergedAt: pr.mergedAt === null ? null : iso(pr.mergedAt),
+    headRefOid: pr.headSha,
+    author: actor(pr.author),
+    reviewRequests: () => ({ totalCount: pr.requestedReviewers.length }),
+    reviews: (args: { first?: number; last?: number; after?: string }) =>
+      connection(
+        pr.reviews.map((r) => ({ databaseId: r.id, state: r.state, submittedAt: iso(r.submittedAt), url: `https://github.com/${full}/pull/${pr.number}#pullrequestreview-${r.id}`, author: actor(r.author) })),
+        args,
+      ),
+    commits: (args: { first?: number; last?: number }) =>
+      connection(
+        [
+          {
+            commit: {
+              oid: pr.headSha,
+              statusCheckRollup: contexts.length === 0 ? null : { state: rollupState, contexts: (a: { first?: number; after?: string }) => connection(contexts, a) },
+            },
+          },
+        ],
+        args,
+      ),
+  };
+}
+
+export interface GraphqlBudget {
+  limit: number;
+  remaining: number;
+  used: number;
+  resetAt: number;
+}
+
+export async function executeGraphql(org: Org, body: { query?: string; variables?: Record<string, unknown> }, budget: GraphqlBudget) {
+  const root = {
+    rateLimit: () => ({ cost: 1, limit: budget.limit, remaining: budget.remaining, used: budget.used, resetAt: iso(budget.resetAt), nodeCount: 0 }),
+    repository: ({ owner, name }: { owner: string; name: string }) => {
+      const repo = org.repos.find((r) => r.owner === owner && r.name === name);
+      if (!repo) return null;
+      return {
+        name: repo.name,
+        pullRequests: (args: { first?: number; after?: string; orderBy?: { field: string; direction: string }; states?: string[] }) => {
+          let prs = [...repo.pullRequests];
+          if (args.states) prs = prs.filter((p) => args.states!.includes(p.state.toUpperCase()));
+          const key = args.orderBy?.field === "UPDATED_AT" ? (p: PullRequest) => p.updatedAt : (p: PullRequest) => p.createdAt;
+          prs.sort((a, b) => (key(a) - key(b)) * (args.orderBy?.direction === "DESC" ? -1 : 1) || a.number - b.number);
+          return connection(
+            prs.map((p) => pullRequestNode(org, repo, p)),
+            args,
+          );
+        },
+      };
+    },
+  };
+  const result = await graphql({ schema: githubSchema(), source: body.query ?? "", rootValue: root, variableValues: body.variables ?? {} });
+  if (result.errors?.length) {
+    // GitHub reports missing repositories as NOT_FOUND errors beside `data`.
+    return { ...(result.data && { data: result.data }), errors: result.errors.map((e) => ({ message: e.message, path: e.path, locations: e.locations })) };
+  }
+  return result;
+}

@@ -1,0 +1,500 @@
+/**
+ * A faithful fake of the GitHub API for tests and local development: every endpoint the
+ * boundary uses, with GitHub's pagination (`Link`), `since`/`sort`/`direction`, ETags and 304s
+ * (which cost no budget), installation tokens, rate-limit headers and budgets (core and GraphQL
+ * separately), and scheduled faults. Usable in-process (`fake.fetch`, safe under fake timers) and
+ * over HTTP (`fake.listen()`). Responses are validated against GitHub's official schemas in
+ * tests/fake-github.test.ts.
+ */
+import { Buffer } from "node:buffer";
+import { createServer } from "node:http";
+import { executeGraphql } from "./graphql";
+import { generateOrg, Ids, type Comment, type Issue, type Org, type OrgSize, type PullRequest, type Repo } from "./generator";
+import {
+  commitJson,
+  deliveryJson,
+  issueCommentJson,
+  issueJson,
+  pullAsIssueJson,
+  rateLimitJson,
+  repositoryJson,
+  reviewCommentJson,
+  tokenJson,
+  type Delivery,
+} from "./shapes";
+
+export type Fault =
+  | { type: "primary_rate_limit" }
+  | { type: "primary_rate_limit_429" }
+  | { type: "secondary_rate_limit"; retryAfterSec: number }
+  | { type: "server_error"; status: 500 | 502 | 503 | 504 }
+  | { type: "timeout" }
+  | { type: "malformed" }
+  | { type: "not_found" };
+interface ScheduledFault {
+  fault: Fault;
+  method?: string;
+  pathIncludes?: string;
+  skip: number;
+  times: number;
+}
+
+interface Budget {
+  limit: number;
+  remaining: number;
+  /** Epoch seconds. */
+  reset: number;
+}
+
+export interface FakeOptions {
+  seed?: number;
+  org?: OrgSize;
+  installationId?: number;
+  appId?: number;
+  rateLimit?: { limit?: number; remaining?: number };
+  now?: () => number;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  resource: "core" | "graphql" | "none";
+  costsBudget: boolean;
+}
+
+const HOUR = 3_600_000;
+const JSON_TYPE = "application/json; charset=utf-8";
+
+export function createFakeGitHub(options: FakeOptions = {}) {
+  return new FakeGitHub(options);
+}
+
+export class FakeGitHub {
+  readonly now: () => number;
+  readonly org: Org;
+  readonly installationId: number;
+  readonly appId: number;
+  readonly requests: RequestLogEntry[] = [];
+  readonly deliveries: Delivery[] = [];
+  readonly redeliveryRequests: number[] = [];
+  tokensIssued = 0;
+  private readonly ids = new Ids();
+  private readonly tokens = new Map<string, number>();
+  private readonly faults: ScheduledFault[] = [];
+  private readonly missingRepos = new Set<string>();
+  readonly budgets: { core: Budget; graphql: Budget };
+
+  constructor(options: FakeOptions) {
+    this.now = options.now ?? (() => Date.now());
+    this.installationId = options.installationId ?? 1001;
+    this.appId = options.appId ?? 4242;
+    this.org = generateOrg(options.seed ?? 1, options.org ?? {}, this.now(), this.ids);
+    const budget = (): Budget => ({
+      limit: options.rateLimit?.limit ?? 5000,
+      remaining: options.rateLimit?.remaining ?? options.rateLimit?.limit ?? 5000,
+      reset: Math.floor((this.now() + HOUR) / 1000),
+    });
+    this.budgets = { core: budget(), graphql: budget() };
+  }
+
+  // ------------------------------------------------------------------ test controls
+
+  /** Fail matching requests: after skipping `afterRequests` of them, `times` in a row. */
+  injectFault(fault: Fault, when: { method?: string; pathIncludes?: string; afterRequests?: number; times?: number } = {}) {
+    this.faults.push({ fault, ...(when.method && { method: when.method }), ...(when.pathIncludes && { pathIncludes: when.pathIncludes }), skip: when.afterRequests ?? 0, times: when.times ?? 1 });
+  }
+
+  /** The repository answers 404 from now on (deleted, or the app lost access). */
+  makeRepoNotFound(fullName: string) {
+    this.missingRepos.add(fullName);
+  }
+
+  setRateLimit(resource: "core" | "graphql", budget: Partial<Budget>) {
+    Object.assign(this.budgets[resource], budget);
+  }
+
+  repo(name: string): Repo {
+    const r = this.org.repos.find((x) => x.name === name || `${x.owner}/${x.name}` === name);
+    if (!r) throw new Error(`no repo ${name}`);
+    return r;
+  }
+
+  private touch(repo: Repo, at = this.now()) {
+    repo.updatedAt = at;
+    return at;
+  }
+
+  openPullRequest(repoName: string, o: Partial<Pick<PullRequest, "title" | "author" | "draft">> = {}): PullRequest {
+    const repo = this.repo(repoName);
+    const at = this.touch(repo);
+    const pr: PullRequest = {
+      id: this.ids.next(),
+      number: repo.nextNumber++,
+      title: o.title ?? "A new pull request",
+      author: o.author ?? "octocat",
+      state: "open",
+      draft: o.draft ?? false,
+      mergeable: "MERGEABLE",
+      headSha: this.ids.next().toString(16).padStart(40, "a"),
+      createdAt: at,
+      updatedAt: at,
+      closedAt: null,
+      mergedAt: null,
+      requestedReviewers: [],
+      reviews: [],
+      checkRuns: [],
+      statuses: [],
+    };
+    repo.pullRequests.push(pr);
+    return pr;
+  }
+
+  private pr(repoName: string, number: number): PullRequest {
+    const pr = this.repo(repoName).pullRequests.find((p) => p.number === number);
+    if (!pr) throw new Error(`no PR #${number} in ${repoName}`);
+    return pr;
+  }
+
+  /** Merging also pushes the merge commit to the default branch. */
+  mergePullRequest(repoName: string, number: number) {
+    const repo = this.repo(repoName);
+    const pr = this.pr(repoName, number);
+    const at = this.touch(repo);
+    Object.assign(pr, { state: "merged", mergedAt: at, closedAt: at, updatedAt: at });
+    repo.commits.unshift({ sha: this.ids.next().toString(16).padStart(40, "m"), message: `Merge pull request #${number}`, author: pr.author, date: at });
+    repo.pushedAt = at;
+  }
+
+  closePullRequest(repoName: string, number: number) {
+    const at = this.touch(this.repo(repoName));
+    Object.assign(this.pr(repoName, number), { state: "closed", closedAt: at, updatedAt: at });
+  }
+
+  addReview(repoName: string, number: number, review: { state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED"; author?: string }) {
+    const pr = this.pr(repoName, number);
+    const at = this.touch(this.repo(repoName));
+    pr.reviews.push({ id: this.ids.next(), author: review.author ?? "hubot", state: review.state, submittedAt: at });
+    pr.updatedAt = at;
+  }
+
+  /** Like GitHub, a check run does not change the pull request's updated_at. */
+  addCheckRun(repoName: string, number: number, run: { name: string; conclusion?: "success" | "failure" | null }) {
+    const pr = this.pr(repoName, number);
+    const at = this.now();
+    pr.checkRuns.push({ id: this.ids.next(), name: run.name, status: run.conclusion ? "completed" : "in_progress", conclusion: run.conclusion ?? null, startedAt: at, completedAt: run.conclusion ? at : null });
+  }
+
+  setCommitStatus(repoName: string, number: number, status: { context: string; state: "pending" | "success" | "failure" | "error" }) {
+    this.pr(repoName, number).statuses.push({ id: this.ids.next(), ...status, createdAt: this.now() });
+  }
+
+  openIssue(repoName: string, title = "Something is broken", author = "mona"): Issue {
+    const repo = this.repo(repoName);
+    const at = this.touch(repo);
+    const issue: Issue = { id: this.ids.next(), number: repo.nextNumber++, title, author, state: "open", createdAt: at, updatedAt: at, closedAt: null };
+    repo.issues.push(issue);
+    return issue;
+  }
+
+  closeIssue(repoName: string, number: number) {
+    const issue = this.repo(repoName).issues.find((i) => i.number === number)!;
+    const at = this.touch(this.repo(repoName));
+    Object.assign(issue, { state: "closed", closedAt: at, updatedAt: at });
+  }
+
+  addIssueComment(repoName: string, issueNumber: number, author = "hubot"): Comment {
+    const repo = this.repo(repoName);
+    const at = this.touch(repo);
+    const c = { id: this.ids.next(), author, issueNumber, createdAt: at, updatedAt: at };
+    repo.issueComments.push(c);
+    const target = repo.issues.find((i) => i.number === issueNumber) ?? repo.pullRequests.find((p) => p.number === issueNumber);
+    if (target) target.updatedAt = at; // a comment updates its issue, as on GitHub
+    return c;
+  }
+
+  pushCommit(repoName: string, message = "Direct push", author = "defunkt") {
+    const repo = this.repo(repoName);
+    const at = this.now();
+    repo.commits.unshift({ sha: this.ids.next().toString(16).padStart(40, "c"), message, author, date: at });
+    repo.pushedAt = at;
+  }
+
+  addDelivery(d: Partial<Delivery> & { guid: string; event: string }) {
+    this.deliveries.unshift({ id: this.ids.next(), action: null, status: "OK", statusCode: 200, installationId: this.installationId, deliveredAt: this.now(), redelivery: false, ...d });
+  }
+
+  /** Called when the app asks for a redelivery. */
+  onRedeliver?: (delivery: Delivery) => void | Promise<void>;
+
+  stats() {
+    const byStatus: Record<number, number> = {};
+    for (const r of this.requests) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+    return { total: this.requests.length, notModified: byStatus[304] ?? 0, budgetSpent: this.requests.filter((r) => r.costsBudget).length, byStatus };
+  }
+
+  // ------------------------------------------------------------------ transport
+
+  /** In-process `fetch`: no sockets, no timers. */
+  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request ? input : new Request(input, init);
+    const body = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
+    const res = await this.handle(request.method, new URL(request.url), Object.fromEntries(request.headers), body);
+    if (res === "timeout") throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+    return new Response(res.status === 304 ? null : res.body, { status: res.status, headers: res.headers });
+  };
+
+  async listen(port = 0): Promise<{ url: string; close(): Promise<void> }> {
+    const server = createServer(async (req, res) => {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      const out = await this.handle(req.method ?? "GET", url, headers, body);
+      if (out === "timeout") return void req.socket.destroy();
+      res.writeHead(out.status, out.headers);
+      res.end(out.status === 304 ? undefined : out.body);
+    });
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    const address = server.address() as { port: number };
+    return { url: `http://127.0.0.1:${address.port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  // ------------------------------------------------------------------ routing
+
+  private async handle(method: string, url: URL, headers: Record<string, string>, body: string): Promise<{ status: number; headers: Record<string, string>; body: string } | "timeout"> {
+    const path = url.pathname.replace(/^\/api\/v3/, "");
+    const resource: "core" | "graphql" | "none" = path === "/graphql" ? "graphql" : path === "/rate_limit" || path.startsWith("/app/") ? "none" : "core";
+    this.refill();
+    const log = (status: number, costsBudget: boolean) => this.requests.push({ method, path, status, resource, costsBudget });
+    const reply = (status: number, json: unknown, extra: Record<string, string> = {}) => {
+      const budget = resource === "graphql" ? this.budgets.graphql : this.budgets.core;
+      const out = {
+        status,
+        headers: {
+          "content-type": JSON_TYPE,
+          "x-github-request-id": `FAKE:${this.requests.length}`,
+          "x-ratelimit-limit": String(budget.limit),
+          "x-ratelimit-remaining": String(budget.remaining),
+          "x-ratelimit-used": String(budget.limit - budget.remaining),
+          "x-ratelimit-reset": String(budget.reset),
+          "x-ratelimit-resource": resource === "graphql" ? "graphql" : "core",
+          ...extra,
+        },
+        body: json === undefined ? "" : JSON.stringify(json),
+      };
+      return out;
+    };
+    const error = (status: number, message: string, extra: Record<string, string> = {}) => {
+      log(status, false);
+      return reply(status, { message, documentation_url: "https://docs.github.com/rest", status: String(status) }, extra);
+    };
+
+    // Authentication.
+    const auth = headers["authorization"] ?? "";
+    const tokenPath = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
+    if (tokenPath || path.startsWith("/app/")) {
+      if (!this.validJwt(auth)) return error(401, "A JSON web token could not be decoded");
+    } else if (path !== "/rate_limit" || auth) {
+      const token = /^(?:token|bearer) (ghs_\w+)$/i.exec(auth)?.[1];
+      const expires = token ? this.tokens.get(token) : undefined;
+      if (!expires || expires <= this.now()) return error(401, "Bad credentials");
+    }
+
+    // Scheduled faults.
+    const fault = this.takeFault(method, path);
+    if (fault) {
+      const reset = Math.floor((this.now() + 10 * 60_000) / 1000);
+      switch (fault.type) {
+        case "primary_rate_limit":
+        case "primary_rate_limit_429":
+          (resource === "graphql" ? this.budgets.graphql : this.budgets.core).remaining = 0;
+          (resource === "graphql" ? this.budgets.graphql : this.budgets.core).reset = reset;
+          return error(fault.type === "primary_rate_limit" ? 403 : 429, `API rate limit exceeded for installation ID ${this.installationId}.`);
+        case "secondary_rate_limit":
+          return error(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", { "retry-after": String(fault.retryAfterSec) });
+        case "server_error":
+          log(fault.status, false);
+          return { ...reply(fault.status, undefined), headers: { "content-type": "text/html" }, body: "<html>Server Error</html>" };
+        case "timeout":
+          log(0, false);
+          return "timeout";
+        case "not_found":
+          return error(404, "Not Found");
+        case "malformed":
+          log(200, true);
+          return reply(200, path === "/graphql" ? { data: { repository: { pullRequests: { nodes: "??" } } } } : [{ id: "not-a-number" }]);
+      }
+    }
+
+    if (tokenPath && method === "POST") {
+      if (Number(tokenPath[1]) !== this.installationId) return error(404, "Not Found");
+      const token = `ghs_${(++this.tokensIssued).toString().padStart(36, "0")}`;
+      const expiresAt = this.now() + HOUR;
+      this.tokens.set(token, expiresAt);
+      log(201, false);
+      return reply(201, tokenJson(token, expiresAt));
+    }
+    if (path === "/rate_limit") {
+      log(200, false);
+      const b = (x: Budget) => ({ limit: x.limit, remaining: x.remaining, used: x.limit - x.remaining, reset: x.reset });
+      return reply(200, rateLimitJson({ core: b(this.budgets.core), graphql: b(this.budgets.graphql) }));
+    }
+    if (path === "/app/hook/deliveries" && method === "GET") return this.deliveriesPage(url, reply, log);
+    const redeliver = /^\/app\/hook\/deliveries\/(\d+)\/attempts$/.exec(path);
+    if (redeliver && method === "POST") {
+      const d = this.deliveries.find((x) => x.id === Number(redeliver[1]));
+      if (!d) return error(404, "Not Found");
+      this.redeliveryRequests.push(d.id);
+      await this.onRedeliver?.(d);
+      log(202, false);
+      return reply(202, {});
+    }
+
+    // Budgeted resources.
+    const budget = resource === "graphql" ? this.budgets.graphql : this.budgets.core;
+    if (path === "/graphql" && method === "POST") {
+      if (budget.remaining <= 0) {
+        log(200, false);
+        return reply(200, { errors: [{ type: "RATE_LIMITED", message: `API rate limit exceeded for installation ID ${this.installationId}.` }] });
+      }
+      budget.remaining -= 1;
+      log(200, true);
+      return reply(200, await executeGraphql(this.org, JSON.parse(body || "{}"), { limit: budget.limit, remaining: budget.remaining, used: budget.limit - budget.remaining, resetAt: budget.reset * 1000 }));
+    }
+    if (method !== "GET") return error(404, "Not Found");
+    const list = this.listFor(path, url);
+    if (!list) return error(404, "Not Found");
+    if (list === "missing") return error(404, "Not Found");
+
+    const { items, total } = list;
+    const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get("per_page") ?? 30)));
+    const page = Math.max(1, Number(url.searchParams.get("page") ?? 1));
+    const lastPage = Math.max(1, Math.ceil(items.length / perPage));
+    const pageItems = items.slice((page - 1) * perPage, page * perPage);
+    const json = total === undefined ? pageItems : Array.isArray(pageItems) && path === "/installation/repositories" ? { total_count: total, repositories: pageItems } : pageItems;
+    const etag = `W/"${fnv(JSON.stringify(json))}"`;
+    const links = linkHeader(url, page, lastPage);
+    const extra = { etag, ...(links && { link: links }) };
+    if (headers["if-none-match"] === etag) {
+      log(304, false);
+      return { ...reply(304, undefined, extra), body: "" };
+    }
+    if (budget.remaining <= 0) return error(403, `API rate limit exceeded for installation ID ${this.installationId}.`);
+    budget.remaining -= 1;
+    log(200, true);
+    return reply(200, json, extra);
+  }
+
+  private listFor(path: string, url: URL): { items: unknown[]; total?: number } | "missing" | null {
+    const api = `${url.protocol}//${url.host}`;
+    if (path === "/installation/repositories") {
+      const repos = this.org.repos.filter((r) => !this.missingRepos.has(`${r.owner}/${r.name}`));
+      return { items: repos.map((r) => repositoryJson(this.org, r, api)), total: repos.length };
+    }
+    const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
+    if (!m) return null;
+    const full = `${m[1]}/${m[2]}`;
+    const repo = this.org.repos.find((r) => `${r.owner}/${r.name}` === full);
+    if (!repo || this.missingRepos.has(full)) return "missing";
+    const q = url.searchParams;
+    const since = q.get("since") ? Date.parse(q.get("since")!) : undefined;
+    const direction = q.get("direction") ?? "desc";
+    const order = <T>(xs: T[], key: (x: T) => number) => xs.sort((a, b) => (key(a) - key(b)) * (direction === "asc" ? 1 : -1));
+    switch (m[3] ?? "") {
+      case "":
+        return { items: [repositoryJson(this.org, repo, api)] };
+      case "/issues": {
+        const state = q.get("state") ?? "open";
+        type Row = { updatedAt: number; createdAt: number; json: unknown; open: boolean };
+        let rows: Row[] = [
+          ...repo.issues.map((i) => ({ updatedAt: i.updatedAt, createdAt: i.createdAt, open: i.state === "open", json: issueJson(repo, i, api) })),
+          ...repo.pullRequests.map((p) => ({ updatedAt: p.updatedAt, createdAt: p.createdAt, open: p.state === "open", json: pullAsIssueJson(repo, p, api) })),
+        ];
+        if (state !== "all") rows = rows.filter((r) => r.open === (state === "open"));
+        if (since !== undefined) rows = rows.filter((r) => r.updatedAt >= since);
+        order(rows, (r) => (q.get("sort") === "updated" ? r.updatedAt : r.createdAt));
+        return { items: rows.map((r) => r.json) };
+      }
+      case "/commits": {
+        const commits = repo.commits.filter((c) => since === undefined || c.date >= since).sort((a, b) => b.date - a.date);
+        return { items: commits.map((c) => commitJson(repo, c, api)) };
+      }
+      case "/issues/comments":
+      case "/pulls/comments": {
+        const review = m[3] === "/pulls/comments";
+        const comments = (review ? repo.reviewComments : repo.issueComments).filter((c) => since === undefined || c.updatedAt >= since);
+        order(comments, (c) => (q.get("sort") === "updated" ? c.updatedAt : c.createdAt));
+        return { items: comments.map((c) => (review ? reviewCommentJson(repo, c, api) : issueCommentJson(repo, c, api))) };
+      }
+      default:
+        return null;
+    }
+  }
+
+  private deliveriesPage(url: URL, reply: (s: number, j: unknown, e?: Record<string, string>) => { status: number; headers: Record<string, string>; body: string }, log: (s: number, c: boolean) => void) {
+    const perPage = Math.min(100, Number(url.searchParams.get("per_page") ?? 30));
+    const start = Number(url.searchParams.get("cursor") ?? 0);
+    const page = this.deliveries.slice(start, start + perPage);
+    const next = start + perPage < this.deliveries.length ? `${url.origin}${url.pathname}?per_page=${perPage}&cursor=${start + perPage}` : null;
+    log(200, false);
+    return reply(200, page.map(deliveryJson), next ? { link: `<${next}>; rel="next"` } : {});
+  }
+
+  private takeFault(method: string, path: string): Fault | null {
+    for (const f of this.faults) {
+      if (f.times <= 0) continue;
+      if (f.method && f.method !== method) continue;
+      if (f.pathIncludes && !path.includes(f.pathIncludes)) continue;
+      if (f.skip > 0) {
+        f.skip -= 1;
+        continue;
+      }
+      f.times -= 1;
+      return f.fault;
+    }
+    return null;
+  }
+
+  private refill() {
+    const nowSec = this.now() / 1000;
+    for (const b of Object.values(this.budgets)) {
+      if (nowSec >= b.reset) {
+        b.remaining = b.limit;
+        b.reset = Math.floor(nowSec + 3600);
+      }
+    }
+  }
+
+  private validJwt(auth: string): boolean {
+    const jwt = /^bearer (.+)$/i.exec(auth)?.[1];
+    if (!jwt || jwt.split(".").length !== 3) return false;
+    try {
+      const claims = JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()) as { iss?: unknown; exp?: number };
+      return String(claims.iss) === String(this.appId) && (claims.exp ?? 0) * 1000 > this.now() - 60_000;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function linkHeader(url: URL, page: number, last: number): string | null {
+  if (last <= 1) return null;
+  const at = (p: number) => {
+    const u = new URL(url);
+    u.searchParams.set("page", String(p));
+    return `<${u}>`;
+  };
+  const parts: string[] = [];
+  if (page > 1) parts.push(`${at(page - 1)}; rel="prev"`);
+  if (page < last) parts.push(`${at(page + 1)}; rel="next"`);
+  if (page < last) parts.push(`${at(last)}; rel="last"`);
+  if (page > 1) parts.push(`${at(1)}; rel="first"`);
+  return parts.join(", ");
+}
+
+function fnv(s: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < s.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(s.charCodeAt(i))) * 0x100000001b3n);
+  return h.toString(16);
+}

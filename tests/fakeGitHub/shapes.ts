@@ -1,0 +1,200 @@
+/**
+ * GitHub's JSON for the fake's data. Each object starts from the example GitHub publishes for
+ * that operation in its official OpenAPI description (@octokit/openapi) — so every field the
+ * schema requires is present with the right type — and our data overrides the fields that vary.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { Comment, Commit, Issue, Org, PullRequest, Repo } from "./generator";
+
+type Json = Record<string, any>;
+let spec: Json | null = null;
+/** GitHub's REST description, dereferenced (loaded once; ~70 MB). */
+export function openapi(): Json {
+  spec ??= JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@octokit/openapi/generated/api.github.com.deref.json"), "utf8"));
+  return spec!;
+}
+
+let templates: Record<string, Json> | null = null;
+function example(path: string, method: string, status: string): any {
+  const content = openapi().paths[path][method].responses[status].content["application/json"];
+  return structuredClone(Object.values<{ value: unknown }>(content.examples)[0]!.value);
+}
+function t(): Record<string, Json> {
+  templates ??= {
+    repository: example("/installation/repositories", "get", "200").repositories[0],
+    issue: example("/repos/{owner}/{repo}/issues", "get", "200")[0],
+    commit: example("/repos/{owner}/{repo}/commits", "get", "200")[0],
+    issueComment: example("/repos/{owner}/{repo}/issues/comments", "get", "200")[0],
+    reviewComment: example("/repos/{owner}/{repo}/pulls/comments", "get", "200")[0],
+    token: example("/app/installations/{installation_id}/access_tokens", "post", "201"),
+    rateLimit: example("/rate_limit", "get", "200"),
+    delivery: example("/app/hook/deliveries", "get", "200")[0],
+    user: example("/repos/{owner}/{repo}/issues", "get", "200")[0].user,
+  };
+  return templates;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+const WEB = "https://github.com";
+
+export function userJson(login: string, api: string): Json {
+  return { ...t().user, login, id: hashId(login), node_id: `U_${login}`, url: `${api}/users/${login}`, html_url: `${WEB}/${login}`, type: "User" };
+}
+
+export function repositoryJson(org: Org, r: Repo, api: string): Json {
+  const full = `${r.owner}/${r.name}`;
+  return {
+    ...t().repository,
+    id: r.id,
+    node_id: `R_${r.id}`,
+    name: r.name,
+    full_name: full,
+    owner: { ...userJson(org.login, api), id: org.id, type: "Organization" },
+    private: r.private,
+    archived: r.archived,
+    default_branch: r.defaultBranch,
+    html_url: `${WEB}/${full}`,
+    url: `${api}/repos/${full}`,
+    created_at: iso(r.createdAt),
+    updated_at: iso(r.updatedAt),
+    pushed_at: iso(r.pushedAt),
+  };
+}
+
+export function issueJson(r: Repo, i: Issue, api: string): Json {
+  const full = `${r.owner}/${r.name}`;
+  return {
+    ...t().issue,
+    id: i.id,
+    node_id: `I_${i.id}`,
+    number: i.number,
+    title: i.title,
+    state: i.state,
+    state_reason: i.state === "closed" ? "completed" : null,
+    user: userJson(i.author, api),
+    html_url: `${WEB}/${full}/issues/${i.number}`,
+    url: `${api}/repos/${full}/issues/${i.number}`,
+    repository_url: `${api}/repos/${full}`,
+    created_at: iso(i.createdAt),
+    updated_at: iso(i.updatedAt),
+    closed_at: i.closedAt === null ? null : iso(i.closedAt),
+    pull_request: undefined,
+    labels: [],
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    closed_by: null,
+  };
+}
+
+/** A pull request as the issues list shows it (with the `pull_request` key). */
+export function pullAsIssueJson(r: Repo, p: PullRequest, api: string): Json {
+  const full = `${r.owner}/${r.name}`;
+  const closed = p.state !== "open";
+  return {
+    ...issueJson(r, { id: p.id, number: p.number, title: p.title, author: p.author, state: closed ? "closed" : "open", createdAt: p.createdAt, updatedAt: p.updatedAt, closedAt: p.closedAt }, api),
+    html_url: `${WEB}/${full}/pull/${p.number}`,
+    draft: p.draft,
+    pull_request: {
+      url: `${api}/repos/${full}/pulls/${p.number}`,
+      html_url: `${WEB}/${full}/pull/${p.number}`,
+      diff_url: `${WEB}/${full}/pull/${p.number}.diff`,
+      patch_url: `${WEB}/${full}/pull/${p.number}.patch`,
+      merged_at: p.mergedAt === null ? null : iso(p.mergedAt),
+    },
+  };
+}
+
+export function commitJson(r: Repo, c: Commit, api: string): Json {
+  const full = `${r.owner}/${r.name}`;
+  const person = { name: c.author, email: `${c.author}@example.com`, date: iso(c.date) };
+  return {
+    ...t().commit,
+    sha: c.sha,
+    node_id: `C_${c.sha}`,
+    url: `${api}/repos/${full}/commits/${c.sha}`,
+    html_url: `${WEB}/${full}/commit/${c.sha}`,
+    comments_url: `${api}/repos/${full}/commits/${c.sha}/comments`,
+    commit: { ...t().commit!.commit, message: c.message, author: person, committer: person, url: `${api}/repos/${full}/git/commits/${c.sha}` },
+    author: userJson(c.author, api),
+    committer: userJson(c.author, api),
+    parents: [],
+  };
+}
+
+export function issueCommentJson(r: Repo, c: Comment, api: string): Json {
+  const full = `${r.owner}/${r.name}`;
+  return {
+    ...t().issueComment,
+    id: c.id,
+    node_id: `IC_${c.id}`,
+    user: userJson(c.author, api),
+    html_url: `${WEB}/${full}/issues/${c.issueNumber}#issuecomment-${c.id}`,
+    url: `${api}/repos/${full}/issues/comments/${c.id}`,
+    issue_url: `${api}/repos/${full}/issues/${c.issueNumber}`,
+    created_at: iso(c.createdAt),
+    updated_at: iso(c.updatedAt),
+  };
+}
+
+export function reviewCommentJson(r: Repo, c: Comment, api: string): Json {
+  const full = `${r.owner}/${r.name}`;
+  return {
+    ...t().reviewComment,
+    id: c.id,
+    node_id: `RC_${c.id}`,
+    user: userJson(c.author, api),
+    html_url: `${WEB}/${full}/pull/${c.issueNumber}#discussion_r${c.id}`,
+    url: `${api}/repos/${full}/pulls/comments/${c.id}`,
+    pull_request_url: `${api}/repos/${full}/pulls/${c.issueNumber}`,
+    created_at: iso(c.createdAt),
+    updated_at: iso(c.updatedAt),
+  };
+}
+
+export function tokenJson(token: string, expiresAt: number): Json {
+  return { ...t().token, token, expires_at: iso(expiresAt), repository_selection: "all", repositories: undefined };
+}
+
+export function rateLimitJson(budgets: Record<string, { limit: number; remaining: number; used: number; reset: number }>): Json {
+  const base = t().rateLimit!;
+  const resources = { ...base.resources };
+  for (const [k, b] of Object.entries(budgets)) resources[k] = b;
+  return { ...base, resources, rate: budgets.core };
+}
+
+export interface Delivery {
+  id: number;
+  guid: string;
+  event: string;
+  action: string | null;
+  status: string;
+  statusCode: number;
+  installationId: number | null;
+  deliveredAt: number;
+  redelivery: boolean;
+}
+export function deliveryJson(d: Delivery): Json {
+  return {
+    ...t().delivery,
+    id: d.id,
+    guid: d.guid,
+    delivered_at: iso(d.deliveredAt),
+    redelivery: d.redelivery,
+    status: d.status,
+    status_code: d.statusCode,
+    event: d.event,
+    action: d.action,
+    installation_id: d.installationId,
+    repository_id: null,
+    throttled_at: null,
+  };
+}
+
+function hashId(s: string): number {
+  let h = 2166136261;
+  for (const ch of s) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+  return (h >>> 0) % 10_000_000;
+}
+export { iso };

@@ -1,0 +1,114 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { api, internal } from "../convex/_generated/api";
+import type { Id } from "../convex/_generated/dataModel";
+import { createInstallation, expectNoAggregateDifferences, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
+import { useFakeGitHub } from "./helpers/github";
+import type { FakeGitHub } from "./fakeGitHub";
+
+const T = Date.UTC(2026, 10, 24, 12);
+beforeEach(() => vi.useFakeTimers({ now: T }));
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllEnvs();
+  vi.unstubAllGlobals();
+});
+
+async function setup(fake: FakeGitHub) {
+  const t = makeConvex();
+  const installationId = await createInstallation(t, { githubInstallationId: fake.installationId, accountId: fake.org.id });
+  // As installation.created records them: the trimmed repository list.
+  await t.mutation(internal.model.ingest.addRepositories, {
+    installationId,
+    repositories: fake.org.repos.map((r) => ({ githubId: r.id, name: r.name, fullName: `${r.owner}/${r.name}`, private: r.private })),
+  });
+  return { t, installationId };
+}
+const runAll = (t: TestConvex) => t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
+const request = (t: TestConvex, installationId: Id<"installations">, trigger: "manual" | "webhook" | "maintenance" | "cron" = "maintenance") =>
+  t.mutation(internal.sync.service.request, { installationId, trigger });
+const latestJob = (t: TestConvex) => t.run(async (ctx) => (await ctx.db.query("syncJobs").order("desc").first())!);
+
+/** The read model must equal the fake's data: every PR with its state, reviews and checks; issues; commits. */
+async function expectReadModelEqualsFake(t: TestConvex, fake: FakeGitHub, installationId: Id<"installations">) {
+  const db = await t.run(async (ctx) => ({
+    prs: await ctx.db.query("pullRequests").collect(),
+    reviews: await ctx.db.query("reviews").collect(),
+    ci: await ctx.db.query("ciResults").collect(),
+    issues: await ctx.db.query("issues").collect(),
+    commits: await ctx.db.query("commits").collect(),
+    comments: await ctx.db.query("comments").collect(),
+    repos: await ctx.db.query("repositories").collect(),
+  }));
+  const truth = fake.org.repos;
+  expect(db.repos.filter((r) => !r.removed).map((r) => r.githubId).sort()).toEqual(truth.map((r) => r.id).sort());
+  expect(db.prs).toHaveLength(truth.reduce((n, r) => n + r.pullRequests.length, 0));
+  const prs = new Map(db.prs.map((p) => [p.githubId, p]));
+  for (const r of truth) {
+    for (const p of r.pullRequests) {
+      const mine = prs.get(p.id);
+      expect(mine, `PR ${r.name}#${p.number}`).toMatchObject({ number: p.number, title: p.title, state: p.state, draft: p.draft, headSha: p.headSha, authorLogin: p.author });
+    }
+  }
+  expect(db.reviews).toHaveLength(truth.reduce((n, r) => n + r.pullRequests.reduce((m, p) => m + p.reviews.length, 0), 0));
+  const ciNames = (r: (typeof truth)[number]) => r.pullRequests.reduce((m, p) => m + new Set(p.checkRuns.map((c) => c.name)).size + new Set(p.statuses.map((s) => s.context)).size, 0);
+  expect(db.ci).toHaveLength(truth.reduce((n, r) => n + ciNames(r), 0));
+  expect(db.issues).toHaveLength(truth.reduce((n, r) => n + r.issues.length, 0));
+  expect(db.comments).toHaveLength(truth.reduce((n, r) => n + r.issueComments.length + r.reviewComments.length, 0));
+  expect(db.commits.length).toBe(truth.reduce((n, r) => n + r.commits.filter((c) => c.date >= T - 90 * 86_400_000).length, 0));
+  await expectNoAggregateDifferences(t, installationId);
+}
+
+describe("processSyncJob against the fake GitHub", () => {
+  test("full backfill of 20 repositories / 2,000 PRs equals the fake's data; then a no-change resync costs nothing", async () => {
+    const fake = useFakeGitHub({ seed: 7, org: { repos: 20, prsPerRepo: 100, issuesPerRepo: 5, commitsPerRepo: 5, reviewsPerPr: 2, checksPerPr: 2 } });
+    const { t, installationId } = await setup(fake);
+    expect(await request(t, installationId, "webhook")).toMatchObject({ action: "start" });
+    await runAll(t);
+    const job = await latestJob(t);
+    expect(job).toMatchObject({ state: "completed", progress: { current: 20, total: 20 } });
+    await expectReadModelEqualsFake(t, fake, installationId);
+    const repos = await t.run((ctx) => ctx.db.query("repositories").collect());
+    expect(repos.every((r) => r.syncStatus === "ready")).toBe(true);
+    const installation = await t.run((ctx) => ctx.db.get(installationId));
+    expect(installation!.sync).toMatchObject({ state: "idle", lastSyncedAt: expect.any(Number) });
+    expect(installation!.rateLimits?.core?.remaining).toBe(fake.budgets.core.remaining);
+    expect(installation!.rateLimits?.graphql?.remaining).toBe(fake.budgets.graphql.remaining);
+
+    // Immediately again, with nothing changed on GitHub.
+    vi.advanceTimersByTime(60_000);
+    const before = fake.stats();
+    expect(await request(t, installationId, "maintenance")).toMatchObject({ action: "start" });
+    await runAll(t);
+    const after = fake.stats();
+    const again = await latestJob(t);
+    expect(again.state).toBe("completed");
+    expect(after.total - before.total).toBeLessThanOrEqual(20 + 1); // one cheap request per repository (+ the listing)
+    expect(after.budgetSpent - before.budgetSpent).toBe(0); // all 304s: no primary budget
+    expect(again.stats).toMatchObject({ requests: after.total - before.total, primaryBudgetUsed: 0 });
+  });
+
+  test("a change on GitHub is fetched alone and moves the counters", async () => {
+    const fake = useFakeGitHub({ seed: 3, org: { repos: 4, prsPerRepo: 10 } });
+    const { t, installationId } = await setup(fake);
+    await request(t, installationId, "webhook");
+    await runAll(t);
+    const summary = async () => {
+      const me = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
+      return (await me.query(api.dashboard.summary.summary, { installationId }))!;
+    };
+    const before = await summary();
+    const open = fake.repo("repo-002").pullRequests.find((p) => p.state === "open")!;
+    vi.advanceTimersByTime(10 * 60_000);
+    fake.mergePullRequest("repo-002", open.number);
+    fake.addReview("repo-003", fake.repo("repo-003").pullRequests[0]!.number, { state: "APPROVED", author: "mojombo" });
+    const requestsBefore = fake.stats().total;
+    await request(t, installationId, "maintenance");
+    await runAll(t);
+    const used = fake.stats().total - requestsBefore;
+    // listing (changed: pushed_at) + 4 probes + for each of the 2 changed repos: 1 GraphQL page, issues,
+    // comments ×2 (+ commits for the merged one).
+    expect(used).toBeLessThanOrEqual(1 + 4 + 2 * 4 + 1);
+    expect((await summary()).openPullRequests).toBe(before.openPullRequests - 1);
+    await expectReadModelEqualsFake(t, fake, installationId);
+  });
+});
