@@ -112,3 +112,145 @@ describe("processSyncJob against the fake GitHub", () => {
     await expectReadModelEqualsFake(t, fake, installationId);
   });
 });
+
+describe("failures during a sync", () => {
+  const ORG = { repos: 5, prsPerRepo: 40, issuesPerRepo: 3 };
+
+  test("primary rate limit mid-sync: blocked until the reset in getStatus, resumes then, same final data", async () => {
+    const fake = useFakeGitHub({ seed: 11, org: ORG });
+    const { t, installationId } = await setup(fake);
+    fake.injectFault({ type: "primary_rate_limit" }, { afterRequests: 8 });
+    await request(t, installationId, "webhook");
+    // Run until the job blocks (not past the reset).
+    for (let i = 0; i < 50 && (await latestJob(t)).state !== "blocked"; i++) {
+      vi.advanceTimersByTime(1);
+      await t.finishInProgressScheduledFunctions();
+    }
+    const blocked = await latestJob(t);
+    expect(blocked.state).toBe("blocked");
+    const resetAt = fake.budgets.graphql.remaining === 0 ? fake.budgets.graphql.reset * 1000 : fake.budgets.core.reset * 1000;
+    expect(blocked.blockedUntil).toBe(resetAt);
+    const me = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
+    expect(await me.query(api.sync.status.getStatus, { installationId })).toMatchObject({ state: "blocked", blockedUntil: resetAt, canSyncNow: false });
+    const scheduled = await t.run((ctx) => ctx.db.system.query("_scheduled_functions").filter((q) => q.eq(q.field("state.kind"), "pending")).collect());
+    expect(scheduled.map((s) => s.scheduledTime)).toContain(resetAt);
+
+    await runAll(t); // the clock reaches the reset; the budget refills; the job resumes from its cursor
+    expect(await latestJob(t)).toMatchObject({ state: "completed" });
+    await expectReadModelEqualsFake(t, fake, installationId);
+  });
+
+  test("secondary rate limit: retry-after decides when it resumes", async () => {
+    const fake = useFakeGitHub({ seed: 12, org: ORG });
+    const { t, installationId } = await setup(fake);
+    fake.injectFault({ type: "secondary_rate_limit", retryAfterSec: 90 }, { pathIncludes: "/graphql", afterRequests: 2 });
+    await request(t, installationId, "webhook");
+    for (let i = 0; i < 50 && (await latestJob(t)).state !== "blocked"; i++) {
+      vi.advanceTimersByTime(1);
+      await t.finishInProgressScheduledFunctions();
+    }
+    const blocked = await latestJob(t);
+    expect(blocked.state).toBe("blocked");
+    expect(blocked.blockedUntil! - Date.now()).toBeGreaterThan(85_000);
+    expect(blocked.blockedUntil! - Date.now()).toBeLessThanOrEqual(90_000);
+    await runAll(t);
+    expect(await latestJob(t)).toMatchObject({ state: "completed" });
+    await expectReadModelEqualsFake(t, fake, installationId);
+  });
+
+  test("5xx bursts and a timeout are retried with backoff and the sync completes", async () => {
+    const fake = useFakeGitHub({ seed: 13, org: ORG });
+    const { t, installationId } = await setup(fake);
+    fake.injectFault({ type: "server_error", status: 502 }, { pathIncludes: "/graphql", afterRequests: 1, times: 2 });
+    fake.injectFault({ type: "server_error", status: 500 }, { pathIncludes: "/issues", afterRequests: 3, times: 3 });
+    fake.injectFault({ type: "timeout" }, { pathIncludes: "/commits", times: 1 });
+    await request(t, installationId, "webhook");
+    await runAll(t);
+    const job = await latestJob(t);
+    expect(job.state).toBe("completed");
+    expect(job.stats.requests).toBeGreaterThan(fake.stats().total - 20); // retries were made and counted
+    await expectReadModelEqualsFake(t, fake, installationId);
+  });
+
+  test("persistent 5xx: the job fails after bounded attempts with a normalized error, and can be retried", async () => {
+    const fake = useFakeGitHub({ seed: 14, org: { repos: 2, prsPerRepo: 5 } });
+    const { t, installationId } = await setup(fake);
+    fake.injectFault({ type: "server_error", status: 503 }, { pathIncludes: "/graphql", times: 100 });
+    await request(t, installationId, "webhook");
+    await runAll(t);
+    const failed = await latestJob(t);
+    expect(failed).toMatchObject({ state: "failed", error: { kind: "transient", message: expect.stringContaining("GitHub is not responding") } });
+    const me = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
+    const status = await me.query(api.sync.status.getStatus, { installationId });
+    expect(status).toMatchObject({ state: "error", lastSyncError: expect.stringContaining("GitHub is not responding") });
+    expect(status!.lastSyncError).not.toMatch(/503|Error:/);
+    // The outage ends; the user retries.
+    fake.clearFaults();
+    expect(await me.mutation(api.sync.status.syncNow, { installationId })).toMatchObject({ action: "start" });
+    await runAll(t);
+    expect(await latestJob(t)).toMatchObject({ state: "completed" });
+    await expectReadModelEqualsFake(t, fake, installationId);
+  });
+
+  test("a permanent 404 on one repository fails that repository only", async () => {
+    const fake = useFakeGitHub({ seed: 15, org: ORG });
+    const { t, installationId } = await setup(fake);
+    fake.injectFault({ type: "not_found" }, { pathIncludes: "/repos/acme/repo-003/issues", times: 1 });
+    await request(t, installationId, "webhook");
+    await runAll(t);
+    expect(await latestJob(t)).toMatchObject({ state: "completed" });
+    const repos = await t.run((ctx) => ctx.db.query("repositories").collect());
+    expect(repos.filter((r) => r.syncStatus === "failed").map((r) => [r.name, r.syncError])).toEqual([["repo-003", expect.stringContaining("no longer exists")]]);
+    expect(repos.filter((r) => r.syncStatus === "ready")).toHaveLength(4);
+    const me = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
+    expect((await me.query(api.sync.status.getStatus, { installationId }))!.failedRepositories).toEqual([{ fullName: "acme/repo-003", reason: expect.any(String) }]);
+    await expectNoAggregateDifferences(t, installationId);
+  });
+
+  test("a slice that dies holding its lease: a duplicate copy exits, maintenance resumes it from the cursor, no duplicates", async () => {
+    const fake = useFakeGitHub({ seed: 16, org: ORG });
+    const { t, installationId } = await setup(fake);
+    const { jobId } = await request(t, installationId, "webhook");
+    // A slice claims generation 1 and dies right after (the process crashed): nothing more happens.
+    expect(await t.mutation(internal.sync.jobs.claimSlice, { jobId: jobId!, generation: 1 })).not.toBeNull();
+    // The real scheduled copy of that same slice now runs: it sees the claim and exits without writing.
+    vi.advanceTimersByTime(1);
+    await t.finishInProgressScheduledFunctions();
+    expect(fake.stats().total).toBe(0);
+    expect(await latestJob(t)).toMatchObject({ state: "running", lease: { generation: 1, claimed: true } });
+    // The lease runs out; the maintenance cron hands the job back through request("maintenance").
+    vi.advanceTimersByTime(4 * 60_000);
+    expect(await t.mutation(internal.sync.maintenance.recoverStalledJobs, {})).toBe(1);
+    await runAll(t);
+    expect(await latestJob(t)).toMatchObject({ _id: jobId, state: "completed", lease: { generation: 2 } });
+    expect(await t.run((ctx) => ctx.db.query("syncJobs").collect())).toHaveLength(1);
+    await expectReadModelEqualsFake(t, fake, installationId);
+  });
+
+  test("a lost continuation (scheduled but never run) is recovered by maintenance from the stored cursor", async () => {
+    const fake = useFakeGitHub({ seed: 17, org: ORG });
+    const { t, installationId } = await setup(fake);
+    fake.injectFault({ type: "server_error", status: 500 }, { pathIncludes: "/repos/acme/repo-004/issues", times: 1 });
+    await request(t, installationId, "webhook");
+    for (let i = 0; i < 100 && (await latestJob(t)).state !== "retrying"; i++) {
+      vi.advanceTimersByTime(1);
+      await t.finishInProgressScheduledFunctions();
+    }
+    const retrying = await latestJob(t);
+    expect(retrying.state).toBe("retrying");
+    const progressed = retrying.progress.current;
+    expect(progressed).toBeGreaterThan(0);
+    // The scheduler loses the continuation.
+    await t.run(async (ctx) => {
+      for (const s of await ctx.db.system.query("_scheduled_functions").collect()) if (s.state.kind === "pending") await ctx.scheduler.cancel(s._id);
+    });
+    vi.advanceTimersByTime(10 * 60_000);
+    const requestsBefore = fake.stats().total;
+    expect(await t.mutation(internal.sync.maintenance.recoverStalledJobs, {})).toBe(1);
+    await runAll(t);
+    expect(await latestJob(t)).toMatchObject({ state: "completed" });
+    // Resumed, not restarted: the repositories finished before were not fetched again.
+    expect(fake.requests.slice(requestsBefore).some((r) => r.path.includes("/repo-001/"))).toBe(false);
+    await expectReadModelEqualsFake(t, fake, installationId);
+  });
+});

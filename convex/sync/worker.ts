@@ -93,6 +93,8 @@ class Slice {
   private reported = { requests: 0, notModified: 0 };
   private cursor: Cursor;
   private repositoryIds: Id<"repositories">[];
+  /** Consecutive transient failures of the current step; progress resets it. */
+  private attempt: number;
   private repo: (RepoCoordinates & { fullName: string; id: Id<"repositories">; since?: number; changeProbeEtag?: string; pushedAt?: number; lastPushedAt?: number }) | null = null;
 
   constructor(
@@ -103,6 +105,7 @@ class Slice {
   ) {
     this.cursor = claim.cursor;
     this.repositoryIds = claim.repositoryIds;
+    this.attempt = claim.attempt;
   }
 
   /** Request count and rate limits since the last commit, for the job's stats and the policy. */
@@ -184,6 +187,7 @@ class Slice {
     if (!ok) return false;
     const { listed: _, ...rest } = next;
     this.cursor = complete ? rest : next;
+    this.attempt = 0;
     if (complete) {
       const fresh = await this.ctx.runQuery(internal.sync.jobs.jobRepositoryIds, { jobId: this.lease.jobId });
       this.repositoryIds = fresh;
@@ -315,7 +319,10 @@ class Slice {
       ...extra,
       ...this.delta(),
     });
-    if (ok) this.cursor = next;
+    if (ok) {
+      this.cursor = next;
+      this.attempt = 0;
+    }
     return ok;
   }
 
@@ -333,7 +340,7 @@ class Slice {
       });
       return;
     }
-    const attempt = this.claim.attempt + 1;
+    const attempt = this.attempt + 1;
     // Transient GitHub failures and our own unexpected errors are retried a bounded number of times.
     if ((!e || e.kind === "transient") && attempt < MAX_ATTEMPTS) {
       await this.ctx.runMutation(internal.sync.jobs.scheduleContinuation, {

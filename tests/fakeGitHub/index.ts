@@ -105,6 +105,10 @@ export class FakeGitHub {
     this.faults.push({ fault, ...(when.method && { method: when.method }), ...(when.pathIncludes && { pathIncludes: when.pathIncludes }), skip: when.afterRequests ?? 0, times: when.times ?? 1 });
   }
 
+  clearFaults() {
+    this.faults.length = 0;
+  }
+
   /** The repository answers 404 from now on (deleted, or the app lost access). */
   makeRepoNotFound(fullName: string) {
     this.missingRepos.add(fullName);
