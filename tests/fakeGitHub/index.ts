@@ -371,12 +371,12 @@ export class FakeGitHub {
     if (!list) return error(404, "Not Found");
     if (list === "missing") return error(404, "Not Found");
 
-    const { items, total } = list;
+    const { items, total, single } = list;
     const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get("per_page") ?? 30)));
     const page = Math.max(1, Number(url.searchParams.get("page") ?? 1));
     const lastPage = Math.max(1, Math.ceil(items.length / perPage));
     const pageItems = items.slice((page - 1) * perPage, page * perPage);
-    const json = total === undefined ? pageItems : Array.isArray(pageItems) && path === "/installation/repositories" ? { total_count: total, repositories: pageItems } : pageItems;
+    const json = single ? items[0] : total !== undefined ? { total_count: total, repositories: pageItems } : pageItems;
     const etag = `W/"${fnv(JSON.stringify(json))}"`;
     const links = linkHeader(url, page, lastPage);
     const extra = { etag, ...(links && { link: links }) };
@@ -390,7 +390,7 @@ export class FakeGitHub {
     return reply(200, json, extra);
   }
 
-  private listFor(path: string, url: URL): { items: unknown[]; total?: number } | "missing" | null {
+  private listFor(path: string, url: URL): { items: unknown[]; total?: number; single?: boolean } | "missing" | null {
     const api = `${url.protocol}//${url.host}`;
     if (path === "/installation/repositories") {
       const repos = this.org.repos.filter((r) => !this.missingRepos.has(`${r.owner}/${r.name}`));
@@ -407,7 +407,7 @@ export class FakeGitHub {
     const order = <T>(xs: T[], key: (x: T) => number) => xs.sort((a, b) => (key(a) - key(b)) * (direction === "asc" ? 1 : -1));
     switch (m[3] ?? "") {
       case "":
-        return { items: [repositoryJson(this.org, repo, api)] };
+        return { items: [repositoryJson(this.org, repo, api, true)], single: true };
       case "/issues": {
         const state = q.get("state") ?? "open";
         type Row = { updatedAt: number; createdAt: number; json: unknown; open: boolean };

@@ -16,13 +16,48 @@ export function openapi(): Json {
 }
 
 let templates: Record<string, Json> | null = null;
+/**
+ * GitHub's published example for an operation, completed where the example omits a property the
+ * schema requires (some examples predate newer required fields): the gap gets a typed empty value.
+ */
 function example(path: string, method: string, status: string): any {
   const content = openapi().paths[path][method].responses[status].content["application/json"];
-  return structuredClone(Object.values<{ value: unknown }>(content.examples)[0]!.value);
+  return conform(content.schema, structuredClone(Object.values<{ value: unknown }>(content.examples)[0]!.value));
+}
+
+function conform(schema: Json | undefined, value: any): any {
+  if (!schema) return value;
+  const variant = schema.anyOf?.[0] ?? schema.oneOf?.[0] ?? schema.allOf?.[0];
+  if (value === undefined || value === null) {
+    if (value === null && schema.nullable) return null;
+    if (variant && !schema.type) return conform(variant, undefined);
+    switch (schema.type) {
+      case "object":
+        return conform(schema, {});
+      case "array":
+        return [];
+      case "string":
+        return schema.enum?.[0] ?? (schema.format === "date-time" ? "2020-01-01T00:00:00Z" : schema.format === "uri" ? "https://example.com" : "");
+      case "integer":
+      case "number":
+        return 0;
+      case "boolean":
+        return false;
+      default:
+        return schema.nullable ? null : value;
+    }
+  }
+  if (Array.isArray(value)) return value.map((x) => conform(schema.items, x));
+  if (typeof value === "object" && (schema.type === "object" || schema.properties)) {
+    for (const key of schema.required ?? []) if (!(key in value)) value[key] = conform(schema.properties?.[key], undefined);
+    for (const [key, sub] of Object.entries<Json>(schema.properties ?? {})) if (key in value && value[key] !== null) value[key] = conform(sub, value[key]);
+  }
+  return value;
 }
 function t(): Record<string, Json> {
   templates ??= {
     repository: example("/installation/repositories", "get", "200").repositories[0],
+    fullRepository: example("/repos/{owner}/{repo}", "get", "200"),
     issue: example("/repos/{owner}/{repo}/issues", "get", "200")[0],
     commit: example("/repos/{owner}/{repo}/commits", "get", "200")[0],
     issueComment: example("/repos/{owner}/{repo}/issues/comments", "get", "200")[0],
@@ -42,10 +77,10 @@ export function userJson(login: string, api: string): Json {
   return { ...t().user, login, id: hashId(login), node_id: `U_${login}`, url: `${api}/users/${login}`, html_url: `${WEB}/${login}`, type: "User" };
 }
 
-export function repositoryJson(org: Org, r: Repo, api: string): Json {
+export function repositoryJson(org: Org, r: Repo, api: string, detail = false): Json {
   const full = `${r.owner}/${r.name}`;
   return {
-    ...t().repository,
+    ...(detail ? t().fullRepository : t().repository),
     id: r.id,
     node_id: `R_${r.id}`,
     name: r.name,
