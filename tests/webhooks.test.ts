@@ -5,6 +5,7 @@ import { internal } from "../convex/_generated/api";
 import { HANDLED_EVENTS } from "../convex/github/mapWebhook";
 import { MAX_DELIVERY_ATTEMPTS } from "../convex/webhooks/deliveries";
 import { createInstallation, expectNoAggregateDifferences, makeConvex, type TestConvex } from "./helpers/convex";
+import { useFakeGitHub } from "./helpers/github";
 import { countDocuments, deliver, WEBHOOK_SECRET } from "./helpers/webhooks";
 
 type Example = { name: string; examples: Array<Record<string, any>> };
@@ -18,6 +19,7 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
   vi.unstubAllEnvs();
+  vi.unstubAllGlobals();
 });
 const settle = (t: TestConvex) => t.finishAllScheduledFunctions(vi.runAllTimers);
 /** Run the deliveries' processing that is due now, but not the sync work it schedules. */
@@ -293,5 +295,36 @@ describe("failures: retried, dead-lettered, replayable", () => {
     expect(await t.mutation(internal.webhooks.deliveries.replayFailed, {})).toEqual({ replayed: 3, more: false });
     await settle(t);
     expect((await deliveries(t)).every((d) => d.status === "processed")).toBe(true);
+  });
+});
+
+describe("missed deliveries are recovered", () => {
+  test("failed deliveries we never stored are redelivered once each, then applied", async () => {
+    const t = makeConvex();
+    const fake = useFakeGitHub({ seed: 21, org: { repos: 1 } });
+    const installationId = await createInstallation(t, { githubInstallationId: fake.installationId });
+    const issue = (n: number) => {
+      const p = structuredClone(of("issues").find((x) => x.action === "opened")!);
+      p.installation = { id: fake.installationId };
+      p.issue = { ...p.issue, id: 50_000 + n, number: n, title: `Missed ${n}` };
+      return p;
+    };
+    // What GitHub's delivery log shows: two failed deliveries we never got, one we got, one that succeeded.
+    const payloads = new Map([["lost-1", issue(1)], ["lost-2", issue(2)], ["received", issue(3)], ["fine", issue(4)]]);
+    fake.addDelivery({ guid: "lost-1", event: "issues", action: "opened", status: "Invalid HTTP Response: 503", statusCode: 503 });
+    fake.addDelivery({ guid: "lost-2", event: "issues", action: "opened", status: "timed out", statusCode: 0 });
+    fake.addDelivery({ guid: "received", event: "issues", action: "opened", status: "Invalid HTTP Response: 500", statusCode: 500 });
+    fake.addDelivery({ guid: "fine", event: "issues", action: "opened", status: "OK", statusCode: 200 });
+    await deliver(t, "issues", payloads.get("received"), { deliveryId: "received" });
+    // A redelivery arrives like any delivery: same GUID, signed.
+    fake.onRedeliver = async (d) => void (await deliver(t, d.event, payloads.get(d.guid), { deliveryId: d.guid }));
+
+    expect(await t.action(internal.webhooks.recovery.recoverMissedDeliveries, {})).toBe(2);
+    expect(await t.action(internal.webhooks.recovery.recoverMissedDeliveries, {})).toBe(0); // remembered: asked once each
+    expect(fake.redeliveryRequests).toHaveLength(2);
+    await settle(t);
+    const titles = (await t.run((ctx) => ctx.db.query("issues").collect())).map((i) => i.title).sort();
+    expect(titles).toEqual(["Missed 1", "Missed 2", "Missed 3"]);
+    await expectNoAggregateDifferences(t, installationId);
   });
 });
