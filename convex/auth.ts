@@ -5,6 +5,7 @@
  * credentials), plus JWT_PRIVATE_KEY, JWKS and SITE_URL as `npx @convex-dev/auth` sets up.
  */
 import GitHub from "@auth/core/providers/github";
+import { Anonymous } from "@convex-dev/auth/providers/Anonymous";
 import { convexAuth } from "@convex-dev/auth/server";
 import { mirrorMemberships } from "./memberships";
 
@@ -22,6 +23,20 @@ export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
         };
       },
     }),
+    // Local demo against the fake GitHub only (`npm run dev` without a GitHub App): a one-click
+    // sign-in as the demo installation's installing user. Absent unless the variable is set.
+    ...(process.env.SYNCBOARD_DEMO_USER_GITHUB_ID
+      ? [
+          Anonymous({
+            profile: () => ({
+              isAnonymous: true,
+              githubId: Number(process.env.SYNCBOARD_DEMO_USER_GITHUB_ID),
+              githubLogin: process.env.SYNCBOARD_DEMO_USER_LOGIN ?? "octocat",
+              name: process.env.SYNCBOARD_DEMO_USER_LOGIN ?? "octocat",
+            }),
+          }),
+        ]
+      : []),
   ],
   callbacks: {
     // Memberships recorded before the user first signed in become visible at sign-in.

@@ -19,7 +19,9 @@ export function AuthActionsProvider({ actions, children }: { actions: AuthAction
 /** @convex-dev/auth's GitHub sign-in. Must be under ConvexAuthProvider. */
 export function ConvexAuthActions({ children }: { children: ReactNode }) {
   const { signIn, signOut } = useAuthActions();
-  return <AuthActionsProvider actions={{ signIn: () => void signIn("github"), signOut: () => void signOut() }}>{children}</AuthActionsProvider>;
+  // In the local demo (fake GitHub, no OAuth app) sign-in is the demo provider.
+  const provider = import.meta.env.VITE_SYNCBOARD_DEMO ? "anonymous" : "github";
+  return <AuthActionsProvider actions={{ signIn: () => void signIn(provider), signOut: () => void signOut() }}>{children}</AuthActionsProvider>;
 }
 
 export function useSignInActions(): AuthActions {

@@ -1,0 +1,43 @@
+/**
+ * `npm run fake-github`: the fake GitHub over HTTP with a generated organisation, for local
+ * development (and the demo loop `npm run dev` starts when no GitHub App is configured).
+ *
+ * Env: PORT (default 8787); FAKE_GITHUB_WEBHOOK_URL + GITHUB_WEBHOOK_SECRET to send the demo's
+ * webhooks (installation.created at start, then activity every FAKE_GITHUB_ACTIVITY_SECONDS).
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { DemoWebhooks } from "./demo";
+import { createFakeGitHub } from "./index";
+
+export const DEV_KEY_PATH = fileURLToPath(new URL("./.dev-app-key.pem", import.meta.url));
+
+export async function startFakeGitHub(port = Number(process.env.PORT ?? 8787)) {
+  const fake = createFakeGitHub({ seed: 42, org: { repos: 8, prsPerRepo: 30, issuesPerRepo: 10, commitsPerRepo: 20 } });
+  const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  writeFileSync(DEV_KEY_PATH, key, { mode: 0o600 });
+  const server = await fake.listen(port);
+  return { fake, server, keyPath: DEV_KEY_PATH };
+}
+
+export async function startDemo(fake: ReturnType<typeof createFakeGitHub>, apiUrl: string, webhookUrl: string, secret: string, everySeconds: number) {
+  const demo = new DemoWebhooks(fake, webhookUrl, secret, apiUrl);
+  console.log(`[fake-github] installation.created → ${webhookUrl}: ${await demo.installationCreated()}`);
+  const timer = setInterval(() => {
+    demo.randomActivity().then(
+      (status) => console.log(`[fake-github] demo activity webhook: ${status}`),
+      (e: unknown) => console.log(`[fake-github] demo webhook failed: ${String(e)}`),
+    );
+  }, everySeconds * 1000);
+  return () => clearInterval(timer);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { fake, server, keyPath } = await startFakeGitHub();
+  console.log(`[fake-github] serving ${fake.org.repos.length} repositories of "${fake.org.login}" at ${server.url}`);
+  console.log(`[fake-github] app id ${fake.appId}, installation id ${fake.installationId}, private key ${keyPath}`);
+  console.log(`[fake-github] point Convex at it:  npx convex env set GITHUB_API_URL ${server.url}  (and GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_WEBHOOK_SECRET)`);
+  const { FAKE_GITHUB_WEBHOOK_URL: url, GITHUB_WEBHOOK_SECRET: secret } = process.env;
+  if (url && secret) await startDemo(fake, server.url, url, secret, Number(process.env.FAKE_GITHUB_ACTIVITY_SECONDS ?? 20));
+}
