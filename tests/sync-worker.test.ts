@@ -27,6 +27,14 @@ const runAll = (t: TestConvex) => t.finishAllScheduledFunctions(vi.runAllTimers,
 const request = (t: TestConvex, installationId: Id<"installations">, trigger: "manual" | "webhook" | "maintenance" | "cron" = "maintenance") =>
   t.mutation(internal.sync.service.request, { installationId, trigger });
 const latestJob = (t: TestConvex) => t.run(async (ctx) => (await ctx.db.query("syncJobs").order("desc").first())!);
+/** Run scheduled work step by step until the job reaches `state` (without jumping the clock to a reset). */
+async function runUntil(t: TestConvex, state: string) {
+  for (let i = 0; i < 100 && (await latestJob(t)).state !== state; i++) {
+    vi.advanceTimersByTime(1);
+    await t.finishInProgressScheduledFunctions();
+  }
+  return latestJob(t);
+}
 
 /** The read model must equal the fake's data: every PR with its state, reviews and checks; issues; commits. */
 async function expectReadModelEqualsFake(t: TestConvex, fake: FakeGitHub, installationId: Id<"installations">) {
@@ -121,12 +129,7 @@ describe("failures during a sync", () => {
     const { t, installationId } = await setup(fake);
     fake.injectFault({ type: "primary_rate_limit" }, { afterRequests: 8 });
     await request(t, installationId, "webhook");
-    // Run until the job blocks (not past the reset).
-    for (let i = 0; i < 50 && (await latestJob(t)).state !== "blocked"; i++) {
-      vi.advanceTimersByTime(1);
-      await t.finishInProgressScheduledFunctions();
-    }
-    const blocked = await latestJob(t);
+    const blocked = await runUntil(t, "blocked");
     expect(blocked.state).toBe("blocked");
     const resetAt = fake.budgets.graphql.remaining === 0 ? fake.budgets.graphql.reset * 1000 : fake.budgets.core.reset * 1000;
     expect(blocked.blockedUntil).toBe(resetAt);
@@ -145,11 +148,7 @@ describe("failures during a sync", () => {
     const { t, installationId } = await setup(fake);
     fake.injectFault({ type: "secondary_rate_limit", retryAfterSec: 90 }, { pathIncludes: "/graphql", afterRequests: 2 });
     await request(t, installationId, "webhook");
-    for (let i = 0; i < 50 && (await latestJob(t)).state !== "blocked"; i++) {
-      vi.advanceTimersByTime(1);
-      await t.finishInProgressScheduledFunctions();
-    }
-    const blocked = await latestJob(t);
+    const blocked = await runUntil(t, "blocked");
     expect(blocked.state).toBe("blocked");
     expect(blocked.blockedUntil! - Date.now()).toBeGreaterThan(85_000);
     expect(blocked.blockedUntil! - Date.now()).toBeLessThanOrEqual(90_000);
@@ -232,11 +231,7 @@ describe("failures during a sync", () => {
     const { t, installationId } = await setup(fake);
     fake.injectFault({ type: "server_error", status: 500 }, { pathIncludes: "/repos/acme/repo-004/issues", times: 1 });
     await request(t, installationId, "webhook");
-    for (let i = 0; i < 100 && (await latestJob(t)).state !== "retrying"; i++) {
-      vi.advanceTimersByTime(1);
-      await t.finishInProgressScheduledFunctions();
-    }
-    const retrying = await latestJob(t);
+    const retrying = await runUntil(t, "retrying");
     expect(retrying.state).toBe("retrying");
     const progressed = retrying.progress.current;
     expect(progressed).toBeGreaterThan(0);

@@ -7,6 +7,7 @@ import type {
   RepositoryRecord,
 } from "../model/records";
 import { checkRunState, commitStatusState } from "./ciStates";
+import { parseGitHubTime } from "./time";
 import type { GqlPullRequest, restCommit, restIssue, restIssueComment, restRepository, restReviewComment } from "./schemas";
 import type { z } from "zod";
 
@@ -14,7 +15,16 @@ const GHOST = "ghost";
 const time = (iso: string) => Date.parse(iso);
 const optionalTime = (iso: string | null | undefined) => (iso ? { value: Date.parse(iso) } : null);
 
-export function mapRepository(r: z.infer<typeof restRepository>): RepositoryRecord {
+/** A repository object of the REST API or of a webhook payload (whose `push` uses epoch seconds). */
+export function mapRepository(
+  r: Omit<z.infer<typeof restRepository>, "archived" | "updated_at" | "pushed_at"> & {
+    archived?: boolean | undefined;
+    updated_at?: string | number | null | undefined;
+    pushed_at?: string | number | null | undefined;
+  },
+): RepositoryRecord {
+  const updatedAt = parseGitHubTime(r.updated_at);
+  const pushedAt = parseGitHubTime(r.pushed_at);
   return {
     githubId: r.id,
     name: r.name,
@@ -22,10 +32,10 @@ export function mapRepository(r: z.infer<typeof restRepository>): RepositoryReco
     ownerLogin: r.owner.login,
     private: r.private,
     defaultBranch: r.default_branch,
-    archived: r.archived,
+    archived: r.archived ?? false,
     htmlUrl: r.html_url,
-    ...(r.updated_at && { updatedAt: time(r.updated_at) }),
-    ...(r.pushed_at && { pushedAt: time(r.pushed_at) }),
+    ...(updatedAt !== undefined && { updatedAt }),
+    ...(pushedAt !== undefined && { pushedAt }),
   };
 }
 

@@ -5,8 +5,9 @@
  */
 import { v, type Infer } from "convex/values";
 import type { z } from "zod";
-import { anyRecord, repositoryRecord, repositoryRef, type AnyRecord, type RepositoryRecord } from "../model/records";
+import { anyRecord, repositoryRecord, repositoryRef, type AnyRecord } from "../model/records";
 import { checkRunState, commitStatusState } from "./ciStates";
+import { mapRepository } from "./mapSync";
 import { parseGitHubTime } from "./time";
 import * as P from "./webhookPayloads";
 
@@ -51,21 +52,6 @@ const optionalMs = (key: string, t: string | number | null | undefined) => {
   return value === undefined ? {} : { [key]: value };
 };
 
-function repositoryOf(r: z.infer<typeof P.fullRepository>): RepositoryRecord {
-  return {
-    githubId: r.id,
-    name: r.name,
-    fullName: r.full_name,
-    ownerLogin: r.owner.login,
-    private: r.private,
-    defaultBranch: r.default_branch,
-    archived: r.archived ?? false,
-    htmlUrl: r.html_url,
-    ...optionalMs("updatedAt", r.updated_at),
-    ...optionalMs("pushedAt", r.pushed_at),
-  };
-}
-
 const refOf = (r: z.infer<typeof P.repositoryRefPayload>) => ({ githubId: r.id, name: r.name, fullName: r.full_name, private: r.private });
 
 type Mapper = (payload: unknown) => WebhookMapping;
@@ -83,7 +69,7 @@ function parsed<S extends z.ZodType>(schema: S, payload: unknown, map: (p: z.out
 const apply = (p: { installation?: { id: number } | undefined; repository: z.infer<typeof P.fullRepository> }, records: AnyRecord[]): WebhookMapping => ({
   outcome: "apply",
   ...(p.installation && { installationGithubId: p.installation.id }),
-  repository: repositoryOf(p.repository),
+  repository: mapRepository(p.repository),
   records,
 });
 
@@ -131,7 +117,7 @@ const MAPPERS: Record<string, Mapper> = {
     parsed(P.repositoryEvent, payload, (p) => {
       if (!p.installation) return ignored("repository event without an installation");
       if (p.action === "deleted") return lifecycle(p.installation.id, { kind: "repository_deleted", githubId: p.repository.id });
-      return lifecycle(p.installation.id, { kind: "repository_changed", repository: repositoryOf(p.repository) });
+      return lifecycle(p.installation.id, { kind: "repository_changed", repository: mapRepository(p.repository) });
     }),
   organization: (payload) =>
     parsed(P.organizationEvent, payload, (p) => {
