@@ -6,7 +6,23 @@
 import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { mergeableState, reviewState, ciState } from "./model/records";
+import {
+  ciRecord,
+  commentRecord,
+  commitRecord,
+  issueRecord,
+  pullRequestRecord,
+  reviewRecord,
+} from "./model/records";
+
+/**
+ * A normalized record's fields as stored: scoped by installation and repository document instead of the
+ * repository's GitHub id, so the tables and the write path's input can never drift apart.
+ */
+function storedFields<F extends { repoGithubId: unknown }>({ fields }: { fields: F }) {
+  const { repoGithubId: _scopedBelow, ...rest } = fields;
+  return { installationId: v.id("installations"), repositoryId: v.id("repositories"), ...rest };
+}
 
 export const installationStatus = v.union(v.literal("active"), v.literal("suspended"), v.literal("deleted"));
 export const syncState = v.union(v.literal("idle"), v.literal("syncing"), v.literal("blocked"), v.literal("error"));
@@ -183,22 +199,7 @@ export default defineSchema({
     .index("by_installation_sync_status", ["installationId", "removed", "syncStatus"]),
 
   pullRequests: defineTable({
-    installationId: v.id("installations"),
-    repositoryId: v.id("repositories"),
-    githubId: v.number(),
-    number: v.number(),
-    title: v.string(),
-    authorLogin: v.string(),
-    state: v.union(v.literal("open"), v.literal("closed"), v.literal("merged")),
-    draft: v.boolean(),
-    mergeable: mergeableState,
-    headSha: v.string(),
-    requestedReviewers: v.number(),
-    url: v.string(),
-    createdAt: v.number(),
-    updatedAt: v.number(),
-    closedAt: v.optional(v.number()),
-    mergedAt: v.optional(v.number()),
+    ...storedFields(pullRequestRecord),
     // Derived by the write path from reviews and CI results:
     checks: checksState,
     failingChecks: v.array(v.string()),
@@ -219,43 +220,14 @@ export default defineSchema({
     .index("by_installation_author_updated", ["installationId", "authorLogin", "updatedAt"])
     .index("by_installation_author_state_updated", ["installationId", "authorLogin", "state", "updatedAt"]),
 
-  reviews: defineTable({
-    installationId: v.id("installations"),
-    repositoryId: v.id("repositories"),
-    githubId: v.number(),
-    /** Keyed by PR number, not PR document, so a review may arrive before its pull request. */
-    prNumber: v.number(),
-    authorLogin: v.string(),
-    state: reviewState,
-    submittedAt: v.optional(v.number()),
-    url: v.string(),
-  })
+  reviews: defineTable(storedFields(reviewRecord))
     .index("by_repo_github_id", ["repositoryId", "githubId"])
     .index("by_repo_pr", ["repositoryId", "prNumber"]),
 
-  ciResults: defineTable({
-    installationId: v.id("installations"),
-    repositoryId: v.id("repositories"),
-    sha: v.string(),
-    kind: v.union(v.literal("check_run"), v.literal("status")),
-    name: v.string(),
-    state: ciState,
-    updatedAt: v.number(),
-    url: v.optional(v.string()),
-  }).index("by_repo_sha_name", ["repositoryId", "sha", "kind", "name"]),
+  ciResults: defineTable(storedFields(ciRecord)).index("by_repo_sha_name", ["repositoryId", "sha", "kind", "name"]),
 
   issues: defineTable({
-    installationId: v.id("installations"),
-    repositoryId: v.id("repositories"),
-    githubId: v.number(),
-    number: v.number(),
-    title: v.string(),
-    authorLogin: v.string(),
-    state: v.union(v.literal("open"), v.literal("closed")),
-    url: v.string(),
-    createdAt: v.number(),
-    updatedAt: v.number(),
-    closedAt: v.optional(v.number()),
+    ...storedFields(issueRecord),
     /** Tombstone: GitHub deleted it. Kept so a late, older event cannot resurrect it. */
     deleted: v.boolean(),
   })
@@ -263,28 +235,12 @@ export default defineSchema({
     .index("by_repo_state_updated", ["repositoryId", "state", "updatedAt"])
     .index("by_installation_updated", ["installationId", "updatedAt"]),
 
-  commits: defineTable({
-    installationId: v.id("installations"),
-    repositoryId: v.id("repositories"),
-    sha: v.string(),
-    authorLogin: v.string(),
-    message: v.string(),
-    committedAt: v.number(),
-    url: v.string(),
-  })
+  commits: defineTable(storedFields(commitRecord))
     .index("by_repo_sha", ["repositoryId", "sha"])
     .index("by_repo_committed", ["repositoryId", "committedAt"]),
 
   comments: defineTable({
-    installationId: v.id("installations"),
-    repositoryId: v.id("repositories"),
-    githubId: v.number(),
-    kind: v.union(v.literal("issue"), v.literal("review")),
-    issueNumber: v.number(),
-    authorLogin: v.string(),
-    url: v.string(),
-    createdAt: v.number(),
-    updatedAt: v.number(),
+    ...storedFields(commentRecord),
     deleted: v.boolean(),
   })
     .index("by_repo_github_id", ["repositoryId", "githubId"])

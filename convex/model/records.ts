@@ -66,6 +66,7 @@ export type ReviewState = Infer<typeof reviewState>;
 export const reviewRecord = v.object({
   githubId: v.number(),
   repoGithubId: v.number(),
+  /** Keyed by PR number, not PR document, so a review may arrive before its pull request. */
   prNumber: v.number(),
   authorLogin: v.string(),
   state: reviewState,
