@@ -87,9 +87,20 @@ describe("the app in Chromium", () => {
 
   test("dashboard: summary, PR health with reasons (text, not only colour), activity, trends", async () => {
     await patchSync({ rateLimits: budget(4200), sync: { lastSyncedAt: Date.now() - 3 * 60_000 } });
+    // After that sync: two repositories ready, one failed with the reason the worker stored.
+    await t.run(async (ctx) => {
+      for (const repo of await ctx.db.query("repositories").withIndex("by_installation", (q) => q.eq("installationId", installationId)).collect()) {
+        const failed = repo.fullName === "acme/repo-2";
+        await ctx.db.patch(repo._id, failed ? { syncStatus: "failed", syncError: "The app has no access to this repository." } : { syncStatus: "ready" });
+      }
+    });
     harness.changed();
     const page = await open(admin);
     await shoot(page, "dashboard", "Open pull requests");
+    const repoStatus = page.locator("ul.repo-status li");
+    await repoStatus.filter({ hasText: "acme/repo-2" }).getByText("✕ failed").waitFor();
+    expect(await repoStatus.filter({ hasText: "acme/repo-2" }).textContent()).toContain("The app has no access to this repository.");
+    expect(await repoStatus.filter({ hasText: "acme/repo-0" }).textContent()).toContain("✓ ready");
     await page.getByText("3 minutes ago").first().waitFor();
     await page.getByText("4,200 of 5,000 requests left").waitFor();
     const firstRow = page.locator("table.prs tbody tr").first();
@@ -152,7 +163,10 @@ describe("the app in Chromium", () => {
     const until = Date.now() + 25 * 60_000;
     await t.run((ctx) => ctx.db.patch(jobId!, { state: "blocked", blockedUntil: until }));
     harness.changed();
-    await shoot(page, "banner-blocked", "Paused by GitHub's rate limit until");
+    await shoot(page, "banner-blocked", "Syncing paused until");
+    const blockedBanner = await page.getByRole("status").filter({ hasText: "Syncing paused" }).textContent();
+    expect(blockedBanner).toContain("resumes by itself");
+    expect(blockedBanner).not.toContain("already running");
 
     await t.mutation(internal.sync.operators.cancelActiveJob, { installationId });
     await patchSync({ sync: { state: "error", lastSyncError: "GitHub is not responding right now. The sync will be retried.", blockedUntil: undefined } });

@@ -286,6 +286,7 @@ export class WritePath {
         at: rec.submittedAt,
         actor: rec.authorLogin,
         url: rec.url,
+        title: `#${rec.prNumber}`,
       });
     }
     const pr = await this.ctx.db
@@ -383,6 +384,7 @@ export class WritePath {
       at: rec.createdAt,
       actor: rec.authorLogin,
       url: rec.url,
+      title: `#${rec.issueNumber}`,
     });
     return existing ? "updated" : "inserted";
   }

@@ -111,10 +111,12 @@ export function evaluate(state: PolicyState, trigger: Trigger, now: number): Syn
   return { action: "start", reason: startReason };
 }
 
-const clock = (ms: number) => new Date(ms).toISOString().slice(11, 16) + " UTC";
 const minutes = (ms: number) => `${Math.max(1, Math.ceil(ms / 60_000))} min`;
 
-/** Words for the user; never a raw error or a number they would have to interpret. */
+/**
+ * Words for the user; never a raw error or a number they would have to interpret. Times are not
+ * written here (the server does not know the user's time zone): the UI shows `blockedUntil` locally.
+ */
 export function reasonToUserMessage(decision: Pick<SyncDecision, "reason" | "metadata">): string {
   const { reason, metadata } = decision;
   switch (reason) {
@@ -129,15 +131,15 @@ export function reasonToUserMessage(decision: Pick<SyncDecision, "reason" | "met
     case "recover_stalled_job":
       return "Resuming an interrupted sync.";
     case "rate_limit_blocked":
-      return `GitHub asked us to pause. Syncing resumes at ${metadata?.blockedUntil ? clock(metadata.blockedUntil) : "its reset time"}.`;
+      return "GitHub asked us to pause; the sync resumes by itself when the limit resets.";
     case "manual_cooldown":
       return `Synced moments ago. You can sync again in ${minutes(metadata?.cooldownMs ?? 0)}.`;
     case "recently_synced":
       return "Synced recently; the next scheduled sync will pick up changes.";
     case "rate_limit_low":
-      return `GitHub's request budget is nearly used up. Syncing resumes at ${metadata?.blockedUntil ? clock(metadata.blockedUntil) : "its reset time"}.`;
+      return "GitHub's request budget is nearly used up; syncing resumes when it resets.";
     case "reserved_for_webhooks":
-      return `The remaining GitHub budget is kept for live updates. Full syncs resume at ${metadata?.blockedUntil ? clock(metadata.blockedUntil) : "its reset time"}.`;
+      return "The remaining GitHub budget is kept for live updates; full syncs resume when it resets.";
     case "budget_unknown":
     case "manual_requested":
     case "stale_data_refresh":

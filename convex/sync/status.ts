@@ -47,8 +47,8 @@ export const getStatus = query({
       ...(activeJob && { activeJobProgress: { current: activeJob.progress.current, total: activeJob.progress.total } }),
       ...(installation.sync.lastSyncedAt !== undefined && { lastSyncedAt: installation.sync.lastSyncedAt }),
       ...(state === "error" && installation.sync.lastSyncError && { lastSyncError: installation.sync.lastSyncError }),
-      /** Why "Sync Now" is (un)available, in words. */
-      message: reasonToUserMessage(decision),
+      /** In words: why the running sync is paused, else why "Sync Now" is (un)available. */
+      message: reasonToUserMessage(activeJob?.state === "blocked" ? { reason: "rate_limit_blocked" } : decision),
       currentRepository: activeJob?.progress.currentRepository,
       failedRepositories: failed.map((r) => ({ fullName: r.fullName, reason: r.syncError ?? "Sync failed." })),
       /** For the health card: GitHub budget left (lowest resource) and the last webhook received. */

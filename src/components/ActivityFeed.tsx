@@ -12,7 +12,7 @@ const VERB = {
   commit_pushed: "pushed",
   issue_opened: "opened an issue",
   issue_closed: "closed an issue",
-  comment_created: "commented",
+  comment_created: "commented on",
 } as const;
 
 export function ActivityFeed({ installationId }: { installationId: Id<"installations"> }) {

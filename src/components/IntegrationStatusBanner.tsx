@@ -26,9 +26,9 @@ export function IntegrationStatusBanner({ installationId }: { installationId: Id
   if (status.state === "blocked") {
     return (
       <div className="banner blocked" role="status" aria-live="polite">
-        <span aria-hidden="true">⏸</span>
+        <span aria-hidden="true">‖</span>
         <span>
-          Paused by GitHub's rate limit{status.blockedUntil ? ` until ${localTime(status.blockedUntil)}` : ""}. {status.message}
+          Syncing paused{status.blockedUntil ? ` until ${localTime(status.blockedUntil)}` : ""}. {status.message}
         </span>
       </div>
     );

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "convex/react";
 import { useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { useNow } from "./time";
+import { localTime, useNow } from "./time";
 
 /**
  * Calls syncNow; disabled with a live countdown during the cooldown; shows the policy's message
@@ -34,7 +34,8 @@ export function SyncNowButton({ installationId }: { installationId: Id<"installa
           setMessage(null);
           try {
             const result = await syncNow({ installationId });
-            if (result.action !== "start") setMessage(result.message);
+            const resumesAt = result.metadata?.blockedUntil;
+            if (result.action !== "start") setMessage(resumesAt ? `${result.message} (${localTime(resumesAt)})` : result.message);
           } catch {
             setMessage("Could not start a sync. Try again in a moment.");
           } finally {
