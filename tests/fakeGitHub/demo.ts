@@ -19,7 +19,8 @@ export class DemoWebhooks {
   ) {}
 
   async send(event: string, payload: object) {
-    const body = JSON.stringify({ ...payload, installation: { id: this.fake.installationId }, sender: userJson("octocat", this.api) });
+    // Activity events carry only the installation id; installation events bring their own full object.
+    const body = JSON.stringify({ installation: { id: this.fake.installationId }, sender: userJson("octocat", this.api), ...payload });
     const guid = `demo-${Date.now()}-${++this.n}`;
     const res = await fetch(this.url, {
       method: "POST",

@@ -1,0 +1,96 @@
+// @vitest-environment node
+/**
+ * What `npm run dev` shows a newcomer without a GitHub App: the fake GitHub over HTTP, its demo
+ * webhooks (tests/fakeGitHub/server.ts, the code tests/dev.ts runs) delivered to the real webhook
+ * route, the backfill with visible progress, then live activity. Only `npx convex dev` is replaced:
+ * by convex-test, reached through a relay that plays the deployment's `.convex.site` URL.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { afterEach, expect, test, vi } from "vitest";
+import { api } from "../convex/_generated/api";
+import { userJson } from "./fakeGitHub/shapes";
+import { startDemo, startFakeGitHub } from "./fakeGitHub/server";
+import { expectNoAggregateDifferences, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
+
+const SECRET = "demo-secret";
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  vi.unstubAllEnvs();
+});
+
+/** The deployment's site URL: forwards each POST to the real HTTP route in convex-test. */
+async function relayTo(t: TestConvex): Promise<string> {
+  const server: Server = createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith("x-") || k === "content-type").map(([k, v]) => [k, String(v)]));
+    const answer = await t.fetch(req.url ?? "/", { method: req.method ?? "POST", headers, body });
+    res.writeHead(answer.status);
+    res.end(await answer.text());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test("npm run dev's demo: installation.created → backfill with progress → live webhook activity", async () => {
+  const { fake, server, keyPath } = await startFakeGitHub(0);
+  cleanups.push(() => server.close());
+  const t = makeConvex();
+  // What tests/dev.ts sets on the deployment with `npx convex env set`.
+  vi.stubEnv("GITHUB_API_URL", server.url);
+  vi.stubEnv("GITHUB_APP_ID", String(fake.appId));
+  vi.stubEnv("GITHUB_APP_PRIVATE_KEY", readFileSync(keyPath, "utf8"));
+  vi.stubEnv("GITHUB_WEBHOOK_SECRET", SECRET);
+  const site = await relayTo(t);
+  const octocat = await signInAs(t, userJson("octocat", server.url).id, "octocat");
+  const asOctocat = t.withIdentity(octocat);
+
+  const stopDemo = await startDemo(fake, server.url, `${site}/github/webhook`, SECRET, 0.25);
+  cleanups.push(stopDemo);
+
+  // The installing user sees the installation in the picker…
+  const [installation] = await eventually("the installation", () => asOctocat.query(api.dashboard.summary.myInstallations, {}), (list) => list.length === 1);
+  const installationId = installation!.installationId;
+  // …and the backfill's progress, until it is done.
+  const progressSeen: Array<{ current: number; total: number }> = [];
+  const synced = await eventually(
+    "the backfill",
+    async () => {
+      const status = await asOctocat.query(api.sync.status.getStatus, { installationId });
+      if (status?.activeJobProgress) progressSeen.push(status.activeJobProgress);
+      return status;
+    },
+    (status) => status?.state === "idle" && status.lastSyncedAt !== undefined,
+  );
+  expect(synced?.state).toBe("idle");
+  expect(progressSeen.length).toBeGreaterThan(0);
+  expect(progressSeen.every((p) => p.total === fake.org.repos.length)).toBe(true);
+
+  // Demo activity keeps arriving by webhook (new PRs, checks, merges); stop it and let the last ones land.
+  await eventually("demo activity", async () => fake.deliveries.length, (n) => n >= 6);
+  stopDemo();
+  const openInFake = () => fake.org.repos.reduce((n, r) => n + r.pullRequests.filter((p) => p.state === "open").length, 0);
+  const summary = await eventually(
+    "the read model to match the fake",
+    () => asOctocat.query(api.dashboard.summary.summary, { installationId }),
+    (s) => s?.openPullRequests === openInFake(),
+  );
+  expect(summary).toMatchObject({ repositories: fake.org.repos.length, openPullRequests: openInFake() });
+  expect(fake.deliveries.every((d) => d.statusCode === 202 || d.statusCode === 200)).toBe(true);
+  const demoPrs = await asOctocat.query(api.dashboard.lists.pullRequests, { installationId, state: "all", author: "mona", paginationOpts: { numItems: 50, cursor: null } });
+  expect(demoPrs.page.length).toBe(fake.org.repos.flatMap((r) => r.pullRequests).filter((p) => p.author === "mona").length);
+  await expectNoAggregateDifferences(t, installationId);
+}, 120_000);
