@@ -35,7 +35,8 @@ if (useFake) {
     SYNCBOARD_DEMO_USER_GITHUB_ID: String(demoUser.id),
     SYNCBOARD_DEMO_USER_LOGIN: "octocat",
   };
-  for (const [name, value] of Object.entries(env)) execFileSync("npx", ["convex", "env", "set", name, value], { stdio: "inherit" });
+  // Values go in on stdin: as an argument, the PEM key's leading "-----" would be parsed as an option.
+  for (const [name, value] of Object.entries(env)) execFileSync("npx", ["convex", "env", "set", name], { input: value, stdio: ["pipe", "inherit", "inherit"] });
   console.log(`[fake-github] Convex now talks to the fake GitHub; sending the demo installation to ${site}/github/webhook`);
   await sleep(3_000); // let convex dev push the functions with the new environment
   await startDemo(fake, server.url, `${site}/github/webhook`, DEMO_SECRET, 20);

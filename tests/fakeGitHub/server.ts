@@ -37,7 +37,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { fake, server, keyPath } = await startFakeGitHub();
   console.log(`[fake-github] serving ${fake.org.repos.length} repositories of "${fake.org.login}" at ${server.url}`);
   console.log(`[fake-github] app id ${fake.appId}, installation id ${fake.installationId}, private key ${keyPath}`);
-  console.log(`[fake-github] point Convex at it:  npx convex env set GITHUB_API_URL ${server.url}  (and GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_WEBHOOK_SECRET)`);
+  console.log(`[fake-github] point Convex at it:  npx convex env set GITHUB_API_URL ${server.url}; npx convex env set GITHUB_APP_ID ${fake.appId}; npx convex env set GITHUB_APP_PRIVATE_KEY < ${keyPath}; and GITHUB_WEBHOOK_SECRET`);
   const { FAKE_GITHUB_WEBHOOK_URL: url, GITHUB_WEBHOOK_SECRET: secret } = process.env;
   if (url && secret) await startDemo(fake, server.url, url, secret, Number(process.env.FAKE_GITHUB_ACTIVITY_SECONDS ?? 20));
 }
