@@ -5,13 +5,11 @@
  * route, the backfill with visible progress, then live activity. Only `npx convex dev` is replaced:
  * by convex-test, reached through a relay that plays the deployment's `.convex.site` URL.
  */
-import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { afterEach, expect, test, vi } from "vitest";
 import { api } from "../convex/_generated/api";
-import { userJson } from "./fakeGitHub/shapes";
-import { startDemo, startFakeGitHub } from "./fakeGitHub/server";
-import { expectNoAggregateDifferences, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
+import { demoDeploymentEnv, startDemo, startFakeGitHub } from "./fakeGitHub/server";
+import { expectNoAggregateDifferences, makeConvex, type TestConvex } from "./helpers/convex";
 
 const SECRET = "demo-secret";
 const cleanups: Array<() => unknown> = [];
@@ -45,18 +43,19 @@ async function eventually<T>(what: string, read: () => Promise<T>, done: (value:
   }
 }
 
-test("npm run dev's demo: installation.created → backfill with progress → live webhook activity", async () => {
+test("npm run dev's demo: demo sign-in, installation.created → backfill with progress → live webhook activity", async () => {
   const { fake, server, keyPath } = await startFakeGitHub(0);
   cleanups.push(() => server.close());
   const t = makeConvex();
   // What tests/dev.ts sets on the deployment with `npx convex env set`.
-  vi.stubEnv("GITHUB_API_URL", server.url);
-  vi.stubEnv("GITHUB_APP_ID", String(fake.appId));
-  vi.stubEnv("GITHUB_APP_PRIVATE_KEY", readFileSync(keyPath, "utf8"));
-  vi.stubEnv("GITHUB_WEBHOOK_SECRET", SECRET);
+  for (const [name, value] of Object.entries(demoDeploymentEnv(fake, server.url, keyPath, SECRET))) vi.stubEnv(name, value);
+  vi.stubEnv("CONVEX_SITE_URL", "http://127.0.0.1:3211");
   const site = await relayTo(t);
-  const octocat = await signInAs(t, userJson("octocat", server.url).id, "octocat");
-  const asOctocat = t.withIdentity(octocat);
+  // The page's demo sign-in: @convex-dev/auth's Anonymous provider, signing a real session token.
+  const signedIn = await t.action(api.auth.signIn, { provider: "anonymous" });
+  expect(signedIn.tokens?.token).toMatch(/^ey/);
+  const claims = JSON.parse(Buffer.from(signedIn.tokens!.token.split(".")[1]!, "base64url").toString()) as { sub: string };
+  const asOctocat = t.withIdentity({ subject: claims.sub });
 
   const stopDemo = await startDemo(fake, server.url, `${site}/github/webhook`, SECRET, 0.25);
   cleanups.push(stopDemo);

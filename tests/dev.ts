@@ -7,11 +7,9 @@
  */
 import concurrently from "concurrently";
 import { execFileSync } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startDemo, startFakeGitHub } from "./fakeGitHub/server";
-import { userJson } from "./fakeGitHub/shapes";
+import { demoDeploymentEnv, startDemo, startFakeGitHub } from "./fakeGitHub/server";
 
 const DEMO_SECRET = "syncboard-demo-webhook-secret";
 const useFake = !process.env.GITHUB_APP_ID;
@@ -32,19 +30,10 @@ if (useFake) {
   console.log(`[fake-github] no GITHUB_APP_ID set: serving a fake organisation at ${server.url}`);
   const convexUrl = await waitForConvexUrl();
   const site = siteUrl(convexUrl);
-  const demoUser = userJson("octocat", server.url);
-  const env: Record<string, string> = {
-    GITHUB_API_URL: server.url,
-    GITHUB_APP_ID: String(fake.appId),
-    GITHUB_APP_PRIVATE_KEY: readFileSync(keyPath, "utf8"),
-    GITHUB_WEBHOOK_SECRET: DEMO_SECRET,
-    SYNCBOARD_DEMO_USER_GITHUB_ID: String(demoUser.id),
-    SYNCBOARD_DEMO_USER_LOGIN: "octocat",
-  };
-  // The demo sign-in issues session tokens like any @convex-dev/auth sign-in: give the deployment
-  // keys once, as `npx @convex-dev/auth` would (kept on later runs, so sessions survive).
+  const env = demoDeploymentEnv(fake, server.url, keyPath, DEMO_SECRET);
+  // Sign-in keys only once (kept on later runs, so sessions survive).
   const existing = execFileSync("npx", ["convex", "env", "list", "--names-only"], { encoding: "utf8" });
-  if (!/^JWT_PRIVATE_KEY$/m.test(existing)) Object.assign(env, sessionKeys(), { SITE_URL: "http://localhost:5173" });
+  if (/^JWT_PRIVATE_KEY$/m.test(existing)) for (const name of ["JWT_PRIVATE_KEY", "JWKS", "SITE_URL"]) delete env[name];
   // Values go in on stdin: as an argument, the PEM key's leading "-----" would be parsed as an option.
   for (const [name, value] of Object.entries(env)) execFileSync("npx", ["convex", "env", "set", name], { input: value, stdio: ["pipe", "inherit", "inherit"] });
   console.log(`[fake-github] Convex now talks to the fake GitHub; sending the demo installation to ${site}/github/webhook`);
@@ -52,15 +41,6 @@ if (useFake) {
   await startDemo(fake, server.url, `${site}/github/webhook`, DEMO_SECRET, 20);
 }
 await result.catch(() => process.exit(1));
-
-/** JWT_PRIVATE_KEY and JWKS in the format `npx @convex-dev/auth` generates. */
-function sessionKeys() {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return {
-    JWT_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString().trimEnd().replace(/\n/g, " "),
-    JWKS: JSON.stringify({ keys: [{ use: "sig", ...publicKey.export({ format: "jwk" }) }] }),
-  };
-}
 
 /** The deployment URL `npx convex dev` writes to .env.local once the deployment exists. */
 async function waitForConvexUrl(): Promise<string> {

@@ -7,6 +7,9 @@ import type { FakeGitHub } from "./index";
 import { repositoryJson, userJson } from "./shapes";
 import type { PullRequest, Repo } from "./generator";
 
+/** The demo installation's installing user (the `sender` of its webhooks), whom the demo sign-in signs in as. */
+export const DEMO_USER_LOGIN = "octocat";
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export class DemoWebhooks {
@@ -20,7 +23,7 @@ export class DemoWebhooks {
 
   async send(event: string, payload: object) {
     // Activity events carry only the installation id; installation events bring their own full object.
-    const body = JSON.stringify({ installation: { id: this.fake.installationId }, sender: userJson("octocat", this.api), ...payload });
+    const body = JSON.stringify({ installation: { id: this.fake.installationId }, sender: userJson(DEMO_USER_LOGIN, this.api), ...payload });
     const guid = `demo-${Date.now()}-${++this.n}`;
     const res = await fetch(this.url, {
       method: "POST",

@@ -6,10 +6,11 @@
  * webhooks (installation.created at start, then activity every FAKE_GITHUB_ACTIVITY_SECONDS).
  */
 import { generateKeyPairSync } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { DemoWebhooks } from "./demo";
+import { DEMO_USER_LOGIN, DemoWebhooks } from "./demo";
 import { createFakeGitHub } from "./index";
+import { userJson } from "./shapes";
 
 export const DEV_KEY_PATH = fileURLToPath(new URL("./.dev-app-key.pem", import.meta.url));
 
@@ -19,6 +20,26 @@ export async function startFakeGitHub(port = Number(process.env.PORT ?? 8787)) {
   writeFileSync(DEV_KEY_PATH, key, { mode: 0o600 });
   const server = await fake.listen(port);
   return { fake, server, keyPath: DEV_KEY_PATH };
+}
+
+/**
+ * What the demo deployment needs (`npm run dev` sets it with `npx convex env set`): the fake as its
+ * GitHub, the demo sign-in as the installing user, and session keys in the format
+ * `npx @convex-dev/auth` generates (the demo sign-in issues tokens like any other).
+ */
+export function demoDeploymentEnv(fake: ReturnType<typeof createFakeGitHub>, apiUrl: string, keyPath: string, webhookSecret: string): Record<string, string> {
+  const session = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return {
+    GITHUB_API_URL: apiUrl,
+    GITHUB_APP_ID: String(fake.appId),
+    GITHUB_APP_PRIVATE_KEY: readFileSync(keyPath, "utf8"),
+    GITHUB_WEBHOOK_SECRET: webhookSecret,
+    SYNCBOARD_DEMO_USER_GITHUB_ID: String(userJson(DEMO_USER_LOGIN, apiUrl).id),
+    SYNCBOARD_DEMO_USER_LOGIN: DEMO_USER_LOGIN,
+    JWT_PRIVATE_KEY: session.privateKey.export({ type: "pkcs8", format: "pem" }).toString().trimEnd().replace(/\n/g, " "),
+    JWKS: JSON.stringify({ keys: [{ use: "sig", ...session.publicKey.export({ format: "jwk" }) }] }),
+    SITE_URL: "http://localhost:5173",
+  };
 }
 
 export async function startDemo(fake: ReturnType<typeof createFakeGitHub>, apiUrl: string, webhookUrl: string, secret: string, everySeconds: number) {
