@@ -133,4 +133,11 @@ describe("configuration", () => {
     expect(webhookSecrets({ GITHUB_WEBHOOK_SECRET: "new", GITHUB_WEBHOOK_SECRET_PREVIOUS: "old" })).toEqual(["new", "old"]);
     expect(() => webhookSecrets({})).toThrow(/GITHUB_WEBHOOK_SECRET/);
   });
+  test("reads variables by name: a deployment's process.env answers lookups but lists no keys", () => {
+    const vars: Record<string, string> = { GITHUB_APP_ID: "7", GITHUB_APP_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----", GITHUB_WEBHOOK_SECRET: "s" };
+    const convexEnv = new Proxy({}, { get: (_, name) => (typeof name === "string" ? vars[name] : undefined) }) as Record<string, string | undefined>;
+    expect(Object.keys(convexEnv)).toEqual([]);
+    expect(githubAppCredentials(convexEnv)).toMatchObject({ appId: "7", apiUrl: "https://api.github.com" });
+    expect(webhookSecrets(convexEnv)).toEqual(["s"]);
+  });
 });

@@ -24,8 +24,16 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
-  const result = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
+/**
+ * Reads each variable by name: Convex's `process.env` answers lookups but cannot be enumerated, so
+ * `Object.entries(process.env)` is empty on a deployment. An empty value counts as unset.
+ */
+function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.output<S> {
+  const values = Object.keys(schema.shape).flatMap((name) => {
+    const value = env[name];
+    return value === undefined || value === "" ? [] : [[name, value] as const];
+  });
+  const result = schema.safeParse(Object.fromEntries(values));
   if (result.success) return result.data;
   throw new ConfigError(
     "GitHub App configuration: " + result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; "),
