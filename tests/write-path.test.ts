@@ -128,6 +128,27 @@ describe("health transitions and counters", () => {
     await expectNoAggregateDifferences(t, installationId);
   });
 
+  test("a batch of many reviews and checks on one PR re-derives it once (reads grow linearly, not with their square)", async () => {
+    const { t, installationId } = await setup();
+    const readsFor = async (n: number, from: number) => {
+      const records: AnyRecord[] = [
+        ...Array.from({ length: n }, (_, i): AnyRecord => ({ kind: "review", record: review({ githubId: from + i, authorLogin: `r${from + i}`, state: "commented" }) })),
+        ...Array.from({ length: n }, (_, i): AnyRecord => ({ kind: "ci", record: ci({ name: `check-${from + i}`, state: "success" }) })),
+      ];
+      return t.run(async (ctx) => {
+        const before = await ctx.meta.getTransactionMetrics();
+        await ctx.runMutation(internal.model.ingest.applyRecords, { installationId, records });
+        return (await ctx.meta.getTransactionMetrics()).documentsRead.used - before.documentsRead.used;
+      });
+    };
+    await t.mutation(internal.model.ingest.applyRecords, { installationId, records: [{ kind: "pullRequest", record: pr() }] });
+    const [small, large] = [await readsFor(20, 1_000), await readsFor(200, 2_000)];
+    // 10× the records (on a PR that already has 20 of each) must cost about 10× the reads, not 100×.
+    expect(large / small).toBeLessThan(15);
+    expect(await onlyPr(t)).toMatchObject({ checks: "passing", review: "none" });
+    await expectNoAggregateDifferences(t, installationId);
+  });
+
   test("CI results and reviews that arrive before their pull request still count", async () => {
     const { t, installationId, apply } = await setup();
     await apply({ kind: "ci", record: ci({ state: "failure" }) }, { kind: "review", record: review() });

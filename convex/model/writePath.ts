@@ -46,6 +46,8 @@ type Repo = Doc<"repositories">;
 export class WritePath {
   private readonly derived: DerivedDeltas;
   private readonly repos = new Map<number, Repo | null>();
+  /** PRs whose reviews or head-commit CI changed: re-derived once each at flush, however many records touched them. */
+  private readonly staleDerivations = new Map<Id<"pullRequests">, Repo>();
 
   private constructor(
     private readonly ctx: MutationCtx,
@@ -60,9 +62,14 @@ export class WritePath {
     return new WritePath(ctx, installation);
   }
 
-  /** Write every counter touched since the last flush. Call once at the end of the mutation. */
-  flush(): Promise<void> {
-    return this.derived.flush();
+  /** Re-derive touched PRs, then write every counter touched since the last flush. Call once at the end of the mutation. */
+  async flush(): Promise<void> {
+    for (const [id, repo] of this.staleDerivations) {
+      const pr = await this.ctx.db.get(id);
+      if (pr) await this.refreshPullRequest(repo, pr);
+    }
+    this.staleDerivations.clear();
+    await this.derived.flush();
   }
 
   // ---------------------------------------------------------------- repositories
@@ -293,7 +300,7 @@ export class WritePath {
       .query("pullRequests")
       .withIndex("by_repo_number", (q) => q.eq("repositoryId", repo._id).eq("number", rec.prNumber))
       .unique();
-    if (pr) await this.refreshPullRequest(repo, pr);
+    if (pr) this.staleDerivations.set(pr._id, repo);
     return existing ? "updated" : "inserted";
   }
 
@@ -315,7 +322,7 @@ export class WritePath {
       .query("pullRequests")
       .withIndex("by_repo_head_sha", (q) => q.eq("repositoryId", repo._id).eq("headSha", rec.sha))
       .collect();
-    for (const pr of prs) await this.refreshPullRequest(repo, pr);
+    for (const pr of prs) this.staleDerivations.set(pr._id, repo);
     return existing ? "updated" : "inserted";
   }
 
