@@ -173,11 +173,9 @@ export const commitListing = internalMutation({
         .query("repositories")
         .withIndex("by_installation", (q) => q.eq("installationId", job.installationId).eq("removed", false))
         .collect();
-      if (!args.notModified) {
-        const listed = new Set(cursor.listed ?? []);
-        await w.removeRepositories(visible.filter((r) => !listed.has(r.githubId)).map((r) => r.githubId));
-      }
-      const repositoryIds = visible.filter((r) => args.notModified || (cursor.listed ?? []).includes(r.githubId)).map((r) => r._id);
+      const listed = new Set(cursor.listed ?? []);
+      if (!args.notModified) await w.removeRepositories(visible.filter((r) => !listed.has(r.githubId)).map((r) => r.githubId));
+      const repositoryIds = visible.filter((r) => args.notModified || listed.has(r.githubId)).map((r) => r._id);
       cursor = { ...cursor, listed: undefined };
       patch = { repositoryIds, progress: { ...job.progress, total: repositoryIds.length } };
       if (args.etag) await ctx.db.patch(job.installationId, { repositoriesEtag: args.etag });
@@ -273,6 +271,8 @@ export async function endJob(
     finishedAt: now,
     lease: { ...job.lease, claimed: false },
     nextRunAt: undefined,
+    // The work list is only needed while the job runs; kept jobs stay small for retention scans.
+    repositoryIds: [],
     ...(error && { error }),
   });
   const installation = await ctx.db.get(job.installationId);
