@@ -19,11 +19,12 @@ export async function recordMembership(
   } else if (!m.member && existing) {
     await ctx.db.delete(existing._id);
   }
-  const user = await ctx.db
+  // Normally one user per GitHub account; the local demo's anonymous sign-ins can make several.
+  const users = await ctx.db
     .query("users")
     .withIndex("by_github_id", (q) => q.eq("githubId", m.githubUserId))
-    .unique();
-  if (user) await mirrorMemberships(ctx, user._id, m.githubUserId);
+    .take(10);
+  for (const user of users) await mirrorMemberships(ctx, user._id, m.githubUserId);
 }
 
 /** Copy a user's memberships onto their user document (on sign-in and on every change). */

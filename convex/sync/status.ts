@@ -42,7 +42,12 @@ export const getStatus = query({
     return {
       state,
       canSyncNow: decision.action === "start",
-      ...(decision.reason === "manual_cooldown" && { cooldownMs: decision.metadata?.cooldownMs }),
+      ...(decision.reason === "manual_cooldown" && {
+        cooldownMs: decision.metadata?.cooldownMs,
+        // Absolute too: Convex serves a cached query result until its data changes, so a duration
+        // measured at query time goes stale; the UI counts down to this instant.
+        cooldownEndsAt: now + (decision.metadata?.cooldownMs ?? 0),
+      }),
       ...(state === "blocked" && blockedUntil !== undefined && { blockedUntil }),
       ...(activeJob && { activeJobProgress: { current: activeJob.progress.current, total: activeJob.progress.total } }),
       ...(installation.sync.lastSyncedAt !== undefined && { lastSyncedAt: installation.sync.lastSyncedAt }),

@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from "convex/react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { localTime, useNow } from "./time";
@@ -15,11 +15,9 @@ export function SyncNowButton({ installationId }: { installationId: Id<"installa
   const [pending, setPending] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const now = useNow(1_000);
-  // The server reports the cooldown left when it answered; the countdown runs locally from there.
-  const [cooldownUntil, setCooldownUntil] = useState<number | null>(null);
-  const cooldownMs = status?.cooldownMs;
-  useEffect(() => setCooldownUntil(cooldownMs !== undefined ? Date.now() + cooldownMs : null), [cooldownMs]);
-  const seconds = cooldownUntil ? Math.max(0, Math.ceil((cooldownUntil - now) / 1000)) : 0;
+  // The countdown runs locally to the instant the server says the cooldown ends.
+  const cooldownEndsAt = status?.cooldownEndsAt;
+  const seconds = cooldownEndsAt ? Math.max(0, Math.ceil((cooldownEndsAt - now) / 1000)) : 0;
 
   const syncing = status?.state === "syncing";
   const label = pending ? "Starting…" : syncing ? "Syncing…" : seconds > 0 ? `Sync again in ${formatSeconds(seconds)}` : "Sync now";
