@@ -214,11 +214,15 @@ export default defineSchema({
     .index("by_repo_updated", ["repositoryId", "updatedAt"])
     .index("by_repo_state_updated", ["repositoryId", "state", "updatedAt"])
     .index("by_repo_state_health_updated", ["repositoryId", "state", "health", "updatedAt"])
+    .index("by_repo_author_updated", ["repositoryId", "authorLogin", "updatedAt"])
+    .index("by_repo_author_state_updated", ["repositoryId", "authorLogin", "state", "updatedAt"])
+    .index("by_repo_author_state_health_updated", ["repositoryId", "authorLogin", "state", "health", "updatedAt"])
     .index("by_installation_updated", ["installationId", "updatedAt"])
     .index("by_installation_state_updated", ["installationId", "state", "updatedAt"])
     .index("by_installation_state_health_updated", ["installationId", "state", "health", "updatedAt"])
     .index("by_installation_author_updated", ["installationId", "authorLogin", "updatedAt"])
-    .index("by_installation_author_state_updated", ["installationId", "authorLogin", "state", "updatedAt"]),
+    .index("by_installation_author_state_updated", ["installationId", "authorLogin", "state", "updatedAt"])
+    .index("by_installation_author_state_health_updated", ["installationId", "authorLogin", "state", "health", "updatedAt"]),
 
   reviews: defineTable(storedFields(reviewRecord))
     .index("by_repo_github_id", ["repositoryId", "githubId"])
@@ -269,6 +273,7 @@ export default defineSchema({
     .index("by_repo_key", ["repositoryId", "key"])
     .index("by_installation_time", ["installationId", "occurredAt"])
     .index("by_repo_time", ["repositoryId", "occurredAt"])
+    .index("by_repo_actor_time", ["repositoryId", "actorLogin", "occurredAt"])
     .index("by_installation_actor_time", ["installationId", "actorLogin", "occurredAt"]),
 
   /** Installation-wide open counts, split in shards (by repository) so writes do not all contend. */

@@ -87,6 +87,51 @@ describe("queries equal a recount from base tables", () => {
     expect(seen.length).toBe(truth.byHealth.red);
   });
 
+  test("every pull request and activity filter combination equals a recount, and a page reads about its size", async () => {
+    const t = makeConvex();
+    const { installationId, member } = await orgWithMember(t);
+    await seedInstallation(t, installationId, 4, 240);
+    const { prs, events, repositoryId } = await t.run(async (ctx) => ({
+      prs: await ctx.db.query("pullRequests").collect(),
+      events: await ctx.db.query("activityEvents").collect(),
+      repositoryId: (await ctx.db.query("repositories").collect())[1]!._id,
+    }));
+    const newestFirst = <T extends { _id: string; _creationTime: number }>(rows: T[], time: (row: T) => number) =>
+      [...rows].sort((a, b) => time(b) - time(a) || b._creationTime - a._creationTime).map((row) => row._id);
+    const asMember = t.withIdentity(member);
+    const filters = [{ state: "open" }, { state: "closed" }, { state: "merged" }, { state: "all" }, { health: "green" }, { health: "yellow" }, { health: "red" }] as const;
+    for (const repo of [undefined, repositoryId]) {
+      for (const author of [undefined, "dev3"]) {
+        for (const f of filters) {
+          const args = { installationId, ...(repo && { repositoryId: repo }), ...(author && { author }), ...f };
+          const expected = newestFirst(
+            prs.filter(
+              (p) =>
+                (!repo || p.repositoryId === repo) &&
+                (!author || p.authorLogin === author) &&
+                ("health" in f ? p.state === "open" && p.health === f.health : f.state === "all" || p.state === f.state),
+            ),
+            (p) => p.updatedAt,
+          );
+          const all = await asMember.query(api.dashboard.lists.pullRequests, { ...args, paginationOpts: { numItems: 1_000, cursor: null } });
+          expect(all.page.map((p) => p.id as string), JSON.stringify({ repo: !!repo, author, ...f })).toEqual(expected);
+          const page = await measureQuery(t, member, api.dashboard.lists.pullRequests, { ...args, paginationOpts: { numItems: 5, cursor: null } });
+          expect(page.documentsRead, JSON.stringify({ repo: !!repo, author, ...f })).toBeLessThanOrEqual(5 + 10);
+        }
+      }
+    }
+    for (const repo of [undefined, repositoryId]) {
+      for (const actor of [undefined, "dev3"]) {
+        const args = { installationId, ...(repo && { repositoryId: repo }), ...(actor && { actor }) };
+        const expected = newestFirst(events.filter((e) => (!repo || e.repositoryId === repo) && (!actor || e.actorLogin === actor)), (e) => e.occurredAt);
+        const all = await asMember.query(api.dashboard.lists.activity, { ...args, paginationOpts: { numItems: 5_000, cursor: null } });
+        expect(all.page.map((e) => e.id as string)).toEqual(expected);
+        const page = await measureQuery(t, member, api.dashboard.lists.activity, { ...args, paginationOpts: { numItems: 5, cursor: null } });
+        expect(page.documentsRead).toBeLessThanOrEqual(5 + 10);
+      }
+    }
+  });
+
   test("pagination stays stable while writes happen between pages", async () => {
     const t = makeConvex();
     const { installationId, member } = await orgWithMember(t);

@@ -56,3 +56,12 @@ describe("Convex default runtime", () => {
     expect(verifier.verify(createPublicKey(publicKey.export({ type: "spki", format: "pem" })), Buffer.from(signature, "base64url"))).toBe(true);
   });
 });
+
+describe("source rules", () => {
+  // convex-test meters only the rows a page returns, not those a `.filter` drops on the way, so the
+  // "every list filter is an index" rule is checked on the source: Convex's filter builder (`f.eq(…)`).
+  test("no database query narrows with .filter: every filter is an index", () => {
+    const offenders = convexEntryPoints().filter((path) => /\.filter\(\s*\(?\s*\w+\s*\)?\s*=>\s*\w+\.(eq|neq|and|or|not|lt|lte|gt|gte)\(/.test(readFileSync(path, "utf8")));
+    expect(offenders).toEqual([]);
+  });
+});

@@ -4,8 +4,8 @@
  */
 import { paginationOptsValidator, type PaginationResult } from "convex/server";
 import { v } from "convex/values";
-import type { Doc } from "../_generated/dataModel";
-import { query } from "../_generated/server";
+import type { Doc, Id } from "../_generated/dataModel";
+import { query, type QueryCtx } from "../_generated/server";
 import { viewableInstallation } from "../access";
 import { health } from "../schema";
 import { hiddenRepositories } from "./visibility";
@@ -55,38 +55,48 @@ export const pullRequests = query({
     const { installationId, paginationOpts, repositoryId, author, health } = args;
     if (!(await viewableInstallation(ctx, installationId))) return empty<never>();
     const state = health ? "open" : (args.state ?? "open");
-    const prs = ctx.db.query("pullRequests");
-    let q;
     if (repositoryId) {
       const repo = await ctx.db.get(repositoryId);
       if (!repo || repo.installationId !== installationId || repo.removed) return empty<never>();
-      q = health
-        ? prs.withIndex("by_repo_state_health_updated", (i) => i.eq("repositoryId", repositoryId).eq("state", "open").eq("health", health))
-        : state === "all"
-          ? prs.withIndex("by_repo_updated", (i) => i.eq("repositoryId", repositoryId))
-          : prs.withIndex("by_repo_state_updated", (i) => i.eq("repositoryId", repositoryId).eq("state", state));
-      // Repository + author: the repository's index, narrowed (bounded by that repository's PRs).
-      if (author) q = q.filter((f) => f.eq(f.field("authorLogin"), author));
-    } else if (author) {
-      q =
-        state === "all"
-          ? prs.withIndex("by_installation_author_updated", (i) => i.eq("installationId", installationId).eq("authorLogin", author))
-          : prs.withIndex("by_installation_author_state_updated", (i) =>
-              i.eq("installationId", installationId).eq("authorLogin", author).eq("state", state),
-            );
-      if (health) q = q.filter((f) => f.eq(f.field("health"), health));
-    } else if (health) {
-      q = prs.withIndex("by_installation_state_health_updated", (i) => i.eq("installationId", installationId).eq("state", "open").eq("health", health));
-    } else {
-      q =
-        state === "all"
-          ? prs.withIndex("by_installation_updated", (i) => i.eq("installationId", installationId))
-          : prs.withIndex("by_installation_state_updated", (i) => i.eq("installationId", installationId).eq("state", state));
     }
+    const q = pullRequestsInOrder(ctx.db, repositoryId ? { repositoryId } : { installationId }, { state, health, author });
     const [result, hidden] = await Promise.all([q.order("desc").paginate(paginationOpts), hiddenRepositories(ctx, installationId)]);
     return { ...result, page: result.page.filter((pr) => !hidden.has(pr.repositoryId)).map(pullRequestRow) };
   },
 });
+
+/**
+ * Every filter combination has its own index (scope, [author], [state, [health]], updatedAt): a page
+ * reads its own size, never a scan of what the filter drops.
+ */
+function pullRequestsInOrder(
+  db: QueryCtx["db"],
+  scope: { repositoryId: Id<"repositories"> } | { installationId: Id<"installations"> },
+  f: { state: "open" | "closed" | "merged" | "all"; health?: "green" | "yellow" | "red" | undefined; author?: string | undefined },
+) {
+  const prs = db.query("pullRequests");
+  const { state, health, author } = f;
+  if ("repositoryId" in scope) {
+    const r = scope.repositoryId;
+    if (author === undefined) {
+      if (health) return prs.withIndex("by_repo_state_health_updated", (i) => i.eq("repositoryId", r).eq("state", "open").eq("health", health));
+      if (state === "all") return prs.withIndex("by_repo_updated", (i) => i.eq("repositoryId", r));
+      return prs.withIndex("by_repo_state_updated", (i) => i.eq("repositoryId", r).eq("state", state));
+    }
+    if (health) return prs.withIndex("by_repo_author_state_health_updated", (i) => i.eq("repositoryId", r).eq("authorLogin", author).eq("state", "open").eq("health", health));
+    if (state === "all") return prs.withIndex("by_repo_author_updated", (i) => i.eq("repositoryId", r).eq("authorLogin", author));
+    return prs.withIndex("by_repo_author_state_updated", (i) => i.eq("repositoryId", r).eq("authorLogin", author).eq("state", state));
+  }
+  const n = scope.installationId;
+  if (author === undefined) {
+    if (health) return prs.withIndex("by_installation_state_health_updated", (i) => i.eq("installationId", n).eq("state", "open").eq("health", health));
+    if (state === "all") return prs.withIndex("by_installation_updated", (i) => i.eq("installationId", n));
+    return prs.withIndex("by_installation_state_updated", (i) => i.eq("installationId", n).eq("state", state));
+  }
+  if (health) return prs.withIndex("by_installation_author_state_health_updated", (i) => i.eq("installationId", n).eq("authorLogin", author).eq("state", "open").eq("health", health));
+  if (state === "all") return prs.withIndex("by_installation_author_updated", (i) => i.eq("installationId", n).eq("authorLogin", author));
+  return prs.withIndex("by_installation_author_state_updated", (i) => i.eq("installationId", n).eq("authorLogin", author).eq("state", state));
+}
 
 /**
  * The repository's display name comes from the PR's own URL rather than a read of the repository
@@ -129,8 +139,9 @@ export const activity = query({
     if (repositoryId) {
       const repo = await ctx.db.get(repositoryId);
       if (!repo || repo.installationId !== installationId || repo.removed) return empty<never>();
-      q = events.withIndex("by_repo_time", (i) => i.eq("repositoryId", repositoryId));
-      if (actor) q = q.filter((f) => f.eq(f.field("actorLogin"), actor));
+      q = actor
+        ? events.withIndex("by_repo_actor_time", (i) => i.eq("repositoryId", repositoryId).eq("actorLogin", actor))
+        : events.withIndex("by_repo_time", (i) => i.eq("repositoryId", repositoryId));
     } else if (actor) {
       q = events.withIndex("by_installation_actor_time", (i) => i.eq("installationId", installationId).eq("actorLogin", actor));
     } else {
