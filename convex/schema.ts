@@ -303,8 +303,9 @@ export default defineSchema({
   }).index("by_installation_login_day", ["installationId", "login", "day"]),
 
   /**
-   * Every signed webhook delivery, stored before it is processed (GitHub does not retry). Small
-   * payloads inline; large ones (a push can reach 25 MB) in file storage.
+   * Every signed webhook delivery, stored before it is processed (GitHub does not retry). The body
+   * lives apart (`webhookPayloads`, or file storage when large: a push can reach 25 MB), so sweeps,
+   * replays and the status query read small rows.
    */
   webhookDeliveries: defineTable({
     deliveryId: v.string(),
@@ -313,7 +314,6 @@ export default defineSchema({
     installationGithubId: v.optional(v.number()),
     receivedAt: v.number(),
     bytes: v.number(),
-    payload: v.optional(v.string()),
     payloadStorageId: v.optional(v.id("_storage")),
     status: deliveryStatus,
     attempts: v.number(),
@@ -326,6 +326,12 @@ export default defineSchema({
     .index("by_delivery_id", ["deliveryId"])
     .index("by_status", ["status", "receivedAt"])
     .index("by_installation_received", ["installationGithubId", "receivedAt"]),
+
+  /** The body of a delivery small enough to keep in the database. */
+  webhookPayloads: defineTable({
+    deliveryId: v.id("webhookDeliveries"),
+    body: v.string(),
+  }).index("by_delivery", ["deliveryId"]),
 
   /** Deliveries GitHub reported as failed that we asked it to redeliver (asked once each). */
   redeliveryRequests: defineTable({

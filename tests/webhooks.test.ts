@@ -81,7 +81,7 @@ describe("POST /github/webhook: verification", () => {
     expect((await deliver(t, "issues", payload, { secret: "other" })).status).toBe(401);
   });
 
-  test("a large payload is stored in file storage and still applied", async () => {
+  test("a large payload is stored in file storage and still applied; retention removes old deliveries with their bodies", async () => {
     const t = makeConvex();
     await createInstallation(t, { githubInstallationId: of("push")[0]!.installation?.id ?? 1 });
     const push = structuredClone(of("push").find((p) => p.commits.length > 0)!);
@@ -90,10 +90,28 @@ describe("POST /github/webhook: verification", () => {
     push.commits = Array.from({ length: 2048 }, (_, i) => ({ ...push.commits[0], id: i.toString(16).padStart(40, "0"), message: "x".repeat(300) }));
     expect((await deliver(t, "push", push)).status).toBe(202);
     const [d] = await deliveries(t);
-    expect(d!.payload).toBeUndefined();
     expect(d!.payloadStorageId).toBeDefined();
+    expect(await t.run((ctx) => ctx.db.query("webhookPayloads").collect())).toEqual([]);
     await settle(t);
     expect((await deliveries(t))[0]!.status).toBe("processed");
+    expect((await t.run((ctx) => ctx.db.query("commits").collect())).length).toBe(2048);
+
+    // A week later the daily retention removes it with its blob; the read model stays.
+    await deliver(t, "ping", { zen: "Keep it logically awesome.", hook_id: 1 });
+    await settle(t);
+    const week = 8 * 24 * 3_600_000;
+    await t.run(async (ctx) => {
+      for (const d of await ctx.db.query("webhookDeliveries").collect()) await ctx.db.patch(d._id, { receivedAt: d.receivedAt - week });
+    });
+    const kept = await deliver(t, "ping", { zen: "Recent.", hook_id: 1 });
+    expect(kept.status).toBe(202);
+    await settle(t);
+    await t.mutation(internal.webhooks.deliveries.pruneDeliveries, {});
+    await settle(t);
+    const left = await deliveries(t);
+    expect(left.map((d) => [d.event, d.status])).toEqual([["ping", "ignored"]]);
+    expect(await t.run((ctx) => ctx.db.query("webhookPayloads").collect())).toHaveLength(1);
+    expect(await t.run((ctx) => ctx.db.system.query("_storage").collect())).toEqual([]);
     expect((await t.run((ctx) => ctx.db.query("commits").collect())).length).toBe(2048);
   });
 });
@@ -279,7 +297,11 @@ describe("failures: retried, dead-lettered, replayable", () => {
     delete p.pull_request.head;
     expect((await deliver(t, "pull_request", p)).status).toBe(202);
     await settle(t);
-    expect((await deliveries(t))[0]).toMatchObject({ status: "invalid", invalidPath: "pull_request.head", payload: expect.any(String) });
+    const [invalid] = await deliveries(t);
+    expect(invalid).toMatchObject({ status: "invalid", invalidPath: "pull_request.head" });
+    // The body is kept with it, for an operator to inspect and replay.
+    const kept = await t.run((ctx) => ctx.db.query("webhookPayloads").withIndex("by_delivery", (q) => q.eq("deliveryId", invalid!._id)).unique());
+    expect(JSON.parse(kept!.body)).toEqual(p);
   });
 
   test("replayFailed requeues every dead letter", async () => {

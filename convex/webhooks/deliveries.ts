@@ -29,12 +29,14 @@ export const record = internalMutation({
       .withIndex("by_delivery_id", (q) => q.eq("deliveryId", args.deliveryId))
       .unique();
     if (existing) return { duplicate: true };
+    const { payload, ...fields } = args;
     const id = await ctx.db.insert("webhookDeliveries", {
-      ...args,
+      ...fields,
       receivedAt: Date.now(),
       status: "received",
       attempts: 0,
     });
+    if (payload !== undefined) await ctx.db.insert("webhookPayloads", { deliveryId: id, body: payload });
     await ctx.scheduler.runAfter(0, internal.webhooks.process.processDelivery, {
       id,
     });
@@ -42,9 +44,18 @@ export const record = internalMutation({
   },
 });
 
+/** A delivery with its body when it is kept in the database (else `payloadStorageId` points to it). */
 export const load = internalQuery({
   args: { id: v.id("webhookDeliveries") },
-  handler: (ctx, { id }) => ctx.db.get(id),
+  handler: async (ctx, { id }) => {
+    const delivery = await ctx.db.get(id);
+    if (!delivery) return null;
+    const inline = await ctx.db
+      .query("webhookPayloads")
+      .withIndex("by_delivery", (q) => q.eq("deliveryId", id))
+      .unique();
+    return { ...delivery, payload: inline?.body };
+  },
 });
 
 /** Processing threw: retry with exponential backoff, or dead-letter with the reason. */
@@ -146,6 +157,39 @@ export const sweepStuck = internalMutation({
       }
     }
     return swept;
+  },
+});
+
+/** Applied and ignored deliveries are kept this long (GitHub's own delivery log keeps 3 days). */
+export const KEEP_DELIVERIES_MS = 7 * 24 * 3_600_000;
+const PRUNE_BATCH = 100;
+
+/**
+ * Daily retention: deletes applied and ignored deliveries older than `KEEP_DELIVERIES_MS` with
+ * their bodies, a batch per transaction. Invalid and dead-lettered ones stay for an operator.
+ */
+export const pruneDeliveries = internalMutation({
+  args: {},
+  handler: async (ctx) => {
+    const cutoff = Date.now() - KEEP_DELIVERIES_MS;
+    let more = false;
+    for (const status of ["processed", "ignored"] as const) {
+      const old = await ctx.db
+        .query("webhookDeliveries")
+        .withIndex("by_status", (q) => q.eq("status", status).lt("receivedAt", cutoff))
+        .take(PRUNE_BATCH);
+      more ||= old.length === PRUNE_BATCH;
+      for (const d of old) {
+        const inline = await ctx.db
+          .query("webhookPayloads")
+          .withIndex("by_delivery", (q) => q.eq("deliveryId", d._id))
+          .unique();
+        if (inline) await ctx.db.delete(inline._id);
+        if (d.payloadStorageId) await ctx.storage.delete(d.payloadStorageId);
+        await ctx.db.delete(d._id);
+      }
+    }
+    if (more) await ctx.scheduler.runAfter(0, internal.webhooks.deliveries.pruneDeliveries, {});
   },
 });
 
