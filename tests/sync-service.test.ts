@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
+import { RECOVERY_SCAN_LIMIT } from "../convex/sync/maintenance";
 import { POLICY } from "../convex/sync/policy";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 import { repo } from "./helpers/records";
@@ -131,6 +132,28 @@ describe("syncService.request: every policy branch, reached by the trigger that 
     expect(await request(t, id, "maintenance")).toMatchObject({ action: "start", reason: "recover_stalled_job", jobId });
     const [job] = await jobs(t);
     expect(job).toMatchObject({ state: "queued", lease: { generation: 2, claimed: false } });
+  });
+
+  test("the maintenance cron reaches every stalled job, beyond one batch", async () => {
+    const t = makeConvex();
+    const count = RECOVERY_SCAN_LIMIT + 7;
+    for (let i = 0; i < count; i++) {
+      const id = await createInstallation(t, { githubInstallationId: 5_000 + i, accountId: 70_000 + i, accountLogin: `org${i}` });
+      await t.mutation(internal.model.ingest.addRepositories, { installationId: id, repositories: [repo({ githubId: 900_000 + i, name: `r${i}` })] });
+      const { jobId } = await request(t, id, "webhook");
+      await t.run((ctx) => ctx.db.patch(jobId!, { state: "running", lease: { generation: 1, claimed: true, expiresAt: T - 1 } }));
+    }
+    // The workers' scheduled runs are lost; only the cron's own continuation may run.
+    await t.run(async (ctx) => {
+      for (const s of await ctx.db.system.query("_scheduled_functions").collect()) if (s.state.kind === "pending") await ctx.scheduler.cancel(s._id);
+    });
+    expect(await t.mutation(internal.sync.maintenance.recoverStalledJobs, {})).toBe(RECOVERY_SCAN_LIMIT);
+    const [continuation] = await t.run(async (ctx) =>
+      (await ctx.db.system.query("_scheduled_functions").collect()).filter((s) => s.state.kind === "pending" && s.name.includes("recoverStalledJobs")),
+    );
+    expect(continuation).toBeDefined();
+    expect(await t.mutation(internal.sync.maintenance.recoverStalledJobs, continuation!.args[0] as never)).toBe(7);
+    expect((await jobs(t)).filter((j) => j.state === "queued" && j.lease.generation === 2)).toHaveLength(count);
   });
 });
 

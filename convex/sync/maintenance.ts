@@ -31,16 +31,25 @@ export const syncAllInstallations = internalMutation({
 });
 
 export const recoverStalledJobs = internalMutation({
-  args: {},
-  handler: async (ctx) => {
+  /** Without arguments: the oldest jobs of every active state; a continuation resumes one state after a creation time. */
+  args: { continuation: v.optional(v.object({ state: v.union(...ACTIVE_STATES.map((s) => v.literal(s))), after: v.number() })) },
+  handler: async (ctx, { continuation }) => {
     const now = Date.now();
     let recovered = 0;
-    for (const state of ACTIVE_STATES) {
-      const jobs = await ctx.db.query("syncJobs").withIndex("by_state", (q) => q.eq("state", state)).take(RECOVERY_SCAN_LIMIT);
+    for (const state of continuation ? [continuation.state] : ACTIVE_STATES) {
+      const jobs = await ctx.db
+        .query("syncJobs")
+        .withIndex("by_state", (q) => (continuation ? q.eq("state", state).gt("_creationTime", continuation.after) : q.eq("state", state)))
+        .take(RECOVERY_SCAN_LIMIT);
       for (const job of jobs) {
         if (!isStalled(job, now)) continue;
         const decision = await requestSync(ctx, job.installationId, "maintenance");
         if (decision.action === "start") recovered += 1;
+      }
+      // More active jobs than one batch: the rest in their own transactions, so none is skipped.
+      const last = jobs.at(-1);
+      if (jobs.length === RECOVERY_SCAN_LIMIT && last) {
+        await ctx.scheduler.runAfter(0, internal.sync.maintenance.recoverStalledJobs, { continuation: { state, after: last._creationTime } });
       }
     }
     return recovered;
