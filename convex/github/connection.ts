@@ -8,7 +8,7 @@ import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type ActionCtx, type DatabaseWriter } from "../_generated/server";
 import { rateLimitSnapshot } from "../schema";
-import { GitHubApp, type TokenStore } from "./client";
+import { GitHubApp, type InstallationToken, type TokenStore } from "./client";
 import { githubAppCredentials } from "./config";
 import type { RateLimitSnapshot } from "./rateLimit";
 
@@ -58,10 +58,20 @@ export async function saveRateLimits(
   await db.patch(installationId, { rateLimits: merged });
 }
 
+/**
+ * Tokens persisted across actions (one token per installation, not one per action), and held in
+ * memory for the rest of this action so each GitHub request does not cost a database read.
+ */
 export function convexTokenStore(ctx: Pick<ActionCtx, "runQuery" | "runMutation">): TokenStore {
+  const held = new Map<number, InstallationToken>();
   return {
-    get: (installationGithubId) => ctx.runQuery(internal.github.connection.readToken, { installationGithubId }),
+    get: async (installationGithubId) => {
+      const token = held.get(installationGithubId) ?? (await ctx.runQuery(internal.github.connection.readToken, { installationGithubId }));
+      if (token) held.set(installationGithubId, token);
+      return token;
+    },
     set: async (installationGithubId, t) => {
+      held.set(installationGithubId, t);
       await ctx.runMutation(internal.github.connection.storeToken, { installationGithubId, ...t });
     },
   };
