@@ -66,36 +66,31 @@ export const pullRequests = query({
 });
 
 /**
- * Every filter combination has its own index (scope, [author], [state, [health]], updatedAt): a page
- * reads its own size, never a scan of what the filter drops.
+ * Every filter combination has its own index, named after its fields: `<scope>[_author][_state]
+ * [_health]_updated`. The name and its equalities are built together, so a page reads its own size
+ * and never scans what a filter drops (a name that did not exist would fail every list test).
  */
 function pullRequestsInOrder(
   db: QueryCtx["db"],
   scope: { repositoryId: Id<"repositories"> } | { installationId: Id<"installations"> },
   f: { state: "open" | "closed" | "merged" | "all"; health?: "green" | "yellow" | "red" | undefined; author?: string | undefined },
 ) {
-  const prs = db.query("pullRequests");
-  const { state, health, author } = f;
-  if ("repositoryId" in scope) {
-    const r = scope.repositoryId;
-    if (author === undefined) {
-      if (health) return prs.withIndex("by_repo_state_health_updated", (i) => i.eq("repositoryId", r).eq("state", "open").eq("health", health));
-      if (state === "all") return prs.withIndex("by_repo_updated", (i) => i.eq("repositoryId", r));
-      return prs.withIndex("by_repo_state_updated", (i) => i.eq("repositoryId", r).eq("state", state));
-    }
-    if (health) return prs.withIndex("by_repo_author_state_health_updated", (i) => i.eq("repositoryId", r).eq("authorLogin", author).eq("state", "open").eq("health", health));
-    if (state === "all") return prs.withIndex("by_repo_author_updated", (i) => i.eq("repositoryId", r).eq("authorLogin", author));
-    return prs.withIndex("by_repo_author_state_updated", (i) => i.eq("repositoryId", r).eq("authorLogin", author).eq("state", state));
-  }
-  const n = scope.installationId;
-  if (author === undefined) {
-    if (health) return prs.withIndex("by_installation_state_health_updated", (i) => i.eq("installationId", n).eq("state", "open").eq("health", health));
-    if (state === "all") return prs.withIndex("by_installation_updated", (i) => i.eq("installationId", n));
-    return prs.withIndex("by_installation_state_updated", (i) => i.eq("installationId", n).eq("state", state));
-  }
-  if (health) return prs.withIndex("by_installation_author_state_health_updated", (i) => i.eq("installationId", n).eq("authorLogin", author).eq("state", "open").eq("health", health));
-  if (state === "all") return prs.withIndex("by_installation_author_updated", (i) => i.eq("installationId", n).eq("authorLogin", author));
-  return prs.withIndex("by_installation_author_state_updated", (i) => i.eq("installationId", n).eq("authorLogin", author).eq("state", state));
+  type Eq = [field: string, value: string];
+  const [name, scopeEq]: [string, Eq] = "repositoryId" in scope ? ["by_repo", ["repositoryId", scope.repositoryId]] : ["by_installation", ["installationId", scope.installationId]];
+  const parts = [name];
+  const eqs: Eq[] = [scopeEq];
+  const narrow = (part: string, eq: Eq) => {
+    parts.push(part);
+    eqs.push(eq);
+  };
+  if (f.author !== undefined) narrow("author", ["authorLogin", f.author]);
+  if (f.state !== "all") narrow("state", ["state", f.state]);
+  if (f.health) narrow("health", ["health", f.health]); // the caller sets state "open" with a health
+  parts.push("updated");
+  type Eqable = { eq(field: string, value: string): Eqable };
+  return db
+    .query("pullRequests")
+    .withIndex(parts.join("_") as "by_installation_updated", (i) => eqs.reduce((q, [field, value]) => q.eq(field, value), i as unknown as Eqable) as never);
 }
 
 /**
