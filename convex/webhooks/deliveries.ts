@@ -6,7 +6,7 @@
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
-import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { internalMutation, internalQuery, type DatabaseReader, type MutationCtx } from "../_generated/server";
 
 export const MAX_DELIVERY_ATTEMPTS = 5;
 const RETRY_BASE_MS = 2_000;
@@ -44,17 +44,19 @@ export const record = internalMutation({
   },
 });
 
+const inlinePayload = (db: DatabaseReader, deliveryId: Id<"webhookDeliveries">) =>
+  db
+    .query("webhookPayloads")
+    .withIndex("by_delivery", (q) => q.eq("deliveryId", deliveryId))
+    .unique();
+
 /** A delivery with its body when it is kept in the database (else `payloadStorageId` points to it). */
 export const load = internalQuery({
   args: { id: v.id("webhookDeliveries") },
   handler: async (ctx, { id }) => {
     const delivery = await ctx.db.get(id);
     if (!delivery) return null;
-    const inline = await ctx.db
-      .query("webhookPayloads")
-      .withIndex("by_delivery", (q) => q.eq("deliveryId", id))
-      .unique();
-    return { ...delivery, payload: inline?.body };
+    return { ...delivery, payload: (await inlinePayload(ctx.db, id))?.body };
   },
 });
 
@@ -180,10 +182,7 @@ export const pruneDeliveries = internalMutation({
         .take(PRUNE_BATCH);
       more ||= old.length === PRUNE_BATCH;
       for (const d of old) {
-        const inline = await ctx.db
-          .query("webhookPayloads")
-          .withIndex("by_delivery", (q) => q.eq("deliveryId", d._id))
-          .unique();
+        const inline = await inlinePayload(ctx.db, d._id);
         if (inline) await ctx.db.delete(inline._id);
         if (d.payloadStorageId) await ctx.storage.delete(d.payloadStorageId);
         await ctx.db.delete(d._id);
