@@ -37,7 +37,10 @@ export function canSee(viewer: Viewer, installation: Doc<"installations">): bool
 }
 
 /** The installation if the caller may see it, else null (not signed in, unknown, deleted, or not theirs). */
-export async function viewableInstallation(ctx: Ctx, installationId: Id<"installations">): Promise<Doc<"installations"> | null> {
+export async function viewableInstallation(
+  ctx: Ctx,
+  installationId: Id<"installations">,
+): Promise<Doc<"installations"> | null> {
   const viewer = await currentViewer(ctx);
   if (!viewer) return null;
   const installation = await ctx.db.get(installationId);
@@ -50,12 +53,25 @@ export async function viewableInstallations(ctx: Ctx): Promise<Doc<"installation
   const viewer = await currentViewer(ctx);
   if (!viewer) return [];
   const [own, installed] = await Promise.all([
-    ctx.db.query("installations").withIndex("by_account", (q) => q.eq("accountId", viewer.githubId)).collect(),
-    ctx.db.query("installations").withIndex("by_installed_by", (q) => q.eq("installedByGithubUserId", viewer.githubId)).collect(),
+    ctx.db
+      .query("installations")
+      .withIndex("by_account", (q) => q.eq("accountId", viewer.githubId))
+      .collect(),
+    ctx.db
+      .query("installations")
+      .withIndex("by_installed_by", (q) => q.eq("installedByGithubUserId", viewer.githubId))
+      .collect(),
   ]);
   const viaOrgs = await Promise.all(
-    viewer.orgAccountIds.map((accountId) => ctx.db.query("installations").withIndex("by_account", (q) => q.eq("accountId", accountId)).collect()),
+    viewer.orgAccountIds.map((accountId) =>
+      ctx.db
+        .query("installations")
+        .withIndex("by_account", (q) => q.eq("accountId", accountId))
+        .collect(),
+    ),
   );
-  const byId = new Map([...own, ...installed, ...viaOrgs.flat()].filter((i) => i.status !== "deleted").map((i) => [i._id, i]));
+  const byId = new Map(
+    [...own, ...installed, ...viaOrgs.flat()].filter((i) => i.status !== "deleted").map((i) => [i._id, i]),
+  );
   return [...byId.values()].sort((a, b) => a.accountLogin.localeCompare(b.accountLogin));
 }

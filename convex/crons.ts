@@ -13,8 +13,18 @@ crons.daily("prune sync jobs", { hourUTC: 3, minuteUTC: 17 }, internal.sync.main
 // Webhook deliveries whose scheduled processing was lost (retried, then dead-lettered).
 crons.interval("sweep stuck webhook deliveries", { minutes: 5 }, internal.webhooks.deliveries.sweepStuck, {});
 // Applied and ignored deliveries older than a week, with their bodies.
-crons.daily("prune webhook deliveries", { hourUTC: 3, minuteUTC: 37 }, internal.webhooks.deliveries.pruneDeliveries, {});
+crons.daily(
+  "prune webhook deliveries",
+  { hourUTC: 3, minuteUTC: 37 },
+  internal.webhooks.deliveries.pruneDeliveries,
+  {},
+);
 // Deliveries GitHub failed to deliver: ask for a redelivery once each.
-crons.interval("recover missed webhook deliveries", { minutes: 15 }, internal.webhooks.recovery.recoverMissedDeliveries, {});
+crons.interval(
+  "recover missed webhook deliveries",
+  { minutes: 15 },
+  internal.webhooks.recovery.recoverMissedDeliveries,
+  {},
+);
 
 export default crons;

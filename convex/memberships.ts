@@ -15,7 +15,12 @@ export async function recordMembership(
     .withIndex("by_user_account", (q) => q.eq("githubUserId", m.githubUserId).eq("accountId", m.accountId))
     .unique();
   if (m.member && !existing) {
-    await ctx.db.insert("orgMemberships", { accountId: m.accountId, githubUserId: m.githubUserId, login: m.login, updatedAt: Date.now() });
+    await ctx.db.insert("orgMemberships", {
+      accountId: m.accountId,
+      githubUserId: m.githubUserId,
+      login: m.login,
+      updatedAt: Date.now(),
+    });
   } else if (!m.member && existing) {
     await ctx.db.delete(existing._id);
   }

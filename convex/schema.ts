@@ -6,14 +6,7 @@
 import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import {
-  ciRecord,
-  commentRecord,
-  commitRecord,
-  issueRecord,
-  pullRequestRecord,
-  reviewRecord,
-} from "./model/records";
+import { ciRecord, commentRecord, commitRecord, issueRecord, pullRequestRecord, reviewRecord } from "./model/records";
 
 /**
  * A normalized record's fields as stored: scoped by installation and repository document instead of the
@@ -27,7 +20,12 @@ function storedFields<F extends { repoGithubId: unknown }>({ fields }: { fields:
 export const installationStatus = v.union(v.literal("active"), v.literal("suspended"), v.literal("deleted"));
 export const syncState = v.union(v.literal("idle"), v.literal("syncing"), v.literal("blocked"), v.literal("error"));
 export const repoSyncStatus = v.union(v.literal("processing"), v.literal("ready"), v.literal("failed"));
-export const syncTrigger = v.union(v.literal("manual"), v.literal("cron"), v.literal("webhook"), v.literal("maintenance"));
+export const syncTrigger = v.union(
+  v.literal("manual"),
+  v.literal("cron"),
+  v.literal("webhook"),
+  v.literal("maintenance"),
+);
 export const jobState = v.union(
   v.literal("queued"),
   v.literal("running"),
@@ -222,7 +220,13 @@ export default defineSchema({
     .index("by_installation_state_health_updated", ["installationId", "state", "health", "updatedAt"])
     .index("by_installation_author_updated", ["installationId", "authorLogin", "updatedAt"])
     .index("by_installation_author_state_updated", ["installationId", "authorLogin", "state", "updatedAt"])
-    .index("by_installation_author_state_health_updated", ["installationId", "authorLogin", "state", "health", "updatedAt"]),
+    .index("by_installation_author_state_health_updated", [
+      "installationId",
+      "authorLogin",
+      "state",
+      "health",
+      "updatedAt",
+    ]),
 
   reviews: defineTable(storedFields(reviewRecord))
     .index("by_repo_github_id", ["repositoryId", "githubId"])

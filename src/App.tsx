@@ -26,7 +26,13 @@ export function App({ installUrl }: { installUrl?: string | undefined }) {
         <h1>Syncboard</h1>
         {isAuthenticated && <SignOutButton />}
       </header>
-      {isLoading ? <Skeleton lines={3} label="Loading" /> : isAuthenticated ? <SignedIn installUrl={installUrl} /> : <SignIn />}
+      {isLoading ? (
+        <Skeleton lines={3} label="Loading" />
+      ) : isAuthenticated ? (
+        <SignedIn installUrl={installUrl} />
+      ) : (
+        <SignIn />
+      )}
     </div>
   );
 }

@@ -21,7 +21,11 @@ export function ConvexAuthActions({ children }: { children: ReactNode }) {
   const { signIn, signOut } = useAuthActions();
   // In the local demo (fake GitHub, no OAuth app) sign-in is the demo provider.
   const provider = import.meta.env.VITE_SYNCBOARD_DEMO ? "anonymous" : "github";
-  return <AuthActionsProvider actions={{ signIn: () => void signIn(provider), signOut: () => void signOut() }}>{children}</AuthActionsProvider>;
+  return (
+    <AuthActionsProvider actions={{ signIn: () => void signIn(provider), signOut: () => void signOut() }}>
+      {children}
+    </AuthActionsProvider>
+  );
 }
 
 export function useSignInActions(): AuthActions {

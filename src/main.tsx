@@ -12,7 +12,9 @@ const root = createRoot(document.getElementById("root")!);
 if (!url) {
   root.render(
     <main className="page">
-      <p role="alert">VITE_CONVEX_URL is not set. Run <code>npm run dev</code>, which starts Convex and writes it to .env.local.</p>
+      <p role="alert">
+        VITE_CONVEX_URL is not set. Run <code>npm run dev</code>, which starts Convex and writes it to .env.local.
+      </p>
     </main>,
   );
 } else {

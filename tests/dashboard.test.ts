@@ -1,6 +1,13 @@
 import { describe, expect, test } from "vitest";
 import { api, internal } from "../convex/_generated/api";
-import { createInstallation, expectNoAggregateDifferences, makeConvex, measureQuery, signInAs, type TestConvex } from "./helpers/convex";
+import {
+  createInstallation,
+  expectNoAggregateDifferences,
+  makeConvex,
+  measureQuery,
+  signInAs,
+  type TestConvex,
+} from "./helpers/convex";
 import { seedInstallation } from "./helpers/seed";
 import { pr, repo } from "./helpers/records";
 import type { Id } from "../convex/_generated/dataModel";
@@ -29,7 +36,11 @@ describe("cost does not grow with the user's data", () => {
 
     const summary = await measureQuery(t, member, api.dashboard.summary.summary, { installationId });
     expect(summary.result).toMatchObject({ repositories: repos });
-    expect(summary.result!.openPullRequests).toBe(summary.result!.openPullRequestsByHealth.green + summary.result!.openPullRequestsByHealth.yellow + summary.result!.openPullRequestsByHealth.red);
+    expect(summary.result!.openPullRequests).toBe(
+      summary.result!.openPullRequestsByHealth.green +
+        summary.result!.openPullRequestsByHealth.yellow +
+        summary.result!.openPullRequestsByHealth.red,
+    );
     expect(summary.documentsRead).toBeLessThanOrEqual(10);
     expect(summary.indexRanges).toBeLessThanOrEqual(3);
 
@@ -39,7 +50,10 @@ describe("cost does not grow with the user's data", () => {
       ["activity", api.dashboard.lists.activity],
       ["repositories", api.dashboard.lists.repositories],
     ] as const) {
-      const page = await measureQuery(t, member, fn as typeof api.dashboard.lists.activity, { installationId, paginationOpts: { numItems: PAGE, cursor: null } });
+      const page = await measureQuery(t, member, fn as typeof api.dashboard.lists.activity, {
+        installationId,
+        paginationOpts: { numItems: PAGE, cursor: null },
+      });
       expect(page.result.page.length, name).toBe(Math.min(PAGE, name === "repositories" ? repos : PAGE));
       expect(page.documentsRead, name).toBeLessThanOrEqual(PAGE + 10);
     }
@@ -60,27 +74,48 @@ describe("queries equal a recount from base tables", () => {
     const truth = await t.run(async (ctx) => {
       const repos = (await ctx.db.query("repositories").collect()).filter((r) => !r.removed);
       const visible = new Set(repos.map((r) => r._id));
-      const open = (await ctx.db.query("pullRequests").collect()).filter((p) => p.state === "open" && visible.has(p.repositoryId));
-      const issues = (await ctx.db.query("issues").collect()).filter((i) => i.state === "open" && !i.deleted && visible.has(i.repositoryId));
+      const open = (await ctx.db.query("pullRequests").collect()).filter(
+        (p) => p.state === "open" && visible.has(p.repositoryId),
+      );
+      const issues = (await ctx.db.query("issues").collect()).filter(
+        (i) => i.state === "open" && !i.deleted && visible.has(i.repositoryId),
+      );
       return {
         repositories: repos.length,
         openPullRequests: open.length,
-        byHealth: { green: open.filter((p) => p.health === "green").length, yellow: open.filter((p) => p.health === "yellow").length, red: open.filter((p) => p.health === "red").length },
+        byHealth: {
+          green: open.filter((p) => p.health === "green").length,
+          yellow: open.filter((p) => p.health === "yellow").length,
+          red: open.filter((p) => p.health === "red").length,
+        },
         openIssues: issues.length,
       };
     });
     const summary = await t.withIdentity(member).query(api.dashboard.summary.summary, { installationId });
-    expect(summary).toMatchObject({ repositories: truth.repositories, openPullRequests: truth.openPullRequests, openPullRequestsByHealth: truth.byHealth, openIssues: truth.openIssues });
+    expect(summary).toMatchObject({
+      repositories: truth.repositories,
+      openPullRequests: truth.openPullRequests,
+      openPullRequestsByHealth: truth.byHealth,
+      openIssues: truth.openIssues,
+    });
 
     // Every red PR, paged 7 at a time, exactly once and none of the removed repository's.
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { page: Array<{ id: string; health: string; healthReasons: string[]; repository: string }>; isDone: boolean; continueCursor: string } = await t
-        .withIdentity(member)
-        .query(api.dashboard.lists.pullRequests, { installationId, health: "red", paginationOpts: { numItems: 7, cursor } });
+      const page: {
+        page: Array<{ id: string; health: string; healthReasons: string[]; repository: string }>;
+        isDone: boolean;
+        continueCursor: string;
+      } = await t.withIdentity(member).query(api.dashboard.lists.pullRequests, {
+        installationId,
+        health: "red",
+        paginationOpts: { numItems: 7, cursor },
+      });
       seen.push(...page.page.map((p) => p.id));
-      expect(page.page.every((p) => p.health === "red" && p.healthReasons.length > 0 && p.repository !== "acme/repo-2")).toBe(true);
+      expect(
+        page.page.every((p) => p.health === "red" && p.healthReasons.length > 0 && p.repository !== "acme/repo-2"),
+      ).toBe(true);
       cursor = page.isDone ? null : page.continueCursor;
     } while (cursor);
     expect(new Set(seen).size).toBe(seen.length);
@@ -99,7 +134,15 @@ describe("queries equal a recount from base tables", () => {
     const newestFirst = <T extends { _id: string; _creationTime: number }>(rows: T[], time: (row: T) => number) =>
       [...rows].sort((a, b) => time(b) - time(a) || b._creationTime - a._creationTime).map((row) => row._id);
     const asMember = t.withIdentity(member);
-    const filters = [{ state: "open" }, { state: "closed" }, { state: "merged" }, { state: "all" }, { health: "green" }, { health: "yellow" }, { health: "red" }] as const;
+    const filters = [
+      { state: "open" },
+      { state: "closed" },
+      { state: "merged" },
+      { state: "all" },
+      { health: "green" },
+      { health: "yellow" },
+      { health: "red" },
+    ] as const;
     for (const repo of [undefined, repositoryId]) {
       for (const author of [undefined, "dev3"]) {
         for (const f of filters) {
@@ -109,13 +152,24 @@ describe("queries equal a recount from base tables", () => {
               (p) =>
                 (!repo || p.repositoryId === repo) &&
                 (!author || p.authorLogin === author) &&
-                ("health" in f ? p.state === "open" && p.health === f.health : f.state === "all" || p.state === f.state),
+                ("health" in f
+                  ? p.state === "open" && p.health === f.health
+                  : f.state === "all" || p.state === f.state),
             ),
             (p) => p.updatedAt,
           );
-          const all = await asMember.query(api.dashboard.lists.pullRequests, { ...args, paginationOpts: { numItems: 1_000, cursor: null } });
-          expect(all.page.map((p) => p.id as string), JSON.stringify({ repo: !!repo, author, ...f })).toEqual(expected);
-          const page = await measureQuery(t, member, api.dashboard.lists.pullRequests, { ...args, paginationOpts: { numItems: 5, cursor: null } });
+          const all = await asMember.query(api.dashboard.lists.pullRequests, {
+            ...args,
+            paginationOpts: { numItems: 1_000, cursor: null },
+          });
+          expect(
+            all.page.map((p) => p.id as string),
+            JSON.stringify({ repo: !!repo, author, ...f }),
+          ).toEqual(expected);
+          const page = await measureQuery(t, member, api.dashboard.lists.pullRequests, {
+            ...args,
+            paginationOpts: { numItems: 5, cursor: null },
+          });
           expect(page.documentsRead, JSON.stringify({ repo: !!repo, author, ...f })).toBeLessThanOrEqual(5 + 10);
         }
       }
@@ -123,10 +177,19 @@ describe("queries equal a recount from base tables", () => {
     for (const repo of [undefined, repositoryId]) {
       for (const actor of [undefined, "dev3"]) {
         const args = { installationId, ...(repo && { repositoryId: repo }), ...(actor && { actor }) };
-        const expected = newestFirst(events.filter((e) => (!repo || e.repositoryId === repo) && (!actor || e.actorLogin === actor)), (e) => e.occurredAt);
-        const all = await asMember.query(api.dashboard.lists.activity, { ...args, paginationOpts: { numItems: 5_000, cursor: null } });
+        const expected = newestFirst(
+          events.filter((e) => (!repo || e.repositoryId === repo) && (!actor || e.actorLogin === actor)),
+          (e) => e.occurredAt,
+        );
+        const all = await asMember.query(api.dashboard.lists.activity, {
+          ...args,
+          paginationOpts: { numItems: 5_000, cursor: null },
+        });
         expect(all.page.map((e) => e.id as string)).toEqual(expected);
-        const page = await measureQuery(t, member, api.dashboard.lists.activity, { ...args, paginationOpts: { numItems: 5, cursor: null } });
+        const page = await measureQuery(t, member, api.dashboard.lists.activity, {
+          ...args,
+          paginationOpts: { numItems: 5, cursor: null },
+        });
         expect(page.documentsRead).toBeLessThanOrEqual(5 + 10);
       }
     }
@@ -136,18 +199,37 @@ describe("queries equal a recount from base tables", () => {
     const t = makeConvex();
     const { installationId, member } = await orgWithMember(t);
     await seedInstallation(t, installationId, 2, 40);
-    const first = await t.withIdentity(member).query(api.dashboard.lists.pullRequests, { installationId, state: "all", paginationOpts: { numItems: 10, cursor: null } });
+    const first = await t.withIdentity(member).query(api.dashboard.lists.pullRequests, {
+      installationId,
+      state: "all",
+      paginationOpts: { numItems: 10, cursor: null },
+    });
     // A new PR (newest, so before the cursor) and an update of an old one land between pages.
     await t.mutation(internal.model.ingest.applyRecords, {
       installationId,
-      records: [{ kind: "pullRequest", record: pr({ repoGithubId: 100_000, githubId: 1, number: 999, updatedAt: Date.UTC(2030, 0, 1), createdAt: Date.UTC(2030, 0, 1) }) }],
+      records: [
+        {
+          kind: "pullRequest",
+          record: pr({
+            repoGithubId: 100_000,
+            githubId: 1,
+            number: 999,
+            updatedAt: Date.UTC(2030, 0, 1),
+            createdAt: Date.UTC(2030, 0, 1),
+          }),
+        },
+      ],
     });
     const ids = new Set(first.page.map((p) => p.id));
     let cursor: string | null = first.continueCursor;
     let total = first.page.length;
     while (cursor) {
       const next: string = cursor;
-      const page = await t.withIdentity(member).query(api.dashboard.lists.pullRequests, { installationId, state: "all", paginationOpts: { numItems: 10, cursor: next } });
+      const page = await t.withIdentity(member).query(api.dashboard.lists.pullRequests, {
+        installationId,
+        state: "all",
+        paginationOpts: { numItems: 10, cursor: next },
+      });
       for (const p of page.page) {
         expect(ids.has(p.id)).toBe(false);
         ids.add(p.id);
@@ -165,7 +247,12 @@ describe("tenant isolation", () => {
     const { installationId, member } = await orgWithMember(t);
     const personal = await createInstallation(t, { githubInstallationId: 2002, accountLogin: "mona", accountId: 42 });
     const installedByMona = await t.mutation(internal.model.ingest.upsertInstallation, {
-      githubInstallationId: 3003, accountLogin: "other-org", accountId: 7777, accountType: "Organization", installedByGithubUserId: 42, installedByLogin: "mona",
+      githubInstallationId: 3003,
+      accountLogin: "other-org",
+      accountId: 7777,
+      accountType: "Organization",
+      installedByGithubUserId: 42,
+      installedByLogin: "mona",
     });
     const foreign = await createInstallation(t, { githubInstallationId: 4004, accountLogin: "rival", accountId: 8888 });
     const mine = await t.withIdentity(member).query(api.dashboard.summary.myInstallations, {});
@@ -188,21 +275,38 @@ describe("tenant isolation", () => {
     const calls: Record<string, (c: TestConvex | ReturnType<TestConvex["withIdentity"]>) => Promise<unknown>> = {
       "dashboard/summary:summary": (c) => c.query(api.dashboard.summary.summary, { installationId }),
       "dashboard/summary:myInstallations": (c) => c.query(api.dashboard.summary.myInstallations, {}),
-      "dashboard/lists:repositories": (c) => c.query(api.dashboard.lists.repositories, { installationId, paginationOpts: page }),
-      "dashboard/lists:pullRequests": (c) => c.query(api.dashboard.lists.pullRequests, { installationId, paginationOpts: page, repositoryId }),
-      "dashboard/lists:activity": (c) => c.query(api.dashboard.lists.activity, { installationId, paginationOpts: page }),
+      "dashboard/lists:repositories": (c) =>
+        c.query(api.dashboard.lists.repositories, { installationId, paginationOpts: page }),
+      "dashboard/lists:pullRequests": (c) =>
+        c.query(api.dashboard.lists.pullRequests, { installationId, paginationOpts: page, repositoryId }),
+      "dashboard/lists:activity": (c) =>
+        c.query(api.dashboard.lists.activity, { installationId, paginationOpts: page }),
       "dashboard/trends:trends": (c) => c.query(api.dashboard.trends.trends, { installationId, days: 30 }),
       "dashboard/trends:userStats": (c) => c.query(api.dashboard.trends.userStats, { installationId, days: 30 }),
       "sync/status:getStatus": (c) => c.query(api.sync.status.getStatus, { installationId }),
-      "sync/status:syncNow": (c) => c.mutation(api.sync.status.syncNow, { installationId }).catch((e: Error) => ({ error: e.message })),
+      "sync/status:syncNow": (c) =>
+        c.mutation(api.sync.status.syncNow, { installationId }).catch((e: Error) => ({ error: e.message })),
     };
     const nothing = (r: unknown) =>
-      r === null || (Array.isArray(r) && r.length === 0) || (typeof r === "object" && r !== null && "page" in r && (r as { page: unknown[] }).page.length === 0) || (typeof r === "object" && r !== null && "error" in r && /not found/i.test(String((r as { error: string }).error)));
+      r === null ||
+      (Array.isArray(r) && r.length === 0) ||
+      (typeof r === "object" && r !== null && "page" in r && (r as { page: unknown[] }).page.length === 0) ||
+      (typeof r === "object" &&
+        r !== null &&
+        "error" in r &&
+        /not found/i.test(String((r as { error: string }).error)));
     for (const [name, call] of Object.entries(calls)) {
-      for (const [who, caller] of [["anonymous", t], ["stranger", t.withIdentity(stranger)], ["other org", t.withIdentity(otherOrgUser)]] as const) {
+      for (const [who, caller] of [
+        ["anonymous", t],
+        ["stranger", t.withIdentity(stranger)],
+        ["other org", t.withIdentity(otherOrgUser)],
+      ] as const) {
         const result = await call(caller);
         if (name === "dashboard/summary:myInstallations" && who === "other org") {
-          expect((result as Array<{ installationId: Id<"installations"> }>).some((i) => i.installationId === installationId), `${name} as ${who}`).toBe(false);
+          expect(
+            (result as Array<{ installationId: Id<"installations"> }>).some((i) => i.installationId === installationId),
+            `${name} as ${who}`,
+          ).toBe(false);
           continue;
         }
         expect(nothing(result), `${name} as ${who}: ${JSON.stringify(result)}`).toBe(true);
@@ -218,9 +322,13 @@ describe("tenant isolation", () => {
     const { installationId, member } = await orgWithMember(t);
     await seedInstallation(t, installationId, 2, 10);
     await t.mutation(internal.model.ingest.removeRepositories, { installationId, githubIds: [100_000] });
-    const repos = await t.withIdentity(member).query(api.dashboard.lists.repositories, { installationId, paginationOpts: { numItems: 10, cursor: null } });
+    const repos = await t
+      .withIdentity(member)
+      .query(api.dashboard.lists.repositories, { installationId, paginationOpts: { numItems: 10, cursor: null } });
     expect(repos.page.map((r) => r.fullName)).toEqual(["acme/repo-1"]);
-    const activity = await t.withIdentity(member).query(api.dashboard.lists.activity, { installationId, paginationOpts: { numItems: 100, cursor: null } });
+    const activity = await t
+      .withIdentity(member)
+      .query(api.dashboard.lists.activity, { installationId, paginationOpts: { numItems: 100, cursor: null } });
     expect(activity.page.every((e) => e.repository === "acme/repo-1")).toBe(true);
     await t.run((ctx) => ctx.db.patch(installationId, { status: "deleted" }));
     expect(await t.withIdentity(member).query(api.dashboard.summary.summary, { installationId })).toBeNull();

@@ -23,7 +23,11 @@ async function relayTo(t: TestConvex): Promise<string> {
   const server: Server = createServer(async (req, res) => {
     let body = "";
     for await (const chunk of req) body += chunk;
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith("x-") || k === "content-type").map(([k, v]) => [k, String(v)]));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers)
+        .filter(([k]) => k.startsWith("x-") || k === "content-type")
+        .map(([k, v]) => [k, String(v)]),
+    );
     const answer = await t.fetch(req.url ?? "/", { method: req.method ?? "POST", headers, body });
     res.writeHead(answer.status);
     res.end(await answer.text());
@@ -33,12 +37,21 @@ async function relayTo(t: TestConvex): Promise<string> {
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 
-async function eventually<T>(t: TestConvex, what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
+async function eventually<T>(
+  t: TestConvex,
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 90_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}; ${await whereThingsStand(t)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}; last value: ${JSON.stringify(value)}; ${await whereThingsStand(t)}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -57,20 +70,28 @@ test("npm run dev's demo: demo sign-in, installation.created → backfill with p
   cleanups.push(() => server.close());
   const t = makeConvex();
   // What tests/dev.ts sets on the deployment with `npx convex env set`.
-  for (const [name, value] of Object.entries(demoDeploymentEnv(fake, server.url, keyPath, SECRET))) vi.stubEnv(name, value);
+  for (const [name, value] of Object.entries(demoDeploymentEnv(fake, server.url, keyPath, SECRET)))
+    vi.stubEnv(name, value);
   vi.stubEnv("CONVEX_SITE_URL", "http://127.0.0.1:3211");
   const site = await relayTo(t);
   // The page's demo sign-in: @convex-dev/auth's Anonymous provider, signing a real session token.
   const signedIn = await t.action(api.auth.signIn, { provider: "anonymous" });
   expect(signedIn.tokens?.token).toMatch(/^ey/);
-  const claims = JSON.parse(Buffer.from(signedIn.tokens!.token.split(".")[1]!, "base64url").toString()) as { sub: string };
+  const claims = JSON.parse(Buffer.from(signedIn.tokens!.token.split(".")[1]!, "base64url").toString()) as {
+    sub: string;
+  };
   const asOctocat = t.withIdentity({ subject: claims.sub });
 
   const stopDemo = await startDemo(fake, server.url, `${site}/github/webhook`, SECRET, 0.25);
   cleanups.push(stopDemo);
 
   // The installing user sees the installation in the picker…
-  const [installation] = await eventually(t, "the installation", () => asOctocat.query(api.dashboard.summary.myInstallations, {}), (list) => list.length === 1);
+  const [installation] = await eventually(
+    t,
+    "the installation",
+    () => asOctocat.query(api.dashboard.summary.myInstallations, {}),
+    (list) => list.length === 1,
+  );
   const installationId = installation!.installationId;
   // …and the backfill's progress, until it is done.
   const progressSeen: Array<{ current: number; total: number }> = [];
@@ -91,9 +112,15 @@ test("npm run dev's demo: demo sign-in, installation.created → backfill with p
   expect(listed.every((p) => p.total === fake.org.repos.length && p.current <= p.total)).toBe(true);
 
   // Demo activity keeps arriving by webhook (new PRs, checks, merges); stop it and let the last ones land.
-  await eventually(t, "demo activity", async () => fake.deliveries.length, (n) => n >= 6);
+  await eventually(
+    t,
+    "demo activity",
+    async () => fake.deliveries.length,
+    (n) => n >= 6,
+  );
   stopDemo();
-  const openInFake = () => fake.org.repos.reduce((n, r) => n + r.pullRequests.filter((p) => p.state === "open").length, 0);
+  const openInFake = () =>
+    fake.org.repos.reduce((n, r) => n + r.pullRequests.filter((p) => p.state === "open").length, 0);
   const summary = await eventually(
     t,
     "the read model to match the fake",
@@ -102,7 +129,14 @@ test("npm run dev's demo: demo sign-in, installation.created → backfill with p
   );
   expect(summary).toMatchObject({ repositories: fake.org.repos.length, openPullRequests: openInFake() });
   expect(fake.deliveries.every((d) => d.statusCode === 202 || d.statusCode === 200)).toBe(true);
-  const demoPrs = await asOctocat.query(api.dashboard.lists.pullRequests, { installationId, state: "all", author: "mona", paginationOpts: { numItems: 50, cursor: null } });
-  expect(demoPrs.page.length).toBe(fake.org.repos.flatMap((r) => r.pullRequests).filter((p) => p.author === "mona").length);
+  const demoPrs = await asOctocat.query(api.dashboard.lists.pullRequests, {
+    installationId,
+    state: "all",
+    author: "mona",
+    paginationOpts: { numItems: 50, cursor: null },
+  });
+  expect(demoPrs.page.length).toBe(
+    fake.org.repos.flatMap((r) => r.pullRequests).filter((p) => p.author === "mona").length,
+  );
   await expectNoAggregateDifferences(t, installationId);
 }, 240_000);

@@ -14,7 +14,11 @@ import { demoDeploymentEnv, startDemo, startFakeGitHub } from "./fakeGitHub/serv
 const DEMO_SECRET = "syncboard-demo-webhook-secret";
 const envLocal = () => (existsSync(".env.local") ? readFileSync(".env.local", "utf8") : "");
 const convex = (args: string[], input?: string) =>
-  execFileSync("npx", ["convex", ...args], { encoding: "utf8", ...(input !== undefined && { input }), stdio: ["pipe", "pipe", "inherit"] });
+  execFileSync("npx", ["convex", ...args], {
+    encoding: "utf8",
+    ...(input !== undefined && { input }),
+    stdio: ["pipe", "pipe", "inherit"],
+  });
 
 // First run: `npx convex dev` asks where the deployment lives (sign in, or run it locally). Answer
 // that in the foreground — concurrently does not forward keyboard input — then run everything.
@@ -24,7 +28,9 @@ const local = /^http:\/\/(127\.0\.0\.1|localhost):\d+/.test(convexUrl);
 // The fake runs on this machine, where only a local deployment can reach it.
 const useFake = !process.env.GITHUB_APP_ID && local;
 if (!process.env.GITHUB_APP_ID && !local) {
-  console.log("[dev] the fake GitHub needs a local deployment (npx convex dev --configure, choose local); running without it");
+  console.log(
+    "[dev] the fake GitHub needs a local deployment (npx convex dev --configure, choose local); running without it",
+  );
 }
 
 const commands = [
@@ -39,15 +45,20 @@ if (useFake) {
   const existing = await deploymentVariables();
   const configuredApp = existing.includes("GITHUB_APP_ID") ? convex(["env", "get", "GITHUB_APP_ID"]).trim() : "";
   if (configuredApp && configuredApp !== String(fake.appId)) {
-    console.log(`[fake-github] the deployment is set up for GitHub App ${configuredApp}; leaving it alone (run GITHUB_APP_ID=${configuredApp} npm run dev)`);
+    console.log(
+      `[fake-github] the deployment is set up for GitHub App ${configuredApp}; leaving it alone (run GITHUB_APP_ID=${configuredApp} npm run dev)`,
+    );
   } else {
     const env = demoDeploymentEnv(fake, server.url, keyPath, DEMO_SECRET);
     // Sign-in keys only once (kept on later runs, so sessions survive).
-    if (existing.includes("JWT_PRIVATE_KEY")) for (const name of ["JWT_PRIVATE_KEY", "JWKS", "SITE_URL"]) delete env[name];
+    if (existing.includes("JWT_PRIVATE_KEY"))
+      for (const name of ["JWT_PRIVATE_KEY", "JWKS", "SITE_URL"]) delete env[name];
     // Values go in on stdin: as an argument, the PEM key's leading "-----" would be parsed as an option.
     for (const [name, value] of Object.entries(env)) convex(["env", "set", name], value);
     const site = siteUrl(convexUrl);
-    console.log(`[fake-github] Convex now talks to the fake GitHub; sending the demo installation to ${site}/github/webhook`);
+    console.log(
+      `[fake-github] Convex now talks to the fake GitHub; sending the demo installation to ${site}/github/webhook`,
+    );
     await sleep(3_000); // let convex dev push the functions with the new environment
     await startDemo(fake, server.url, `${site}/github/webhook`, DEMO_SECRET, 20);
   }
@@ -59,11 +70,21 @@ await result.catch(() => process.exit(1));
  * CLI would start a second, ephemeral backend on the same port.
  */
 async function deploymentVariables(): Promise<string[]> {
-  for (let waited = 0; !(await fetch(`${convexUrl}/instance_name`).then((r) => r.ok, () => false)); waited += 1) {
+  for (
+    let waited = 0;
+    !(await fetch(`${convexUrl}/instance_name`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    waited += 1
+  ) {
     if (waited === 120) throw new Error(`the local Convex backend at ${convexUrl} did not start`);
     await sleep(1_000);
   }
-  return convex(["env", "list", "--names-only"]).split("\n").map((line) => line.trim()).filter(Boolean);
+  return convex(["env", "list", "--names-only"])
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
 }
 
 /** HTTP actions live on the deployment's "site" URL: .convex.site, or the next port locally. */

@@ -30,18 +30,29 @@ function toJsonSchema(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(toJsonSchema);
   if (!schema || typeof schema !== "object") return schema;
   const { nullable, example: _e, examples: _x, ...rest } = schema as Record<string, unknown>;
-  const converted = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, k === "properties" ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, toJsonSchema(s)])) : toJsonSchema(v)]));
+  const converted = Object.fromEntries(
+    Object.entries(rest).map(([k, v]) => [
+      k,
+      k === "properties"
+        ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, toJsonSchema(s)]))
+        : toJsonSchema(v),
+    ]),
+  );
   return nullable ? { anyOf: [converted, { type: "null" }] } : converted;
 }
 
 async function client(fake: FakeGitHub) {
   const jwt = `x.${Buffer.from(JSON.stringify({ iss: String(fake.appId), exp: Math.floor(Date.now() / 1000) + 600 })).toString("base64url")}.sig`;
-  const res = await fake.fetch(`${BASE}/app/installations/${fake.installationId}/access_tokens`, { method: "POST", headers: { authorization: `bearer ${jwt}` } });
+  const res = await fake.fetch(`${BASE}/app/installations/${fake.installationId}/access_tokens`, {
+    method: "POST",
+    headers: { authorization: `bearer ${jwt}` },
+  });
   const token = ((await res.json()) as { token: string }).token;
   return {
     jwt,
     token,
-    get: (path: string, headers: Record<string, string> = {}) => fake.fetch(`${BASE}${path}`, { headers: { authorization: `token ${token}`, ...headers } }),
+    get: (path: string, headers: Record<string, string> = {}) =>
+      fake.fetch(`${BASE}${path}`, { headers: { authorization: `token ${token}`, ...headers } }),
   };
 }
 
@@ -54,29 +65,59 @@ async function expectValid(res: Response, path: string, method = "get") {
 }
 
 describe("REST responses validate against GitHub's OpenAPI description", () => {
-  const fake = createFakeGitHub({ seed: 5, org: { repos: 3, prsPerRepo: 40, issuesPerRepo: 20, commitsPerRepo: 120, commentsPerIssue: 2 } });
+  const fake = createFakeGitHub({
+    seed: 5,
+    org: { repos: 3, prsPerRepo: 40, issuesPerRepo: 20, commitsPerRepo: 120, commentsPerIssue: 2 },
+  });
 
   test("installation token, repositories, issues (with PRs), commits, comments, rate limit, deliveries", async () => {
     const jwt = `x.${Buffer.from(JSON.stringify({ iss: String(fake.appId), exp: Math.floor(Date.now() / 1000) + 600 })).toString("base64url")}.sig`;
-    const tokenRes = await fake.fetch(`${BASE}/app/installations/${fake.installationId}/access_tokens`, { method: "POST", headers: { authorization: `bearer ${jwt}` } });
+    const tokenRes = await fake.fetch(`${BASE}/app/installations/${fake.installationId}/access_tokens`, {
+      method: "POST",
+      headers: { authorization: `bearer ${jwt}` },
+    });
     expect(tokenRes.status).toBe(201);
     await expectValid(tokenRes, "/app/installations/{installation_id}/access_tokens", "post");
     const c = await client(fake);
     await expectValid(await c.get("/installation/repositories?per_page=100"), "/installation/repositories");
     await expectValid(await c.get("/repos/acme/repo-001"), "/repos/{owner}/{repo}");
     for (let page = 1; page <= 3; page++) {
-      const issues = await expectValid(await c.get(`/repos/acme/repo-001/issues?state=all&per_page=25&page=${page}`), "/repos/{owner}/{repo}/issues");
+      const issues = await expectValid(
+        await c.get(`/repos/acme/repo-001/issues?state=all&per_page=25&page=${page}`),
+        "/repos/{owner}/{repo}/issues",
+      );
       expect(issues.length).toBe([25, 25, 10][page - 1]); // 40 PRs + 20 issues, PRs included as GitHub does
     }
-    await expectValid(await c.get("/repos/acme/repo-001/commits?sha=main&per_page=100&page=2"), "/repos/{owner}/{repo}/commits");
-    await expectValid(await c.get("/repos/acme/repo-001/issues/comments?per_page=100"), "/repos/{owner}/{repo}/issues/comments");
-    await expectValid(await c.get("/repos/acme/repo-001/pulls/comments?per_page=100"), "/repos/{owner}/{repo}/pulls/comments");
+    await expectValid(
+      await c.get("/repos/acme/repo-001/commits?sha=main&per_page=100&page=2"),
+      "/repos/{owner}/{repo}/commits",
+    );
+    await expectValid(
+      await c.get("/repos/acme/repo-001/issues/comments?per_page=100"),
+      "/repos/{owner}/{repo}/issues/comments",
+    );
+    await expectValid(
+      await c.get("/repos/acme/repo-001/pulls/comments?per_page=100"),
+      "/repos/{owner}/{repo}/pulls/comments",
+    );
     await expectValid(await c.get("/rate_limit"), "/rate_limit");
-    for (let i = 0; i < 5; i++) fake.addDelivery({ guid: `g-${i}`, event: "issues", action: "opened", status: i % 2 ? "OK" : "Invalid HTTP Response: 502", statusCode: i % 2 ? 200 : 502 });
-    const deliveries = await fake.fetch(`${BASE}/app/hook/deliveries?per_page=2`, { headers: { authorization: `bearer ${c.jwt}` } });
+    for (let i = 0; i < 5; i++)
+      fake.addDelivery({
+        guid: `g-${i}`,
+        event: "issues",
+        action: "opened",
+        status: i % 2 ? "OK" : "Invalid HTTP Response: 502",
+        statusCode: i % 2 ? 200 : 502,
+      });
+    const deliveries = await fake.fetch(`${BASE}/app/hook/deliveries?per_page=2`, {
+      headers: { authorization: `bearer ${c.jwt}` },
+    });
     await expectValid(deliveries, "/app/hook/deliveries");
     expect(deliveries.headers.get("link")).toMatch(/cursor=2>; rel="next"/);
-    const redeliver = await fake.fetch(`${BASE}/app/hook/deliveries/${fake.deliveries[0]!.id}/attempts`, { method: "POST", headers: { authorization: `bearer ${c.jwt}` } });
+    const redeliver = await fake.fetch(`${BASE}/app/hook/deliveries/${fake.deliveries[0]!.id}/attempts`, {
+      method: "POST",
+      headers: { authorization: `bearer ${c.jwt}` },
+    });
     expect(redeliver.status).toBe(202);
     expect(fake.redeliveryRequests).toEqual([fake.deliveries[0]!.id]);
   });
@@ -86,7 +127,9 @@ describe("REST responses validate against GitHub's OpenAPI description", () => {
     const missing = await c.get("/repos/acme/nope");
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ message: "Not Found", documentation_url: expect.any(String) });
-    const bad = await fake.fetch(`${BASE}/installation/repositories`, { headers: { authorization: "token ghs_forged" } });
+    const bad = await fake.fetch(`${BASE}/installation/repositories`, {
+      headers: { authorization: "token ghs_forged" },
+    });
     expect(bad.status).toBe(401);
     expect(await bad.json()).toMatchObject({ message: "Bad credentials" });
   });
@@ -110,7 +153,9 @@ describe("GitHub behaviour", () => {
     }
     expect(new Set(seen).size).toBe(60);
     const since = new Date(Date.now() - 20 * 86_400_000).toISOString();
-    const recent = (await (await c.get(`/repos/acme/repo-001/issues?state=all&since=${since}&per_page=100`)).json()) as Array<{ updated_at: string }>;
+    const recent = (await (
+      await c.get(`/repos/acme/repo-001/issues?state=all&since=${since}&per_page=100`)
+    ).json()) as Array<{ updated_at: string }>;
     expect(recent.length).toBeGreaterThan(0);
     expect(recent.length).toBeLessThan(60);
     expect(recent.every((i) => i.updated_at >= since.replace(/\.\d{3}Z$/, "Z"))).toBe(true);
@@ -171,7 +216,9 @@ describe("GitHub behaviour", () => {
     const server = await fake.listen(0);
     try {
       const c = await client(fake);
-      const res = await fetch(`${server.url}/installation/repositories`, { headers: { authorization: `token ${c.token}` } });
+      const res = await fetch(`${server.url}/installation/repositories`, {
+        headers: { authorization: `token ${c.token}` },
+      });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { total_count: number }).total_count).toBe(2);
     } finally {
@@ -194,7 +241,10 @@ describe("GraphQL", () => {
       const res = await fake.fetch(`${BASE}/graphql`, {
         method: "POST",
         headers: { authorization: `token ${c.token}`, "content-type": "application/json" },
-        body: JSON.stringify({ query: PULL_REQUESTS_PAGE_QUERY, variables: { owner: "acme", name: "repo-001", first: 10, after } }),
+        body: JSON.stringify({
+          query: PULL_REQUESTS_PAGE_QUERY,
+          variables: { owner: "acme", name: "repo-001", first: 10, after },
+        }),
       });
       const body = (await res.json()) as { data: any; errors?: unknown };
       expect(body.errors).toBeUndefined();
@@ -203,7 +253,9 @@ describe("GraphQL", () => {
         seen.push(pr.number);
         const truth = fake.repo("repo-001").pullRequests.find((p) => p.number === pr.number)!;
         expect(pr.reviews.totalCount).toBe(truth.reviews.length);
-        expect(pr.commits.nodes[0].commit.statusCheckRollup.contexts.nodes.filter((n: any) => n.__typename === "CheckRun")).toHaveLength(truth.checkRuns.length);
+        expect(
+          pr.commits.nodes[0].commit.statusCheckRollup.contexts.nodes.filter((n: any) => n.__typename === "CheckRun"),
+        ).toHaveLength(truth.checkRuns.length);
       }
       if (!conn.pageInfo.hasNextPage) break;
       after = conn.pageInfo.endCursor;
@@ -217,9 +269,17 @@ describe("GraphQL", () => {
     const fake = createFakeGitHub({ seed: 12, org: { repos: 1 } });
     const c = await client(fake);
     const post = (query: string, variables = {}) =>
-      fake.fetch(`${BASE}/graphql`, { method: "POST", headers: { authorization: `token ${c.token}` }, body: JSON.stringify({ query, variables }) });
-    expect(((await (await post("{ viewer { notAField } }")).json()) as { errors: unknown[] }).errors.length).toBeGreaterThan(0);
-    const tooMany = (await (await post(PULL_REQUESTS_PAGE_QUERY, { owner: "acme", name: "repo-001", first: 101 })).json()) as { errors: Array<{ message: string }> };
+      fake.fetch(`${BASE}/graphql`, {
+        method: "POST",
+        headers: { authorization: `token ${c.token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+    expect(
+      ((await (await post("{ viewer { notAField } }")).json()) as { errors: unknown[] }).errors.length,
+    ).toBeGreaterThan(0);
+    const tooMany = (await (
+      await post(PULL_REQUESTS_PAGE_QUERY, { owner: "acme", name: "repo-001", first: 101 })
+    ).json()) as { errors: Array<{ message: string }> };
     expect(tooMany.errors[0]!.message).toMatch(/exceeds the `first` limit of 100/);
     fake.setRateLimit("graphql", { remaining: 0 });
     const limited = await post(PULL_REQUESTS_PAGE_QUERY, { owner: "acme", name: "repo-001", first: 5 });

@@ -24,7 +24,16 @@ describe("Convex default runtime", () => {
   test("every module under convex/ bundles for the isolate runtime (no Node built-ins)", async () => {
     const entryPoints = convexEntryPoints();
     expect(entryPoints.length).toBeGreaterThan(10);
-    const result = await build({ entryPoints, bundle: true, write: false, platform: "browser", format: "esm", outdir: "/tmp/convex-bundle-check", logLevel: "silent", metafile: true });
+    const result = await build({
+      entryPoints,
+      bundle: true,
+      write: false,
+      platform: "browser",
+      format: "esm",
+      outdir: "/tmp/convex-bundle-check",
+      logLevel: "silent",
+      metafile: true,
+    });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((p) => p.includes("universal-github-app-jwt/lib/crypto-native"))).toBe(true);
     expect(inputs.some((p) => p.includes("crypto-node"))).toBe(false);
@@ -37,7 +46,15 @@ describe("Convex default runtime", () => {
     const pkcs1 = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
     expect(pkcs1).toContain("BEGIN RSA PRIVATE KEY");
 
-    const bundle = await build({ entryPoints: ["tests/github/jwt-entry.ts"], bundle: true, write: false, platform: "browser", format: "iife", globalName: "jwtEntry", logLevel: "silent" });
+    const bundle = await build({
+      entryPoints: ["tests/github/jwt-entry.ts"],
+      bundle: true,
+      write: false,
+      platform: "browser",
+      format: "iife",
+      globalName: "jwtEntry",
+      logLevel: "silent",
+    });
     // The VM polyfills WebCrypto with the host's, which checks buffers by host realm; handing the
     // VM the host's buffer constructors avoids a cross-realm artifact that Convex does not have.
     const vm = new EdgeVM({ extend: (context) => Object.assign(context, { ArrayBuffer, Uint8Array }) });
@@ -53,7 +70,12 @@ describe("Convex default runtime", () => {
     expect(claims.iss).toBe("4242");
     expect(claims.exp - claims.iat).toBeLessThanOrEqual(11 * 60); // GitHub's 10-minute maximum (+ iat backdating)
     const verifier = createVerify("RSA-SHA256").update(`${header}.${payload}`);
-    expect(verifier.verify(createPublicKey(publicKey.export({ type: "spki", format: "pem" })), Buffer.from(signature, "base64url"))).toBe(true);
+    expect(
+      verifier.verify(
+        createPublicKey(publicKey.export({ type: "spki", format: "pem" })),
+        Buffer.from(signature, "base64url"),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -61,7 +83,9 @@ describe("source rules", () => {
   // convex-test meters only the rows a page returns, not those a `.filter` drops on the way, so the
   // "every list filter is an index" rule is checked on the source: Convex's filter builder (`f.eq(…)`).
   test("no database query narrows with .filter: every filter is an index", () => {
-    const offenders = convexEntryPoints().filter((path) => /\.filter\(\s*\(?\s*\w+\s*\)?\s*=>\s*\w+\.(eq|neq|and|or|not|lt|lte|gt|gte)\(/.test(readFileSync(path, "utf8")));
+    const offenders = convexEntryPoints().filter((path) =>
+      /\.filter\(\s*\(?\s*\w+\s*\)?\s*=>\s*\w+\.(eq|neq|and|or|not|lt|lte|gt|gte)\(/.test(readFileSync(path, "utf8")),
+    );
     expect(offenders).toEqual([]);
   });
 });

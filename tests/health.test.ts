@@ -31,15 +31,35 @@ describe("summarizeChecks", () => {
   test.each([
     [[], "none", []],
     [[{ name: "b", state: "success" }], "passing", []],
-    [[{ name: "b", state: "success" }, { name: "lint", state: "pending" }], "pending", []],
-    [[{ name: "z", state: "failure" }, { name: "lint", state: "pending" }, { name: "a", state: "failure" }], "failing", ["a", "z"]],
+    [
+      [
+        { name: "b", state: "success" },
+        { name: "lint", state: "pending" },
+      ],
+      "pending",
+      [],
+    ],
+    [
+      [
+        { name: "z", state: "failure" },
+        { name: "lint", state: "pending" },
+        { name: "a", state: "failure" },
+      ],
+      "failing",
+      ["a", "z"],
+    ],
   ] as const)("%j → %s", (results, checks, failing) => {
     expect(summarizeChecks([...results])).toEqual({ checks, failing });
   });
 });
 
 describe("summarizeReviews", () => {
-  const r = (authorLogin: string, state: "approved" | "changes_requested" | "commented" | "dismissed" | "pending", at?: number, githubId = at ?? 0) => ({
+  const r = (
+    authorLogin: string,
+    state: "approved" | "changes_requested" | "commented" | "dismissed" | "pending",
+    at?: number,
+    githubId = at ?? 0,
+  ) => ({
     authorLogin,
     state,
     submittedAt: at,
@@ -55,13 +75,20 @@ describe("summarizeReviews", () => {
     expect(summarizeReviews([r("a", "changes_requested", 1), r("a", "approved", 2)], 0, "me").review).toBe("approved");
   });
   test("one reviewer's change request outweighs another's approval", () => {
-    expect(summarizeReviews([r("a", "approved", 1), r("b", "changes_requested", 2)], 0, "me").review).toBe("changes_requested");
+    expect(summarizeReviews([r("a", "approved", 1), r("b", "changes_requested", 2)], 0, "me").review).toBe(
+      "changes_requested",
+    );
   });
   test("a comment does not change a reviewer's verdict but counts as the first review", () => {
-    expect(summarizeReviews([r("a", "commented", 5), r("a", "approved", 9)], 1, "me")).toEqual({ review: "approved", firstReviewAt: 5 });
+    expect(summarizeReviews([r("a", "commented", 5), r("a", "approved", 9)], 1, "me")).toEqual({
+      review: "approved",
+      firstReviewAt: 5,
+    });
   });
   test("a dismissed change request no longer blocks", () => {
-    expect(summarizeReviews([r("a", "changes_requested", 1), r("a", "dismissed", 3)], 1, "me").review).toBe("review_required");
+    expect(summarizeReviews([r("a", "changes_requested", 1), r("a", "dismissed", 3)], 1, "me").review).toBe(
+      "review_required",
+    );
   });
   test("pending reviews and the author's own reviews are ignored", () => {
     expect(summarizeReviews([r("a", "pending"), r("me", "approved", 4)], 0, "me")).toEqual({ review: "none" });

@@ -16,8 +16,11 @@ async function withRepos(t: TestConvex, count = 2) {
   });
   return installationId;
 }
-const request = (t: TestConvex, installationId: Id<"installations">, trigger: "manual" | "cron" | "webhook" | "maintenance") =>
-  t.mutation(internal.sync.service.request, { installationId, trigger });
+const request = (
+  t: TestConvex,
+  installationId: Id<"installations">,
+  trigger: "manual" | "cron" | "webhook" | "maintenance",
+) => t.mutation(internal.sync.service.request, { installationId, trigger });
 const patchInstallation = (t: TestConvex, id: Id<"installations">, patch: Record<string, unknown>) =>
   t.run(async (ctx) => {
     const doc = (await ctx.db.get(id))!;
@@ -73,7 +76,11 @@ describe("syncService.request: every policy branch, reached by the trigger that 
   test("100 concurrent requests start exactly one job", async () => {
     const t = makeConvex();
     const id = await withRepos(t);
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => request(t, id, (["manual", "cron", "webhook", "maintenance"] as const)[i % 4]!)));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        request(t, id, (["manual", "cron", "webhook", "maintenance"] as const)[i % 4]!),
+      ),
+    );
     expect(results.filter((r) => r.action === "start")).toHaveLength(1);
     expect(await jobs(t)).toHaveLength(1);
   });
@@ -82,16 +89,29 @@ describe("syncService.request: every policy branch, reached by the trigger that 
     const t = makeConvex();
     const id = await withRepos(t);
     await patchInstallation(t, id, { sync: { blockedUntil: T + 60_000 } });
-    expect(await request(t, id, "maintenance")).toMatchObject({ action: "block", reason: "rate_limit_blocked", metadata: { blockedUntil: T + 60_000 } });
+    expect(await request(t, id, "maintenance")).toMatchObject({
+      action: "block",
+      reason: "rate_limit_blocked",
+      metadata: { blockedUntil: T + 60_000 },
+    });
   });
 
-  const budget = (remaining: number) => ({ core: { resource: "core", limit: 5000, remaining, used: 5000 - remaining, resetAt: T + 600_000, observedAt: T } });
+  const budget = (remaining: number) => ({
+    core: { resource: "core", limit: 5000, remaining, used: 5000 - remaining, resetAt: T + 600_000, observedAt: T },
+  });
 
   test("manual cooldown, and its stale-data bypass", async () => {
     const t = makeConvex();
     const id = await withRepos(t);
-    await patchInstallation(t, id, { rateLimits: budget(4000), sync: { lastManualSyncAt: T - 30_000, lastSyncedAt: T - 20_000 } });
-    expect(await request(t, id, "manual")).toMatchObject({ action: "skip", reason: "manual_cooldown", metadata: { cooldownMs: POLICY.MANUAL_COOLDOWN_MS - 30_000 } });
+    await patchInstallation(t, id, {
+      rateLimits: budget(4000),
+      sync: { lastManualSyncAt: T - 30_000, lastSyncedAt: T - 20_000 },
+    });
+    expect(await request(t, id, "manual")).toMatchObject({
+      action: "skip",
+      reason: "manual_cooldown",
+      metadata: { cooldownMs: POLICY.MANUAL_COOLDOWN_MS - 30_000 },
+    });
     await patchInstallation(t, id, { sync: { lastSyncedAt: T - 2 * 3_600_000 } });
     expect(await request(t, id, "manual")).toMatchObject({ action: "start", reason: "stale_data_refresh" });
   });
@@ -108,7 +128,11 @@ describe("syncService.request: every policy branch, reached by the trigger that 
     const t = makeConvex();
     const id = await withRepos(t);
     await patchInstallation(t, id, { rateLimits: budget(50) });
-    expect(await request(t, id, "maintenance")).toMatchObject({ action: "block", reason: "rate_limit_low", metadata: { blockedUntil: T + 600_000 } });
+    expect(await request(t, id, "maintenance")).toMatchObject({
+      action: "block",
+      reason: "rate_limit_low",
+      metadata: { blockedUntil: T + 600_000 },
+    });
     await patchInstallation(t, id, { rateLimits: budget(300) });
     expect(await request(t, id, "manual")).toMatchObject({ action: "block", reason: "reserved_for_webhooks" });
     expect(await request(t, id, "cron")).toMatchObject({ action: "block", reason: "reserved_for_webhooks" });
@@ -119,7 +143,9 @@ describe("syncService.request: every policy branch, reached by the trigger that 
   test("the lowest budget across resources decides (GraphQL and REST are separate)", async () => {
     const t = makeConvex();
     const id = await withRepos(t);
-    await patchInstallation(t, id, { rateLimits: { ...budget(4000), graphql: { ...budget(20).core, resource: "graphql" } } });
+    await patchInstallation(t, id, {
+      rateLimits: { ...budget(4000), graphql: { ...budget(20).core, resource: "graphql" } },
+    });
     expect(await request(t, id, "webhook")).toMatchObject({ action: "block", reason: "rate_limit_low" });
   });
 
@@ -127,9 +153,15 @@ describe("syncService.request: every policy branch, reached by the trigger that 
     const t = makeConvex();
     const id = await withRepos(t);
     const { jobId } = await request(t, id, "webhook");
-    await t.run((ctx) => ctx.db.patch(jobId!, { state: "running", lease: { generation: 1, claimed: true, expiresAt: T - 1 } }));
+    await t.run((ctx) =>
+      ctx.db.patch(jobId!, { state: "running", lease: { generation: 1, claimed: true, expiresAt: T - 1 } }),
+    );
     expect(await request(t, id, "cron")).toMatchObject({ action: "skip", reason: "already_syncing" });
-    expect(await request(t, id, "maintenance")).toMatchObject({ action: "start", reason: "recover_stalled_job", jobId });
+    expect(await request(t, id, "maintenance")).toMatchObject({
+      action: "start",
+      reason: "recover_stalled_job",
+      jobId,
+    });
     const [job] = await jobs(t);
     expect(job).toMatchObject({ state: "queued", lease: { generation: 2, claimed: false } });
   });
@@ -138,18 +170,30 @@ describe("syncService.request: every policy branch, reached by the trigger that 
     const t = makeConvex();
     const count = RECOVERY_SCAN_LIMIT + 7;
     for (let i = 0; i < count; i++) {
-      const id = await createInstallation(t, { githubInstallationId: 5_000 + i, accountId: 70_000 + i, accountLogin: `org${i}` });
-      await t.mutation(internal.model.ingest.addRepositories, { installationId: id, repositories: [repo({ githubId: 900_000 + i, name: `r${i}` })] });
+      const id = await createInstallation(t, {
+        githubInstallationId: 5_000 + i,
+        accountId: 70_000 + i,
+        accountLogin: `org${i}`,
+      });
+      await t.mutation(internal.model.ingest.addRepositories, {
+        installationId: id,
+        repositories: [repo({ githubId: 900_000 + i, name: `r${i}` })],
+      });
       const { jobId } = await request(t, id, "webhook");
-      await t.run((ctx) => ctx.db.patch(jobId!, { state: "running", lease: { generation: 1, claimed: true, expiresAt: T - 1 } }));
+      await t.run((ctx) =>
+        ctx.db.patch(jobId!, { state: "running", lease: { generation: 1, claimed: true, expiresAt: T - 1 } }),
+      );
     }
     // The workers' scheduled runs are lost; only the cron's own continuation may run.
     await t.run(async (ctx) => {
-      for (const s of await ctx.db.system.query("_scheduled_functions").collect()) if (s.state.kind === "pending") await ctx.scheduler.cancel(s._id);
+      for (const s of await ctx.db.system.query("_scheduled_functions").collect())
+        if (s.state.kind === "pending") await ctx.scheduler.cancel(s._id);
     });
     expect(await t.mutation(internal.sync.maintenance.recoverStalledJobs, {})).toBe(RECOVERY_SCAN_LIMIT);
     const [continuation] = await t.run(async (ctx) =>
-      (await ctx.db.system.query("_scheduled_functions").collect()).filter((s) => s.state.kind === "pending" && s.name.includes("recoverStalledJobs")),
+      (await ctx.db.system.query("_scheduled_functions").collect()).filter(
+        (s) => s.state.kind === "pending" && s.name.includes("recoverStalledJobs"),
+      ),
     );
     expect(continuation).toBeDefined();
     expect(await t.mutation(internal.sync.maintenance.recoverStalledJobs, continuation!.args[0] as never)).toBe(7);
@@ -167,10 +211,17 @@ describe("getStatus and syncNow (public)", () => {
     const t = makeConvex();
     const id = await withRepos(t, 3);
     const me = t.withIdentity(await signInAs(t, 9001, "acme-admin")); // the account itself
-    await patchInstallation(t, id, { rateLimits: { core: { resource: "core", limit: 5000, remaining: 4000, used: 1000, resetAt: T + 600_000, observedAt: T } } });
+    await patchInstallation(t, id, {
+      rateLimits: {
+        core: { resource: "core", limit: 5000, remaining: 4000, used: 1000, resetAt: T + 600_000, observedAt: T },
+      },
+    });
     const idle = await me.query(api.sync.status.getStatus, { installationId: id });
     expect(idle).toMatchObject({ state: "idle", canSyncNow: true });
-    expect(await me.mutation(api.sync.status.syncNow, { installationId: id })).toMatchObject({ action: "start", message: "Sync started." });
+    expect(await me.mutation(api.sync.status.syncNow, { installationId: id })).toMatchObject({
+      action: "start",
+      message: "Sync started.",
+    });
     const syncing = await me.query(api.sync.status.getStatus, { installationId: id });
     expect(syncing).toMatchObject({ state: "syncing", canSyncNow: false, activeJobProgress: { current: 0, total: 3 } });
     const again = await me.mutation(api.sync.status.syncNow, { installationId: id });
@@ -181,12 +232,34 @@ describe("getStatus and syncNow (public)", () => {
     const t = makeConvex();
     const id = await withRepos(t);
     const me = t.withIdentity(await signInAs(t, 9001, "acme-admin"));
-    await patchInstallation(t, id, { rateLimits: { core: { resource: "core", limit: 5000, remaining: 4000, used: 1000, resetAt: T + 600_000, observedAt: T } }, sync: { lastManualSyncAt: T - 60_000, lastSyncedAt: T - 50_000 } });
-    expect(await me.query(api.sync.status.getStatus, { installationId: id })).toMatchObject({ state: "idle", canSyncNow: false, cooldownMs: POLICY.MANUAL_COOLDOWN_MS - 60_000 });
-    await patchInstallation(t, id, { rateLimits: { core: { resource: "core", limit: 5000, remaining: 10, used: 4990, resetAt: T + 600_000, observedAt: T } }, sync: { lastManualSyncAt: undefined } });
-    expect(await me.query(api.sync.status.getStatus, { installationId: id })).toMatchObject({ state: "blocked", canSyncNow: false, blockedUntil: T + 600_000 });
-    await patchInstallation(t, id, { sync: { state: "error", lastSyncError: "GitHub is not responding right now. The sync will be retried." } });
-    expect(await me.query(api.sync.status.getStatus, { installationId: id })).toMatchObject({ state: "error", lastSyncError: expect.stringContaining("GitHub") });
+    await patchInstallation(t, id, {
+      rateLimits: {
+        core: { resource: "core", limit: 5000, remaining: 4000, used: 1000, resetAt: T + 600_000, observedAt: T },
+      },
+      sync: { lastManualSyncAt: T - 60_000, lastSyncedAt: T - 50_000 },
+    });
+    expect(await me.query(api.sync.status.getStatus, { installationId: id })).toMatchObject({
+      state: "idle",
+      canSyncNow: false,
+      cooldownMs: POLICY.MANUAL_COOLDOWN_MS - 60_000,
+    });
+    await patchInstallation(t, id, {
+      rateLimits: {
+        core: { resource: "core", limit: 5000, remaining: 10, used: 4990, resetAt: T + 600_000, observedAt: T },
+      },
+      sync: { lastManualSyncAt: undefined },
+    });
+    expect(await me.query(api.sync.status.getStatus, { installationId: id })).toMatchObject({
+      state: "blocked",
+      canSyncNow: false,
+      blockedUntil: T + 600_000,
+    });
+    await patchInstallation(t, id, {
+      sync: { state: "error", lastSyncError: "GitHub is not responding right now. The sync will be retried." },
+    });
+    expect(await me.query(api.sync.status.getStatus, { installationId: id })).toMatchObject({
+      state: "error",
+      lastSyncError: expect.stringContaining("GitHub"),
+    });
   });
 });
-

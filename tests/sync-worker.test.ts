@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { createInstallation, expectNoAggregateDifferences, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
+import {
+  createInstallation,
+  expectNoAggregateDifferences,
+  makeConvex,
+  signInAs,
+  type TestConvex,
+} from "./helpers/convex";
 import { useFakeGitHub } from "./helpers/github";
 import type { FakeGitHub } from "./fakeGitHub";
 
@@ -15,17 +21,28 @@ afterEach(() => {
 
 async function setup(fake: FakeGitHub) {
   const t = makeConvex();
-  const installationId = await createInstallation(t, { githubInstallationId: fake.installationId, accountId: fake.org.id });
+  const installationId = await createInstallation(t, {
+    githubInstallationId: fake.installationId,
+    accountId: fake.org.id,
+  });
   // As installation.created records them: the trimmed repository list.
   await t.mutation(internal.model.ingest.addRepositories, {
     installationId,
-    repositories: fake.org.repos.map((r) => ({ githubId: r.id, name: r.name, fullName: `${r.owner}/${r.name}`, private: r.private })),
+    repositories: fake.org.repos.map((r) => ({
+      githubId: r.id,
+      name: r.name,
+      fullName: `${r.owner}/${r.name}`,
+      private: r.private,
+    })),
   });
   return { t, installationId };
 }
 const runAll = (t: TestConvex) => t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
-const request = (t: TestConvex, installationId: Id<"installations">, trigger: "manual" | "webhook" | "maintenance" | "cron" = "maintenance") =>
-  t.mutation(internal.sync.service.request, { installationId, trigger });
+const request = (
+  t: TestConvex,
+  installationId: Id<"installations">,
+  trigger: "manual" | "webhook" | "maintenance" | "cron" = "maintenance",
+) => t.mutation(internal.sync.service.request, { installationId, trigger });
 const latestJob = (t: TestConvex) => t.run(async (ctx) => (await ctx.db.query("syncJobs").order("desc").first())!);
 /** Run scheduled work step by step until the job reaches `state` (without jumping the clock to a reset). */
 async function runUntil(t: TestConvex, state: string) {
@@ -48,27 +65,50 @@ async function expectReadModelEqualsFake(t: TestConvex, fake: FakeGitHub, instal
     repos: await ctx.db.query("repositories").collect(),
   }));
   const truth = fake.org.repos;
-  expect(db.repos.filter((r) => !r.removed).map((r) => r.githubId).sort()).toEqual(truth.map((r) => r.id).sort());
+  expect(
+    db.repos
+      .filter((r) => !r.removed)
+      .map((r) => r.githubId)
+      .sort(),
+  ).toEqual(truth.map((r) => r.id).sort());
   expect(db.prs).toHaveLength(truth.reduce((n, r) => n + r.pullRequests.length, 0));
   const prs = new Map(db.prs.map((p) => [p.githubId, p]));
   for (const r of truth) {
     for (const p of r.pullRequests) {
       const mine = prs.get(p.id);
-      expect(mine, `PR ${r.name}#${p.number}`).toMatchObject({ number: p.number, title: p.title, state: p.state, draft: p.draft, headSha: p.headSha, authorLogin: p.author });
+      expect(mine, `PR ${r.name}#${p.number}`).toMatchObject({
+        number: p.number,
+        title: p.title,
+        state: p.state,
+        draft: p.draft,
+        headSha: p.headSha,
+        authorLogin: p.author,
+      });
     }
   }
-  expect(db.reviews).toHaveLength(truth.reduce((n, r) => n + r.pullRequests.reduce((m, p) => m + p.reviews.length, 0), 0));
-  const ciNames = (r: (typeof truth)[number]) => r.pullRequests.reduce((m, p) => m + new Set(p.checkRuns.map((c) => c.name)).size + new Set(p.statuses.map((s) => s.context)).size, 0);
+  expect(db.reviews).toHaveLength(
+    truth.reduce((n, r) => n + r.pullRequests.reduce((m, p) => m + p.reviews.length, 0), 0),
+  );
+  const ciNames = (r: (typeof truth)[number]) =>
+    r.pullRequests.reduce(
+      (m, p) => m + new Set(p.checkRuns.map((c) => c.name)).size + new Set(p.statuses.map((s) => s.context)).size,
+      0,
+    );
   expect(db.ci).toHaveLength(truth.reduce((n, r) => n + ciNames(r), 0));
   expect(db.issues).toHaveLength(truth.reduce((n, r) => n + r.issues.length, 0));
   expect(db.comments).toHaveLength(truth.reduce((n, r) => n + r.issueComments.length + r.reviewComments.length, 0));
-  expect(db.commits.length).toBe(truth.reduce((n, r) => n + r.commits.filter((c) => c.date >= T - 90 * 86_400_000).length, 0));
+  expect(db.commits.length).toBe(
+    truth.reduce((n, r) => n + r.commits.filter((c) => c.date >= T - 90 * 86_400_000).length, 0),
+  );
   await expectNoAggregateDifferences(t, installationId);
 }
 
 describe("processSyncJob against the fake GitHub", () => {
   test("full backfill of 20 repositories / 2,000 PRs equals the fake's data; then a no-change resync costs nothing", async () => {
-    const fake = useFakeGitHub({ seed: 7, org: { repos: 20, prsPerRepo: 100, issuesPerRepo: 5, commitsPerRepo: 5, reviewsPerPr: 2, checksPerPr: 2 } });
+    const fake = useFakeGitHub({
+      seed: 7,
+      org: { repos: 20, prsPerRepo: 100, issuesPerRepo: 5, commitsPerRepo: 5, reviewsPerPr: 2, checksPerPr: 2 },
+    });
     const { t, installationId } = await setup(fake);
     expect(await request(t, installationId, "webhook")).toMatchObject({ action: "start" });
     await runAll(t);
@@ -131,11 +171,21 @@ describe("failures during a sync", () => {
     await request(t, installationId, "webhook");
     const blocked = await runUntil(t, "blocked");
     expect(blocked.state).toBe("blocked");
-    const resetAt = fake.budgets.graphql.remaining === 0 ? fake.budgets.graphql.reset * 1000 : fake.budgets.core.reset * 1000;
+    const resetAt =
+      fake.budgets.graphql.remaining === 0 ? fake.budgets.graphql.reset * 1000 : fake.budgets.core.reset * 1000;
     expect(blocked.blockedUntil).toBe(resetAt);
     const me = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
-    expect(await me.query(api.sync.status.getStatus, { installationId })).toMatchObject({ state: "blocked", blockedUntil: resetAt, canSyncNow: false });
-    const scheduled = await t.run((ctx) => ctx.db.system.query("_scheduled_functions").filter((q) => q.eq(q.field("state.kind"), "pending")).collect());
+    expect(await me.query(api.sync.status.getStatus, { installationId })).toMatchObject({
+      state: "blocked",
+      blockedUntil: resetAt,
+      canSyncNow: false,
+    });
+    const scheduled = await t.run((ctx) =>
+      ctx.db.system
+        .query("_scheduled_functions")
+        .filter((q) => q.eq(q.field("state.kind"), "pending"))
+        .collect(),
+    );
     expect(scheduled.map((s) => s.scheduledTime)).toContain(resetAt);
 
     await runAll(t); // the clock reaches the reset; the budget refills; the job resumes from its cursor
@@ -146,7 +196,10 @@ describe("failures during a sync", () => {
   test("secondary rate limit: retry-after decides when it resumes", async () => {
     const fake = useFakeGitHub({ seed: 12, org: ORG });
     const { t, installationId } = await setup(fake);
-    fake.injectFault({ type: "secondary_rate_limit", retryAfterSec: 90 }, { pathIncludes: "/graphql", afterRequests: 2 });
+    fake.injectFault(
+      { type: "secondary_rate_limit", retryAfterSec: 90 },
+      { pathIncludes: "/graphql", afterRequests: 2 },
+    );
     await request(t, installationId, "webhook");
     const blocked = await runUntil(t, "blocked");
     expect(blocked.state).toBe("blocked");
@@ -178,10 +231,16 @@ describe("failures during a sync", () => {
     await request(t, installationId, "webhook");
     await runAll(t);
     const failed = await latestJob(t);
-    expect(failed).toMatchObject({ state: "failed", error: { kind: "transient", message: expect.stringContaining("GitHub is not responding") } });
+    expect(failed).toMatchObject({
+      state: "failed",
+      error: { kind: "transient", message: expect.stringContaining("GitHub is not responding") },
+    });
     const me = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
     const status = await me.query(api.sync.status.getStatus, { installationId });
-    expect(status).toMatchObject({ state: "error", lastSyncError: expect.stringContaining("GitHub is not responding") });
+    expect(status).toMatchObject({
+      state: "error",
+      lastSyncError: expect.stringContaining("GitHub is not responding"),
+    });
     expect(status!.lastSyncError).not.toMatch(/503|Error:/);
     // The outage ends; the user retries.
     fake.clearFaults();
@@ -199,10 +258,14 @@ describe("failures during a sync", () => {
     await runAll(t);
     expect(await latestJob(t)).toMatchObject({ state: "completed" });
     const repos = await t.run((ctx) => ctx.db.query("repositories").collect());
-    expect(repos.filter((r) => r.syncStatus === "failed").map((r) => [r.name, r.syncError])).toEqual([["repo-003", expect.stringContaining("no longer exists")]]);
+    expect(repos.filter((r) => r.syncStatus === "failed").map((r) => [r.name, r.syncError])).toEqual([
+      ["repo-003", expect.stringContaining("no longer exists")],
+    ]);
     expect(repos.filter((r) => r.syncStatus === "ready")).toHaveLength(4);
     const me = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
-    expect((await me.query(api.sync.status.getStatus, { installationId }))!.failedRepositories).toEqual([{ fullName: "acme/repo-003", reason: expect.any(String) }]);
+    expect((await me.query(api.sync.status.getStatus, { installationId }))!.failedRepositories).toEqual([
+      { fullName: "acme/repo-003", reason: expect.any(String) },
+    ]);
     await expectNoAggregateDifferences(t, installationId);
   });
 
@@ -237,7 +300,8 @@ describe("failures during a sync", () => {
     expect(progressed).toBeGreaterThan(0);
     // The scheduler loses the continuation.
     await t.run(async (ctx) => {
-      for (const s of await ctx.db.system.query("_scheduled_functions").collect()) if (s.state.kind === "pending") await ctx.scheduler.cancel(s._id);
+      for (const s of await ctx.db.system.query("_scheduled_functions").collect())
+        if (s.state.kind === "pending") await ctx.scheduler.cancel(s._id);
     });
     vi.advanceTimersByTime(10 * 60_000);
     const requestsBefore = fake.stats().total;

@@ -28,7 +28,10 @@ beforeAll(async () => {
   // A configured GitHub App whose API never answers: a sync started from the page stays in
   // progress for as long as the test looks at it.
   vi.stubEnv("GITHUB_APP_ID", "1");
-  vi.stubEnv("GITHUB_APP_PRIVATE_KEY", generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+  vi.stubEnv(
+    "GITHUB_APP_PRIVATE_KEY",
+    generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  );
   vi.stubGlobal("fetch", () => new Promise(() => {}));
   t = makeConvex();
   installationId = await createInstallation(t);
@@ -38,7 +41,16 @@ beforeAll(async () => {
   harness = await startHarness(t);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }, 120_000);
 
@@ -69,7 +81,9 @@ const patchSync = (patch: Record<string, unknown>) =>
     const doc = (await ctx.db.get(installationId))!;
     await ctx.db.patch(installationId, { ...patch, sync: { ...doc.sync, ...(patch.sync as object) } });
   });
-const budget = (remaining: number, resetAt = Date.now() + 20 * 60_000) => ({ core: { resource: "core", limit: 5000, remaining, used: 5000 - remaining, resetAt, observedAt: Date.now() } });
+const budget = (remaining: number, resetAt = Date.now() + 20 * 60_000) => ({
+  core: { resource: "core", limit: 5000, remaining, used: 5000 - remaining, resetAt, observedAt: Date.now() },
+});
 
 describe("the app in Chromium", () => {
   test("signed out: the sign-in call to action", async () => {
@@ -81,7 +95,9 @@ describe("the app in Chromium", () => {
   test("no installation: install the GitHub App", async () => {
     const page = await open(newcomer);
     await shoot(page, "no-installation", "Install the GitHub App");
-    expect(await page.getByRole("link", { name: "Install the GitHub App" }).getAttribute("href")).toContain("github.com/apps/");
+    expect(await page.getByRole("link", { name: "Install the GitHub App" }).getAttribute("href")).toContain(
+      "github.com/apps/",
+    );
     await page.close();
   });
 
@@ -89,9 +105,17 @@ describe("the app in Chromium", () => {
     await patchSync({ rateLimits: budget(4200), sync: { lastSyncedAt: Date.now() - 3 * 60_000 } });
     // After that sync: two repositories ready, one failed with the reason the worker stored.
     await t.run(async (ctx) => {
-      for (const repo of await ctx.db.query("repositories").withIndex("by_installation", (q) => q.eq("installationId", installationId)).collect()) {
+      for (const repo of await ctx.db
+        .query("repositories")
+        .withIndex("by_installation", (q) => q.eq("installationId", installationId))
+        .collect()) {
         const failed = repo.fullName === "acme/repo-2";
-        await ctx.db.patch(repo._id, failed ? { syncStatus: "failed", syncError: "The app has no access to this repository." } : { syncStatus: "ready" });
+        await ctx.db.patch(
+          repo._id,
+          failed
+            ? { syncStatus: "failed", syncError: "The app has no access to this repository." }
+            : { syncStatus: "ready" },
+        );
       }
     });
     harness.changed();
@@ -99,7 +123,9 @@ describe("the app in Chromium", () => {
     await shoot(page, "dashboard", "Open pull requests");
     const repoStatus = page.locator("ul.repo-status li");
     await repoStatus.filter({ hasText: "acme/repo-2" }).getByText("✕ failed").waitFor();
-    expect(await repoStatus.filter({ hasText: "acme/repo-2" }).textContent()).toContain("The app has no access to this repository.");
+    expect(await repoStatus.filter({ hasText: "acme/repo-2" }).textContent()).toContain(
+      "The app has no access to this repository.",
+    );
     expect(await repoStatus.filter({ hasText: "acme/repo-0" }).textContent()).toContain("✓ ready");
     await page.getByText("3 minutes ago").first().waitFor();
     await page.getByText("4,200 of 5,000 requests left").waitFor();
@@ -118,7 +144,9 @@ describe("the app in Chromium", () => {
     expect(await rows.count()).toBe(20);
     await page.getByRole("button", { name: "Load more", exact: true }).click();
     await page.waitForFunction(() => document.querySelectorAll("table.prs tbody tr").length > 20);
-    const openCount = await t.run(async (ctx) => (await ctx.db.query("pullRequests").collect()).filter((p) => p.state === "open").length);
+    const openCount = await t.run(
+      async (ctx) => (await ctx.db.query("pullRequests").collect()).filter((p) => p.state === "open").length,
+    );
     expect(await rows.count()).toBe(Math.min(40, openCount));
     await page.close();
   });
@@ -127,15 +155,38 @@ describe("the app in Chromium", () => {
     const page = await open(admin);
     // A new, green pull request arrives (the newest, so it is the first row)…
     const now = Date.now();
-    const newest = pr({ repoGithubId: 100_000, githubId: 4_242, number: 4_242, title: "Live health demo", url: "https://github.com/acme/repo-0/pull/4242", headSha: "d".repeat(40), createdAt: now, updatedAt: now });
-    await t.mutation(internal.model.ingest.applyRecords, { installationId, records: [{ kind: "pullRequest", record: newest }, { kind: "ci", record: ci({ repoGithubId: 100_000, sha: newest.headSha, name: "build", state: "success", updatedAt: now }) }] });
+    const newest = pr({
+      repoGithubId: 100_000,
+      githubId: 4_242,
+      number: 4_242,
+      title: "Live health demo",
+      url: "https://github.com/acme/repo-0/pull/4242",
+      headSha: "d".repeat(40),
+      createdAt: now,
+      updatedAt: now,
+    });
+    await t.mutation(internal.model.ingest.applyRecords, {
+      installationId,
+      records: [
+        { kind: "pullRequest", record: newest },
+        {
+          kind: "ci",
+          record: ci({ repoGithubId: 100_000, sha: newest.headSha, name: "build", state: "success", updatedAt: now }),
+        },
+      ],
+    });
     harness.changed();
     const row = page.locator("table.prs tbody tr").filter({ hasText: "Live health demo" });
     await row.getByText("✓ Green").waitFor();
     // …then a failing check run on its head commit: the row turns red, with the reason, without a reload.
     await t.mutation(internal.model.ingest.applyRecords, {
       installationId,
-      records: [{ kind: "ci", record: ci({ repoGithubId: 100_000, sha: newest.headSha, name: "e2e", state: "failure", updatedAt: now + 1 }) }],
+      records: [
+        {
+          kind: "ci",
+          record: ci({ repoGithubId: 100_000, sha: newest.headSha, name: "e2e", state: "failure", updatedAt: now + 1 }),
+        },
+      ],
     });
     harness.changed();
     await row.getByText("✕ Red").waitFor();
@@ -152,9 +203,17 @@ describe("the app in Chromium", () => {
   });
 
   test("banner: syncing with progress, then blocked until a local time, then error with retry", async () => {
-    await patchSync({ rateLimits: budget(4200), sync: { lastSyncedAt: Date.now() - 2 * 3_600_000, lastManualSyncAt: undefined } });
+    await patchSync({
+      rateLimits: budget(4200),
+      sync: { lastSyncedAt: Date.now() - 2 * 3_600_000, lastManualSyncAt: undefined },
+    });
     const { jobId } = await t.mutation(internal.sync.service.request, { installationId, trigger: "maintenance" });
-    await t.run((ctx) => ctx.db.patch(jobId!, { state: "running", progress: { current: 1, total: 3, itemsFetched: 40, currentRepository: "acme/repo-1" } }));
+    await t.run((ctx) =>
+      ctx.db.patch(jobId!, {
+        state: "running",
+        progress: { current: 1, total: 3, itemsFetched: 40, currentRepository: "acme/repo-1" },
+      }),
+    );
     harness.changed();
     const page = await open(admin);
     await shoot(page, "banner-syncing", "Syncing acme/repo-1 — 1 of 3 repositories");
@@ -169,7 +228,13 @@ describe("the app in Chromium", () => {
     expect(blockedBanner).not.toContain("already running");
 
     await t.mutation(internal.sync.operators.cancelActiveJob, { installationId });
-    await patchSync({ sync: { state: "error", lastSyncError: "GitHub is not responding right now. The sync will be retried.", blockedUntil: undefined } });
+    await patchSync({
+      sync: {
+        state: "error",
+        lastSyncError: "GitHub is not responding right now. The sync will be retried.",
+        blockedUntil: undefined,
+      },
+    });
     harness.changed();
     await shoot(page, "banner-error", "Last sync failed: GitHub is not responding right now.");
     expect(await page.textContent("body")).not.toMatch(/Error:|stack|undefined/);
@@ -177,7 +242,15 @@ describe("the app in Chromium", () => {
   });
 
   test("Sync Now: a double click starts one sync; then a live cooldown countdown", async () => {
-    await patchSync({ rateLimits: budget(4200), sync: { state: "idle", lastSyncError: undefined, lastSyncedAt: Date.now() - 10 * 60_000, lastManualSyncAt: undefined } });
+    await patchSync({
+      rateLimits: budget(4200),
+      sync: {
+        state: "idle",
+        lastSyncError: undefined,
+        lastSyncedAt: Date.now() - 10 * 60_000,
+        lastManualSyncAt: undefined,
+      },
+    });
     harness.changed();
     const before = (await t.run((ctx) => ctx.db.query("syncJobs").collect())).length;
     const page = await open(admin);

@@ -6,7 +6,8 @@ type Example = { name: string; examples: Array<Record<string, any>> };
 const all = examples as unknown as Example[];
 const of = (name: string) => all.find((e) => e.name === name)!.examples;
 /** Convex rejects null for optional fields: a mapped record must carry none. */
-const hasNull = (x: unknown): boolean => x === null || (typeof x === "object" && x !== null && Object.values(x).some(hasNull));
+const hasNull = (x: unknown): boolean =>
+  x === null || (typeof x === "object" && x !== null && Object.values(x).some(hasNull));
 
 describe("every real payload in @octokit/webhooks-examples", () => {
   test("covers 58 event types and 329 payloads", () => {
@@ -53,7 +54,9 @@ describe("the mapped records agree with the payload", () => {
       const m = mapWebhookEvent("push", p);
       if (m.outcome !== "apply") throw new Error("not applied");
       const onDefault = p.ref === `refs/heads/${p.repository.default_branch}` && !p.deleted;
-      expect(m.records.map((r) => (r.kind === "commit" ? r.record.sha : null))).toEqual(onDefault ? p.commits.map((c: { id: string }) => c.id) : []);
+      expect(m.records.map((r) => (r.kind === "commit" ? r.record.sha : null))).toEqual(
+        onDefault ? p.commits.map((c: { id: string }) => c.id) : [],
+      );
     }
     const p = structuredClone(of("push").find((x) => x.commits.length > 0)!);
     p.ref = "refs/heads/some-feature";
@@ -69,14 +72,20 @@ describe("the mapped records agree with the payload", () => {
     expect(state("queued", null)).toBe("pending");
     expect(state("in_progress", null)).toBe("pending");
     for (const c of ["success", "neutral", "skipped"]) expect(state("completed", c)).toBe("success");
-    for (const c of ["failure", "timed_out", "cancelled", "action_required", "startup_failure"]) expect(state("completed", c)).toBe("failure");
+    for (const c of ["failure", "timed_out", "cancelled", "action_required", "startup_failure"])
+      expect(state("completed", c)).toBe("failure");
     expect(state("completed", "stale")).toBe("pending");
     const st = of("status")[0]!;
     const statusState = (s: string) => {
       const m = mapWebhookEvent("status", { ...st, state: s });
       return m.outcome === "apply" && m.records[0]!.kind === "ci" ? m.records[0]!.record.state : m;
     };
-    expect([statusState("pending"), statusState("success"), statusState("failure"), statusState("error")]).toEqual(["pending", "success", "failure", "failure"]);
+    expect([statusState("pending"), statusState("success"), statusState("failure"), statusState("error")]).toEqual([
+      "pending",
+      "success",
+      "failure",
+      "failure",
+    ]);
   });
 
   test("installation lifecycle: created carries the account, the installing user and the repositories", () => {
@@ -84,7 +93,11 @@ describe("the mapped records agree with the payload", () => {
     expect(mapWebhookEvent("installation", created)).toMatchObject({
       outcome: "lifecycle",
       installationGithubId: created.installation.id,
-      change: { kind: "installation_created", account: { githubId: created.installation.account.id }, sender: { githubId: created.sender.id, login: created.sender.login } },
+      change: {
+        kind: "installation_created",
+        account: { githubId: created.installation.account.id },
+        sender: { githubId: created.sender.id, login: created.sender.login },
+      },
     });
     for (const action of ["deleted", "suspend", "unsuspend", "new_permissions_accepted"]) {
       const p = of("installation").find((x) => x.action === action)!;
@@ -95,10 +108,15 @@ describe("the mapped records agree with the payload", () => {
   test("null users map to ghost; deleted issues and comments become deletions", () => {
     const p = structuredClone(of("issues").find((x) => x.action === "opened")!);
     p.issue.user = null;
-    expect(mapWebhookEvent("issues", p)).toMatchObject({ outcome: "apply", records: [{ kind: "issue", record: { authorLogin: "ghost" } }] });
+    expect(mapWebhookEvent("issues", p)).toMatchObject({
+      outcome: "apply",
+      records: [{ kind: "issue", record: { authorLogin: "ghost" } }],
+    });
     const deleted = structuredClone(p);
     deleted.action = "deleted";
-    expect(mapWebhookEvent("issues", deleted)).toMatchObject({ records: [{ kind: "deletion", record: { entity: "issue", githubId: p.issue.id } }] });
+    expect(mapWebhookEvent("issues", deleted)).toMatchObject({
+      records: [{ kind: "deletion", record: { entity: "issue", githubId: p.issue.id } }],
+    });
   });
 });
 

@@ -41,9 +41,18 @@ describe("POST /github/webhook: verification", () => {
   test.each<[string, () => Promise<{ body: string; headers: Record<string, string> }>]>([
     ["a wrong secret", async () => ({ body, headers: await headers(await signOf(body, "guess")) })],
     // The signature of the original body on a modified one.
-    ["a tampered body", async () => ({ body: body.replace(/}$/, ',"sneaky":true}'), headers: await headers(await signOf(body)) })],
+    [
+      "a tampered body",
+      async () => ({ body: body.replace(/}$/, ',"sneaky":true}'), headers: await headers(await signOf(body)) }),
+    ],
     ["no signature header", async () => ({ body, headers: await headers(null) })],
-    ["a sha1= signature only", async () => ({ body, headers: await headers(null, { "x-hub-signature": "sha1=0123456789abcdef0123456789abcdef01234567" }) })],
+    [
+      "a sha1= signature only",
+      async () => ({
+        body,
+        headers: await headers(null, { "x-hub-signature": "sha1=0123456789abcdef0123456789abcdef01234567" }),
+      }),
+    ],
     ["a malformed signature", async () => ({ body, headers: await headers("sha256=zz") })],
     ["an empty body", async () => ({ body: "", headers: await headers(await signOf("{}")) })],
   ])("%s → 401, nothing written", async (_name, request) => {
@@ -67,7 +76,11 @@ describe("POST /github/webhook: verification", () => {
   test("a huge body is refused before anything is stored", async () => {
     const t = makeConvex();
     const before = await countDocuments(t);
-    const res = await t.fetch("/github/webhook", { method: "POST", headers: { "content-length": String(26 * 1024 * 1024), "x-hub-signature-256": "sha256=00" }, body: "{}" });
+    const res = await t.fetch("/github/webhook", {
+      method: "POST",
+      headers: { "content-length": String(26 * 1024 * 1024), "x-hub-signature-256": "sha256=00" },
+      body: "{}",
+    });
     expect(res.status).toBe(413);
     expect(await countDocuments(t)).toBe(before);
   });
@@ -87,7 +100,11 @@ describe("POST /github/webhook: verification", () => {
     const push = structuredClone(of("push").find((p) => p.commits.length > 0)!);
     push.installation = { id: push.installation?.id ?? 1 };
     push.ref = `refs/heads/${push.repository.default_branch}`;
-    push.commits = Array.from({ length: 2048 }, (_, i) => ({ ...push.commits[0], id: i.toString(16).padStart(40, "0"), message: "x".repeat(300) }));
+    push.commits = Array.from({ length: 2048 }, (_, i) => ({
+      ...push.commits[0],
+      id: i.toString(16).padStart(40, "0"),
+      message: "x".repeat(300),
+    }));
     expect((await deliver(t, "push", push)).status).toBe(202);
     const [d] = await deliveries(t);
     expect(d!.payloadStorageId).toBeDefined();
@@ -101,7 +118,8 @@ describe("POST /github/webhook: verification", () => {
     await settle(t);
     const week = 8 * 24 * 3_600_000;
     await t.run(async (ctx) => {
-      for (const d of await ctx.db.query("webhookDeliveries").collect()) await ctx.db.patch(d._id, { receivedAt: d.receivedAt - week });
+      for (const d of await ctx.db.query("webhookDeliveries").collect())
+        await ctx.db.patch(d._id, { receivedAt: d.receivedAt - week });
     });
     const kept = await deliver(t, "ping", { zen: "Recent.", hook_id: 1 });
     expect(kept.status).toBe(202);
@@ -125,8 +143,11 @@ describe("every real payload in @octokit/webhooks-examples", () => {
     const t = makeConvex();
     const payloads = all.flatMap((e) => e.examples.map((p) => ({ event: e.name, payload: p })));
     // The installations the payloads belong to (as their installation.created would have recorded).
-    const ids = [...new Set(payloads.map((p) => p.payload.installation?.id).filter((id): id is number => typeof id === "number"))];
-    for (const [i, id] of ids.entries()) await createInstallation(t, { githubInstallationId: id, accountId: 70_000 + i, accountLogin: `acct-${i}` });
+    const ids = [
+      ...new Set(payloads.map((p) => p.payload.installation?.id).filter((id): id is number => typeof id === "number")),
+    ];
+    for (const [i, id] of ids.entries())
+      await createInstallation(t, { githubInstallationId: id, accountId: 70_000 + i, accountLogin: `acct-${i}` });
 
     for (const { event, payload } of payloads) {
       const res = await deliver(t, event, payload);
@@ -135,20 +156,34 @@ describe("every real payload in @octokit/webhooks-examples", () => {
     await settle(t);
     const stored = await deliveries(t);
     expect(stored).toHaveLength(329);
-    const unexpected = stored.filter((d) => !(HANDLED_EVENTS.includes(d.event) ? ["processed", "ignored"] : ["ignored"]).includes(d.status));
+    const unexpected = stored.filter(
+      (d) => !(HANDLED_EVENTS.includes(d.event) ? ["processed", "ignored"] : ["ignored"]).includes(d.status),
+    );
     expect(unexpected.map((d) => `${d.event}.${d.action}: ${d.status} ${d.reason}`)).toEqual([]);
     expect(stored.filter((d) => !HANDLED_EVENTS.includes(d.event)).every((d) => d.status === "ignored")).toBe(true);
 
     // Handled events moved the read model as the payload says.
-    const deletedInstallations = new Set(of("installation").filter((p) => p.action === "deleted").map((p) => p.installation.id));
+    const deletedInstallations = new Set(
+      of("installation")
+        .filter((p) => p.action === "deleted")
+        .map((p) => p.installation.id),
+    );
     const prs = await t.run((ctx) => ctx.db.query("pullRequests").collect());
     for (const p of of("pull_request")) {
       if (!p.installation || deletedInstallations.has(p.installation.id)) continue;
-      expect(prs.some((pr) => pr.githubId === p.pull_request.id), `PR ${p.pull_request.id}`).toBe(true);
+      expect(
+        prs.some((pr) => pr.githubId === p.pull_request.id),
+        `PR ${p.pull_request.id}`,
+      ).toBe(true);
     }
     const commits = await t.run((ctx) => ctx.db.query("commits").collect());
     for (const p of of("push")) {
-      if (!p.installation || deletedInstallations.has(p.installation.id) || p.ref !== `refs/heads/${p.repository.default_branch}`) continue;
+      if (
+        !p.installation ||
+        deletedInstallations.has(p.installation.id) ||
+        p.ref !== `refs/heads/${p.repository.default_branch}`
+      )
+        continue;
       for (const c of p.commits) expect(commits.some((x) => x.sha === c.id)).toBe(true);
     }
     const installations = await t.run((ctx) => ctx.db.query("installations").collect());
@@ -183,7 +218,13 @@ describe("idempotence and ordering", () => {
       prPayload("opened", "2026-11-01T10:00:00Z", { draft: true }),
       prPayload("ready_for_review", "2026-11-01T11:00:00Z", { draft: false }),
       prPayload("synchronize", "2026-11-01T12:00:00Z", { head: newHead }),
-      prPayload("closed", "2026-11-01T13:00:00Z", { head: newHead, state: "closed", merged: true, merged_at: "2026-11-01T13:00:00Z", closed_at: "2026-11-01T13:00:00Z" }),
+      prPayload("closed", "2026-11-01T13:00:00Z", {
+        head: newHead,
+        state: "closed",
+        merged: true,
+        merged_at: "2026-11-01T13:00:00Z",
+        closed_at: "2026-11-01T13:00:00Z",
+      }),
     ];
     const finalState = async (order: typeof events) => {
       const t = makeConvex();
@@ -227,7 +268,11 @@ describe("lifecycle and backfills", () => {
     await deliver(t, "installation", created);
     await processDue(t);
     const [installation] = await t.run((ctx) => ctx.db.query("installations").collect());
-    expect(installation).toMatchObject({ githubInstallationId: created.installation.id, installedByGithubUserId: created.sender.id, status: "active" });
+    expect(installation).toMatchObject({
+      githubInstallationId: created.installation.id,
+      installedByGithubUserId: created.sender.id,
+      status: "active",
+    });
     const repos = await t.run((ctx) => ctx.db.query("repositories").collect());
     expect(repos.map((r) => r.githubId).sort()).toEqual(created.repositories.map((r: { id: number }) => r.id).sort());
     const jobs = await t.run((ctx) => ctx.db.query("syncJobs").collect());
@@ -240,7 +285,9 @@ describe("lifecycle and backfills", () => {
     const added = structuredClone(of("installation_repositories").find((p) => p.action === "added")!);
     for (let i = 0; i < 10; i++) {
       added.installation.id = 1001;
-      added.repositories_added = [{ id: 900 + i, node_id: "x", name: `r${i}`, full_name: `acme/r${i}`, private: false }];
+      added.repositories_added = [
+        { id: 900 + i, node_id: "x", name: `r${i}`, full_name: `acme/r${i}`, private: false },
+      ];
       await deliver(t, "installation_repositories", added);
     }
     await processDue(t);
@@ -258,11 +305,21 @@ describe("lifecycle and backfills", () => {
     pr.installation = { id: 1001 };
     await deliver(t, "pull_request", pr);
     await settle(t);
-    const removed = structuredClone(of("installation_repositories").find((p) => p.action === "removed") ?? of("installation_repositories")[0]!);
+    const removed = structuredClone(
+      of("installation_repositories").find((p) => p.action === "removed") ?? of("installation_repositories")[0]!,
+    );
     removed.action = "removed";
     removed.installation.id = 1001;
     removed.repositories_added = [];
-    removed.repositories_removed = [{ id: pr.repository.id, name: pr.repository.name, full_name: pr.repository.full_name, private: false, node_id: "x" }];
+    removed.repositories_removed = [
+      {
+        id: pr.repository.id,
+        name: pr.repository.name,
+        full_name: pr.repository.full_name,
+        private: false,
+        node_id: "x",
+      },
+    ];
     await deliver(t, "installation_repositories", removed);
     await settle(t);
     const shards = await t.run((ctx) => ctx.db.query("installationCounters").collect());
@@ -279,10 +336,16 @@ describe("failures: retried, dead-lettered, replayable", () => {
     await deliver(t, "issues", p, { deliveryId: "early-bird" });
     await settle(t);
     const [dead] = await deliveries(t);
-    expect(dead).toMatchObject({ status: "dead", attempts: MAX_DELIVERY_ATTEMPTS, reason: expect.stringContaining("not known") });
+    expect(dead).toMatchObject({
+      status: "dead",
+      attempts: MAX_DELIVERY_ATTEMPTS,
+      reason: expect.stringContaining("not known"),
+    });
 
     const installationId = await createInstallation(t, { githubInstallationId: 5555 });
-    expect(await t.mutation(internal.webhooks.deliveries.replayDelivery, { deliveryId: "early-bird" })).toEqual({ replayed: true });
+    expect(await t.mutation(internal.webhooks.deliveries.replayDelivery, { deliveryId: "early-bird" })).toEqual({
+      replayed: true,
+    });
     await settle(t);
     expect((await deliveries(t))[0]).toMatchObject({ status: "processed" });
     expect(await t.run((ctx) => ctx.db.query("issues").collect())).toHaveLength(1);
@@ -300,7 +363,12 @@ describe("failures: retried, dead-lettered, replayable", () => {
     const [invalid] = await deliveries(t);
     expect(invalid).toMatchObject({ status: "invalid", invalidPath: "pull_request.head" });
     // The body is kept with it, for an operator to inspect and replay.
-    const kept = await t.run((ctx) => ctx.db.query("webhookPayloads").withIndex("by_delivery", (q) => q.eq("deliveryId", invalid!._id)).unique());
+    const kept = await t.run((ctx) =>
+      ctx.db
+        .query("webhookPayloads")
+        .withIndex("by_delivery", (q) => q.eq("deliveryId", invalid!._id))
+        .unique(),
+    );
     expect(JSON.parse(kept!.body)).toEqual(p);
   });
 
@@ -332,10 +400,27 @@ describe("missed deliveries are recovered", () => {
       return p;
     };
     // What GitHub's delivery log shows: two failed deliveries we never got, one we got, one that succeeded.
-    const payloads = new Map([["lost-1", issue(1)], ["lost-2", issue(2)], ["received", issue(3)], ["fine", issue(4)]]);
-    fake.addDelivery({ guid: "lost-1", event: "issues", action: "opened", status: "Invalid HTTP Response: 503", statusCode: 503 });
+    const payloads = new Map([
+      ["lost-1", issue(1)],
+      ["lost-2", issue(2)],
+      ["received", issue(3)],
+      ["fine", issue(4)],
+    ]);
+    fake.addDelivery({
+      guid: "lost-1",
+      event: "issues",
+      action: "opened",
+      status: "Invalid HTTP Response: 503",
+      statusCode: 503,
+    });
     fake.addDelivery({ guid: "lost-2", event: "issues", action: "opened", status: "timed out", statusCode: 0 });
-    fake.addDelivery({ guid: "received", event: "issues", action: "opened", status: "Invalid HTTP Response: 500", statusCode: 500 });
+    fake.addDelivery({
+      guid: "received",
+      event: "issues",
+      action: "opened",
+      status: "Invalid HTTP Response: 500",
+      statusCode: 500,
+    });
     fake.addDelivery({ guid: "fine", event: "issues", action: "opened", status: "OK", statusCode: 200 });
     await deliver(t, "issues", payloads.get("received"), { deliveryId: "received" });
     // A redelivery arrives like any delivery: same GUID, signed.

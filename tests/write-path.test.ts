@@ -10,7 +10,8 @@ async function setup(repos = [repo()]) {
   const t = makeConvex();
   const installationId = await createInstallation(t);
   await t.mutation(internal.model.ingest.addRepositories, { installationId, repositories: repos });
-  const apply = (...records: AnyRecord[]) => t.mutation(internal.model.ingest.applyRecords, { installationId, records });
+  const apply = (...records: AnyRecord[]) =>
+    t.mutation(internal.model.ingest.applyRecords, { installationId, records });
   return { t, installationId, apply };
 }
 
@@ -20,8 +21,16 @@ const counters = (t: TestConvex, installationId: Id<"installations">) =>
       .query("installationCounters")
       .withIndex("by_installation_shard", (q) => q.eq("installationId", installationId))
       .collect();
-    const sum = (k: "repos" | "openPrs" | "green" | "yellow" | "red" | "openIssues") => shards.reduce((n, s) => n + s[k], 0);
-    return { repos: sum("repos"), openPrs: sum("openPrs"), green: sum("green"), yellow: sum("yellow"), red: sum("red"), openIssues: sum("openIssues") };
+    const sum = (k: "repos" | "openPrs" | "green" | "yellow" | "red" | "openIssues") =>
+      shards.reduce((n, s) => n + s[k], 0);
+    return {
+      repos: sum("repos"),
+      openPrs: sum("openPrs"),
+      green: sum("green"),
+      yellow: sum("yellow"),
+      red: sum("red"),
+      openIssues: sum("openIssues"),
+    };
   });
 const onlyPr = (t: TestConvex) => t.run(async (ctx) => (await ctx.db.query("pullRequests").collect())[0]!);
 
@@ -67,7 +76,10 @@ describe("newer-wins", () => {
     await apply({ kind: "pullRequest", record: pr({ mergeable: "conflicting" }) });
     await apply({ kind: "pullRequest", record: pr({ mergeable: "unknown", updatedAt: T0 + 1 }) });
     expect((await onlyPr(t)).mergeable).toBe("conflicting");
-    await apply({ kind: "pullRequest", record: pr({ mergeable: "unknown", headSha: "b".repeat(40), updatedAt: T0 + 2 }) });
+    await apply({
+      kind: "pullRequest",
+      record: pr({ mergeable: "unknown", headSha: "b".repeat(40), updatedAt: T0 + 2 }),
+    });
     expect((await onlyPr(t)).mergeable).toBe("unknown");
   });
 });
@@ -76,7 +88,10 @@ describe("idempotence", () => {
   test("replaying the same records changes nothing and duplicates no activity", async () => {
     const { t, installationId, apply } = await setup();
     const batch: AnyRecord[] = [
-      { kind: "pullRequest", record: pr({ state: "merged", mergedAt: T0 + 5 * HOUR, closedAt: T0 + 5 * HOUR, updatedAt: T0 + 5 * HOUR }) },
+      {
+        kind: "pullRequest",
+        record: pr({ state: "merged", mergedAt: T0 + 5 * HOUR, closedAt: T0 + 5 * HOUR, updatedAt: T0 + 5 * HOUR }),
+      },
       { kind: "review", record: review() },
       { kind: "ci", record: ci() },
       { kind: "issue", record: issue() },
@@ -114,7 +129,11 @@ describe("health transitions and counters", () => {
     expect(await counters(t, installationId)).toMatchObject({ repos: 1, openPrs: 1, green: 1, red: 0 });
 
     await apply({ kind: "ci", record: ci({ name: "lint", state: "failure", updatedAt: T0 + 2 * HOUR }) });
-    expect(await onlyPr(t)).toMatchObject({ health: "red", failingChecks: ["lint"], healthReasons: ["checks_failing"] });
+    expect(await onlyPr(t)).toMatchObject({
+      health: "red",
+      failingChecks: ["lint"],
+      healthReasons: ["checks_failing"],
+    });
     expect(await counters(t, installationId)).toMatchObject({ openPrs: 1, green: 0, red: 1 });
 
     await apply({ kind: "ci", record: ci({ name: "lint", state: "success", updatedAt: T0 + 3 * HOUR }) });
@@ -123,7 +142,10 @@ describe("health transitions and counters", () => {
     await apply({ kind: "review", record: review({ state: "changes_requested", githubId: 2 }) });
     expect(await onlyPr(t)).toMatchObject({ health: "red", review: "changes_requested" });
 
-    await apply({ kind: "pullRequest", record: pr({ state: "closed", closedAt: T0 + 9 * HOUR, updatedAt: T0 + 9 * HOUR }) });
+    await apply({
+      kind: "pullRequest",
+      record: pr({ state: "closed", closedAt: T0 + 9 * HOUR, updatedAt: T0 + 9 * HOUR }),
+    });
     expect(await counters(t, installationId)).toMatchObject({ openPrs: 0, green: 0, yellow: 0, red: 0 });
     await expectNoAggregateDifferences(t, installationId);
   });
@@ -132,8 +154,14 @@ describe("health transitions and counters", () => {
     const { t, installationId } = await setup();
     const readsFor = async (n: number, from: number) => {
       const records: AnyRecord[] = [
-        ...Array.from({ length: n }, (_, i): AnyRecord => ({ kind: "review", record: review({ githubId: from + i, authorLogin: `r${from + i}`, state: "commented" }) })),
-        ...Array.from({ length: n }, (_, i): AnyRecord => ({ kind: "ci", record: ci({ name: `check-${from + i}`, state: "success" }) })),
+        ...Array.from({ length: n }, (_, i): AnyRecord => ({
+          kind: "review",
+          record: review({ githubId: from + i, authorLogin: `r${from + i}`, state: "commented" }),
+        })),
+        ...Array.from({ length: n }, (_, i): AnyRecord => ({
+          kind: "ci",
+          record: ci({ name: `check-${from + i}`, state: "success" }),
+        })),
       ];
       return t.run(async (ctx) => {
         const before = await ctx.meta.getTransactionMetrics();
@@ -141,7 +169,10 @@ describe("health transitions and counters", () => {
         return (await ctx.meta.getTransactionMetrics()).documentsRead.used - before.documentsRead.used;
       });
     };
-    await t.mutation(internal.model.ingest.applyRecords, { installationId, records: [{ kind: "pullRequest", record: pr() }] });
+    await t.mutation(internal.model.ingest.applyRecords, {
+      installationId,
+      records: [{ kind: "pullRequest", record: pr() }],
+    });
     const [small, large] = [await readsFor(20, 1_000), await readsFor(200, 2_000)];
     // 10× the records (on a PR that already has 20 of each) must cost about 10× the reads, not 100×.
     expect(large / small).toBeLessThan(15);
@@ -168,10 +199,22 @@ describe("health transitions and counters", () => {
     const { t, installationId, apply } = await setup([repo(), repo({ githubId: 501, name: "gadgets" })]);
     await apply({ kind: "pullRequest", record: pr() }, { kind: "issue", record: issue() });
     await apply({ kind: "pullRequest", record: pr({ repoGithubId: 501, githubId: 99, draft: true }) });
-    expect(await counters(t, installationId)).toMatchObject({ repos: 2, openPrs: 2, green: 1, yellow: 1, openIssues: 1 });
+    expect(await counters(t, installationId)).toMatchObject({
+      repos: 2,
+      openPrs: 2,
+      green: 1,
+      yellow: 1,
+      openIssues: 1,
+    });
 
     await t.mutation(internal.model.ingest.removeRepositories, { installationId, githubIds: [500] });
-    expect(await counters(t, installationId)).toMatchObject({ repos: 1, openPrs: 1, green: 0, yellow: 1, openIssues: 0 });
+    expect(await counters(t, installationId)).toMatchObject({
+      repos: 1,
+      openPrs: 1,
+      green: 0,
+      yellow: 1,
+      openIssues: 0,
+    });
     expect(await apply({ kind: "pullRequest", record: pr({ number: 3 }) })).toEqual({ repository_removed: 1 });
     await expectNoAggregateDifferences(t, installationId);
 
@@ -182,21 +225,36 @@ describe("health transitions and counters", () => {
 
   test("records for repositories the installation does not have are refused", async () => {
     const { apply } = await setup();
-    expect(await apply({ kind: "pullRequest", record: pr({ repoGithubId: 12345 }) })).toEqual({ unknown_repository: 1 });
+    expect(await apply({ kind: "pullRequest", record: pr({ repoGithubId: 12345 }) })).toEqual({
+      unknown_repository: 1,
+    });
   });
 
   test("daily buckets count activity by UTC day and per actor, and time-to-merge histograms", async () => {
     const { t, installationId, apply } = await setup();
     await apply(
-      { kind: "pullRequest", record: pr({ state: "merged", mergedAt: T0 + 30 * HOUR, closedAt: T0 + 30 * HOUR, updatedAt: T0 + 30 * HOUR }) },
+      {
+        kind: "pullRequest",
+        record: pr({ state: "merged", mergedAt: T0 + 30 * HOUR, closedAt: T0 + 30 * HOUR, updatedAt: T0 + 30 * HOUR }),
+      },
       { kind: "review", record: review({ submittedAt: T0 + 3 * HOUR }) },
     );
     const days = await t.run((ctx) => ctx.db.query("dailyActivity").collect());
     const day0 = Math.floor(T0 / 86_400_000);
-    expect(days.find((d) => d.day === day0)).toMatchObject({ prsOpened: 1, reviews: 1, firstReviewHist: [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0] });
-    expect(days.find((d) => d.day === day0 + 1)).toMatchObject({ prsMerged: 1, mergeHist: [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0] });
+    expect(days.find((d) => d.day === day0)).toMatchObject({
+      prsOpened: 1,
+      reviews: 1,
+      firstReviewHist: [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+    });
+    expect(days.find((d) => d.day === day0 + 1)).toMatchObject({
+      prsMerged: 1,
+      mergeHist: [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0],
+    });
     const mine = await t.run((ctx) => ctx.db.query("userDailyActivity").collect());
-    expect(mine.filter((u) => u.login === "octocat").map((u) => [u.prsOpened, u.prsMerged])).toEqual([[1, 0], [0, 1]]);
+    expect(mine.filter((u) => u.login === "octocat").map((u) => [u.prsOpened, u.prsMerged])).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
     await expectNoAggregateDifferences(t, installationId);
   });
 });
@@ -205,13 +263,61 @@ describe("randomized sequences", () => {
   // Operations over a small id space so they collide: updates, out-of-order versions, deletions,
   // repository removal and restoration. Afterwards every derived figure must equal a recount.
   const op = fc.oneof(
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant("pr" as const), n: fc.integer({ min: 1, max: 2 }), repo: fc.integer({ min: 0, max: 1 }), t: fc.integer({ min: 0, max: 20 }), state: fc.constantFrom("open", "closed", "merged"), draft: fc.boolean(), mergeable: fc.constantFrom("mergeable", "conflicting", "unknown"), sha: fc.constantFrom("a", "b"), requested: fc.integer({ min: 0, max: 2 }) }) },
-    fc.record({ kind: fc.constant("review" as const), id: fc.integer({ min: 1, max: 6 }), n: fc.integer({ min: 1, max: 2 }), repo: fc.integer({ min: 0, max: 1 }), t: fc.integer({ min: 0, max: 20 }), state: fc.constantFrom("approved", "changes_requested", "commented", "dismissed", "pending"), by: fc.constantFrom("ann", "bob", "octocat") }),
-    fc.record({ kind: fc.constant("ci" as const), repo: fc.integer({ min: 0, max: 1 }), sha: fc.constantFrom("a", "b"), name: fc.constantFrom("build", "lint"), state: fc.constantFrom("success", "failure", "pending"), t: fc.integer({ min: 0, max: 20 }) }),
-    fc.record({ kind: fc.constant("issue" as const), n: fc.integer({ min: 10, max: 12 }), repo: fc.integer({ min: 0, max: 1 }), t: fc.integer({ min: 0, max: 20 }), open: fc.boolean() }),
-    fc.record({ kind: fc.constant("deleteIssue" as const), n: fc.integer({ min: 10, max: 12 }), repo: fc.integer({ min: 0, max: 1 }) }),
-    fc.record({ kind: fc.constant("commit" as const), repo: fc.integer({ min: 0, max: 1 }), sha: fc.constantFrom("c", "d", "e"), t: fc.integer({ min: 0, max: 20 }) }),
-    fc.record({ kind: fc.constant("comment" as const), id: fc.integer({ min: 1, max: 3 }), repo: fc.integer({ min: 0, max: 1 }), t: fc.integer({ min: 0, max: 20 }) }),
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant("pr" as const),
+        n: fc.integer({ min: 1, max: 2 }),
+        repo: fc.integer({ min: 0, max: 1 }),
+        t: fc.integer({ min: 0, max: 20 }),
+        state: fc.constantFrom("open", "closed", "merged"),
+        draft: fc.boolean(),
+        mergeable: fc.constantFrom("mergeable", "conflicting", "unknown"),
+        sha: fc.constantFrom("a", "b"),
+        requested: fc.integer({ min: 0, max: 2 }),
+      }),
+    },
+    fc.record({
+      kind: fc.constant("review" as const),
+      id: fc.integer({ min: 1, max: 6 }),
+      n: fc.integer({ min: 1, max: 2 }),
+      repo: fc.integer({ min: 0, max: 1 }),
+      t: fc.integer({ min: 0, max: 20 }),
+      state: fc.constantFrom("approved", "changes_requested", "commented", "dismissed", "pending"),
+      by: fc.constantFrom("ann", "bob", "octocat"),
+    }),
+    fc.record({
+      kind: fc.constant("ci" as const),
+      repo: fc.integer({ min: 0, max: 1 }),
+      sha: fc.constantFrom("a", "b"),
+      name: fc.constantFrom("build", "lint"),
+      state: fc.constantFrom("success", "failure", "pending"),
+      t: fc.integer({ min: 0, max: 20 }),
+    }),
+    fc.record({
+      kind: fc.constant("issue" as const),
+      n: fc.integer({ min: 10, max: 12 }),
+      repo: fc.integer({ min: 0, max: 1 }),
+      t: fc.integer({ min: 0, max: 20 }),
+      open: fc.boolean(),
+    }),
+    fc.record({
+      kind: fc.constant("deleteIssue" as const),
+      n: fc.integer({ min: 10, max: 12 }),
+      repo: fc.integer({ min: 0, max: 1 }),
+    }),
+    fc.record({
+      kind: fc.constant("commit" as const),
+      repo: fc.integer({ min: 0, max: 1 }),
+      sha: fc.constantFrom("c", "d", "e"),
+      t: fc.integer({ min: 0, max: 20 }),
+    }),
+    fc.record({
+      kind: fc.constant("comment" as const),
+      id: fc.integer({ min: 1, max: 3 }),
+      repo: fc.integer({ min: 0, max: 1 }),
+      t: fc.integer({ min: 0, max: 20 }),
+    }),
     fc.record({ kind: fc.constant("removeRepo" as const), repo: fc.integer({ min: 0, max: 1 }) }),
     fc.record({ kind: fc.constant("addRepo" as const), repo: fc.integer({ min: 0, max: 1 }) }),
   );
@@ -226,31 +332,78 @@ describe("randomized sequences", () => {
           const at = T0 + ("t" in o ? o.t : 0) * HOUR;
           switch (o.kind) {
             case "pr":
-              await apply({ kind: "pullRequest", record: pr({ repoGithubId, githubId: repoGithubId * 100 + o.n, number: o.n, updatedAt: at, state: o.state, draft: o.draft, mergeable: o.mergeable, headSha: o.sha.repeat(40), requestedReviewers: o.requested, ...(o.state !== "open" && { closedAt: at }), ...(o.state === "merged" && { mergedAt: at }) }) });
+              await apply({
+                kind: "pullRequest",
+                record: pr({
+                  repoGithubId,
+                  githubId: repoGithubId * 100 + o.n,
+                  number: o.n,
+                  updatedAt: at,
+                  state: o.state,
+                  draft: o.draft,
+                  mergeable: o.mergeable,
+                  headSha: o.sha.repeat(40),
+                  requestedReviewers: o.requested,
+                  ...(o.state !== "open" && { closedAt: at }),
+                  ...(o.state === "merged" && { mergedAt: at }),
+                }),
+              });
               break;
             case "review":
-              await apply({ kind: "review", record: review({ repoGithubId, githubId: repoGithubId * 100 + o.id, prNumber: o.n, state: o.state, authorLogin: o.by, ...(o.state === "pending" ? { submittedAt: undefined } : { submittedAt: at }) }) });
+              await apply({
+                kind: "review",
+                record: review({
+                  repoGithubId,
+                  githubId: repoGithubId * 100 + o.id,
+                  prNumber: o.n,
+                  state: o.state,
+                  authorLogin: o.by,
+                  ...(o.state === "pending" ? { submittedAt: undefined } : { submittedAt: at }),
+                }),
+              });
               break;
             case "ci":
-              await apply({ kind: "ci", record: ci({ repoGithubId, sha: o.sha.repeat(40), name: o.name, state: o.state, updatedAt: at }) });
+              await apply({
+                kind: "ci",
+                record: ci({ repoGithubId, sha: o.sha.repeat(40), name: o.name, state: o.state, updatedAt: at }),
+              });
               break;
             case "issue":
-              await apply({ kind: "issue", record: issue({ repoGithubId, githubId: repoGithubId * 100 + o.n, number: o.n, updatedAt: at, state: o.open ? "open" : "closed", ...(!o.open && { closedAt: at }) }) });
+              await apply({
+                kind: "issue",
+                record: issue({
+                  repoGithubId,
+                  githubId: repoGithubId * 100 + o.n,
+                  number: o.n,
+                  updatedAt: at,
+                  state: o.open ? "open" : "closed",
+                  ...(!o.open && { closedAt: at }),
+                }),
+              });
               break;
             case "deleteIssue":
-              await apply({ kind: "deletion", record: { entity: "issue", repoGithubId, githubId: repoGithubId * 100 + o.n } });
+              await apply({
+                kind: "deletion",
+                record: { entity: "issue", repoGithubId, githubId: repoGithubId * 100 + o.n },
+              });
               break;
             case "commit":
               await apply({ kind: "commit", record: commit({ repoGithubId, sha: o.sha.repeat(40), committedAt: at }) });
               break;
             case "comment":
-              await apply({ kind: "comment", record: comment({ repoGithubId, githubId: repoGithubId * 100 + o.id, updatedAt: at }) });
+              await apply({
+                kind: "comment",
+                record: comment({ repoGithubId, githubId: repoGithubId * 100 + o.id, updatedAt: at }),
+              });
               break;
             case "removeRepo":
               await t.mutation(internal.model.ingest.removeRepositories, { installationId, githubIds: [repoGithubId] });
               break;
             case "addRepo":
-              await t.mutation(internal.model.ingest.addRepositories, { installationId, repositories: [REPOS[o.repo]!] });
+              await t.mutation(internal.model.ingest.addRepositories, {
+                installationId,
+                repositories: [REPOS[o.repo]!],
+              });
               break;
           }
         }
@@ -262,7 +415,13 @@ describe("randomized sequences", () => {
 
   test("out-of-order delivery converges to the in-order state", async () => {
     const versions = [0, 1, 2, 3].map((i) =>
-      pr({ updatedAt: T0 + i * HOUR, title: `v${i}`, state: i === 3 ? "merged" : "open", draft: i === 0, ...(i === 3 && { mergedAt: T0 + 3 * HOUR, closedAt: T0 + 3 * HOUR }) }),
+      pr({
+        updatedAt: T0 + i * HOUR,
+        title: `v${i}`,
+        state: i === 3 ? "merged" : "open",
+        draft: i === 0,
+        ...(i === 3 && { mergedAt: T0 + 3 * HOUR, closedAt: T0 + 3 * HOUR }),
+      }),
     );
     const finalState = async (order: number[]) => {
       const { t, installationId, apply } = await setup();

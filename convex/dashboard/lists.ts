@@ -59,8 +59,15 @@ export const pullRequests = query({
       const repo = await ctx.db.get(repositoryId);
       if (!repo || repo.installationId !== installationId || repo.removed) return empty<never>();
     }
-    const q = pullRequestsInOrder(ctx.db, repositoryId ? { repositoryId } : { installationId }, { state, health, author });
-    const [result, hidden] = await Promise.all([q.order("desc").paginate(paginationOpts), hiddenRepositories(ctx, installationId)]);
+    const q = pullRequestsInOrder(ctx.db, repositoryId ? { repositoryId } : { installationId }, {
+      state,
+      health,
+      author,
+    });
+    const [result, hidden] = await Promise.all([
+      q.order("desc").paginate(paginationOpts),
+      hiddenRepositories(ctx, installationId),
+    ]);
     return { ...result, page: result.page.filter((pr) => !hidden.has(pr.repositoryId)).map(pullRequestRow) };
   },
 });
@@ -73,10 +80,17 @@ export const pullRequests = query({
 function pullRequestsInOrder(
   db: QueryCtx["db"],
   scope: { repositoryId: Id<"repositories"> } | { installationId: Id<"installations"> },
-  f: { state: "open" | "closed" | "merged" | "all"; health?: "green" | "yellow" | "red" | undefined; author?: string | undefined },
+  f: {
+    state: "open" | "closed" | "merged" | "all";
+    health?: "green" | "yellow" | "red" | undefined;
+    author?: string | undefined;
+  },
 ) {
   type Eq = [field: string, value: string];
-  const [name, scopeEq]: [string, Eq] = "repositoryId" in scope ? ["by_repo", ["repositoryId", scope.repositoryId]] : ["by_installation", ["installationId", scope.installationId]];
+  const [name, scopeEq]: [string, Eq] =
+    "repositoryId" in scope
+      ? ["by_repo", ["repositoryId", scope.repositoryId]]
+      : ["by_installation", ["installationId", scope.installationId]];
   const parts = [name];
   const eqs: Eq[] = [scopeEq];
   const narrow = (part: string, eq: Eq) => {
@@ -90,7 +104,10 @@ function pullRequestsInOrder(
   type Eqable = { eq(field: string, value: string): Eqable };
   return db
     .query("pullRequests")
-    .withIndex(parts.join("_") as "by_installation_updated", (i) => eqs.reduce((q, [field, value]) => q.eq(field, value), i as unknown as Eqable) as never);
+    .withIndex(
+      parts.join("_") as "by_installation_updated",
+      (i) => eqs.reduce((q, [field, value]) => q.eq(field, value), i as unknown as Eqable) as never,
+    );
 }
 
 /**
@@ -138,11 +155,16 @@ export const activity = query({
         ? events.withIndex("by_repo_actor_time", (i) => i.eq("repositoryId", repositoryId).eq("actorLogin", actor))
         : events.withIndex("by_repo_time", (i) => i.eq("repositoryId", repositoryId));
     } else if (actor) {
-      q = events.withIndex("by_installation_actor_time", (i) => i.eq("installationId", installationId).eq("actorLogin", actor));
+      q = events.withIndex("by_installation_actor_time", (i) =>
+        i.eq("installationId", installationId).eq("actorLogin", actor),
+      );
     } else {
       q = events.withIndex("by_installation_time", (i) => i.eq("installationId", installationId));
     }
-    const [result, hidden] = await Promise.all([q.order("desc").paginate(paginationOpts), hiddenRepositories(ctx, installationId)]);
+    const [result, hidden] = await Promise.all([
+      q.order("desc").paginate(paginationOpts),
+      hiddenRepositories(ctx, installationId),
+    ]);
     return {
       ...result,
       page: result.page

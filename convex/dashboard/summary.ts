@@ -12,7 +12,8 @@ async function totals(ctx: Pick<QueryCtx, "db">, installation: Doc<"installation
     .query("installationCounters")
     .withIndex("by_installation_shard", (q) => q.eq("installationId", installation._id))
     .collect();
-  const sum = (k: "repos" | "openPrs" | "green" | "yellow" | "red" | "openIssues") => shards.reduce((n, s) => n + s[k], 0);
+  const sum = (k: "repos" | "openPrs" | "green" | "yellow" | "red" | "openIssues") =>
+    shards.reduce((n, s) => n + s[k], 0);
   return {
     installationId: installation._id as Id<"installations">,
     account: { login: installation.accountLogin, type: installation.accountType },

@@ -27,7 +27,12 @@ export const trends = query({
     const today = dayOf(Date.now());
     const buckets = await ctx.db
       .query("dailyActivity")
-      .withIndex("by_installation_day", (q) => q.eq("installationId", installationId).gt("day", today - n).lte("day", today))
+      .withIndex("by_installation_day", (q) =>
+        q
+          .eq("installationId", installationId)
+          .gt("day", today - n)
+          .lte("day", today),
+      )
       .collect();
     const byDay = new Map(buckets.map((b) => [b.day, b]));
     const zeros = new Array<number>(HIST_BINS).fill(0);
@@ -59,7 +64,11 @@ export const userStats = query({
     const buckets = await ctx.db
       .query("userDailyActivity")
       .withIndex("by_installation_login_day", (q) =>
-        q.eq("installationId", installationId).eq("login", viewer.login).gt("day", today - n).lte("day", today),
+        q
+          .eq("installationId", installationId)
+          .eq("login", viewer.login)
+          .gt("day", today - n)
+          .lte("day", today),
       )
       .collect();
     const total: DailyCounts = buckets.reduce((acc, b) => addCounts(acc, pickDaily(b)), ZERO_DAILY);

@@ -8,7 +8,10 @@ import type { QueryCtx } from "../_generated/server";
 
 export const MAX_HIDDEN_REPOSITORIES = 1_000;
 
-export async function hiddenRepositories(ctx: Pick<QueryCtx, "db">, installationId: Id<"installations">): Promise<Set<string>> {
+export async function hiddenRepositories(
+  ctx: Pick<QueryCtx, "db">,
+  installationId: Id<"installations">,
+): Promise<Set<string>> {
   const removed = await ctx.db
     .query("repositories")
     .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", true))

@@ -5,7 +5,14 @@
  */
 import type { AnyRecord, RepositoryRecord } from "../model/records";
 import type { GitHubClient } from "./client";
-import { mapCommit, mapGraphqlPullRequest, mapIssue, mapIssueComment, mapRepository, mapReviewComment } from "./mapSync";
+import {
+  mapCommit,
+  mapGraphqlPullRequest,
+  mapIssue,
+  mapIssueComment,
+  mapRepository,
+  mapReviewComment,
+} from "./mapSync";
 import { GitHubError } from "./errors";
 import { PULL_REQUESTS_PAGE_QUERY } from "./queries";
 import {
@@ -34,10 +41,18 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 export async function listInstallationRepositories(
   client: GitHubClient,
   cursor: { next?: string; etag?: string } = {},
-): Promise<{ notModified: true } | { notModified: false; repositories: RepositoryRecord[]; total: number; next?: string; etag?: string }> {
-  const res = await client.get(cursor.next ?? "/installation/repositories", { per_page: PER_PAGE }, installationRepositoriesPage, {
-    ...(cursor.etag && { etag: cursor.etag }),
-  });
+): Promise<
+  | { notModified: true }
+  | { notModified: false; repositories: RepositoryRecord[]; total: number; next?: string; etag?: string }
+> {
+  const res = await client.get(
+    cursor.next ?? "/installation/repositories",
+    { per_page: PER_PAGE },
+    installationRepositoriesPage,
+    {
+      ...(cursor.etag && { etag: cursor.etag }),
+    },
+  );
   if (res.notModified) return { notModified: true };
   return {
     notModified: false,
@@ -75,7 +90,14 @@ export async function fetchPullRequestsPage(
   client: GitHubClient,
   repo: RepoCoordinates,
   opts: { after?: string; pageSize: number; since?: number },
-): Promise<{ records: AnyRecord[]; pullRequests: number; endCursor?: string; hasNextPage: boolean; reachedWatermark: boolean; totalCount: number }> {
+): Promise<{
+  records: AnyRecord[];
+  pullRequests: number;
+  endCursor?: string;
+  hasNextPage: boolean;
+  reachedWatermark: boolean;
+  totalCount: number;
+}> {
   const data = await client.graphql(
     PULL_REQUESTS_PAGE_QUERY,
     { owner: repo.owner, name: repo.name, first: opts.pageSize, after: opts.after ?? null },
@@ -97,10 +119,22 @@ export async function fetchPullRequestsPage(
 type Page = { records: AnyRecord[]; next?: string };
 
 /** Issues updated since the watermark (pull requests in the same list are skipped). */
-export async function listIssuesSince(client: GitHubClient, repo: RepoCoordinates, opts: { since?: number; next?: string }): Promise<Page> {
+export async function listIssuesSince(
+  client: GitHubClient,
+  repo: RepoCoordinates,
+  opts: { since?: number; next?: string },
+): Promise<Page> {
   const res = await client.get(
     opts.next ?? "/repos/{owner}/{repo}/issues",
-    { owner: repo.owner, repo: repo.name, state: "all", sort: "updated", direction: "asc", per_page: PER_PAGE, since: iso(opts.since) },
+    {
+      owner: repo.owner,
+      repo: repo.name,
+      state: "all",
+      sort: "updated",
+      direction: "asc",
+      per_page: PER_PAGE,
+      since: iso(opts.since),
+    },
     restIssues,
   );
   if (res.notModified) return { records: [] };
@@ -112,36 +146,71 @@ export async function listIssuesSince(client: GitHubClient, repo: RepoCoordinate
 }
 
 /** Commits on the default branch since the watermark. */
-export async function listCommitsSince(client: GitHubClient, repo: RepoCoordinates, opts: { since?: number; next?: string }): Promise<Page> {
+export async function listCommitsSince(
+  client: GitHubClient,
+  repo: RepoCoordinates,
+  opts: { since?: number; next?: string },
+): Promise<Page> {
   const res = await client.get(
     opts.next ?? "/repos/{owner}/{repo}/commits",
     { owner: repo.owner, repo: repo.name, sha: repo.defaultBranch, per_page: PER_PAGE, since: iso(opts.since) },
     restCommits,
   );
   if (res.notModified) return { records: [] };
-  return { records: res.data.map((c) => ({ kind: "commit" as const, record: mapCommit(repo.githubId, c) })), ...(res.next && { next: res.next }) };
+  return {
+    records: res.data.map((c) => ({ kind: "commit" as const, record: mapCommit(repo.githubId, c) })),
+    ...(res.next && { next: res.next }),
+  };
 }
 
 /** Issue and PR conversation comments, repository-wide, updated since the watermark. */
-export async function listIssueCommentsSince(client: GitHubClient, repo: RepoCoordinates, opts: { since?: number; next?: string }): Promise<Page> {
+export async function listIssueCommentsSince(
+  client: GitHubClient,
+  repo: RepoCoordinates,
+  opts: { since?: number; next?: string },
+): Promise<Page> {
   const res = await client.get(
     opts.next ?? "/repos/{owner}/{repo}/issues/comments",
-    { owner: repo.owner, repo: repo.name, sort: "updated", direction: "asc", per_page: PER_PAGE, since: iso(opts.since) },
+    {
+      owner: repo.owner,
+      repo: repo.name,
+      sort: "updated",
+      direction: "asc",
+      per_page: PER_PAGE,
+      since: iso(opts.since),
+    },
     restIssueComments,
   );
   if (res.notModified) return { records: [] };
-  return { records: res.data.map((c) => ({ kind: "comment" as const, record: mapIssueComment(repo.githubId, c) })), ...(res.next && { next: res.next }) };
+  return {
+    records: res.data.map((c) => ({ kind: "comment" as const, record: mapIssueComment(repo.githubId, c) })),
+    ...(res.next && { next: res.next }),
+  };
 }
 
 /** Review (diff) comments, repository-wide, updated since the watermark. */
-export async function listReviewCommentsSince(client: GitHubClient, repo: RepoCoordinates, opts: { since?: number; next?: string }): Promise<Page> {
+export async function listReviewCommentsSince(
+  client: GitHubClient,
+  repo: RepoCoordinates,
+  opts: { since?: number; next?: string },
+): Promise<Page> {
   const res = await client.get(
     opts.next ?? "/repos/{owner}/{repo}/pulls/comments",
-    { owner: repo.owner, repo: repo.name, sort: "updated", direction: "asc", per_page: PER_PAGE, since: iso(opts.since) },
+    {
+      owner: repo.owner,
+      repo: repo.name,
+      sort: "updated",
+      direction: "asc",
+      per_page: PER_PAGE,
+      since: iso(opts.since),
+    },
     restReviewComments,
   );
   if (res.notModified) return { records: [] };
-  return { records: res.data.map((c) => ({ kind: "comment" as const, record: mapReviewComment(repo.githubId, c) })), ...(res.next && { next: res.next }) };
+  return {
+    records: res.data.map((c) => ({ kind: "comment" as const, record: mapReviewComment(repo.githubId, c) })),
+    ...(res.next && { next: res.next }),
+  };
 }
 
 /** The app's recent webhook deliveries, newest first, one cursor page (app-authenticated client). */

@@ -63,8 +63,7 @@ export interface RequestStats {
 }
 
 export type Conditional<T> =
-  | { notModified: true; etag?: string }
-  | { notModified: false; data: T; etag?: string; next?: string };
+  { notModified: true; etag?: string } | { notModified: false; data: T; etag?: string; next?: string };
 
 export class GitHubClient {
   readonly stats: RequestStats = { requests: 0, notModified: 0 };
@@ -130,7 +129,12 @@ export class GitHubClient {
     }
     const etag = response.headers.etag;
     const next = nextLink(response.headers.link);
-    return { notModified: false, data: parse(schema, response.data, route), ...(etag && { etag }), ...(next && { next }) };
+    return {
+      notModified: false,
+      data: parse(schema, response.data, route),
+      ...(etag && { etag }),
+      ...(next && { next }),
+    };
   }
 
   async post<S extends z.ZodType>(route: string, params: Record<string, unknown>, schema: S): Promise<z.output<S>> {
@@ -143,7 +147,11 @@ export class GitHubClient {
   }
 
   /** A GraphQL query; errors in a 200 body (RATE_LIMITED, NOT_FOUND…) are classified too. */
-  async graphql<S extends z.ZodType>(query: string, variables: Record<string, unknown>, schema: S): Promise<z.output<S>> {
+  async graphql<S extends z.ZodType>(
+    query: string,
+    variables: Record<string, unknown>,
+    schema: S,
+  ): Promise<z.output<S>> {
     let response;
     try {
       response = await this.octokit.request("POST /graphql", { query, variables });
@@ -187,7 +195,10 @@ export class GitHubApp {
 
   constructor(private readonly options: Omit<ClientOptions, "onRateLimit">) {
     const { apiUrl, appId, privateKey } = options.credentials;
-    const AppOctokit = Octokit.defaults({ baseUrl: apiUrl, request: { ...(options.fetch && { fetch: options.fetch }) } });
+    const AppOctokit = Octokit.defaults({
+      baseUrl: apiUrl,
+      request: { ...(options.fetch && { fetch: options.fetch }) },
+    });
     this.app = new App({ appId, privateKey: toPkcs8Pem(privateKey), Octokit: AppOctokit });
   }
 

@@ -66,7 +66,9 @@ export function convexTokenStore(ctx: Pick<ActionCtx, "runQuery" | "runMutation"
   const held = new Map<number, InstallationToken>();
   return {
     get: async (installationGithubId) => {
-      const token = held.get(installationGithubId) ?? (await ctx.runQuery(internal.github.connection.readToken, { installationGithubId }));
+      const token =
+        held.get(installationGithubId) ??
+        (await ctx.runQuery(internal.github.connection.readToken, { installationGithubId }));
       if (token) held.set(installationGithubId, token);
       return token;
     },

@@ -56,7 +56,8 @@ export function classifyHttpError(
     }
     return new GitHubError("forbidden", message, { status });
   }
-  if (status === undefined || status >= 500 || status === 408) return new GitHubError("transient", message, { ...(status !== undefined && { status }) });
+  if (status === undefined || status >= 500 || status === 408)
+    return new GitHubError("transient", message, { ...(status !== undefined && { status }) });
   if (status === 401) return new GitHubError("unauthorized", message, { status });
   if (status === 404 || status === 410) return new GitHubError("not_found", message, { status });
   return new GitHubError("bad_request", message, { status });
@@ -75,7 +76,11 @@ export function classifyGraphqlErrors(
       const snapshot = parseRateLimit(headers, now);
       const retryAfter = parseRetryAfter(headers, now);
       const resumeAt =
-        retryAfter !== null ? now + retryAfter : snapshot ? Math.max(snapshot.resetAt, now) : now + SECONDARY_LIMIT_DEFAULT_WAIT_MS;
+        retryAfter !== null
+          ? now + retryAfter
+          : snapshot
+            ? Math.max(snapshot.resetAt, now)
+            : now + SECONDARY_LIMIT_DEFAULT_WAIT_MS;
       return new GitHubError("rate_limited", message, { resumeAt });
     }
     case "NOT_FOUND":

@@ -1,14 +1,15 @@
 /** REST and GraphQL responses → normalized records (the sync path's counterpart of mapWebhook). */
-import type {
-  AnyRecord,
-  CommentRecord,
-  CommitRecord,
-  IssueRecord,
-  RepositoryRecord,
-} from "../model/records";
+import type { AnyRecord, CommentRecord, CommitRecord, IssueRecord, RepositoryRecord } from "../model/records";
 import { checkRunState, commitStatusState } from "./ciStates";
 import { parseGitHubTime } from "./time";
-import type { GqlPullRequest, restCommit, restIssue, restIssueComment, restRepository, restReviewComment } from "./schemas";
+import type {
+  GqlPullRequest,
+  restCommit,
+  restIssue,
+  restIssueComment,
+  restRepository,
+  restReviewComment,
+} from "./schemas";
 import type { z } from "zod";
 
 const GHOST = "ghost";
@@ -105,7 +106,8 @@ export function mapGraphqlPullRequest(repoGithubId: number, pr: GqlPullRequest):
         authorLogin: pr.author?.login ?? GHOST,
         state: pr.state === "OPEN" ? "open" : pr.state === "MERGED" ? "merged" : "closed",
         draft: pr.isDraft,
-        mergeable: pr.mergeable === "MERGEABLE" ? "mergeable" : pr.mergeable === "CONFLICTING" ? "conflicting" : "unknown",
+        mergeable:
+          pr.mergeable === "MERGEABLE" ? "mergeable" : pr.mergeable === "CONFLICTING" ? "conflicting" : "unknown",
         headSha,
         requestedReviewers: pr.reviewRequests?.totalCount ?? 0,
         url: pr.url,

@@ -14,7 +14,11 @@ import * as P from "./webhookPayloads";
 export const lifecycleChange = v.union(
   v.object({
     kind: v.literal("installation_created"),
-    account: v.object({ githubId: v.number(), login: v.string(), type: v.union(v.literal("User"), v.literal("Organization")) }),
+    account: v.object({
+      githubId: v.number(),
+      login: v.string(),
+      type: v.union(v.literal("User"), v.literal("Organization")),
+    }),
     sender: v.object({ githubId: v.number(), login: v.string() }),
     repositories: v.array(repositoryRef),
   }),
@@ -27,7 +31,13 @@ export const lifecycleChange = v.union(
   v.object({ kind: v.literal("account_renamed"), login: v.string() }),
   v.object({ kind: v.literal("repository_changed"), repository: repositoryRecord }),
   v.object({ kind: v.literal("repository_deleted"), githubId: v.number() }),
-  v.object({ kind: v.literal("membership"), accountId: v.number(), githubUserId: v.number(), login: v.string(), member: v.boolean() }),
+  v.object({
+    kind: v.literal("membership"),
+    accountId: v.number(),
+    githubUserId: v.number(),
+    login: v.string(),
+    member: v.boolean(),
+  }),
 );
 export type LifecycleChange = Infer<typeof lifecycleChange>;
 
@@ -52,12 +62,21 @@ const optionalMs = (key: string, t: string | number | null | undefined) => {
   return value === undefined ? {} : { [key]: value };
 };
 
-const refOf = (r: z.infer<typeof P.repositoryRefPayload>) => ({ githubId: r.id, name: r.name, fullName: r.full_name, private: r.private });
+const refOf = (r: z.infer<typeof P.repositoryRefPayload>) => ({
+  githubId: r.id,
+  name: r.name,
+  fullName: r.full_name,
+  private: r.private,
+});
 
 type Mapper = (payload: unknown) => WebhookMapping;
 
 /** Parse with `schema`, or report the first failing path. */
-function parsed<S extends z.ZodType>(schema: S, payload: unknown, map: (p: z.output<S>) => WebhookMapping): WebhookMapping {
+function parsed<S extends z.ZodType>(
+  schema: S,
+  payload: unknown,
+  map: (p: z.output<S>) => WebhookMapping,
+): WebhookMapping {
   const result = schema.safeParse(payload);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -66,14 +85,21 @@ function parsed<S extends z.ZodType>(schema: S, payload: unknown, map: (p: z.out
   return map(result.data);
 }
 
-const apply = (p: { installation?: { id: number } | undefined; repository: z.infer<typeof P.fullRepository> }, records: AnyRecord[]): WebhookMapping => ({
+const apply = (
+  p: { installation?: { id: number } | undefined; repository: z.infer<typeof P.fullRepository> },
+  records: AnyRecord[],
+): WebhookMapping => ({
   outcome: "apply",
   ...(p.installation && { installationGithubId: p.installation.id }),
   repository: mapRepository(p.repository),
   records,
 });
 
-const lifecycle = (installationGithubId: number, change: LifecycleChange): WebhookMapping => ({ outcome: "lifecycle", installationGithubId, change });
+const lifecycle = (installationGithubId: number, change: LifecycleChange): WebhookMapping => ({
+  outcome: "lifecycle",
+  installationGithubId,
+  change,
+});
 const ignored = (reason: string): WebhookMapping => ({ outcome: "ignored", reason });
 
 const MAPPERS: Record<string, Mapper> = {
@@ -107,16 +133,22 @@ const MAPPERS: Record<string, Mapper> = {
     parsed(P.installationRepositoriesEvent, payload, (p) =>
       p.action === "added"
         ? lifecycle(p.installation.id, { kind: "repositories_added", repositories: p.repositories_added.map(refOf) })
-        : lifecycle(p.installation.id, { kind: "repositories_removed", githubIds: p.repositories_removed.map((r) => r.id) }),
+        : lifecycle(p.installation.id, {
+            kind: "repositories_removed",
+            githubIds: p.repositories_removed.map((r) => r.id),
+          }),
     ),
   installation_target: (payload) =>
     parsed(P.installationTargetEvent, payload, (p) =>
-      p.action === "renamed" ? lifecycle(p.installation.id, { kind: "account_renamed", login: p.account.login }) : ignored(`installation_target.${p.action} is not used`),
+      p.action === "renamed"
+        ? lifecycle(p.installation.id, { kind: "account_renamed", login: p.account.login })
+        : ignored(`installation_target.${p.action} is not used`),
     ),
   repository: (payload) =>
     parsed(P.repositoryEvent, payload, (p) => {
       if (!p.installation) return ignored("repository event without an installation");
-      if (p.action === "deleted") return lifecycle(p.installation.id, { kind: "repository_deleted", githubId: p.repository.id });
+      if (p.action === "deleted")
+        return lifecycle(p.installation.id, { kind: "repository_deleted", githubId: p.repository.id });
       return lifecycle(p.installation.id, { kind: "repository_changed", repository: mapRepository(p.repository) });
     }),
   organization: (payload) =>
@@ -124,7 +156,13 @@ const MAPPERS: Record<string, Mapper> = {
       const member = p.action === "member_added" ? true : p.action === "member_removed" ? false : null;
       const u = p.membership?.user;
       if (member === null || !u || !p.installation) return ignored(`organization.${p.action} is not used`);
-      return lifecycle(p.installation.id, { kind: "membership", accountId: p.organization.id, githubUserId: u.id, login: u.login, member });
+      return lifecycle(p.installation.id, {
+        kind: "membership",
+        accountId: p.organization.id,
+        githubUserId: u.id,
+        login: u.login,
+        member,
+      });
     }),
   pull_request: (payload) =>
     parsed(P.pullRequestEvent, payload, (p) => {
@@ -177,7 +215,9 @@ const MAPPERS: Record<string, Mapper> = {
       apply(p, [commentRecord(p.action, p.repository.id, "review", p.pull_request.number, p.comment)]),
     ),
   issue_comment: (payload) =>
-    parsed(P.issueCommentEvent, payload, (p) => apply(p, [commentRecord(p.action, p.repository.id, "issue", p.issue.number, p.comment)])),
+    parsed(P.issueCommentEvent, payload, (p) =>
+      apply(p, [commentRecord(p.action, p.repository.id, "issue", p.issue.number, p.comment)]),
+    ),
   check_run: (payload) =>
     parsed(P.checkRunEvent, payload, (p) => {
       const c = p.check_run;
@@ -241,7 +281,10 @@ const MAPPERS: Record<string, Mapper> = {
     parsed(P.issuesEvent, payload, (p) => {
       const i = p.issue;
       if (i.pull_request !== undefined) return ignored("issues event for a pull request");
-      if (p.action === "deleted") return apply(p, [{ kind: "deletion", record: { entity: "issue", repoGithubId: p.repository.id, githubId: i.id } }]);
+      if (p.action === "deleted")
+        return apply(p, [
+          { kind: "deletion", record: { entity: "issue", repoGithubId: p.repository.id, githubId: i.id } },
+        ]);
       return apply(p, [
         {
           kind: "issue",
@@ -264,7 +307,9 @@ const MAPPERS: Record<string, Mapper> = {
 
 function reviewState(state: string) {
   const s = state.toLowerCase();
-  return s === "approved" || s === "changes_requested" || s === "commented" || s === "dismissed" || s === "pending" ? s : null;
+  return s === "approved" || s === "changes_requested" || s === "commented" || s === "dismissed" || s === "pending"
+    ? s
+    : null;
 }
 
 function commentRecord(
@@ -272,12 +317,27 @@ function commentRecord(
   repoGithubId: number,
   kind: "issue" | "review",
   issueNumber: number,
-  c: { id: number; user?: { login: string } | null | undefined; html_url: string; created_at: string; updated_at: string },
+  c: {
+    id: number;
+    user?: { login: string } | null | undefined;
+    html_url: string;
+    created_at: string;
+    updated_at: string;
+  },
 ): AnyRecord {
   if (action === "deleted") return { kind: "deletion", record: { entity: "comment", repoGithubId, githubId: c.id } };
   return {
     kind: "comment",
-    record: { githubId: c.id, repoGithubId, kind, issueNumber, authorLogin: login(c.user), url: c.html_url, createdAt: ms(c.created_at), updatedAt: ms(c.updated_at) },
+    record: {
+      githubId: c.id,
+      repoGithubId,
+      kind,
+      issueNumber,
+      authorLogin: login(c.user),
+      url: c.html_url,
+      createdAt: ms(c.created_at),
+      updatedAt: ms(c.updated_at),
+    },
   };
 }
 

@@ -86,7 +86,10 @@ export const hookDelivery = z.object({
 export const hookDeliveries = z.array(hookDelivery);
 
 export const rateLimitResponse = z.object({
-  resources: z.record(z.string(), z.object({ limit: z.number(), remaining: z.number(), reset: z.number(), used: z.number() })),
+  resources: z.record(
+    z.string(),
+    z.object({ limit: z.number(), remaining: z.number(), reset: z.number(), used: z.number() }),
+  ),
 });
 
 const gqlActor = z.object({ login: z.string() }).nullable();
@@ -145,7 +148,10 @@ export const gqlPullRequest = z.object({
         commit: z.object({
           oid: z.string(),
           statusCheckRollup: z
-            .object({ state: z.string(), contexts: z.object({ totalCount: z.number(), nodes: z.array(gqlCheckContext) }) })
+            .object({
+              state: z.string(),
+              contexts: z.object({ totalCount: z.number(), nodes: z.array(gqlCheckContext) }),
+            })
             .nullable(),
         }),
       }),
@@ -155,7 +161,9 @@ export const gqlPullRequest = z.object({
 export type GqlPullRequest = z.infer<typeof gqlPullRequest>;
 
 export const pullRequestsPage = z.object({
-  rateLimit: z.object({ cost: z.number(), limit: z.number(), remaining: z.number(), used: z.number(), resetAt: isoTime }).nullable(),
+  rateLimit: z
+    .object({ cost: z.number(), limit: z.number(), remaining: z.number(), used: z.number(), resetAt: isoTime })
+    .nullable(),
   repository: z
     .object({
       pullRequests: z.object({

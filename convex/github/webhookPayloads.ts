@@ -24,7 +24,12 @@ export const fullRepository = z.object({
 });
 
 /** The trimmed repository objects of `installation` / `installation_repositories`. */
-export const repositoryRefPayload = z.object({ id: z.number(), name: z.string(), full_name: z.string(), private: z.boolean() });
+export const repositoryRefPayload = z.object({
+  id: z.number(),
+  name: z.string(),
+  full_name: z.string(),
+  private: z.boolean(),
+});
 
 const installationRef = z.object({ id: z.number() });
 const account = z.object({ login: z.string(), id: z.number(), type: z.string().optional() });
@@ -49,7 +54,11 @@ export const installationTargetEvent = z.object({
   account: account,
 });
 
-export const repositoryEvent = z.object({ action: z.string(), installation: installationRef.optional(), repository: fullRepository });
+export const repositoryEvent = z.object({
+  action: z.string(),
+  installation: installationRef.optional(),
+  repository: fullRepository,
+});
 
 export const organizationEvent = z.object({
   action: z.string(),
@@ -100,7 +109,13 @@ export const pullRequestReviewCommentEvent = z.object({
   action: z.string(),
   ...activity,
   pull_request: z.object({ number: z.number() }),
-  comment: z.object({ id: z.number(), user: maybeUser, html_url: z.string(), created_at: z.string(), updated_at: z.string() }),
+  comment: z.object({
+    id: z.number(),
+    user: maybeUser,
+    html_url: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  }),
 });
 
 export const checkRunEvent = z.object({
@@ -120,13 +135,23 @@ export const checkRunEvent = z.object({
 export const checkSuiteEvent = z.object({
   action: z.string(),
   ...activity,
-  check_suite: z.object({ id: z.number(), head_sha: z.string(), status: z.string().nullable(), conclusion: z.string().nullable() }),
+  check_suite: z.object({
+    id: z.number(),
+    head_sha: z.string(),
+    status: z.string().nullable(),
+    conclusion: z.string().nullable(),
+  }),
 });
 
 export const workflowRunEvent = z.object({
   action: z.string(),
   ...activity,
-  workflow_run: z.object({ id: z.number(), head_sha: z.string(), status: z.string().nullable(), conclusion: z.string().nullable() }),
+  workflow_run: z.object({
+    id: z.number(),
+    head_sha: z.string(),
+    status: z.string().nullable(),
+    conclusion: z.string().nullable(),
+  }),
 });
 
 export const statusEvent = z.object({
@@ -174,5 +199,11 @@ export const issueCommentEvent = z.object({
   action: z.string(),
   ...activity,
   issue: z.object({ number: z.number() }),
-  comment: z.object({ id: z.number(), user: maybeUser, html_url: z.string(), created_at: z.string(), updated_at: z.string() }),
+  comment: z.object({
+    id: z.number(),
+    user: maybeUser,
+    html_url: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  }),
 });

@@ -111,7 +111,13 @@ export class DerivedDeltas {
           mergeHist: add(doc.mergeHist, delta.mergeHist),
         });
       } else {
-        await db.insert("dailyActivity", { installationId: this.installationId, day, ...delta.counts, firstReviewHist: delta.firstReviewHist, mergeHist: delta.mergeHist });
+        await db.insert("dailyActivity", {
+          installationId: this.installationId,
+          day,
+          ...delta.counts,
+          firstReviewHist: delta.firstReviewHist,
+          mergeHist: delta.mergeHist,
+        });
       }
     }
     for (const { login, day, counts } of this.userDays.values()) {

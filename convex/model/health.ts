@@ -57,7 +57,10 @@ export function summarizeChecks(results: Array<{ name: string; state: CiState }>
   checks: ChecksState;
   failing: string[];
 } {
-  const failing = results.filter((r) => r.state === "failure").map((r) => r.name).sort();
+  const failing = results
+    .filter((r) => r.state === "failure")
+    .map((r) => r.name)
+    .sort();
   if (failing.length > 0) return { checks: "failing", failing };
   if (results.some((r) => r.state === "pending")) return { checks: "pending", failing };
   return { checks: results.length > 0 ? "passing" : "none", failing };

@@ -40,13 +40,17 @@ export const recountRepository = internalQuery({
       return r;
     };
 
-    const prs = ctx.db.query("pullRequests").withIndex("by_repo_state_updated", (q) => q.eq("repositoryId", repositoryId));
+    const prs = ctx.db
+      .query("pullRequests")
+      .withIndex("by_repo_state_updated", (q) => q.eq("repositoryId", repositoryId));
     for await (const pr of prs) {
       const derived = await derivePullRequest(ctx.db, repositoryId, pr);
       for (const [field, value] of Object.entries(derived)) {
         const stored = pr[field as keyof typeof pr];
         if (JSON.stringify(stored) !== JSON.stringify(value)) {
-          differences.push(`${repo.fullName}#${pr.number} ${field}: stored ${JSON.stringify(stored)}, derived ${JSON.stringify(value)}`);
+          differences.push(
+            `${repo.fullName}#${pr.number} ${field}: stored ${JSON.stringify(stored)}, derived ${JSON.stringify(value)}`,
+          );
         }
       }
       open = addCounts(open, pullRequestOpenCounts(pr));
@@ -72,7 +76,14 @@ export const recountRepository = internalQuery({
     if (!sameCounts(repo.stats, open)) {
       differences.push(`${repo.fullName} stats: stored ${JSON.stringify(repo.stats)}, recount ${JSON.stringify(open)}`);
     }
-    return { githubId: repo.githubId, removed: repo.removed, open, differences, days: [...days.values()], users: [...users.values()] };
+    return {
+      githubId: repo.githubId,
+      removed: repo.removed,
+      open,
+      differences,
+      days: [...days.values()],
+      users: [...users.values()],
+    };
   },
 });
 
@@ -91,9 +102,18 @@ export const readAggregates = internalQuery({
   args: { installationId: v.id("installations") },
   handler: async (ctx, { installationId }) => {
     const [shards, days, users] = await Promise.all([
-      ctx.db.query("installationCounters").withIndex("by_installation_shard", (q) => q.eq("installationId", installationId)).collect(),
-      ctx.db.query("dailyActivity").withIndex("by_installation_day", (q) => q.eq("installationId", installationId)).collect(),
-      ctx.db.query("userDailyActivity").withIndex("by_installation_login_day", (q) => q.eq("installationId", installationId)).collect(),
+      ctx.db
+        .query("installationCounters")
+        .withIndex("by_installation_shard", (q) => q.eq("installationId", installationId))
+        .collect(),
+      ctx.db
+        .query("dailyActivity")
+        .withIndex("by_installation_day", (q) => q.eq("installationId", installationId))
+        .collect(),
+      ctx.db
+        .query("userDailyActivity")
+        .withIndex("by_installation_login_day", (q) => q.eq("installationId", installationId))
+        .collect(),
     ]);
     return { shards, days, users };
   },
@@ -115,7 +135,12 @@ export const verifyAggregates = internalAction({
         shards.set(shardOf(r.githubId), { repos: s.repos + 1, open: addCounts(s.open, r.open) });
       }
       for (const d of r.days) {
-        const acc = days.get(d.day) ?? { day: d.day, counts: { ...ZERO_DAILY }, firstReviewHist: zeros(), mergeHist: zeros() };
+        const acc = days.get(d.day) ?? {
+          day: d.day,
+          counts: { ...ZERO_DAILY },
+          firstReviewHist: zeros(),
+          mergeHist: zeros(),
+        };
         acc.counts = addCounts(acc.counts, d.counts);
         acc.firstReviewHist = acc.firstReviewHist.map((x, i) => x + (d.firstReviewHist[i] ?? 0));
         acc.mergeHist = acc.mergeHist.map((x, i) => x + (d.mergeHist[i] ?? 0));
@@ -129,12 +154,33 @@ export const verifyAggregates = internalAction({
     }
 
     const stored = await ctx.runQuery(internal.model.verify.readAggregates, { installationId });
-    compare(differences, "shard", shards, stored.shards.map((s) => [s.shard, { repos: s.repos, open: pickOpen(s) }]), {
-      repos: 0,
-      open: ZERO_OPEN,
-    });
-    compare(differences, "day", days, stored.days.map((d) => [d.day, { day: d.day, counts: pickDaily(d), firstReviewHist: d.firstReviewHist, mergeHist: d.mergeHist }]), null);
-    compare(differences, "user day", users, stored.users.map((u) => [`${u.login}\u0000${u.day}`, { login: u.login, day: u.day, counts: pickDaily(u) }]), null);
+    compare(
+      differences,
+      "shard",
+      shards,
+      stored.shards.map((s) => [s.shard, { repos: s.repos, open: pickOpen(s) }]),
+      {
+        repos: 0,
+        open: ZERO_OPEN,
+      },
+    );
+    compare(
+      differences,
+      "day",
+      days,
+      stored.days.map((d) => [
+        d.day,
+        { day: d.day, counts: pickDaily(d), firstReviewHist: d.firstReviewHist, mergeHist: d.mergeHist },
+      ]),
+      null,
+    );
+    compare(
+      differences,
+      "user day",
+      users,
+      stored.users.map((u) => [`${u.login}\u0000${u.day}`, { login: u.login, day: u.day, counts: pickDaily(u) }]),
+      null,
+    );
     return differences;
   },
 });
@@ -152,22 +198,38 @@ const sameCounts = (a: object, b: object) => JSON.stringify(normalize(a)) === JS
 function normalize(x: unknown): unknown {
   if (Array.isArray(x)) return x;
   if (x && typeof x === "object") {
-    return Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, normalize(v)]));
+    return Object.fromEntries(
+      Object.entries(x)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, normalize(v)]),
+    );
   }
   return x;
 }
 const isEmpty = (x: unknown): boolean =>
-  typeof x === "number" ? x === 0 : Array.isArray(x) ? x.every(isEmpty) : typeof x === "object" && x !== null
-    ? Object.entries(x).every(([k, v]) => k === "day" || k === "login" || isEmpty(v))
-    : true;
+  typeof x === "number"
+    ? x === 0
+    : Array.isArray(x)
+      ? x.every(isEmpty)
+      : typeof x === "object" && x !== null
+        ? Object.entries(x).every(([k, v]) => k === "day" || k === "login" || isEmpty(v))
+        : true;
 
-function compare<K, T extends object>(out: string[], label: string, recount: Map<K, T>, stored: Array<[K, T]>, zero: T | null) {
+function compare<K, T extends object>(
+  out: string[],
+  label: string,
+  recount: Map<K, T>,
+  stored: Array<[K, T]>,
+  zero: T | null,
+) {
   const storedMap = new Map(stored);
   for (const key of new Set([...recount.keys(), ...storedMap.keys()])) {
     const want = recount.get(key) ?? zero;
     const have = storedMap.get(key) ?? zero;
     if (want !== null && have !== null && sameCounts(want, have)) continue;
     if ((want === null || isEmpty(want)) && (have === null || isEmpty(have))) continue;
-    out.push(`${label} ${String(key).replace("\u0000", "@")}: stored ${JSON.stringify(have)}, recount ${JSON.stringify(want)}`);
+    out.push(
+      `${label} ${String(key).replace("\u0000", "@")}: stored ${JSON.stringify(have)}, recount ${JSON.stringify(want)}`,
+    );
   }
 }

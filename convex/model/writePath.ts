@@ -33,13 +33,7 @@ import type {
 } from "./records";
 
 export type WriteOutcome =
-  | "inserted"
-  | "updated"
-  | "unchanged"
-  | "stale"
-  | "unknown_repository"
-  | "repository_removed"
-  | "installation_deleted";
+  "inserted" | "updated" | "unchanged" | "stale" | "unknown_repository" | "repository_removed" | "installation_deleted";
 
 type Repo = Doc<"repositories">;
 
@@ -103,7 +97,10 @@ export class WritePath {
     }
   }
 
-  private async writeRepository(rec: RepositoryRecord | RepositoryRef, opts: { restore: boolean }): Promise<Repo | null> {
+  private async writeRepository(
+    rec: RepositoryRecord | RepositoryRef,
+    opts: { restore: boolean },
+  ): Promise<Repo | null> {
     if (this.installation.status === "deleted") return null;
     const existing = await this.repository(rec.githubId);
     const full = "defaultBranch" in rec ? rec : null;
@@ -140,7 +137,9 @@ export class WritePath {
     }
     // Newer-wins on the repository's own fields when both sides carry GitHub's updated_at.
     const stale =
-      full?.updatedAt !== undefined && existing.githubUpdatedAt !== undefined && full.updatedAt < existing.githubUpdatedAt;
+      full?.updatedAt !== undefined &&
+      existing.githubUpdatedAt !== undefined &&
+      full.updatedAt < existing.githubUpdatedAt;
     const restore = opts.restore && existing.removed;
     const patch = {
       ...(stale ? {} : fields),
@@ -156,7 +155,9 @@ export class WritePath {
     if (!this.repos.has(githubId)) {
       const repo = await this.ctx.db
         .query("repositories")
-        .withIndex("by_installation_github_id", (q) => q.eq("installationId", this.installation._id).eq("githubId", githubId))
+        .withIndex("by_installation_github_id", (q) =>
+          q.eq("installationId", this.installation._id).eq("githubId", githubId),
+        )
         .unique();
       this.repos.set(githubId, repo);
     }
@@ -264,7 +265,12 @@ export class WritePath {
     const event = { repo, actor: after.authorLogin, url: after.url, title: after.title };
     await this.recordActivity({ ...event, type: "pr_opened", key: `pr_opened:${after.githubId}`, at: after.createdAt });
     if (after.state === "merged" && after.mergedAt !== undefined) {
-      await this.recordActivity({ ...event, type: "pr_merged", key: `pr_merged:${after.githubId}`, at: after.mergedAt });
+      await this.recordActivity({
+        ...event,
+        type: "pr_merged",
+        key: `pr_merged:${after.githubId}`,
+        at: after.mergedAt,
+      });
     }
     if (after.state === "closed" && after.closedAt !== undefined) {
       const key = `pr_closed:${after.githubId}:${after.closedAt}`;
@@ -345,7 +351,12 @@ export class WritePath {
     else await this.ctx.db.insert("issues", next);
     this.derived.open(repo, addCounts(issueOpenCounts(next), issueOpenCounts(existing), -1));
     const event = { repo, actor: rec.authorLogin, url: rec.url, title: rec.title };
-    await this.recordActivity({ ...event, type: "issue_opened", key: `issue_opened:${rec.githubId}`, at: rec.createdAt });
+    await this.recordActivity({
+      ...event,
+      type: "issue_opened",
+      key: `issue_opened:${rec.githubId}`,
+      at: rec.createdAt,
+    });
     if (rec.state === "closed" && rec.closedAt !== undefined) {
       const key = `issue_closed:${rec.githubId}:${rec.closedAt}`;
       await this.recordActivity({ ...event, type: "issue_closed", key, at: rec.closedAt });

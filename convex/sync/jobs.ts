@@ -57,9 +57,12 @@ export const claimSlice = internalMutation({
       ...(job.startedAt === undefined && { startedAt: now }),
     });
     if (installation.sync.state !== "syncing" || installation.sync.blockedUntil !== undefined) {
-      await ctx.db.patch(installation._id, { sync: { ...installation.sync, state: "syncing", blockedUntil: undefined } });
+      await ctx.db.patch(installation._id, {
+        sync: { ...installation.sync, state: "syncing", blockedUntil: undefined },
+      });
     }
-    if (job.startedAt === undefined) logEvent("sync.job.started", { jobId, installationId: job.installationId, repoCount: job.progress.total });
+    if (job.startedAt === undefined)
+      logEvent("sync.job.started", { jobId, installationId: job.installationId, repoCount: job.progress.total });
     return {
       installationId: installation._id,
       githubInstallationId: installation.githubInstallationId,
@@ -108,7 +111,13 @@ export const commitPage = internalMutation({
         repositoryId: v.id("repositories"),
         syncStatus: v.union(v.literal("processing"), v.literal("ready"), v.literal("failed")),
         syncError: v.optional(v.string()),
-        syncCursor: v.optional(v.object({ since: v.optional(v.number()), changeProbeEtag: v.optional(v.string()), pushedAt: v.optional(v.number()) })),
+        syncCursor: v.optional(
+          v.object({
+            since: v.optional(v.number()),
+            changeProbeEtag: v.optional(v.string()),
+            pushedAt: v.optional(v.number()),
+          }),
+        ),
       }),
     ),
     currentRepository: v.optional(v.string()),
@@ -174,7 +183,8 @@ export const commitListing = internalMutation({
         .withIndex("by_installation", (q) => q.eq("installationId", job.installationId).eq("removed", false))
         .collect();
       const listed = new Set(cursor.listed ?? []);
-      if (!args.notModified) await w.removeRepositories(visible.filter((r) => !listed.has(r.githubId)).map((r) => r.githubId));
+      if (!args.notModified)
+        await w.removeRepositories(visible.filter((r) => !listed.has(r.githubId)).map((r) => r.githubId));
       const repositoryIds = visible.filter((r) => args.notModified || listed.has(r.githubId)).map((r) => r._id);
       cursor = { ...cursor, listed: undefined };
       patch = { repositoryIds, progress: { ...job.progress, total: repositoryIds.length } };
@@ -225,11 +235,16 @@ export const scheduleContinuation = internalMutation({
     });
     const installation = (await ctx.db.get(job.installationId))!;
     await ctx.db.patch(installation._id, {
-      sync: { ...installation.sync, state: blocked ? "blocked" : "syncing", blockedUntil: blocked ? args.runAt : undefined },
+      sync: {
+        ...installation.sync,
+        state: blocked ? "blocked" : "syncing",
+        blockedUntil: blocked ? args.runAt : undefined,
+      },
     });
     await ctx.scheduler.runAt(args.runAt, internal.sync.worker.processSyncJob, { jobId: job._id, generation });
     if (blocked) logEvent("sync.job.blocked", { jobId: job._id, blockedUntil: args.runAt, reason: args.reason });
-    else if (args.state === "retrying") logEvent("sync.job.retrying", { jobId: job._id, attempt: args.attempt, runAt: args.runAt, reason: args.reason });
+    else if (args.state === "retrying")
+      logEvent("sync.job.retrying", { jobId: job._id, attempt: args.attempt, runAt: args.runAt, reason: args.reason });
     return true;
   },
 });
@@ -251,7 +266,9 @@ export const finishJob = internalMutation({
     // Repositories added while this job ran (webhook backfills coalesced into it) still wait.
     const waiting = await ctx.db
       .query("repositories")
-      .withIndex("by_installation_sync_status", (q) => q.eq("installationId", job.installationId).eq("removed", false).eq("syncStatus", "processing"))
+      .withIndex("by_installation_sync_status", (q) =>
+        q.eq("installationId", job.installationId).eq("removed", false).eq("syncStatus", "processing"),
+      )
       .first();
     if (waiting && args.outcome === "completed") await requestSync(ctx, job.installationId, "webhook");
     return true;
@@ -289,7 +306,13 @@ export async function endJob(
   }
   const durationMs = now - (job.startedAt ?? job.createdAt);
   if (outcome === "completed") {
-    logEvent("sync.job.completed", { jobId: job._id, items: job.stats.itemsWritten, requests: job.stats.requests, notModified: job.stats.notModified, durationMs });
+    logEvent("sync.job.completed", {
+      jobId: job._id,
+      items: job.stats.itemsWritten,
+      requests: job.stats.requests,
+      notModified: job.stats.notModified,
+      durationMs,
+    });
   } else if (outcome === "failed") {
     logEvent("sync.job.failed", { jobId: job._id, error: error?.detail, durationMs });
   } else {

@@ -13,7 +13,11 @@ import { requestSync } from "./service";
 export const CRON_BATCH = 25;
 export const RECOVERY_SCAN_LIMIT = 200;
 /** Seed 001: keep the last 100 completed and 50 failed jobs per installation. */
-export const KEEP_JOBS: Partial<Record<Doc<"syncJobs">["state"], number>> = { completed: 100, failed: 50, cancelled: 50 };
+export const KEEP_JOBS: Partial<Record<Doc<"syncJobs">["state"], number>> = {
+  completed: 100,
+  failed: 50,
+  cancelled: 50,
+};
 const PRUNE_PER_INSTALLATION = 200;
 
 export const syncAllInstallations = internalMutation({
@@ -32,14 +36,20 @@ export const syncAllInstallations = internalMutation({
 
 export const recoverStalledJobs = internalMutation({
   /** Without arguments: the oldest jobs of every active state; a continuation resumes one state after a creation time. */
-  args: { continuation: v.optional(v.object({ state: v.union(...ACTIVE_STATES.map((s) => v.literal(s))), after: v.number() })) },
+  args: {
+    continuation: v.optional(
+      v.object({ state: v.union(...ACTIVE_STATES.map((s) => v.literal(s))), after: v.number() }),
+    ),
+  },
   handler: async (ctx, { continuation }) => {
     const now = Date.now();
     let recovered = 0;
     for (const state of continuation ? [continuation.state] : ACTIVE_STATES) {
       const jobs = await ctx.db
         .query("syncJobs")
-        .withIndex("by_state", (q) => (continuation ? q.eq("state", state).gt("_creationTime", continuation.after) : q.eq("state", state)))
+        .withIndex("by_state", (q) =>
+          continuation ? q.eq("state", state).gt("_creationTime", continuation.after) : q.eq("state", state),
+        )
         .take(RECOVERY_SCAN_LIMIT);
       for (const job of jobs) {
         if (!isStalled(job, now)) continue;
@@ -49,7 +59,9 @@ export const recoverStalledJobs = internalMutation({
       // More active jobs than one batch: the rest in their own transactions, so none is skipped.
       const last = jobs.at(-1);
       if (jobs.length === RECOVERY_SCAN_LIMIT && last) {
-        await ctx.scheduler.runAfter(0, internal.sync.maintenance.recoverStalledJobs, { continuation: { state, after: last._creationTime } });
+        await ctx.scheduler.runAfter(0, internal.sync.maintenance.recoverStalledJobs, {
+          continuation: { state, after: last._creationTime },
+        });
       }
     }
     return recovered;
@@ -70,6 +82,7 @@ export const pruneJobs = internalMutation({
         for (const job of old.slice(keep)) await ctx.db.delete(job._id);
       }
     }
-    if (!page.isDone) await ctx.scheduler.runAfter(0, internal.sync.maintenance.pruneJobs, { cursor: page.continueCursor });
+    if (!page.isDone)
+      await ctx.scheduler.runAfter(0, internal.sync.maintenance.pruneJobs, { cursor: page.continueCursor });
   },
 });

@@ -72,7 +72,10 @@ export function effectiveBudget(rateLimit: PolicyState["rateLimit"], now: number
 
 export function evaluate(state: PolicyState, trigger: Trigger, now: number): SyncDecision {
   if (state.installationStatus !== "active") {
-    return { action: "skip", reason: state.installationStatus === "deleted" ? "installation_deleted" : "installation_suspended" };
+    return {
+      action: "skip",
+      reason: state.installationStatus === "deleted" ? "installation_deleted" : "installation_suspended",
+    };
   }
   if (state.repositoryCount === 0) return { action: "skip", reason: "no_repositories" };
   if (state.activeJob) {
@@ -89,16 +92,25 @@ export function evaluate(state: PolicyState, trigger: Trigger, now: number): Syn
     const cooldownMs = state.lastManualSyncAt + POLICY.MANUAL_COOLDOWN_MS - now;
     if (cooldownMs > 0) return { action: "skip", reason: "manual_cooldown", metadata: { cooldownMs } };
   }
-  if (trigger === "cron" && state.lastSyncedAt !== undefined && now - state.lastSyncedAt < POLICY.CRON_MIN_INTERVAL_MS) {
+  if (
+    trigger === "cron" &&
+    state.lastSyncedAt !== undefined &&
+    now - state.lastSyncedAt < POLICY.CRON_MIN_INTERVAL_MS
+  ) {
     return { action: "skip", reason: "recently_synced" };
   }
 
   const budget = effectiveBudget(state.rateLimit, now);
   const startReason: Reason =
-    trigger === "manual" ? (stale && state.lastSyncedAt !== undefined ? "stale_data_refresh" : "manual_requested")
-    : trigger === "cron" ? "scheduled"
-    : trigger === "webhook" ? "webhook_backfill"
-    : "maintenance";
+    trigger === "manual"
+      ? stale && state.lastSyncedAt !== undefined
+        ? "stale_data_refresh"
+        : "manual_requested"
+      : trigger === "cron"
+        ? "scheduled"
+        : trigger === "webhook"
+          ? "webhook_backfill"
+          : "maintenance";
   // Unknown budget is not assumed full: the worker reads GET /rate_limit (free) before fetching.
   if (!budget) return { action: "start", reason: "budget_unknown" };
   const userDriven = trigger === "manual" || trigger === "cron";

@@ -19,7 +19,11 @@ export const request = internalMutation({
 
 export type RequestResult = SyncDecision & { jobId?: Id<"syncJobs"> };
 
-export async function requestSync(ctx: MutationCtx, installationId: Id<"installations">, trigger: Trigger): Promise<RequestResult> {
+export async function requestSync(
+  ctx: MutationCtx,
+  installationId: Id<"installations">,
+  trigger: Trigger,
+): Promise<RequestResult> {
   const now = Date.now();
   const installation = await ctx.db.get(installationId);
   if (!installation) throw new Error(`installation ${installationId} not found`);

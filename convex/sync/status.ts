@@ -26,7 +26,9 @@ export const getStatus = query({
       .first();
     const failed = await ctx.db
       .query("repositories")
-      .withIndex("by_installation_sync_status", (q) => q.eq("installationId", installationId).eq("removed", false).eq("syncStatus", "failed"))
+      .withIndex("by_installation_sync_status", (q) =>
+        q.eq("installationId", installationId).eq("removed", false).eq("syncStatus", "failed"),
+      )
       .take(FAILED_REPOSITORIES_SHOWN);
 
     const state = activeJob
@@ -38,7 +40,8 @@ export const getStatus = query({
         : decision.action === "block"
           ? "blocked"
           : "idle";
-    const blockedUntil = activeJob?.blockedUntil ?? (decision.action === "block" ? decision.metadata?.blockedUntil : undefined);
+    const blockedUntil =
+      activeJob?.blockedUntil ?? (decision.action === "block" ? decision.metadata?.blockedUntil : undefined);
     return {
       state,
       canSyncNow: decision.action === "start",
@@ -57,7 +60,13 @@ export const getStatus = query({
       currentRepository: activeJob?.progress.currentRepository,
       failedRepositories: failed.map((r) => ({ fullName: r.fullName, reason: r.syncError ?? "Sync failed." })),
       /** For the health card: GitHub budget left (lowest resource) and the last webhook received. */
-      rateLimit: policyState.rateLimit ? { remaining: policyState.rateLimit.remaining, limit: policyState.rateLimit.limit, resetAt: policyState.rateLimit.resetAt } : null,
+      rateLimit: policyState.rateLimit
+        ? {
+            remaining: policyState.rateLimit.remaining,
+            limit: policyState.rateLimit.limit,
+            resetAt: policyState.rateLimit.resetAt,
+          }
+        : null,
       lastWebhookAt: lastDelivery?.receivedAt ?? null,
     };
   },
@@ -70,7 +79,11 @@ export const syncNow = mutation({
     const installation = await viewableInstallation(ctx, installationId);
     if (!installation) throw new ConvexError("Installation not found.");
     const decision = await requestSync(ctx, installationId, "manual");
-    return { action: decision.action, reason: decision.reason, message: reasonToUserMessage(decision), ...(decision.metadata && { metadata: decision.metadata }) };
+    return {
+      action: decision.action,
+      reason: decision.reason,
+      message: reasonToUserMessage(decision),
+      ...(decision.metadata && { metadata: decision.metadata }),
+    };
   },
 });
-

@@ -80,7 +80,14 @@ export const processSyncJob = internalAction({
       // Misconfiguration (missing App ID or key): fail visibly instead of leaving the job claimed.
       const detail = error instanceof Error ? error.message : String(error);
       const error_ = { kind: "internal", message: "The GitHub App is not configured on the server.", detail };
-      await ctx.runMutation(internal.sync.jobs.finishJob, { jobId, generation, outcome: "failed", error: error_, stats: { requests: 0, notModified: 0 }, rateLimits: [] });
+      await ctx.runMutation(internal.sync.jobs.finishJob, {
+        jobId,
+        generation,
+        outcome: "failed",
+        error: error_,
+        stats: { requests: 0, notModified: 0 },
+        rateLimits: [],
+      });
       return;
     }
     await new Slice(ctx, client, { jobId, generation }, slice).run();
@@ -95,7 +102,16 @@ class Slice {
   private repositoryIds: Id<"repositories">[];
   /** Consecutive transient failures of the current step; progress resets it. */
   private attempt: number;
-  private repo: (RepoCoordinates & { fullName: string; id: Id<"repositories">; since?: number; changeProbeEtag?: string; pushedAt?: number; lastPushedAt?: number }) | null = null;
+  private repo:
+    | (RepoCoordinates & {
+        fullName: string;
+        id: Id<"repositories">;
+        since?: number;
+        changeProbeEtag?: string;
+        pushedAt?: number;
+        lastPushedAt?: number;
+      })
+    | null = null;
 
   constructor(
     private readonly ctx: ActionCtx,
@@ -110,7 +126,10 @@ class Slice {
 
   /** Request count and rate limits since the last commit, for the job's stats and the policy. */
   private delta() {
-    const d = { requests: this.client.stats.requests - this.reported.requests, notModified: this.client.stats.notModified - this.reported.notModified };
+    const d = {
+      requests: this.client.stats.requests - this.reported.requests,
+      notModified: this.client.stats.notModified - this.reported.notModified,
+    };
     this.reported = { ...this.client.stats };
     return { stats: d, rateLimits: Object.values(this.client.rateLimits) };
   }
@@ -120,13 +139,22 @@ class Slice {
       if (!this.claim.hasRateLimit && (await this.blockedByUnknownBudget())) return;
       while (this.cursor.phase === "list" || this.cursor.repoIndex < this.repositoryIds.length) {
         if (this.pages >= SLICE_PAGE_BUDGET || Date.now() > this.deadline) {
-          await this.ctx.runMutation(internal.sync.jobs.scheduleContinuation, { ...this.lease, state: "queued", runAt: Date.now(), ...this.delta() });
+          await this.ctx.runMutation(internal.sync.jobs.scheduleContinuation, {
+            ...this.lease,
+            state: "queued",
+            runAt: Date.now(),
+            ...this.delta(),
+          });
           return;
         }
         if (!(await this.step())) return; // lease lost: another slice owns the job now
         this.pages += 1;
       }
-      await this.ctx.runMutation(internal.sync.jobs.finishJob, { ...this.lease, outcome: "completed", ...this.delta() });
+      await this.ctx.runMutation(internal.sync.jobs.finishJob, {
+        ...this.lease,
+        outcome: "completed",
+        ...this.delta(),
+      });
     } catch (error) {
       await this.fail(error);
     }
@@ -139,12 +167,27 @@ class Slice {
     const now = Date.now();
     for (const [resource, r] of Object.entries(res.data.resources)) {
       if (resource === "core" || resource === "graphql") {
-        this.client.rateLimits[resource] = { resource, limit: r.limit, remaining: r.remaining, used: r.used, resetAt: r.reset * 1000, observedAt: now };
+        this.client.rateLimits[resource] = {
+          resource,
+          limit: r.limit,
+          remaining: r.remaining,
+          used: r.used,
+          resetAt: r.reset * 1000,
+          observedAt: now,
+        };
       }
     }
-    const low = Object.values(this.client.rateLimits).find((s) => s.remaining < POLICY.MIN_BUDGET_TO_START && s.resetAt > now);
+    const low = Object.values(this.client.rateLimits).find(
+      (s) => s.remaining < POLICY.MIN_BUDGET_TO_START && s.resetAt > now,
+    );
     if (!low) return false;
-    await this.ctx.runMutation(internal.sync.jobs.scheduleContinuation, { ...this.lease, state: "blocked", runAt: low.resetAt, reason: "rate_limit_low", ...this.delta() });
+    await this.ctx.runMutation(internal.sync.jobs.scheduleContinuation, {
+      ...this.lease,
+      state: "blocked",
+      runAt: low.resetAt,
+      reason: "rate_limit_low",
+      ...this.delta(),
+    });
     return true;
   }
 
@@ -223,7 +266,12 @@ class Slice {
       case "probe": {
         const probe = await probeRepositoryChanges(this.client, repo, repo.changeProbeEtag);
         // Unchanged since the last sync: issues, PRs and comments are skipped (304, no budget).
-        const next: Cursor = { ...c, phase: probe.changed || since === undefined ? "pulls" : "commits", page: undefined, ...(probe.etag && { repoEtag: probe.etag }) };
+        const next: Cursor = {
+          ...c,
+          phase: probe.changed || since === undefined ? "pulls" : "commits",
+          page: undefined,
+          ...(probe.etag && { repoEtag: probe.etag }),
+        };
         return this.advance(next, {
           repositoryUpdate: { repositoryId: repo.id, syncStatus: "processing" },
           currentRepository: repo.fullName,
@@ -238,7 +286,11 @@ class Slice {
           });
           const more = page.hasNextPage && !page.reachedWatermark && page.endCursor;
           const pageSize = Math.min(PULL_REQUEST_PAGE_SIZE, c.pageSize * 2); // grow back after a success
-          return this.advance(more ? { ...c, page: page.endCursor, pageSize } : { ...c, phase: "issues", page: undefined, pageSize }, {}, page.records);
+          return this.advance(
+            more ? { ...c, page: page.endCursor, pageSize } : { ...c, phase: "issues", page: undefined, pageSize },
+            {},
+            page.records,
+          );
         } catch (error) {
           // A query that ran too long (502/504): retry with half the page size.
           if (error instanceof GitHubError && (error.details.status === 502 || error.details.status === 504)) {
@@ -250,13 +302,29 @@ class Slice {
       case "issues":
       case "issueComments":
       case "reviewComments": {
-        const list = { issues: listIssuesSince, issueComments: listIssueCommentsSince, reviewComments: listReviewCommentsSince }[c.phase];
-        const following = { issues: "issueComments", issueComments: "reviewComments", reviewComments: "commits" } as const;
-        const page = await list(this.client, repo, { ...(since !== undefined && { since }), ...(c.page && { next: c.page }) });
-        return this.advance(page.next ? { ...c, page: page.next } : { ...c, phase: following[c.phase], page: undefined }, {}, page.records);
+        const list = {
+          issues: listIssuesSince,
+          issueComments: listIssueCommentsSince,
+          reviewComments: listReviewCommentsSince,
+        }[c.phase];
+        const following = {
+          issues: "issueComments",
+          issueComments: "reviewComments",
+          reviewComments: "commits",
+        } as const;
+        const page = await list(this.client, repo, {
+          ...(since !== undefined && { since }),
+          ...(c.page && { next: c.page }),
+        });
+        return this.advance(
+          page.next ? { ...c, page: page.next } : { ...c, phase: following[c.phase], page: undefined },
+          {},
+          page.records,
+        );
       }
       case "commits": {
-        const pushed = since === undefined || repo.lastPushedAt === undefined || (repo.pushedAt ?? 0) > repo.lastPushedAt;
+        const pushed =
+          since === undefined || repo.lastPushedAt === undefined || (repo.pushedAt ?? 0) > repo.lastPushedAt;
         if (!pushed) return this.completeRepository(repo);
         const page = await listCommitsSince(this.client, repo, {
           since: since ?? this.claim.startedAt - COMMIT_BACKFILL_MS,
@@ -304,14 +372,28 @@ class Slice {
   /** Commit records in bounded chunks; the last chunk carries the new cursor (and renews the lease). */
   private async advance(
     next: Cursor,
-    extra: { repositoryDone?: boolean; repositoryUpdate?: { repositoryId: Id<"repositories">; syncStatus: "processing" | "ready" | "failed"; syncError?: string; syncCursor?: { since?: number; changeProbeEtag?: string; pushedAt?: number } }; currentRepository?: string } = {},
+    extra: {
+      repositoryDone?: boolean;
+      repositoryUpdate?: {
+        repositoryId: Id<"repositories">;
+        syncStatus: "processing" | "ready" | "failed";
+        syncError?: string;
+        syncCursor?: { since?: number; changeProbeEtag?: string; pushedAt?: number };
+      };
+      currentRepository?: string;
+    } = {},
     records: AnyRecord[] = [],
   ): Promise<boolean> {
     for (let i = 0; i + RECORDS_PER_MUTATION < records.length; i += RECORDS_PER_MUTATION) {
       const chunk = records.slice(i, i + RECORDS_PER_MUTATION);
-      if (!(await this.ctx.runMutation(internal.sync.jobs.commitPage, { ...this.lease, records: chunk, ...this.delta() }))) return false;
+      if (
+        !(await this.ctx.runMutation(internal.sync.jobs.commitPage, { ...this.lease, records: chunk, ...this.delta() }))
+      )
+        return false;
     }
-    const last = records.slice(Math.floor(Math.max(0, records.length - 1) / RECORDS_PER_MUTATION) * RECORDS_PER_MUTATION);
+    const last = records.slice(
+      Math.floor(Math.max(0, records.length - 1) / RECORDS_PER_MUTATION) * RECORDS_PER_MUTATION,
+    );
     const ok = await this.ctx.runMutation(internal.sync.jobs.commitPage, {
       ...this.lease,
       records: last,

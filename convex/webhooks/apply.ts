@@ -25,17 +25,27 @@ export const applyDelivery = internalMutation({
   handler: async (ctx, { id, mapping, partial }) => {
     const delivery = await ctx.db.get(id);
     if (!delivery || !isPending(delivery)) return;
-    const finish = (status: "processed" | "ignored" | "invalid", extra: { reason?: string; invalidPath?: string } = {}) =>
-      ctx.db.patch(id, { status, processedAt: Date.now(), nextAttemptAt: undefined, reason: undefined, ...extra });
+    const finish = (
+      status: "processed" | "ignored" | "invalid",
+      extra: { reason?: string; invalidPath?: string } = {},
+    ) => ctx.db.patch(id, { status, processedAt: Date.now(), nextAttemptAt: undefined, reason: undefined, ...extra });
 
     switch (mapping.outcome) {
       case "ignored":
         return finish("ignored", { reason: mapping.reason });
       case "invalid":
-        console.log(JSON.stringify({ event: "webhook.invalid", deliveryId: delivery.deliveryId, path: mapping.path, message: mapping.message }));
+        console.log(
+          JSON.stringify({
+            event: "webhook.invalid",
+            deliveryId: delivery.deliveryId,
+            path: mapping.path,
+            message: mapping.message,
+          }),
+        );
         return finish("invalid", { reason: mapping.message, invalidPath: mapping.path });
       case "apply": {
-        if (mapping.installationGithubId === undefined) return finish("ignored", { reason: "no installation in the payload" });
+        if (mapping.installationGithubId === undefined)
+          return finish("ignored", { reason: "no installation in the payload" });
         const installation = await installationByGithubId(ctx, mapping.installationGithubId);
         // Possibly ahead of its installation.created: fail, so the retry finds it (bounded).
         if (!installation) throw new Error(`installation ${mapping.installationGithubId} is not known yet`);
@@ -44,7 +54,12 @@ export const applyDelivery = internalMutation({
         const tally = await w.applyAll(mapping.records);
         await w.flush();
         if (partial) return;
-        return finish("processed", { reason: Object.entries(tally).map(([k, n]) => `${k}: ${n}`).join(", ") || "no records" });
+        return finish("processed", {
+          reason:
+            Object.entries(tally)
+              .map(([k, n]) => `${k}: ${n}`)
+              .join(", ") || "no records",
+        });
       }
       case "lifecycle": {
         const reason = await applyLifecycle(ctx, mapping.installationGithubId, mapping.change);
@@ -66,7 +81,11 @@ async function cancelActiveJob(ctx: MutationCtx, installation: Doc<"installation
   if (job && isActive(job)) await endJob(ctx, job, "cancelled", undefined);
 }
 
-async function applyLifecycle(ctx: MutationCtx, githubInstallationId: number, change: LifecycleChange): Promise<string | undefined> {
+async function applyLifecycle(
+  ctx: MutationCtx,
+  githubInstallationId: number,
+  change: LifecycleChange,
+): Promise<string | undefined> {
   const now = Date.now();
   let installation = await installationByGithubId(ctx, githubInstallationId);
   if (change.kind === "installation_created") {
@@ -79,7 +98,13 @@ async function applyLifecycle(ctx: MutationCtx, githubInstallationId: number, ch
     };
     const id = installation
       ? (await ctx.db.patch(installation._id, fields), installation._id)
-      : await ctx.db.insert("installations", { githubInstallationId, ...fields, status: "active", statusChangedAt: now, sync: { state: "idle" } });
+      : await ctx.db.insert("installations", {
+          githubInstallationId,
+          ...fields,
+          status: "active",
+          statusChangedAt: now,
+          sync: { state: "idle" },
+        });
     const w = await WritePath.open(ctx, id);
     await w.addRepositories(change.repositories);
     await w.flush();
@@ -128,7 +153,9 @@ async function applyLifecycle(ctx: MutationCtx, githubInstallationId: number, ch
     case "repository_changed": {
       const known = await ctx.db
         .query("repositories")
-        .withIndex("by_installation_github_id", (q) => q.eq("installationId", installation._id).eq("githubId", change.repository.githubId))
+        .withIndex("by_installation_github_id", (q) =>
+          q.eq("installationId", installation._id).eq("githubId", change.repository.githubId),
+        )
         .unique();
       await w.upsertRepository(change.repository);
       backfill = known === null; // a repository created in an installation on "all repositories"

@@ -17,7 +17,8 @@ export const processDelivery = internalAction({
     if (!delivery || !isPending(delivery)) return; // already applied (a duplicate schedule)
     try {
       const text =
-        delivery.payload ?? (delivery.payloadStorageId ? await (await ctx.storage.get(delivery.payloadStorageId))?.text() : undefined);
+        delivery.payload ??
+        (delivery.payloadStorageId ? await (await ctx.storage.get(delivery.payloadStorageId))?.text() : undefined);
       if (text === undefined) throw new Error("the stored payload is missing");
       const mapping = mapWebhookEvent(delivery.event, JSON.parse(text));
       if (mapping.outcome === "apply" && mapping.records.length > RECORDS_PER_MUTATION) {
@@ -25,7 +26,11 @@ export const processDelivery = internalAction({
         // records the outcome. Re-running after a failure re-applies idempotent upserts.
         const { records, ...rest } = mapping;
         for (let i = 0; i < records.length - RECORDS_PER_MUTATION; i += RECORDS_PER_MUTATION) {
-          await ctx.runMutation(internal.webhooks.apply.applyDelivery, { id, mapping: { ...rest, records: records.slice(i, i + RECORDS_PER_MUTATION) }, partial: true });
+          await ctx.runMutation(internal.webhooks.apply.applyDelivery, {
+            id,
+            mapping: { ...rest, records: records.slice(i, i + RECORDS_PER_MUTATION) },
+            partial: true,
+          });
         }
         const last = records.slice(Math.floor((records.length - 1) / RECORDS_PER_MUTATION) * RECORDS_PER_MUTATION);
         await ctx.runMutation(internal.webhooks.apply.applyDelivery, { id, mapping: { ...rest, records: last } });
@@ -33,7 +38,10 @@ export const processDelivery = internalAction({
         await ctx.runMutation(internal.webhooks.apply.applyDelivery, { id, mapping });
       }
     } catch (error) {
-      await ctx.runMutation(internal.webhooks.deliveries.markFailed, { id, reason: error instanceof Error ? error.message : String(error) });
+      await ctx.runMutation(internal.webhooks.deliveries.markFailed, {
+        id,
+        reason: error instanceof Error ? error.message : String(error),
+      });
     }
   },
 });

@@ -21,7 +21,8 @@ export async function verifySignature(body: string, signature: string | null, se
   return false;
 }
 
-const text = (status: number, message: string) => new Response(message, { status, headers: { "content-type": "text/plain" } });
+const text = (status: number, message: string) =>
+  new Response(message, { status, headers: { "content-type": "text/plain" } });
 
 export const githubWebhook = httpAction(async (ctx, request) => {
   if (Number(request.headers.get("content-length") ?? 0) > MAX_PAYLOAD_BYTES) return text(413, "payload too large");
@@ -39,11 +40,13 @@ export const githubWebhook = httpAction(async (ctx, request) => {
   } catch {
     return text(400, "body is not JSON");
   }
-  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return text(400, "body is not a JSON object");
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload))
+    return text(400, "body is not a JSON object");
   const p = payload as { action?: unknown; installation?: { id?: unknown } };
 
   const bytes = new TextEncoder().encode(body).length;
-  const payloadStorageId = bytes > INLINE_PAYLOAD_BYTES ? await ctx.storage.store(new Blob([body], { type: "application/json" })) : undefined;
+  const payloadStorageId =
+    bytes > INLINE_PAYLOAD_BYTES ? await ctx.storage.store(new Blob([body], { type: "application/json" })) : undefined;
   const { duplicate } = await ctx.runMutation(internal.webhooks.deliveries.record, {
     deliveryId,
     event,

@@ -19,8 +19,14 @@ export const unknownGuids = internalQuery({
   handler: async (ctx, { guids }) => {
     const unknown: string[] = [];
     for (const guid of guids) {
-      const stored = await ctx.db.query("webhookDeliveries").withIndex("by_delivery_id", (q) => q.eq("deliveryId", guid)).first();
-      const asked = await ctx.db.query("redeliveryRequests").withIndex("by_guid", (q) => q.eq("deliveryGuid", guid)).first();
+      const stored = await ctx.db
+        .query("webhookDeliveries")
+        .withIndex("by_delivery_id", (q) => q.eq("deliveryId", guid))
+        .first();
+      const asked = await ctx.db
+        .query("redeliveryRequests")
+        .withIndex("by_guid", (q) => q.eq("deliveryGuid", guid))
+        .first();
       if (!stored && !asked) unknown.push(guid);
     }
     return unknown;
@@ -44,12 +50,17 @@ export const recoverMissedDeliveries = internalAction({
       const res = await listHookDeliveries(client, next);
       // A delivery GitHub marks anything but "OK" never reached us intact; one it redelivered since is a new attempt with the same GUID.
       const failed = res.deliveries.filter((d) => d.status !== "OK" && !d.redelivery);
-      const unknown = new Set(await ctx.runQuery(internal.webhooks.recovery.unknownGuids, { guids: [...new Set(failed.map((d) => d.guid))] }));
+      const unknown = new Set(
+        await ctx.runQuery(internal.webhooks.recovery.unknownGuids, { guids: [...new Set(failed.map((d) => d.guid))] }),
+      );
       for (const d of failed) {
         if (!unknown.has(d.guid) || requested >= MAX_REDELIVERIES_PER_RUN) continue;
         unknown.delete(d.guid);
         // Remembered before asking: if the request fails we do not loop on it every run.
-        await ctx.runMutation(internal.webhooks.recovery.rememberRedelivery, { deliveryGuid: d.guid, githubDeliveryId: d.id });
+        await ctx.runMutation(internal.webhooks.recovery.rememberRedelivery, {
+          deliveryGuid: d.guid,
+          githubDeliveryId: d.id,
+        });
         await requestRedelivery(client, d.id);
         requested += 1;
       }

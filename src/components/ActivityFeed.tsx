@@ -16,7 +16,11 @@ const VERB = {
 } as const;
 
 export function ActivityFeed({ installationId }: { installationId: Id<"installations"> }) {
-  const { results, status, loadMore } = usePaginatedQuery(api.dashboard.lists.activity, { installationId }, { initialNumItems: 15 });
+  const { results, status, loadMore } = usePaginatedQuery(
+    api.dashboard.lists.activity,
+    { installationId },
+    { initialNumItems: 15 },
+  );
   const now = useNow(60_000);
   if (status === "LoadingFirstPage") return <Skeleton lines={5} label="Loading activity" />;
   if (results.length === 0) return <Empty>No activity yet.</Empty>;
@@ -25,8 +29,10 @@ export function ActivityFeed({ installationId }: { installationId: Id<"installat
       <ol className="feed">
         {results.map((e) => (
           <li key={e.id}>
-            <strong>{e.actor}</strong> {VERB[e.type]}{" "}
-            <a href={e.url}>{e.title ?? e.repository}</a> <span className="muted">in {e.repository} · {timeAgo(e.occurredAt, now)}</span>
+            <strong>{e.actor}</strong> {VERB[e.type]} <a href={e.url}>{e.title ?? e.repository}</a>{" "}
+            <span className="muted">
+              in {e.repository} · {timeAgo(e.occurredAt, now)}
+            </span>
           </li>
         ))}
       </ol>

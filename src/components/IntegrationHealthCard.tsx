@@ -18,7 +18,13 @@ export function IntegrationHealthCard({ installationId }: { installationId: Id<"
       <h3 id="health-heading">Integration health</h3>
       <dl className="facts">
         <dt>Last synced</dt>
-        <dd>{status.lastSyncedAt ? <time dateTime={new Date(status.lastSyncedAt).toISOString()}>{timeAgo(status.lastSyncedAt, now)}</time> : "never"}</dd>
+        <dd>
+          {status.lastSyncedAt ? (
+            <time dateTime={new Date(status.lastSyncedAt).toISOString()}>{timeAgo(status.lastSyncedAt, now)}</time>
+          ) : (
+            "never"
+          )}
+        </dd>
         <dt>GitHub budget</dt>
         <dd>
           {status.rateLimit

@@ -9,7 +9,9 @@ export function MyStats({ installationId }: { installationId: Id<"installations"
   if (stats === null) return null;
   return (
     <section className="panel" aria-labelledby="mine-heading">
-      <h3 id="mine-heading">You ({stats.login}), last {stats.days} days</h3>
+      <h3 id="mine-heading">
+        You ({stats.login}), last {stats.days} days
+      </h3>
       <dl className="facts">
         <dt>PRs opened</dt>
         <dd>{stats.pullRequestsOpened}</dd>

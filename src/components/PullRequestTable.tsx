@@ -74,7 +74,9 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
               {results.map((pr) => (
                 <tr key={pr.id} data-health={pr.health}>
                   <td>
-                    <span className={`pill health-${pr.health}`}>{pr.state === "open" ? HEALTH_TEXT[pr.health] : pr.state}</span>
+                    <span className={`pill health-${pr.health}`}>
+                      {pr.state === "open" ? HEALTH_TEXT[pr.health] : pr.state}
+                    </span>
                   </td>
                   <td>
                     <a href={pr.url}>{pr.title}</a>

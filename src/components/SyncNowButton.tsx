@@ -20,7 +20,13 @@ export function SyncNowButton({ installationId }: { installationId: Id<"installa
   const seconds = cooldownEndsAt ? Math.max(0, Math.ceil((cooldownEndsAt - now) / 1000)) : 0;
 
   const syncing = status?.state === "syncing";
-  const label = pending ? "Starting…" : syncing ? "Syncing…" : seconds > 0 ? `Sync again in ${formatSeconds(seconds)}` : "Sync now";
+  const label = pending
+    ? "Starting…"
+    : syncing
+      ? "Syncing…"
+      : seconds > 0
+        ? `Sync again in ${formatSeconds(seconds)}`
+        : "Sync now";
   return (
     <div className="sync-now">
       <button
@@ -33,7 +39,8 @@ export function SyncNowButton({ installationId }: { installationId: Id<"installa
           try {
             const result = await syncNow({ installationId });
             const resumesAt = result.metadata?.blockedUntil;
-            if (result.action !== "start") setMessage(resumesAt ? `${result.message} (${localTime(resumesAt)})` : result.message);
+            if (result.action !== "start")
+              setMessage(resumesAt ? `${result.message} (${localTime(resumesAt)})` : result.message);
           } catch {
             setMessage("Could not start a sync. Try again in a moment.");
           } finally {

@@ -27,7 +27,8 @@ export function TrendsChart({ installationId, days = 30 }: { installationId: Id<
         </ResponsiveContainer>
       </div>
       <figcaption>
-        Median time to first review: {hours(trends.medianHoursToFirstReview)} · median time to merge: {hours(trends.medianHoursToMerge)}
+        Median time to first review: {hours(trends.medianHoursToFirstReview)} · median time to merge:{" "}
+        {hours(trends.medianHoursToMerge)}
       </figcaption>
     </figure>
   );

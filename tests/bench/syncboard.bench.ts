@@ -35,12 +35,31 @@ describe("sync (issue 3)", () => {
     "backfill, no-change resync, getStatus",
     once(async () => {
       vi.useFakeTimers({ now: Date.UTC(2026, 10, 24, 12) });
-      const fake = useFakeGitHub({ seed: 7, org: { repos: 20, prsPerRepo: 100, issuesPerRepo: 20, commitsPerRepo: 30, reviewsPerPr: 2, checksPerPr: 2, commentsPerIssue: 2 } });
+      const fake = useFakeGitHub({
+        seed: 7,
+        org: {
+          repos: 20,
+          prsPerRepo: 100,
+          issuesPerRepo: 20,
+          commitsPerRepo: 30,
+          reviewsPerPr: 2,
+          checksPerPr: 2,
+          commentsPerIssue: 2,
+        },
+      });
       const t = makeConvex();
-      const installationId = await createInstallation(t, { githubInstallationId: fake.installationId, accountId: fake.org.id });
+      const installationId = await createInstallation(t, {
+        githubInstallationId: fake.installationId,
+        accountId: fake.org.id,
+      });
       await t.mutation(internal.model.ingest.addRepositories, {
         installationId,
-        repositories: fake.org.repos.map((r) => ({ githubId: r.id, name: r.name, fullName: `${r.owner}/${r.name}`, private: r.private })),
+        repositories: fake.org.repos.map((r) => ({
+          githubId: r.id,
+          name: r.name,
+          fullName: `${r.owner}/${r.name}`,
+          private: r.private,
+        })),
       });
       const started = realNow();
       await t.mutation(internal.sync.service.request, { installationId, trigger: "webhook" });
@@ -50,19 +69,36 @@ describe("sync (issue 3)", () => {
       const repos = fake.org.repos;
       const prs = repos.reduce((n, r) => n + r.pullRequests.length, 0);
       const floorRest = repos.reduce(
-        (n, r) => n + Math.ceil((r.pullRequests.length + r.issues.length) / 100) + Math.ceil(r.issueComments.length / 100) + Math.ceil(r.reviewComments.length / 100) + Math.ceil(r.commits.length / 100),
+        (n, r) =>
+          n +
+          Math.ceil((r.pullRequests.length + r.issues.length) / 100) +
+          Math.ceil(r.issueComments.length / 100) +
+          Math.ceil(r.reviewComments.length / 100) +
+          Math.ceil(r.commits.length / 100),
         0,
       );
       const floorGraphql = repos.reduce((n, r) => n + Math.ceil(r.pullRequests.length / 25), 0);
       table("Full backfill of a generated org (20 repos, 2,000 PRs with reviews and checks)", [
         { figure: "GitHub requests made by the job", value: job.stats.requests },
         ...Object.entries(byKind(fake.requests)).map(([kind, n]) => ({ figure: `  ${kind}`, value: n })),
-        { figure: "pagination floor Σ⌈items/100⌉ (issues list incl. PRs, comments ×2, commits; per repo)", value: floorRest },
+        {
+          figure: "pagination floor Σ⌈items/100⌉ (issues list incl. PRs, comments ×2, commits; per repo)",
+          value: floorRest,
+        },
         { figure: "PR pages at 25 per GraphQL request (Σ⌈PRs/25⌉)", value: floorGraphql },
-        { figure: "requests per 100 PRs fetched with reviews and checks (GraphQL)", value: ms((floorGraphql / prs) * 100) },
-        { figure: "same over REST (list + reviews + check runs per PR)", value: ms(((Math.ceil(prs / 100) + 2 * prs) / prs) * 100) },
+        {
+          figure: "requests per 100 PRs fetched with reviews and checks (GraphQL)",
+          value: ms((floorGraphql / prs) * 100),
+        },
+        {
+          figure: "same over REST (list + reviews + check runs per PR)",
+          value: ms(((Math.ceil(prs / 100) + 2 * prs) / prs) * 100),
+        },
         { figure: "items written", value: job.stats.itemsWritten },
-        { figure: "items ingested per second (in-process, convex-test)", value: Math.round(job.stats.itemsWritten / (elapsed / 1000)) },
+        {
+          figure: "items ingested per second (in-process, convex-test)",
+          value: Math.round(job.stats.itemsWritten / (elapsed / 1000)),
+        },
         { figure: "mutations per 1,000 items", value: ms((job.stats.mutations / job.stats.itemsWritten) * 1000) },
       ]);
 
@@ -95,14 +131,21 @@ describe("webhooks (issue 4)", () => {
     once(async () => {
       vi.stubEnv("GITHUB_WEBHOOK_SECRET", WEBHOOK_SECRET);
       const t = makeConvex();
-      const prExample = (examples as unknown as Array<{ name: string; examples: any[] }>).find((e) => e.name === "pull_request")!.examples.find((p) => p.action === "opened")!;
+      const prExample = (examples as unknown as Array<{ name: string; examples: any[] }>)
+        .find((e) => e.name === "pull_request")!
+        .examples.find((p) => p.action === "opened")!;
       const installationId = await createInstallation(t, { githubInstallationId: 1001 });
       const N = 300;
       const ack: number[] = [];
       for (let i = 0; i < N; i++) {
         const p = structuredClone(prExample);
         p.installation = { id: 1001 };
-        p.pull_request = { ...p.pull_request, id: 10_000 + i, number: 10_000 + i, updated_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() };
+        p.pull_request = {
+          ...p.pull_request,
+          id: 10_000 + i,
+          number: 10_000 + i,
+          updated_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+        };
         const s = realNow();
         await deliver(t, "pull_request", p);
         ack.push(realNow() - s);
@@ -115,21 +158,36 @@ describe("webhooks (issue 4)", () => {
       ack.sort((a, b) => a - b);
 
       // Documents written by one pull_request event through the write path, new and update.
-      const mapped = mapWebhookEvent("pull_request", { ...structuredClone(prExample), installation: { id: 1001 }, pull_request: { ...prExample.pull_request, id: 99_999, number: 99_999 } });
+      const mapped = mapWebhookEvent("pull_request", {
+        ...structuredClone(prExample),
+        installation: { id: 1001 },
+        pull_request: { ...prExample.pull_request, id: 99_999, number: 99_999 },
+      });
       const records = mapped.outcome === "apply" ? mapped.records : [];
       const repository = mapped.outcome === "apply" ? mapped.repository : undefined;
       const written = async (recs: typeof records) =>
         t.run(async (ctx) => {
           const b = await ctx.meta.getTransactionMetrics();
-          await ctx.runMutation(internal.model.ingest.applyRecords, { installationId, ...(repository && { repository }), records: recs });
+          await ctx.runMutation(internal.model.ingest.applyRecords, {
+            installationId,
+            ...(repository && { repository }),
+            records: recs,
+          });
           const a = await ctx.meta.getTransactionMetrics();
           return a.documentsWritten.used - b.documentsWritten.used;
         });
       const firstWrite = await written(records);
-      const edited = records.map((r) => (r.kind === "pullRequest" ? { ...r, record: { ...r.record, title: "edited", updatedAt: r.record.updatedAt + 1000 } } : r));
+      const edited = records.map((r) =>
+        r.kind === "pullRequest"
+          ? { ...r, record: { ...r.record, title: "edited", updatedAt: r.record.updatedAt + 1000 } }
+          : r,
+      );
       const updateWrite = await written(edited);
       table("Webhooks", [
-        { figure: "acknowledgement p50 (ms, in-process, signature check included)", value: ms(ack[Math.floor(N * 0.5)]!) },
+        {
+          figure: "acknowledgement p50 (ms, in-process, signature check included)",
+          value: ms(ack[Math.floor(N * 0.5)]!),
+        },
         { figure: "acknowledgement p95 (ms)", value: ms(ack[Math.floor(N * 0.95)]!) },
         { figure: "deliveries processed per second", value: Math.round(N / (processing / 1000)) },
         { figure: "documents written: a new pull request (PR, counters, activity, buckets)", value: firstWrite },
@@ -143,7 +201,21 @@ describe("webhooks (issue 4)", () => {
 
 function byKind(requests: Array<{ path: string; status: number }>) {
   const kind = (path: string) =>
-    path === "/graphql" ? "GraphQL pull request pages" : path.endsWith("/access_tokens") ? "installation token" : path === "/rate_limit" ? "rate_limit (free)" : path === "/installation/repositories" ? "repository listing" : path.endsWith("/issues") ? "issues (probe + pages)" : path.endsWith("/comments") ? "comments" : path.endsWith("/commits") ? "commits" : path;
+    path === "/graphql"
+      ? "GraphQL pull request pages"
+      : path.endsWith("/access_tokens")
+        ? "installation token"
+        : path === "/rate_limit"
+          ? "rate_limit (free)"
+          : path === "/installation/repositories"
+            ? "repository listing"
+            : path.endsWith("/issues")
+              ? "issues (probe + pages)"
+              : path.endsWith("/comments")
+                ? "comments"
+                : path.endsWith("/commits")
+                  ? "commits"
+                  : path;
   const out: Record<string, number> = {};
   for (const r of requests) out[kind(r.path)] = (out[kind(r.path)] ?? 0) + 1;
   return out;
@@ -155,13 +227,25 @@ async function naiveSummary(t: TestConvex, installationId: Id<"installations">) 
     const before = await ctx.meta.getTransactionMetrics();
     const started = realNow();
     const counts = { repos: 0, open: 0, green: 0, yellow: 0, red: 0 };
-    const repos = await ctx.db.query("repositories").withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", false)).collect();
+    const repos = await ctx.db
+      .query("repositories")
+      .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", false))
+      .collect();
     for (const repo of repos) {
       counts.repos += 1;
-      const prs = await ctx.db.query("pullRequests").withIndex("by_repo_state_updated", (q) => q.eq("repositoryId", repo._id).eq("state", "open")).collect();
+      const prs = await ctx.db
+        .query("pullRequests")
+        .withIndex("by_repo_state_updated", (q) => q.eq("repositoryId", repo._id).eq("state", "open"))
+        .collect();
       for (const pr of prs) {
-        const reviews = await ctx.db.query("reviews").withIndex("by_repo_pr", (q) => q.eq("repositoryId", repo._id).eq("prNumber", pr.number)).collect();
-        const ci = await ctx.db.query("ciResults").withIndex("by_repo_sha_name", (q) => q.eq("repositoryId", repo._id).eq("sha", pr.headSha)).collect();
+        const reviews = await ctx.db
+          .query("reviews")
+          .withIndex("by_repo_pr", (q) => q.eq("repositoryId", repo._id).eq("prNumber", pr.number))
+          .collect();
+        const ci = await ctx.db
+          .query("ciResults")
+          .withIndex("by_repo_sha_name", (q) => q.eq("repositoryId", repo._id).eq("sha", pr.headSha))
+          .collect();
         const { checks } = summarizeChecks(ci);
         const { review } = summarizeReviews(reviews, pr.requestedReviewers, pr.authorLogin);
         counts.open += 1;
@@ -169,7 +253,12 @@ async function naiveSummary(t: TestConvex, installationId: Id<"installations">) 
       }
     }
     const after = await ctx.meta.getTransactionMetrics();
-    return { counts, ms: realNow() - started, documentsRead: after.documentsRead.used - before.documentsRead.used, indexRanges: after.databaseQueries.used - before.databaseQueries.used };
+    return {
+      counts,
+      ms: realNow() - started,
+      documentsRead: after.documentsRead.used - before.documentsRead.used,
+      indexRanges: after.databaseQueries.used - before.databaseQueries.used,
+    };
   });
 }
 
@@ -194,7 +283,10 @@ describe("dashboard (issue 5)", () => {
         const s0 = realNow();
         const summary = await measureQuery(t, me, api.dashboard.summary.summary, { installationId });
         const summaryMs = realNow() - s0;
-        const page = await measureQuery(t, me, api.dashboard.lists.pullRequests, { installationId, paginationOpts: { numItems: 50, cursor: null } });
+        const page = await measureQuery(t, me, api.dashboard.lists.pullRequests, {
+          installationId,
+          paginationOpts: { numItems: 50, cursor: null },
+        });
         const trends = await measureQuery(t, me, api.dashboard.trends.trends, { installationId, days: 90 });
         // The baseline reads more than one transaction allows at the largest scales: measure it
         // with the limits of this instance (it would fail in production, which is the point).

@@ -26,13 +26,18 @@ export async function startHarness(t: TestConvex) {
 
   const server = createServer(async (req, res) => {
     if (req.url === "/convex/events") {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+      });
       res.write(": connected\n\n");
       listeners.add(res);
       req.on("close", () => listeners.delete(res));
       return;
     }
-    const kind = /^\/convex\/(query|mutation|action)$/.exec(req.url ?? "")?.[1] as "query" | "mutation" | "action" | undefined;
+    const kind = /^\/convex\/(query|mutation|action)$/.exec(req.url ?? "")?.[1] as
+      "query" | "mutation" | "action" | undefined;
     if (kind && req.method === "POST") {
       let body = "";
       for await (const chunk of req) body += chunk;

@@ -79,7 +79,10 @@ export class TestConvexClient {
     return result.value;
   }
 
-  setAuth(fetchToken: (o: { forceRefreshToken: boolean }) => Promise<string | null | undefined>, onChange?: (ok: boolean) => void) {
+  setAuth(
+    fetchToken: (o: { forceRefreshToken: boolean }) => Promise<string | null | undefined>,
+    onChange?: (ok: boolean) => void,
+  ) {
     void fetchToken({ forceRefreshToken: false }).then((token) => {
       this.token = token ?? null;
       onChange?.(this.token !== null);
@@ -93,7 +96,16 @@ export class TestConvexClient {
   }
 
   connectionState() {
-    return { hasInflightRequests: false, isWebSocketConnected: true, timeOfOldestInflightRequest: null, hasEverConnected: true, connectionCount: 1, connectionRetries: 0, inflightMutations: 0, inflightActions: 0 };
+    return {
+      hasInflightRequests: false,
+      isWebSocketConnected: true,
+      timeOfOldestInflightRequest: null,
+      hasEverConnected: true,
+      connectionCount: 1,
+      connectionRetries: 0,
+      inflightMutations: 0,
+      inflightActions: 0,
+    };
   }
 
   subscribeToConnectionState() {

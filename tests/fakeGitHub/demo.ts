@@ -23,14 +23,29 @@ export class DemoWebhooks {
 
   async send(event: string, payload: object) {
     // Activity events carry only the installation id; installation events bring their own full object.
-    const body = JSON.stringify({ installation: { id: this.fake.installationId }, sender: userJson(DEMO_USER_LOGIN, this.api), ...payload });
+    const body = JSON.stringify({
+      installation: { id: this.fake.installationId },
+      sender: userJson(DEMO_USER_LOGIN, this.api),
+      ...payload,
+    });
     const guid = `demo-${Date.now()}-${++this.n}`;
     const res = await fetch(this.url, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": guid, "x-hub-signature-256": await new Webhooks({ secret: this.secret }).sign(body) },
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": event,
+        "x-github-delivery": guid,
+        "x-hub-signature-256": await new Webhooks({ secret: this.secret }).sign(body),
+      },
       body,
     });
-    this.fake.addDelivery({ guid, event, action: (payload as { action?: string }).action ?? null, status: res.ok ? "OK" : `HTTP ${res.status}`, statusCode: res.status });
+    this.fake.addDelivery({
+      guid,
+      event,
+      action: (payload as { action?: string }).action ?? null,
+      status: res.ok ? "OK" : `HTTP ${res.status}`,
+      statusCode: res.status,
+    });
     return res.status;
   }
 
@@ -38,8 +53,17 @@ export class DemoWebhooks {
     const org = this.fake.org;
     return this.send("installation", {
       action: "created",
-      installation: { id: this.fake.installationId, account: { ...userJson(org.login, this.api), id: org.id, type: "Organization" } },
-      repositories: org.repos.map((r) => ({ id: r.id, node_id: `R_${r.id}`, name: r.name, full_name: `${r.owner}/${r.name}`, private: r.private })),
+      installation: {
+        id: this.fake.installationId,
+        account: { ...userJson(org.login, this.api), id: org.id, type: "Organization" },
+      },
+      repositories: org.repos.map((r) => ({
+        id: r.id,
+        node_id: `R_${r.id}`,
+        name: r.name,
+        full_name: `${r.owner}/${r.name}`,
+        private: r.private,
+      })),
     });
   }
 
@@ -74,7 +98,15 @@ export class DemoWebhooks {
     return this.send("check_run", {
       action: "completed",
       repository: repositoryJson(this.fake.org, repo, this.api),
-      check_run: { name, head_sha: pr.headSha, status: "completed", conclusion, started_at: at, completed_at: at, html_url: null },
+      check_run: {
+        name,
+        head_sha: pr.headSha,
+        status: "completed",
+        conclusion,
+        started_at: at,
+        completed_at: at,
+        html_url: null,
+      },
     });
   }
 

@@ -23,9 +23,26 @@ export function prng(seed: number) {
 }
 export type Rng = ReturnType<typeof prng>;
 
-export interface Review { id: number; author: string; state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED"; submittedAt: number }
-export interface CheckRun { id: number; name: string; status: "queued" | "in_progress" | "completed"; conclusion: string | null; startedAt: number; completedAt: number | null }
-export interface CommitStatus { id: number; context: string; state: "pending" | "success" | "failure" | "error"; createdAt: number }
+export interface Review {
+  id: number;
+  author: string;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED";
+  submittedAt: number;
+}
+export interface CheckRun {
+  id: number;
+  name: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: string | null;
+  startedAt: number;
+  completedAt: number | null;
+}
+export interface CommitStatus {
+  id: number;
+  context: string;
+  state: "pending" | "success" | "failure" | "error";
+  createdAt: number;
+}
 export interface PullRequest {
   id: number;
   number: number;
@@ -44,9 +61,29 @@ export interface PullRequest {
   checkRuns: CheckRun[];
   statuses: CommitStatus[];
 }
-export interface Issue { id: number; number: number; title: string; author: string; state: "open" | "closed"; createdAt: number; updatedAt: number; closedAt: number | null }
-export interface Commit { sha: string; message: string; author: string; date: number }
-export interface Comment { id: number; author: string; issueNumber: number; createdAt: number; updatedAt: number }
+export interface Issue {
+  id: number;
+  number: number;
+  title: string;
+  author: string;
+  state: "open" | "closed";
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+}
+export interface Commit {
+  sha: string;
+  message: string;
+  author: string;
+  date: number;
+}
+export interface Comment {
+  id: number;
+  author: string;
+  issueNumber: number;
+  createdAt: number;
+  updatedAt: number;
+}
 export interface Repo {
   id: number;
   name: string;
@@ -64,7 +101,11 @@ export interface Repo {
   reviewComments: Comment[];
   nextNumber: number;
 }
-export interface Org { login: string; id: number; repos: Repo[] }
+export interface Org {
+  login: string;
+  id: number;
+  repos: Repo[];
+}
 
 export interface OrgSize {
   login?: string;
@@ -89,7 +130,16 @@ export class Ids {
 
 export function generateOrg(seed: number, size: OrgSize, now: number, ids: Ids): Org {
   const rng = prng(seed);
-  const s = { repos: 3, prsPerRepo: 5, issuesPerRepo: 3, commitsPerRepo: 5, reviewsPerPr: 2, checksPerPr: 2, commentsPerIssue: 1, ...size };
+  const s = {
+    repos: 3,
+    prsPerRepo: 5,
+    issuesPerRepo: 3,
+    commitsPerRepo: 5,
+    reviewsPerPr: 2,
+    checksPerPr: 2,
+    commentsPerIssue: 1,
+    ...size,
+  };
   const login = size.login ?? "acme";
   const repos: Repo[] = [];
   for (let r = 0; r < s.repos; r++) {
@@ -128,11 +178,22 @@ export function generateOrg(seed: number, size: OrgSize, now: number, ids: Ids):
       repo.issues.push(issue);
       for (let c = 0; c < s.commentsPerIssue; c++) {
         const at = createdAt + (c + 1) * 600_000;
-        repo.issueComments.push({ id: ids.next(), author: rng.pick(USERS), issueNumber: issue.number, createdAt: at, updatedAt: at });
+        repo.issueComments.push({
+          id: ids.next(),
+          author: rng.pick(USERS),
+          issueNumber: issue.number,
+          createdAt: at,
+          updatedAt: at,
+        });
       }
     }
     for (let i = 0; i < s.commitsPerRepo; i++) {
-      repo.commits.push({ sha: rng.sha(), message: `Change ${i + 1}\n\nDetails.`, author: rng.pick(USERS), date: repo.pushedAt - i * 3_600_000 });
+      repo.commits.push({
+        sha: rng.sha(),
+        message: `Change ${i + 1}\n\nDetails.`,
+        author: rng.pick(USERS),
+        date: repo.pushedAt - i * 3_600_000,
+      });
     }
     repos.push(repo);
   }
@@ -182,9 +243,21 @@ function generatePr(rng: Rng, repo: Repo, s: Required<Omit<OrgSize, "login">>, n
       completedAt: completed ? createdAt + 1_200_000 : null,
     });
   }
-  if (rng.next() < 0.3) pr.statuses.push({ id: ids.next(), context: "ci/legacy", state: rng.pick(["success", "failure", "pending"] as const), createdAt: createdAt + 900_000 });
+  if (rng.next() < 0.3)
+    pr.statuses.push({
+      id: ids.next(),
+      context: "ci/legacy",
+      state: rng.pick(["success", "failure", "pending"] as const),
+      createdAt: createdAt + 900_000,
+    });
   if (rng.next() < 0.5) {
-    repo.reviewComments.push({ id: ids.next(), author: rng.pick(USERS), issueNumber: pr.number, createdAt: createdAt + 2_000_000, updatedAt: createdAt + 2_000_000 });
+    repo.reviewComments.push({
+      id: ids.next(),
+      author: rng.pick(USERS),
+      issueNumber: pr.number,
+      createdAt: createdAt + 2_000_000,
+      updatedAt: createdAt + 2_000_000,
+    });
   }
   return pr;
 }

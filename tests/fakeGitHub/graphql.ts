@@ -28,7 +28,10 @@ function connection<T>(items: T[], args: { first?: number; last?: number; after?
     throw new Error(`Requesting ${args.first} records on the connection exceeds the \`first\` limit of 100 records.`);
   }
   const start = fromCursor(args.after);
-  const slice = args.last !== undefined ? items.slice(Math.max(0, items.length - args.last)) : items.slice(start, start + (args.first ?? items.length));
+  const slice =
+    args.last !== undefined
+      ? items.slice(Math.max(0, items.length - args.last))
+      : items.slice(start, start + (args.first ?? items.length));
   const offset = args.last !== undefined ? Math.max(0, items.length - args.last) : start;
   return {
     totalCount: items.length,
@@ -57,9 +60,17 @@ function pullRequestNode(org: Org, repo: Repo, pr: PullRequest) {
       completedAt: c.completedAt === null ? null : iso(c.completedAt),
       detailsUrl: `https://github.com/${full}/runs/${c.id}`,
     })),
-    ...pr.statuses.map((s) => ({ __typename: "StatusContext", context: s.context, state: s.state.toUpperCase(), createdAt: iso(s.createdAt), targetUrl: null })),
+    ...pr.statuses.map((s) => ({
+      __typename: "StatusContext",
+      context: s.context,
+      state: s.state.toUpperCase(),
+      createdAt: iso(s.createdAt),
+      targetUrl: null,
+    })),
   ];
-  const failing = pr.checkRuns.some((c) => c.conclusion === "failure") || pr.statuses.some((s) => s.state === "failure" || s.state === "error");
+  const failing =
+    pr.checkRuns.some((c) => c.conclusion === "failure") ||
+    pr.statuses.some((s) => s.state === "failure" || s.state === "error");
   const pending = pr.checkRuns.some((c) => c.status !== "completed") || pr.statuses.some((s) => s.state === "pending");
   const rollupState = failing ? "FAILURE" : pending ? "PENDING" : "SUCCESS";
   void org;
@@ -80,7 +91,13 @@ function pullRequestNode(org: Org, repo: Repo, pr: PullRequest) {
     reviewRequests: () => ({ totalCount: pr.requestedReviewers.length }),
     reviews: (args: { first?: number; last?: number; after?: string }) =>
       connection(
-        pr.reviews.map((r) => ({ databaseId: r.id, state: r.state, submittedAt: iso(r.submittedAt), url: `https://github.com/${full}/pull/${pr.number}#pullrequestreview-${r.id}`, author: actor(r.author) })),
+        pr.reviews.map((r) => ({
+          databaseId: r.id,
+          state: r.state,
+          submittedAt: iso(r.submittedAt),
+          url: `https://github.com/${full}/pull/${pr.number}#pullrequestreview-${r.id}`,
+          author: actor(r.author),
+        })),
         args,
       ),
     commits: (args: { first?: number; last?: number }) =>
@@ -89,7 +106,13 @@ function pullRequestNode(org: Org, repo: Repo, pr: PullRequest) {
           {
             commit: {
               oid: pr.headSha,
-              statusCheckRollup: contexts.length === 0 ? null : { state: rollupState, contexts: (a: { first?: number; after?: string }) => connection(contexts, a) },
+              statusCheckRollup:
+                contexts.length === 0
+                  ? null
+                  : {
+                      state: rollupState,
+                      contexts: (a: { first?: number; after?: string }) => connection(contexts, a),
+                    },
             },
           },
         ],
@@ -105,18 +128,35 @@ export interface GraphqlBudget {
   resetAt: number;
 }
 
-export async function executeGraphql(org: Org, body: { query?: string; variables?: Record<string, unknown> }, budget: GraphqlBudget) {
+export async function executeGraphql(
+  org: Org,
+  body: { query?: string; variables?: Record<string, unknown> },
+  budget: GraphqlBudget,
+) {
   const root = {
-    rateLimit: () => ({ cost: 1, limit: budget.limit, remaining: budget.remaining, used: budget.used, resetAt: iso(budget.resetAt), nodeCount: 0 }),
+    rateLimit: () => ({
+      cost: 1,
+      limit: budget.limit,
+      remaining: budget.remaining,
+      used: budget.used,
+      resetAt: iso(budget.resetAt),
+      nodeCount: 0,
+    }),
     repository: ({ owner, name }: { owner: string; name: string }) => {
       const repo = org.repos.find((r) => r.owner === owner && r.name === name);
       if (!repo) return null;
       return {
         name: repo.name,
-        pullRequests: (args: { first?: number; after?: string; orderBy?: { field: string; direction: string }; states?: string[] }) => {
+        pullRequests: (args: {
+          first?: number;
+          after?: string;
+          orderBy?: { field: string; direction: string };
+          states?: string[];
+        }) => {
           let prs = [...repo.pullRequests];
           if (args.states) prs = prs.filter((p) => args.states!.includes(p.state.toUpperCase()));
-          const key = args.orderBy?.field === "UPDATED_AT" ? (p: PullRequest) => p.updatedAt : (p: PullRequest) => p.createdAt;
+          const key =
+            args.orderBy?.field === "UPDATED_AT" ? (p: PullRequest) => p.updatedAt : (p: PullRequest) => p.createdAt;
           prs.sort((a, b) => (key(a) - key(b)) * (args.orderBy?.direction === "DESC" ? -1 : 1) || a.number - b.number);
           return connection(
             prs.map((p) => pullRequestNode(org, repo, p)),
@@ -126,10 +166,18 @@ export async function executeGraphql(org: Org, body: { query?: string; variables
       };
     },
   };
-  const result = await graphql({ schema: githubSchema(), source: body.query ?? "", rootValue: root, variableValues: body.variables ?? {} });
+  const result = await graphql({
+    schema: githubSchema(),
+    source: body.query ?? "",
+    rootValue: root,
+    variableValues: body.variables ?? {},
+  });
   if (result.errors?.length) {
     // GitHub reports missing repositories as NOT_FOUND errors beside `data`.
-    return { ...(result.data && { data: result.data }), errors: result.errors.map((e) => ({ message: e.message, path: e.path, locations: e.locations })) };
+    return {
+      ...(result.data && { data: result.data }),
+      errors: result.errors.map((e) => ({ message: e.message, path: e.path, locations: e.locations })),
+    };
   }
   return result;
 }

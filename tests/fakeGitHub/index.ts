@@ -9,7 +9,16 @@
 import { Buffer } from "node:buffer";
 import { createServer } from "node:http";
 import { executeGraphql } from "./graphql";
-import { generateOrg, Ids, type Comment, type Issue, type Org, type OrgSize, type PullRequest, type Repo } from "./generator";
+import {
+  generateOrg,
+  Ids,
+  type Comment,
+  type Issue,
+  type Org,
+  type OrgSize,
+  type PullRequest,
+  type Repo,
+} from "./generator";
 import {
   commitJson,
   deliveryJson,
@@ -101,8 +110,17 @@ export class FakeGitHub {
   // ------------------------------------------------------------------ test controls
 
   /** Fail matching requests: after skipping `afterRequests` of them, `times` in a row. */
-  injectFault(fault: Fault, when: { method?: string; pathIncludes?: string; afterRequests?: number; times?: number } = {}) {
-    this.faults.push({ fault, ...(when.method && { method: when.method }), ...(when.pathIncludes && { pathIncludes: when.pathIncludes }), skip: when.afterRequests ?? 0, times: when.times ?? 1 });
+  injectFault(
+    fault: Fault,
+    when: { method?: string; pathIncludes?: string; afterRequests?: number; times?: number } = {},
+  ) {
+    this.faults.push({
+      fault,
+      ...(when.method && { method: when.method }),
+      ...(when.pathIncludes && { pathIncludes: when.pathIncludes }),
+      skip: when.afterRequests ?? 0,
+      times: when.times ?? 1,
+    });
   }
 
   clearFaults() {
@@ -166,7 +184,12 @@ export class FakeGitHub {
     const pr = this.pr(repoName, number);
     const at = this.touch(repo);
     Object.assign(pr, { state: "merged", mergedAt: at, closedAt: at, updatedAt: at });
-    repo.commits.unshift({ sha: this.ids.next().toString(16).padStart(40, "m"), message: `Merge pull request #${number}`, author: pr.author, date: at });
+    repo.commits.unshift({
+      sha: this.ids.next().toString(16).padStart(40, "m"),
+      message: `Merge pull request #${number}`,
+      author: pr.author,
+      date: at,
+    });
     repo.pushedAt = at;
   }
 
@@ -175,7 +198,11 @@ export class FakeGitHub {
     Object.assign(this.pr(repoName, number), { state: "closed", closedAt: at, updatedAt: at });
   }
 
-  addReview(repoName: string, number: number, review: { state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED"; author?: string }) {
+  addReview(
+    repoName: string,
+    number: number,
+    review: { state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED"; author?: string },
+  ) {
     const pr = this.pr(repoName, number);
     const at = this.touch(this.repo(repoName));
     pr.reviews.push({ id: this.ids.next(), author: review.author ?? "hubot", state: review.state, submittedAt: at });
@@ -186,17 +213,37 @@ export class FakeGitHub {
   addCheckRun(repoName: string, number: number, run: { name: string; conclusion?: "success" | "failure" | null }) {
     const pr = this.pr(repoName, number);
     const at = this.now();
-    pr.checkRuns.push({ id: this.ids.next(), name: run.name, status: run.conclusion ? "completed" : "in_progress", conclusion: run.conclusion ?? null, startedAt: at, completedAt: run.conclusion ? at : null });
+    pr.checkRuns.push({
+      id: this.ids.next(),
+      name: run.name,
+      status: run.conclusion ? "completed" : "in_progress",
+      conclusion: run.conclusion ?? null,
+      startedAt: at,
+      completedAt: run.conclusion ? at : null,
+    });
   }
 
-  setCommitStatus(repoName: string, number: number, status: { context: string; state: "pending" | "success" | "failure" | "error" }) {
+  setCommitStatus(
+    repoName: string,
+    number: number,
+    status: { context: string; state: "pending" | "success" | "failure" | "error" },
+  ) {
     this.pr(repoName, number).statuses.push({ id: this.ids.next(), ...status, createdAt: this.now() });
   }
 
   openIssue(repoName: string, title = "Something is broken", author = "mona"): Issue {
     const repo = this.repo(repoName);
     const at = this.touch(repo);
-    const issue: Issue = { id: this.ids.next(), number: repo.nextNumber++, title, author, state: "open", createdAt: at, updatedAt: at, closedAt: null };
+    const issue: Issue = {
+      id: this.ids.next(),
+      number: repo.nextNumber++,
+      title,
+      author,
+      state: "open",
+      createdAt: at,
+      updatedAt: at,
+      closedAt: null,
+    };
     repo.issues.push(issue);
     return issue;
   }
@@ -212,7 +259,8 @@ export class FakeGitHub {
     const at = this.touch(repo);
     const c = { id: this.ids.next(), author, issueNumber, createdAt: at, updatedAt: at };
     repo.issueComments.push(c);
-    const target = repo.issues.find((i) => i.number === issueNumber) ?? repo.pullRequests.find((p) => p.number === issueNumber);
+    const target =
+      repo.issues.find((i) => i.number === issueNumber) ?? repo.pullRequests.find((p) => p.number === issueNumber);
     if (target) target.updatedAt = at; // a comment updates its issue, as on GitHub
     return c;
   }
@@ -225,7 +273,16 @@ export class FakeGitHub {
   }
 
   addDelivery(d: Partial<Delivery> & { guid: string; event: string }) {
-    this.deliveries.unshift({ id: this.ids.next(), action: null, status: "OK", statusCode: 200, installationId: this.installationId, deliveredAt: this.now(), redelivery: false, ...d });
+    this.deliveries.unshift({
+      id: this.ids.next(),
+      action: null,
+      status: "OK",
+      statusCode: 200,
+      installationId: this.installationId,
+      deliveredAt: this.now(),
+      redelivery: false,
+      ...d,
+    });
   }
 
   /** Called when the app asks for a redelivery. */
@@ -234,7 +291,12 @@ export class FakeGitHub {
   stats() {
     const byStatus: Record<number, number> = {};
     for (const r of this.requests) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
-    return { total: this.requests.length, notModified: byStatus[304] ?? 0, budgetSpent: this.requests.filter((r) => r.costsBudget).length, byStatus };
+    return {
+      total: this.requests.length,
+      notModified: byStatus[304] ?? 0,
+      budgetSpent: this.requests.filter((r) => r.costsBudget).length,
+      byStatus,
+    };
   }
 
   // ------------------------------------------------------------------ transport
@@ -261,16 +323,26 @@ export class FakeGitHub {
     });
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     const address = server.address() as { port: number };
-    return { url: `http://127.0.0.1:${address.port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+    return {
+      url: `http://127.0.0.1:${address.port}`,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
   }
 
   // ------------------------------------------------------------------ routing
 
-  private async handle(method: string, url: URL, headers: Record<string, string>, body: string): Promise<{ status: number; headers: Record<string, string>; body: string } | "timeout"> {
+  private async handle(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<{ status: number; headers: Record<string, string>; body: string } | "timeout"> {
     const path = url.pathname.replace(/^\/api\/v3/, "");
-    const resource: "core" | "graphql" | "none" = path === "/graphql" ? "graphql" : path === "/rate_limit" || path.startsWith("/app/") ? "none" : "core";
+    const resource: "core" | "graphql" | "none" =
+      path === "/graphql" ? "graphql" : path === "/rate_limit" || path.startsWith("/app/") ? "none" : "core";
     this.refill();
-    const log = (status: number, costsBudget: boolean) => this.requests.push({ method, path, status, resource, costsBudget });
+    const log = (status: number, costsBudget: boolean) =>
+      this.requests.push({ method, path, status, resource, costsBudget });
     const reply = (status: number, json: unknown, extra: Record<string, string> = {}) => {
       const budget = resource === "graphql" ? this.budgets.graphql : this.budgets.core;
       const out = {
@@ -291,7 +363,11 @@ export class FakeGitHub {
     };
     const error = (status: number, message: string, extra: Record<string, string> = {}) => {
       log(status, false);
-      return reply(status, { message, documentation_url: "https://docs.github.com/rest", status: String(status) }, extra);
+      return reply(
+        status,
+        { message, documentation_url: "https://docs.github.com/rest", status: String(status) },
+        extra,
+      );
     };
 
     // Authentication.
@@ -314,12 +390,23 @@ export class FakeGitHub {
         case "primary_rate_limit_429":
           (resource === "graphql" ? this.budgets.graphql : this.budgets.core).remaining = 0;
           (resource === "graphql" ? this.budgets.graphql : this.budgets.core).reset = reset;
-          return error(fault.type === "primary_rate_limit" ? 403 : 429, `API rate limit exceeded for installation ID ${this.installationId}.`);
+          return error(
+            fault.type === "primary_rate_limit" ? 403 : 429,
+            `API rate limit exceeded for installation ID ${this.installationId}.`,
+          );
         case "secondary_rate_limit":
-          return error(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", { "retry-after": String(fault.retryAfterSec) });
+          return error(
+            403,
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            { "retry-after": String(fault.retryAfterSec) },
+          );
         case "server_error":
           log(fault.status, false);
-          return { ...reply(fault.status, undefined), headers: { "content-type": "text/html" }, body: "<html>Server Error</html>" };
+          return {
+            ...reply(fault.status, undefined),
+            headers: { "content-type": "text/html" },
+            body: "<html>Server Error</html>",
+          };
         case "timeout":
           log(0, false);
           return "timeout";
@@ -327,7 +414,12 @@ export class FakeGitHub {
           return error(404, "Not Found");
         case "malformed":
           log(200, true);
-          return reply(200, path === "/graphql" ? { data: { repository: { pullRequests: { nodes: "??" } } } } : [{ id: "not-a-number" }]);
+          return reply(
+            200,
+            path === "/graphql"
+              ? { data: { repository: { pullRequests: { nodes: "??" } } } }
+              : [{ id: "not-a-number" }],
+          );
       }
     }
 
@@ -341,7 +433,12 @@ export class FakeGitHub {
     }
     if (path === "/rate_limit") {
       log(200, false);
-      const b = (x: Budget) => ({ limit: x.limit, remaining: x.remaining, used: x.limit - x.remaining, reset: x.reset });
+      const b = (x: Budget) => ({
+        limit: x.limit,
+        remaining: x.remaining,
+        used: x.limit - x.remaining,
+        reset: x.reset,
+      });
       return reply(200, rateLimitJson({ core: b(this.budgets.core), graphql: b(this.budgets.graphql) }));
     }
     if (path === "/app/hook/deliveries" && method === "GET") return this.deliveriesPage(url, reply, log);
@@ -360,11 +457,23 @@ export class FakeGitHub {
     if (path === "/graphql" && method === "POST") {
       if (budget.remaining <= 0) {
         log(200, false);
-        return reply(200, { errors: [{ type: "RATE_LIMITED", message: `API rate limit exceeded for installation ID ${this.installationId}.` }] });
+        return reply(200, {
+          errors: [
+            { type: "RATE_LIMITED", message: `API rate limit exceeded for installation ID ${this.installationId}.` },
+          ],
+        });
       }
       budget.remaining -= 1;
       log(200, true);
-      return reply(200, await executeGraphql(this.org, JSON.parse(body || "{}"), { limit: budget.limit, remaining: budget.remaining, used: budget.limit - budget.remaining, resetAt: budget.reset * 1000 }));
+      return reply(
+        200,
+        await executeGraphql(this.org, JSON.parse(body || "{}"), {
+          limit: budget.limit,
+          remaining: budget.remaining,
+          used: budget.limit - budget.remaining,
+          resetAt: budget.reset * 1000,
+        }),
+      );
     }
     if (method !== "GET") return error(404, "Not Found");
     const list = this.listFor(path, url);
@@ -404,7 +513,8 @@ export class FakeGitHub {
     const q = url.searchParams;
     const since = q.get("since") ? Date.parse(q.get("since")!) : undefined;
     const direction = q.get("direction") ?? "desc";
-    const order = <T>(xs: T[], key: (x: T) => number) => xs.sort((a, b) => (key(a) - key(b)) * (direction === "asc" ? 1 : -1));
+    const order = <T>(xs: T[], key: (x: T) => number) =>
+      xs.sort((a, b) => (key(a) - key(b)) * (direction === "asc" ? 1 : -1));
     switch (m[3] ?? "") {
       case "":
         return { items: [repositoryJson(this.org, repo, api, true)], single: true };
@@ -412,8 +522,18 @@ export class FakeGitHub {
         const state = q.get("state") ?? "open";
         type Row = { updatedAt: number; createdAt: number; json: unknown; open: boolean };
         let rows: Row[] = [
-          ...repo.issues.map((i) => ({ updatedAt: i.updatedAt, createdAt: i.createdAt, open: i.state === "open", json: issueJson(repo, i, api) })),
-          ...repo.pullRequests.map((p) => ({ updatedAt: p.updatedAt, createdAt: p.createdAt, open: p.state === "open", json: pullAsIssueJson(repo, p, api) })),
+          ...repo.issues.map((i) => ({
+            updatedAt: i.updatedAt,
+            createdAt: i.createdAt,
+            open: i.state === "open",
+            json: issueJson(repo, i, api),
+          })),
+          ...repo.pullRequests.map((p) => ({
+            updatedAt: p.updatedAt,
+            createdAt: p.createdAt,
+            open: p.state === "open",
+            json: pullAsIssueJson(repo, p, api),
+          })),
         ];
         if (state !== "all") rows = rows.filter((r) => r.open === (state === "open"));
         if (since !== undefined) rows = rows.filter((r) => r.updatedAt >= since);
@@ -421,26 +541,43 @@ export class FakeGitHub {
         return { items: rows.map((r) => r.json) };
       }
       case "/commits": {
-        const commits = repo.commits.filter((c) => since === undefined || c.date >= since).sort((a, b) => b.date - a.date);
+        const commits = repo.commits
+          .filter((c) => since === undefined || c.date >= since)
+          .sort((a, b) => b.date - a.date);
         return { items: commits.map((c) => commitJson(repo, c, api)) };
       }
       case "/issues/comments":
       case "/pulls/comments": {
         const review = m[3] === "/pulls/comments";
-        const comments = (review ? repo.reviewComments : repo.issueComments).filter((c) => since === undefined || c.updatedAt >= since);
+        const comments = (review ? repo.reviewComments : repo.issueComments).filter(
+          (c) => since === undefined || c.updatedAt >= since,
+        );
         order(comments, (c) => (q.get("sort") === "updated" ? c.updatedAt : c.createdAt));
-        return { items: comments.map((c) => (review ? reviewCommentJson(repo, c, api) : issueCommentJson(repo, c, api))) };
+        return {
+          items: comments.map((c) => (review ? reviewCommentJson(repo, c, api) : issueCommentJson(repo, c, api))),
+        };
       }
       default:
         return null;
     }
   }
 
-  private deliveriesPage(url: URL, reply: (s: number, j: unknown, e?: Record<string, string>) => { status: number; headers: Record<string, string>; body: string }, log: (s: number, c: boolean) => void) {
+  private deliveriesPage(
+    url: URL,
+    reply: (
+      s: number,
+      j: unknown,
+      e?: Record<string, string>,
+    ) => { status: number; headers: Record<string, string>; body: string },
+    log: (s: number, c: boolean) => void,
+  ) {
     const perPage = Math.min(100, Number(url.searchParams.get("per_page") ?? 30));
     const start = Number(url.searchParams.get("cursor") ?? 0);
     const page = this.deliveries.slice(start, start + perPage);
-    const next = start + perPage < this.deliveries.length ? `${url.origin}${url.pathname}?per_page=${perPage}&cursor=${start + perPage}` : null;
+    const next =
+      start + perPage < this.deliveries.length
+        ? `${url.origin}${url.pathname}?per_page=${perPage}&cursor=${start + perPage}`
+        : null;
     log(200, false);
     return reply(200, page.map(deliveryJson), next ? { link: `<${next}>; rel="next"` } : {});
   }
@@ -474,7 +611,10 @@ export class FakeGitHub {
     const jwt = /^bearer (.+)$/i.exec(auth)?.[1];
     if (!jwt || jwt.split(".").length !== 3) return false;
     try {
-      const claims = JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()) as { iss?: unknown; exp?: number };
+      const claims = JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()) as {
+        iss?: unknown;
+        exp?: number;
+      };
       return String(claims.iss) === String(this.appId) && (claims.exp ?? 0) * 1000 > this.now() - 60_000;
     } catch {
       return false;

@@ -11,7 +11,12 @@ type Json = Record<string, any>;
 let spec: Json | null = null;
 /** GitHub's REST description, dereferenced (loaded once; ~70 MB). */
 export function openapi(): Json {
-  spec ??= JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@octokit/openapi/generated/api.github.com.deref.json"), "utf8"));
+  spec ??= JSON.parse(
+    readFileSync(
+      createRequire(import.meta.url).resolve("@octokit/openapi/generated/api.github.com.deref.json"),
+      "utf8",
+    ),
+  );
   return spec!;
 }
 
@@ -37,7 +42,14 @@ function conform(schema: Json | undefined, value: any): any {
       case "array":
         return [];
       case "string":
-        return schema.enum?.[0] ?? (schema.format === "date-time" ? "2020-01-01T00:00:00Z" : schema.format === "uri" ? "https://example.com" : "");
+        return (
+          schema.enum?.[0] ??
+          (schema.format === "date-time"
+            ? "2020-01-01T00:00:00Z"
+            : schema.format === "uri"
+              ? "https://example.com"
+              : "")
+        );
       case "integer":
       case "number":
         return 0;
@@ -49,8 +61,10 @@ function conform(schema: Json | undefined, value: any): any {
   }
   if (Array.isArray(value)) return value.map((x) => conform(schema.items, x));
   if (typeof value === "object" && (schema.type === "object" || schema.properties)) {
-    for (const key of schema.required ?? []) if (!(key in value)) value[key] = conform(schema.properties?.[key], undefined);
-    for (const [key, sub] of Object.entries<Json>(schema.properties ?? {})) if (key in value && value[key] !== null) value[key] = conform(sub, value[key]);
+    for (const key of schema.required ?? [])
+      if (!(key in value)) value[key] = conform(schema.properties?.[key], undefined);
+    for (const [key, sub] of Object.entries<Json>(schema.properties ?? {}))
+      if (key in value && value[key] !== null) value[key] = conform(sub, value[key]);
   }
   return value;
 }
@@ -74,7 +88,15 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
 const WEB = "https://github.com";
 
 export function userJson(login: string, api: string): Json {
-  return { ...t().user, login, id: hashId(login), node_id: `U_${login}`, url: `${api}/users/${login}`, html_url: `${WEB}/${login}`, type: "User" };
+  return {
+    ...t().user,
+    login,
+    id: hashId(login),
+    node_id: `U_${login}`,
+    url: `${api}/users/${login}`,
+    html_url: `${WEB}/${login}`,
+    type: "User",
+  };
 }
 
 export function repositoryJson(org: Org, r: Repo, api: string, detail = false): Json {
@@ -128,7 +150,20 @@ export function pullAsIssueJson(r: Repo, p: PullRequest, api: string): Json {
   const full = `${r.owner}/${r.name}`;
   const closed = p.state !== "open";
   return {
-    ...issueJson(r, { id: p.id, number: p.number, title: p.title, author: p.author, state: closed ? "closed" : "open", createdAt: p.createdAt, updatedAt: p.updatedAt, closedAt: p.closedAt }, api),
+    ...issueJson(
+      r,
+      {
+        id: p.id,
+        number: p.number,
+        title: p.title,
+        author: p.author,
+        state: closed ? "closed" : "open",
+        createdAt: p.createdAt,
+        updatedAt: p.updatedAt,
+        closedAt: p.closedAt,
+      },
+      api,
+    ),
     html_url: `${WEB}/${full}/pull/${p.number}`,
     draft: p.draft,
     pull_request: {
@@ -151,7 +186,13 @@ export function commitJson(r: Repo, c: Commit, api: string): Json {
     url: `${api}/repos/${full}/commits/${c.sha}`,
     html_url: `${WEB}/${full}/commit/${c.sha}`,
     comments_url: `${api}/repos/${full}/commits/${c.sha}/comments`,
-    commit: { ...t().commit!.commit, message: c.message, author: person, committer: person, url: `${api}/repos/${full}/git/commits/${c.sha}` },
+    commit: {
+      ...t().commit!.commit,
+      message: c.message,
+      author: person,
+      committer: person,
+      url: `${api}/repos/${full}/git/commits/${c.sha}`,
+    },
     author: userJson(c.author, api),
     committer: userJson(c.author, api),
     parents: [],
@@ -192,7 +233,9 @@ export function tokenJson(token: string, expiresAt: number): Json {
   return { ...t().token, token, expires_at: iso(expiresAt), repository_selection: "all", repositories: undefined };
 }
 
-export function rateLimitJson(budgets: Record<string, { limit: number; remaining: number; used: number; reset: number }>): Json {
+export function rateLimitJson(
+  budgets: Record<string, { limit: number; remaining: number; used: number; reset: number }>,
+): Json {
   const base = t().rateLimit!;
   const resources = { ...base.resources };
   for (const [k, b] of Object.entries(budgets)) resources[k] = b;

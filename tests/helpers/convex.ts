@@ -49,7 +49,10 @@ export async function measureQuery<Args extends Record<string, unknown>, Result>
 ): Promise<{ result: Result; documentsRead: number; indexRanges: number }> {
   return t.withIdentity(identity).run(async (ctx) => {
     const before = await ctx.meta.getTransactionMetrics();
-    const result = (await ctx.runQuery(fn as import("convex/server").FunctionReference<"query", "public">, args)) as Result;
+    const result = (await ctx.runQuery(
+      fn as import("convex/server").FunctionReference<"query", "public">,
+      args,
+    )) as Result;
     const after = await ctx.meta.getTransactionMetrics();
     return {
       result,

@@ -72,7 +72,10 @@ const EDITS: Array<[string, string]> = [
                 }
                 this._reindex(_id, before, this._documents[_id]);`,
   ],
-  ["        const ids = new Set(Object.keys(this._documents).filter(isInTable));", "        const ids = new Set(this._tableIdsFor(tableName));"],
+  [
+    "        const ids = new Set(Object.keys(this._documents).filter(isInTable));",
+    "        const ids = new Set(this._tableIdsFor(tableName));",
+  ],
   [
     `                validateIndexRangeExpression(source, fields);
                 this._iterateDocs(tableName, (doc) => {`,
@@ -89,7 +92,8 @@ export function convexTestIndex(): Plugin {
       if (!/convex-test[\\/]dist[\\/]index\.js$/.test(id)) return null;
       let out = code;
       for (const [from, to] of EDITS) {
-        if (out.split(from).length !== 2) throw new Error(`convex-test changed shape; cannot patch: ${from.slice(0, 80)}`);
+        if (out.split(from).length !== 2)
+          throw new Error(`convex-test changed shape; cannot patch: ${from.slice(0, 80)}`);
         out = out.replace(from, to);
       }
       return { code: out, map: null };

@@ -8,7 +8,9 @@ let pem: string | null = null;
 export function useFakeGitHub(options: FakeOptions = {}) {
   const fake = createFakeGitHub(options);
   // GitHub issues PKCS#1 keys; the app converts them for WebCrypto.
-  pem ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  pem ??= generateKeyPairSync("rsa", { modulusLength: 2048 })
+    .privateKey.export({ type: "pkcs1", format: "pem" })
+    .toString();
   vi.stubEnv("GITHUB_APP_ID", String(fake.appId));
   vi.stubEnv("GITHUB_APP_PRIVATE_KEY", pem);
   vi.stubEnv("GITHUB_API_URL", "https://fake-github.test");

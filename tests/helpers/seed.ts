@@ -8,11 +8,20 @@ import type { AnyRecord } from "../../convex/model/records";
 import type { TestConvex } from "./convex";
 import { ci, commit, HOUR, issue, pr, repo, review, T0 } from "./records";
 
-export async function seedInstallation(t: TestConvex, installationId: Id<"installations">, repos: number, prs: number, opts: { repoIdBase?: number } = {}) {
+export async function seedInstallation(
+  t: TestConvex,
+  installationId: Id<"installations">,
+  repos: number,
+  prs: number,
+  opts: { repoIdBase?: number } = {},
+) {
   const base = opts.repoIdBase ?? 100_000;
   const repositories = Array.from({ length: repos }, (_, r) => repo({ githubId: base + r, name: `repo-${r}` }));
   for (let i = 0; i < repositories.length; i += 100) {
-    await t.mutation(internal.model.ingest.addRepositories, { installationId, repositories: repositories.slice(i, i + 100) });
+    await t.mutation(internal.model.ingest.addRepositories, {
+      installationId,
+      repositories: repositories.slice(i, i + 100),
+    });
   }
   let n = 0;
   for (let r = 0; r < repos; r++) {
@@ -41,13 +50,50 @@ export async function seedInstallation(t: TestConvex, installationId: Id<"instal
           ...(state === "merged" && { mergedAt: at + HOUR }),
         }),
       });
-      records.push({ kind: "ci", record: ci({ repoGithubId, sha, state: n % 4 === 0 ? "failure" : n % 4 === 1 ? "pending" : "success", updatedAt: at }) });
+      records.push({
+        kind: "ci",
+        record: ci({
+          repoGithubId,
+          sha,
+          state: n % 4 === 0 ? "failure" : n % 4 === 1 ? "pending" : "success",
+          updatedAt: at,
+        }),
+      });
       if (n % 3 === 0) {
-        records.push({ kind: "review", record: review({ repoGithubId, githubId: repoGithubId * 10_000 + k, prNumber: k, url: `https://github.com/acme/repo-${r}/pull/${k}#pullrequestreview-${k}`, state: n % 2 ? "approved" : "changes_requested", submittedAt: at + HOUR / 2, authorLogin: `dev${(n + 1) % 7}` }) });
+        records.push({
+          kind: "review",
+          record: review({
+            repoGithubId,
+            githubId: repoGithubId * 10_000 + k,
+            prNumber: k,
+            url: `https://github.com/acme/repo-${r}/pull/${k}#pullrequestreview-${k}`,
+            state: n % 2 ? "approved" : "changes_requested",
+            submittedAt: at + HOUR / 2,
+            authorLogin: `dev${(n + 1) % 7}`,
+          }),
+        });
       }
       if (k === 1) {
-        records.push({ kind: "issue", record: issue({ repoGithubId, githubId: repoGithubId * 10_000 + 9_999, number: 9_999, url: `https://github.com/acme/repo-${r}/issues/9999`, createdAt: at, updatedAt: at }) });
-        records.push({ kind: "commit", record: commit({ repoGithubId, sha: sha.replace(/^./, "c"), url: `https://github.com/acme/repo-${r}/commit/${sha.replace(/^./, "c")}`, committedAt: at }) });
+        records.push({
+          kind: "issue",
+          record: issue({
+            repoGithubId,
+            githubId: repoGithubId * 10_000 + 9_999,
+            number: 9_999,
+            url: `https://github.com/acme/repo-${r}/issues/9999`,
+            createdAt: at,
+            updatedAt: at,
+          }),
+        });
+        records.push({
+          kind: "commit",
+          record: commit({
+            repoGithubId,
+            sha: sha.replace(/^./, "c"),
+            url: `https://github.com/acme/repo-${r}/commit/${sha.replace(/^./, "c")}`,
+            committedAt: at,
+          }),
+        });
       }
     }
     for (let i = 0; i < records.length; i += 300) {

@@ -29,7 +29,23 @@ export async function deliver(
 /** Every document in every table, for "nothing was written" checks. */
 export async function countDocuments(t: TestConvex): Promise<number> {
   return t.run(async (ctx) => {
-    const tables = ["installations", "repositories", "pullRequests", "reviews", "ciResults", "issues", "commits", "comments", "activityEvents", "webhookDeliveries", "webhookPayloads", "syncJobs", "installationCounters", "dailyActivity", "userDailyActivity"] as const;
+    const tables = [
+      "installations",
+      "repositories",
+      "pullRequests",
+      "reviews",
+      "ciResults",
+      "issues",
+      "commits",
+      "comments",
+      "activityEvents",
+      "webhookDeliveries",
+      "webhookPayloads",
+      "syncJobs",
+      "installationCounters",
+      "dailyActivity",
+      "userDailyActivity",
+    ] as const;
     let n = 0;
     for (const table of tables) n += (await ctx.db.query(table).collect()).length;
     n += (await ctx.db.system.query("_storage").collect()).length;
