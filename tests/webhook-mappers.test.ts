@@ -10,11 +10,6 @@ const hasNull = (x: unknown): boolean =>
   x === null || (typeof x === "object" && x !== null && Object.values(x).some(hasNull));
 
 describe("every real payload in @octokit/webhooks-examples", () => {
-  test("covers 58 event types and 329 payloads", () => {
-    expect(all).toHaveLength(58);
-    expect(all.reduce((n, e) => n + e.examples.length, 0)).toBe(329);
-  });
-
   test.each(all.map((e) => [e.name, e] as const))("%s", (name, { examples }) => {
     for (const payload of examples) {
       const m = mapWebhookEvent(name, payload);
