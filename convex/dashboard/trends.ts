@@ -1,11 +1,66 @@
-/** Trends and the caller's own stats, read from the daily buckets (≤ one document per day). */
-import { v } from "convex/values";
-import { query } from "../_generated/server";
+/**
+ * Trends and the caller's own stats, read from the daily buckets (≤ one document per day).
+ *
+ * These queries never read the clock: Convex re-runs a subscribed query only when data it read
+ * changes, never because time passed, so a window computed from `Date.now()` would stay on
+ * yesterday after midnight. The client passes `today` (UTC day number, `dayOf(Date.now())` on its
+ * clock, updated at the next UTC midnight); without it the window ends on the installation's
+ * newest daily bucket — a day taken from data, so the answer depends on data alone.
+ */
+import { ConvexError, v } from "convex/values";
+import { query, type QueryCtx } from "../_generated/server";
+import type { Id } from "../_generated/dataModel";
 import { currentViewer, viewableInstallation } from "../access";
-import { dayOf, DAY_MS, histBinHours, HIST_BINS, ZERO_DAILY, addCounts, type DailyCounts } from "../model/contribution";
+import { DAY_MS, histBinHours, HIST_BINS, ZERO_DAILY, addCounts, type DailyCounts } from "../model/contribution";
 import { pickDaily } from "../model/derived";
 
+/** Longest `trends` window (days): the history horizon (commits are read back 90 days). */
 export const MAX_TREND_DAYS = 90;
+/** Longest `userStats` window (days): one bucket per active day of one user, ≤ 365 reads. */
+export const MAX_USER_STATS_DAYS = 365;
+/** Accepted `today` values: UTC day numbers from 2000-01-01 to 2199-12-31. */
+export const MIN_DAY = Date.UTC(2000, 0, 1) / DAY_MS;
+export const MAX_DAY = Date.UTC(2200, 0, 1) / DAY_MS - 1;
+
+/** `days` as given, when it is a whole number of days in 1..max; a ConvexError otherwise. */
+export function validateDays(days: number, max: number): number {
+  if (!Number.isInteger(days) || days < 1 || days > max)
+    throw new ConvexError(`days must be a whole number from 1 to ${max}; got ${String(days)}.`);
+  return days;
+}
+
+/** `today` as given (a UTC day number since the epoch), or a ConvexError. */
+export function validateToday(today: number | undefined): number | undefined {
+  if (today === undefined) return undefined;
+  if (!Number.isInteger(today) || today < MIN_DAY || today > MAX_DAY)
+    throw new ConvexError(
+      `today must be a UTC day number (whole days since 1970-01-01) from ${MIN_DAY} to ${MAX_DAY}; got ${String(today)}.`,
+    );
+  return today;
+}
+
+/** The last day of the window: the caller's `today`, else the installation's newest bucket (null: no data). */
+async function windowEnd(
+  ctx: QueryCtx,
+  installationId: Id<"installations">,
+  today: number | undefined,
+): Promise<number | null> {
+  if (today !== undefined) return today;
+  const newest = await ctx.db
+    .query("dailyActivity")
+    .withIndex("by_installation_day", (q) => q.eq("installationId", installationId))
+    .order("desc")
+    .first();
+  return newest?.day ?? null;
+}
+
+const windowArgs = {
+  installationId: v.id("installations"),
+  /** Window length in days. */
+  days: v.number(),
+  /** The window's last day, as a UTC day number (`Math.floor(Date.now() / 86_400_000)` on the client). */
+  today: v.optional(v.number()),
+};
 
 /** Median of a log2-hour histogram, as the representative duration of the median bin (hours). */
 export function histogramMedianHours(hist: number[]): number | null {
@@ -19,12 +74,19 @@ export function histogramMedianHours(hist: number[]): number | null {
   return null;
 }
 
+/**
+ * Daily activity over the `days` days ending on `today` (inclusive). Without `today`, the window
+ * ends on the newest day with activity; with no activity at all the series is empty.
+ */
 export const trends = query({
-  args: { installationId: v.id("installations"), days: v.number() },
-  handler: async (ctx, { installationId, days }) => {
+  args: windowArgs,
+  handler: async (ctx, args) => {
+    const n = validateDays(args.days, MAX_TREND_DAYS);
+    const given = validateToday(args.today);
+    const { installationId } = args;
     if (!(await viewableInstallation(ctx, installationId))) return null;
-    const n = Math.max(1, Math.min(MAX_TREND_DAYS, Math.floor(days)));
-    const today = dayOf(Date.now());
+    const today = await windowEnd(ctx, installationId, given);
+    if (today === null) return { days: [], medianHoursToFirstReview: null, medianHoursToMerge: null };
     const buckets = await ctx.db
       .query("dailyActivity")
       .withIndex("by_installation_day", (q) =>
@@ -53,24 +115,33 @@ export const trends = query({
   },
 });
 
-/** The signed-in user's own activity in an installation over the last `days` days. */
+/**
+ * The signed-in user's own activity in an installation over the `days` days ending on `today`.
+ * Without `today`, the window ends on the installation's newest day with activity (the same window
+ * as `trends`), so a user who was quiet lately is not shown their old activity as recent.
+ */
 export const userStats = query({
-  args: { installationId: v.id("installations"), days: v.number() },
-  handler: async (ctx, { installationId, days }) => {
+  args: windowArgs,
+  handler: async (ctx, args) => {
+    const n = validateDays(args.days, MAX_USER_STATS_DAYS);
+    const given = validateToday(args.today);
+    const { installationId } = args;
     const viewer = await currentViewer(ctx);
     if (!viewer || !(await viewableInstallation(ctx, installationId))) return null;
-    const n = Math.max(1, Math.min(365, Math.floor(days)));
-    const today = dayOf(Date.now());
-    const buckets = await ctx.db
-      .query("userDailyActivity")
-      .withIndex("by_installation_login_day", (q) =>
-        q
-          .eq("installationId", installationId)
-          .eq("login", viewer.login)
-          .gt("day", today - n)
-          .lte("day", today),
-      )
-      .collect();
+    const today = await windowEnd(ctx, installationId, given);
+    const buckets =
+      today === null
+        ? []
+        : await ctx.db
+            .query("userDailyActivity")
+            .withIndex("by_installation_login_day", (q) =>
+              q
+                .eq("installationId", installationId)
+                .eq("login", viewer.login)
+                .gt("day", today - n)
+                .lte("day", today),
+            )
+            .collect();
     const total: DailyCounts = buckets.reduce((acc, b) => addCounts(acc, pickDaily(b)), ZERO_DAILY);
     return {
       login: viewer.login,

@@ -2,9 +2,11 @@ import { useQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { Skeleton } from "./Skeleton";
+import { useUtcDay } from "./time";
 
 export function MyStats({ installationId }: { installationId: Id<"installations"> }) {
-  const stats = useQuery(api.dashboard.trends.userStats, { installationId, days: 30 });
+  const today = useUtcDay();
+  const stats = useQuery(api.dashboard.trends.userStats, { installationId, days: 30, today });
   if (stats === undefined) return <Skeleton lines={3} label="Loading your stats" />;
   if (stats === null) return null;
   return (

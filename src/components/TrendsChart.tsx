@@ -3,9 +3,11 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { Skeleton } from "./Skeleton";
+import { useUtcDay } from "./time";
 
 export function TrendsChart({ installationId, days = 30 }: { installationId: Id<"installations">; days?: number }) {
-  const trends = useQuery(api.dashboard.trends.trends, { installationId, days });
+  const today = useUtcDay();
+  const trends = useQuery(api.dashboard.trends.trends, { installationId, days, today });
   if (trends === undefined) return <Skeleton lines={6} label="Loading trends" />;
   if (trends === null) return null;
   const hours = (h: number | null) => (h === null ? "—" : h < 48 ? `${h} h` : `${Math.round(h / 24)} days`);

@@ -22,3 +22,32 @@ export function timeAgo(ms: number, now: number): string {
 }
 
 export const localTime = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+
+const DAY_MS = 86_400_000;
+/** The UTC day number (whole days since 1970-01-01) of an instant: what the trends queries take as `today`. */
+export const utcDay = (ms: number) => Math.floor(ms / DAY_MS);
+
+/**
+ * Today's UTC day number, re-rendering at the next UTC midnight. Convex queries do not re-run when
+ * time passes, so day-based windows take the day from here: a new day is a new argument.
+ */
+export function useUtcDay(): number {
+  const [day, setDay] = useState(() => utcDay(Date.now()));
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const check = () => {
+      const now = Date.now();
+      setDay(utcDay(now));
+      clearTimeout(timer);
+      // Timers may fire early or, after a sleep, late: recheck at the next midnight, and on focus.
+      timer = setTimeout(check, (utcDay(now) + 1) * DAY_MS - now + 50);
+    };
+    check();
+    document.addEventListener("visibilitychange", check);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener("visibilitychange", check);
+    };
+  }, []);
+  return day;
+}
