@@ -7,6 +7,7 @@
 import GitHub from "@auth/core/providers/github";
 import { Anonymous } from "@convex-dev/auth/providers/Anonymous";
 import { convexAuth } from "@convex-dev/auth/server";
+import { ConvexError } from "convex/values";
 import { mirrorMemberships } from "./memberships";
 
 export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
@@ -24,19 +25,10 @@ export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
       },
     }),
     // Local demo against the fake GitHub only (`npm run dev` without a GitHub App): a one-click
-    // sign-in as the demo installation's installing user. Absent unless the variable is set.
-    ...(process.env.SYNCBOARD_DEMO_USER_GITHUB_ID
-      ? [
-          Anonymous({
-            profile: () => ({
-              isAnonymous: true,
-              githubId: Number(process.env.SYNCBOARD_DEMO_USER_GITHUB_ID),
-              githubLogin: process.env.SYNCBOARD_DEMO_USER_LOGIN ?? "octocat",
-              name: process.env.SYNCBOARD_DEMO_USER_LOGIN ?? "octocat",
-            }),
-          }),
-        ]
-      : []),
+    // sign-in as the demo installation's installing user. Always registered, but the variable is
+    // read at sign-in time (a deployment does not re-evaluate this module when its environment
+    // changes): unset, the sign-in is refused.
+    Anonymous({ profile: () => demoUserProfile() }),
   ],
   callbacks: {
     // Memberships recorded before the user first signed in become visible at sign-in.
@@ -46,3 +38,15 @@ export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
     },
   },
 });
+
+/** The demo user, from the deployment's environment at call time; refused when the demo is off. */
+export function demoUserProfile() {
+  const id = process.env.SYNCBOARD_DEMO_USER_GITHUB_ID;
+  if (!id)
+    throw new ConvexError("Demo sign-in is not enabled on this deployment (SYNCBOARD_DEMO_USER_GITHUB_ID is not set).");
+  const githubId = Number(id);
+  if (!Number.isSafeInteger(githubId) || githubId <= 0)
+    throw new ConvexError("Demo sign-in is misconfigured: SYNCBOARD_DEMO_USER_GITHUB_ID must be a GitHub user id.");
+  const login = process.env.SYNCBOARD_DEMO_USER_LOGIN || "octocat";
+  return { isAnonymous: true as const, githubId, githubLogin: login, name: login };
+}
