@@ -40,7 +40,7 @@ export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
 });
 
 /** The demo user, from the deployment's environment at call time; refused when the demo is off. */
-export function demoUserProfile() {
+function demoUserProfile() {
   const id = process.env.SYNCBOARD_DEMO_USER_GITHUB_ID;
   if (!id)
     throw new ConvexError("Demo sign-in is not enabled on this deployment (SYNCBOARD_DEMO_USER_GITHUB_ID is not set).");

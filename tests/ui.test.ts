@@ -12,7 +12,7 @@ import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { startHarness } from "./browser/harness";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
-import { ci, pr } from "./helpers/records";
+import { ci, pr, repo } from "./helpers/records";
 import { seedInstallation } from "./helpers/seed";
 
 const SHOTS = "tests/output/screenshots";
@@ -127,12 +127,40 @@ describe("the app in Chromium", () => {
       "The app has no access to this repository.",
     );
     expect(await repoStatus.filter({ hasText: "acme/repo-0" }).textContent()).toContain("✓ ready");
+    // getStatus's failedRepositories: a short list with the count, each with its reason.
+    const failedRepos = page.getByRole("group", { name: "1 repository failed to sync" });
+    await failedRepos.waitFor();
+    expect(await failedRepos.locator("li").count()).toBe(1);
+    expect(await failedRepos.locator("li").textContent()).toBe(
+      "acme/repo-2 — The app has no access to this repository.",
+    );
     await page.getByText("3 minutes ago").first().waitFor();
     await page.getByText("4,200 of 5,000 requests left").waitFor();
     const firstRow = page.locator("table.prs tbody tr").first();
     expect(await firstRow.textContent()).toMatch(/(✓ Green|● Yellow|✕ Red)/);
     expect(await page.getByRole("main").count()).toBe(1);
     expect(await page.locator("section[aria-labelledby=activity-heading] li").count()).toBeGreaterThan(5);
+    expect(await page.locator(".recharts-surface").count()).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  test("trends and your stats ask for the browser's UTC day, and move on at midnight", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const beforeMidnight = Date.UTC(2031, 4, 4, 23, 59, 30);
+    await page.clock.install({ time: beforeMidnight });
+    const asked: Array<{ name: string; args: { today?: number } }> = [];
+    page.on("request", (r) => {
+      if (r.url().endsWith("/convex/query")) asked.push(JSON.parse(r.postData() ?? "{}"));
+    });
+    await page.goto(`${harness.url}/?as=${encodeURIComponent(admin.subject)}`);
+    const daysAsked = (name: string) => asked.filter((q) => q.name === name).map((q) => q.args.today);
+    const day = Math.floor(beforeMidnight / 86_400_000);
+    await expect.poll(() => daysAsked("dashboard/trends:trends")).toEqual([day]);
+    await expect.poll(() => daysAsked("dashboard/trends:userStats")).toEqual([day]);
+    await page.getByText("last 30 days").waitFor();
+    await page.clock.runFor(60_000); // past 00:00 UTC
+    await expect.poll(() => daysAsked("dashboard/trends:trends")).toContain(day + 1);
+    await expect.poll(() => daysAsked("dashboard/trends:userStats")).toContain(day + 1);
     expect(await page.locator(".recharts-surface").count()).toBeGreaterThan(0);
     await page.close();
   });
@@ -282,5 +310,40 @@ describe("the app in Chromium", () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.close();
+  });
+
+  test("failed repositories: the first few listed, the rest behind “N more”", async () => {
+    const failures = Array.from({ length: 5 }, (_, i) =>
+      repo({ githubId: 200_000 + i, name: `broken-${i}`, fullName: `acme/broken-${i}` }),
+    );
+    await t.mutation(internal.model.ingest.addRepositories, { installationId, repositories: failures });
+    await t.run(async (ctx) => {
+      for (const r of await ctx.db
+        .query("repositories")
+        .withIndex("by_installation", (q) => q.eq("installationId", installationId))
+        .collect())
+        if (r.fullName.startsWith("acme/broken-"))
+          await ctx.db.patch(r._id, { syncStatus: "failed", syncError: `GitHub answered 404 for ${r.fullName}.` });
+    });
+    harness.changed();
+    const page = await open(admin);
+    const failedRepos = page.getByRole("group", { name: "6 repositories failed to sync" });
+    await failedRepos.waitFor();
+    const more = failedRepos.locator("details");
+    expect(await more.locator("summary").textContent()).toBe("3 more");
+    expect(await failedRepos.locator("li:visible").count()).toBe(3);
+    await more.locator("summary").click();
+    expect(await failedRepos.locator("li:visible").count()).toBe(6);
+    const text = await failedRepos.textContent();
+    for (const r of failures) expect(text).toContain(`${r.fullName} — GitHub answered 404 for ${r.fullName}.`);
+    expect(text).toContain("acme/repo-2 — The app has no access to this repository.");
+    await shoot(page, "failed-repositories", "6 repositories failed to sync");
+    await page.close();
+    // Back to the one failure the other tests expect.
+    await t.mutation(internal.model.ingest.removeRepositories, {
+      installationId,
+      githubIds: failures.map((r) => r.githubId),
+    });
+    harness.changed();
   });
 });

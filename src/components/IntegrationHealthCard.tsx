@@ -5,6 +5,39 @@ import { Skeleton } from "./Skeleton";
 import { localTime, timeAgo, useNow } from "./time";
 
 const REPO_STATUS_TEXT = { ready: "✓ ready", processing: "⟳ syncing", failed: "✕ failed" } as const;
+/** getStatus lists at most this many failed repositories (FAILED_REPOSITORIES_SHOWN in convex/sync/status.ts). */
+const FAILED_LISTED_AT_MOST = 10;
+/** Failed repositories shown before "N more". */
+const FAILED_SHOWN_COLLAPSED = 3;
+
+type FailedRepository = { fullName: string; reason: string };
+
+/** The repositories the last sync could not read, with GitHub's reason: a short list, the rest behind "N more". */
+function FailedRepositories({ failed }: { failed: FailedRepository[] }) {
+  if (failed.length === 0) return null;
+  const count = failed.length >= FAILED_LISTED_AT_MOST ? `${failed.length}+` : String(failed.length);
+  const item = (r: FailedRepository) => (
+    <li key={r.fullName}>
+      <strong>{r.fullName}</strong> <span className="muted">— {r.reason}</span>
+    </li>
+  );
+  const shown = failed.slice(0, FAILED_SHOWN_COLLAPSED);
+  const rest = failed.slice(FAILED_SHOWN_COLLAPSED);
+  return (
+    <div className="failed-repos" role="group" aria-labelledby="failed-repos-heading">
+      <h4 id="failed-repos-heading">
+        ✕ {count} {failed.length === 1 ? "repository" : "repositories"} failed to sync
+      </h4>
+      <ul className="failed-list">{shown.map(item)}</ul>
+      {rest.length > 0 && (
+        <details>
+          <summary>{rest.length} more</summary>
+          <ul className="failed-list">{rest.map(item)}</ul>
+        </details>
+      )}
+    </div>
+  );
+}
 
 /** Last synced (live), GitHub budget left, webhook health, and each repository's sync status. */
 export function IntegrationHealthCard({ installationId }: { installationId: Id<"installations"> }) {
@@ -34,6 +67,7 @@ export function IntegrationHealthCard({ installationId }: { installationId: Id<"
         <dt>Webhooks</dt>
         <dd>{status.lastWebhookAt ? `last delivery ${timeAgo(status.lastWebhookAt, now)}` : "none received yet"}</dd>
       </dl>
+      <FailedRepositories failed={status.failedRepositories} />
       <h4>Repositories</h4>
       <ul className="repo-status">
         {repos.results.map((r) => (
