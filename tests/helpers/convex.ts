@@ -1,14 +1,20 @@
-/** convex-test as our backend: production transaction limits enforced in every test. */
+/**
+ * convex-test as our backend: production transaction limits enforced in every test, and Convex's
+ * value limits (documents, function arguments and return values, HTTP bodies: ./limits.ts).
+ */
 import { convexTest } from "convex-test";
 import schema from "../../convex/schema";
 import { internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { mirrorMemberships } from "../../convex/memberships";
+import { installWriteHook, withFunctionLimits, withHttpLimits } from "./limits";
 
 export const modules = import.meta.glob("../../convex/**/*.*s");
 
+installWriteHook();
+
 export function makeConvex() {
-  return convexTest({ schema, modules, transactionLimits: true });
+  return withHttpLimits(convexTest({ schema, modules: withFunctionLimits(modules), transactionLimits: true }));
 }
 export type TestConvex = ReturnType<typeof makeConvex>;
 

@@ -5,6 +5,7 @@
  * and lazily built equality buckets per (table, field); an index range with an equality narrows the
  * candidates to that bucket plus the transaction's pending writes. Every candidate is still checked
  * with convex-test's own range filters and sorted by its own comparator, so results are unchanged.
+ * It also routes every staged write to the document-limit check (tests/helpers/limits.ts).
  * Fails loudly if convex-test's code changes shape.
  */
 import type { Plugin } from "vite";
@@ -53,6 +54,14 @@ const CLASS_FIELDS = `    _documents = {};
     }`;
 
 const EDITS: Array<[string, string]> = [
+  // Not an index: every staged write (insert, patch, replace; functions, t.run, scheduler, storage)
+  // goes to the value-limit check of tests/helpers/limits.ts, which convex-test has no hook for.
+  [
+    "        this._writes[this._writes.length - 1][id] = newValue;",
+    `        if (newValue !== null)
+            globalThis[Symbol.for("syncboard.convexTest.onWrite")]?.(tableNameFromId(id), newValue, executionContextStorage.getStore()?.udfPath);
+        this._writes[this._writes.length - 1][id] = newValue;`,
+  ],
   ["    _documents = {};", CLASS_FIELDS],
   [
     `                if (write === null) {
