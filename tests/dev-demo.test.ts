@@ -1,7 +1,7 @@
 // @vitest-environment node
 /**
  * What `npm run dev` shows a newcomer without a GitHub App: the fake GitHub over HTTP, its demo
- * webhooks (tests/fakeGitHub/server.ts, the code tests/dev.ts runs) delivered to the real webhook
+ * webhooks (tests/fakeGitHub/server.ts, the code scripts/dev.ts runs) delivered to the real webhook
  * route, the backfill with visible progress, then live activity. Only `npx convex dev` is replaced:
  * by convex-test, reached through a relay that plays the deployment's `.convex.site` URL.
  */
@@ -69,7 +69,7 @@ test("npm run dev's demo: demo sign-in, installation.created → backfill with p
   const { fake, server, keyPath } = await startFakeGitHub(0);
   cleanups.push(() => server.close());
   const t = makeConvex();
-  // What tests/dev.ts sets on the deployment with `npx convex env set`.
+  // What scripts/dev.ts sets on the deployment with `npx convex env set`.
   for (const [name, value] of Object.entries(demoDeploymentEnv(fake, server.url, keyPath, SECRET)))
     vi.stubEnv(name, value);
   vi.stubEnv("CONVEX_SITE_URL", "http://127.0.0.1:3211");
