@@ -7,6 +7,7 @@ import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { ciRecord, commentRecord, commitRecord, issueRecord, pullRequestRecord, reviewRecord } from "./model/records";
+import { jobError, jobErrorKind, jobState } from "./sync/jobState";
 
 /**
  * A normalized record's fields as stored: scoped by installation and repository document instead of the
@@ -26,20 +27,11 @@ export const syncTrigger = v.union(
   v.literal("webhook"),
   v.literal("maintenance"),
 );
-export const jobState = v.union(
-  v.literal("queued"),
-  v.literal("running"),
-  v.literal("retrying"),
-  v.literal("blocked"),
-  v.literal("completed"),
-  v.literal("failed"),
-  v.literal("cancelled"),
-);
-export const ACTIVE_JOB_STATES = ["queued", "running", "retrying", "blocked"] as const;
-/** The worker's resume point. `phase` runs list, then per repository probe → pulls → issues → comments → commits. */
+/** The worker's resume point: the listing, the pruning of unlisted repositories, then per repository probe → pulls → issues → comments → commits. */
 export const syncCursor = v.object({
   phase: v.union(
     v.literal("list"),
+    v.literal("prune"),
     v.literal("probe"),
     v.literal("pulls"),
     v.literal("issues"),
@@ -47,16 +39,20 @@ export const syncCursor = v.object({
     v.literal("reviewComments"),
     v.literal("commits"),
   ),
-  /** Index into `repositoryIds`. */
-  repoIndex: v.number(),
   /** GraphQL `after` cursor or REST `next` URL of the current phase. */
   page: v.optional(v.string()),
-  /** Repository ids seen by the listing so far (to detect removals once it completes). */
-  listed: v.optional(v.array(v.number())),
+  /** The listing's stamp on every repository it saw (absent when the listing answered 304: walk all). */
+  listing: v.optional(v.number()),
+  /** The repository being synced; the walk goes on in `fullName` order after it. */
+  repositoryId: v.optional(v.id("repositories")),
+  repositoryName: v.optional(v.string()),
   /** GraphQL page size; halved on 502/504, grown back after successes. */
   pageSize: v.number(),
   /** The current repository's new change-probe ETag, stored on it only once it completes. */
   repoEtag: v.optional(v.string()),
+  /** Deprecated (work lists on the job grew with the installation); kept so older jobs validate. */
+  repoIndex: v.optional(v.number()),
+  listed: v.optional(v.array(v.number())),
 });
 export const deliveryStatus = v.union(
   v.literal("received"),
@@ -155,8 +151,12 @@ export default defineSchema({
       lastManualSyncAt: v.optional(v.number()),
       lastSyncError: v.optional(v.string()),
       blockedUntil: v.optional(v.number()),
+      /** The instant `getStatus` is computed at, stamped by a mutation scheduled for each time boundary (sync/clock.ts). */
+      statusAsOf: v.optional(v.number()),
+      /** The boundary a status tick is scheduled for. */
+      statusTickAt: v.optional(v.number()),
     }),
-    /** Latest budget per resource (`core`, `graphql`), from every GitHub response. */
+    /** Deprecated: budgets live in `rateLimits` (written on every sync page, read by no dashboard query). */
     rateLimits: v.optional(v.record(v.string(), rateLimitSnapshot)),
     /** ETag of the first page of GET /installation/repositories (owned by the sync worker). */
     repositoriesEtag: v.optional(v.string()),
@@ -182,6 +182,7 @@ export default defineSchema({
     removed: v.boolean(),
     syncStatus: repoSyncStatus,
     syncError: v.optional(v.string()),
+    syncErrorKind: v.optional(jobErrorKind),
     /** Incremental sync watermarks and ETags; owned by the sync worker. */
     syncCursor: v.optional(
       v.object({
@@ -191,8 +192,11 @@ export default defineSchema({
       }),
     ),
     stats: v.object(openCounts),
+    /** The sync listing that last saw it (`syncJobs.cursor.listing`); the rest are pruned when a listing completes. */
+    listing: v.optional(v.number()),
   })
     .index("by_installation_github_id", ["installationId", "githubId"])
+    .index("by_installation_listing", ["installationId", "removed", "listing"])
     .index("by_installation", ["installationId", "removed", "fullName"])
     .index("by_installation_sync_status", ["installationId", "removed", "syncStatus"]),
 
@@ -344,6 +348,15 @@ export default defineSchema({
     requestedAt: v.number(),
   }).index("by_guid", ["deliveryGuid"]),
 
+  /**
+   * The latest GitHub budget per installation and resource (`core`, `graphql`), written by sync pages
+   * (`github/connection.ts`); read by the sync policy and `getStatus`, never by dashboard queries.
+   */
+  rateLimits: defineTable({
+    installationId: v.id("installations"),
+    ...rateLimitSnapshot.fields,
+  }).index("by_installation_resource", ["installationId", "resource"]),
+
   /** Installation access tokens, reused until shortly before they expire. Internal only. */
   githubTokens: defineTable({
     installationGithubId: v.number(),
@@ -371,7 +384,8 @@ export default defineSchema({
     blockedUntil: v.optional(v.number()),
     /** Where to resume: the repository list phase, then one repository after another. */
     cursor: syncCursor,
-    repositoryIds: v.array(v.id("repositories")),
+    /** Deprecated (grew with the installation); kept so older jobs validate. */
+    repositoryIds: v.optional(v.array(v.id("repositories"))),
     progress: v.object({
       current: v.number(),
       total: v.number(),
@@ -384,9 +398,12 @@ export default defineSchema({
       primaryBudgetUsed: v.number(),
       itemsWritten: v.number(),
       mutations: v.number(),
+      /** Repositories this job finished, and those it failed (a job that synced none of them failed). */
+      repositoriesSynced: v.optional(v.number()),
+      repositoriesFailed: v.optional(v.number()),
     }),
     /** Normalized for users; `detail` keeps the raw text for operators. */
-    error: v.optional(v.object({ kind: v.string(), message: v.string(), detail: v.string() })),
+    error: v.optional(jobError),
   })
     .index("by_installation_state", ["installationId", "state"])
     .index("by_installation_created", ["installationId", "createdAt"])

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { evaluate, POLICY, reasonToUserMessage, type PolicyState, type Trigger } from "../convex/sync/policy";
+import { syncDecisionMessage } from "../convex/messages";
+import { evaluate, POLICY, type PolicyState, type Trigger } from "../convex/sync/policy";
 
 const NOW = Date.UTC(2026, 10, 24, 12);
 const MIN = 60_000;
@@ -125,7 +126,7 @@ describe("evaluate: every branch", () => {
     const d = evaluate({ ...healthy, ...patch }, trigger, NOW);
     expect(d).toMatchObject({ action, reason });
     if (metadata) expect(d.metadata).toEqual(metadata);
-    expect(reasonToUserMessage(d).length).toBeGreaterThan(5);
+    expect(syncDecisionMessage(d).length).toBeGreaterThan(5);
   });
 });
 

@@ -5,6 +5,7 @@ import { RECOVERY_SCAN_LIMIT } from "../convex/sync/maintenance";
 import { POLICY } from "../convex/sync/policy";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 import { repo } from "./helpers/records";
+import { patchSyncState } from "./helpers/syncState";
 
 const T = Date.UTC(2026, 10, 24, 12);
 
@@ -21,11 +22,7 @@ const request = (
   installationId: Id<"installations">,
   trigger: "manual" | "cron" | "webhook" | "maintenance",
 ) => t.mutation(internal.sync.service.request, { installationId, trigger });
-const patchInstallation = (t: TestConvex, id: Id<"installations">, patch: Record<string, unknown>) =>
-  t.run(async (ctx) => {
-    const doc = (await ctx.db.get(id))!;
-    await ctx.db.patch(id, { ...patch, sync: { ...doc.sync, ...(patch.sync as object) } });
-  });
+const patchInstallation = patchSyncState;
 const jobs = (t: TestConvex) => t.run((ctx) => ctx.db.query("syncJobs").collect());
 
 describe("syncService.request: every policy branch, reached by the trigger that causes it", () => {

@@ -8,6 +8,7 @@ import {
   signInAs,
   type TestConvex,
 } from "./helpers/convex";
+import { storedRateLimits } from "./helpers/syncState";
 import { useFakeGitHub } from "./helpers/github";
 import type { FakeGitHub } from "./fakeGitHub";
 
@@ -119,8 +120,9 @@ describe("processSyncJob against the fake GitHub", () => {
     expect(repos.every((r) => r.syncStatus === "ready")).toBe(true);
     const installation = await t.run((ctx) => ctx.db.get(installationId));
     expect(installation!.sync).toMatchObject({ state: "idle", lastSyncedAt: expect.any(Number) });
-    expect(installation!.rateLimits?.core?.remaining).toBe(fake.budgets.core.remaining);
-    expect(installation!.rateLimits?.graphql?.remaining).toBe(fake.budgets.graphql.remaining);
+    const budgets = await storedRateLimits(t, installationId);
+    expect(budgets.core?.remaining).toBe(fake.budgets.core.remaining);
+    expect(budgets.graphql?.remaining).toBe(fake.budgets.graphql.remaining);
 
     // Immediately again, with nothing changed on GitHub.
     vi.advanceTimersByTime(60_000);

@@ -12,6 +12,7 @@ import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { startHarness } from "./browser/harness";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
+import { patchSyncState } from "./helpers/syncState";
 import { ci, pr, repo } from "./helpers/records";
 import { seedInstallation } from "./helpers/seed";
 
@@ -76,11 +77,7 @@ async function shoot(page: Page, name: string, keyText: string) {
   expect(await page.textContent("body")).toContain(keyText);
 }
 
-const patchSync = (patch: Record<string, unknown>) =>
-  t.run(async (ctx) => {
-    const doc = (await ctx.db.get(installationId))!;
-    await ctx.db.patch(installationId, { ...patch, sync: { ...doc.sync, ...(patch.sync as object) } });
-  });
+const patchSync = (patch: Parameters<typeof patchSyncState>[2]) => patchSyncState(t, installationId, patch);
 const budget = (remaining: number, resetAt = Date.now() + 20 * 60_000) => ({
   core: { resource: "core", limit: 5000, remaining, used: 5000 - remaining, resetAt, observedAt: Date.now() },
 });

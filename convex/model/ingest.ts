@@ -1,11 +1,13 @@
 /**
- * Internal entry points into the write path, for the sync worker, webhook processing and tests.
- * Each is one transaction: base writes and every derived figure they move commit together.
+ * Operator and test entry points into the model (Convex dashboard → Functions → run). Each is a thin
+ * wrapper over the very functions webhooks and the sync worker use, and one transaction: base writes
+ * and every derived figure they move commit together.
  */
 import { v } from "convex/values";
 import { internalMutation } from "../_generated/server";
+import { recordInstallation } from "./installations";
 import { anyRecord, repositoryRecord, repositoryRef } from "./records";
-import { WritePath } from "./writePath";
+import { withWritePath } from "./writePath";
 
 /** Record (or refresh) an installation; a new one starts active and idle. */
 export const upsertInstallation = internalMutation({
@@ -17,17 +19,7 @@ export const upsertInstallation = internalMutation({
     installedByGithubUserId: v.optional(v.number()),
     installedByLogin: v.optional(v.string()),
   },
-  handler: async (ctx, args) => {
-    const existing = await ctx.db
-      .query("installations")
-      .withIndex("by_github_id", (q) => q.eq("githubInstallationId", args.githubInstallationId))
-      .unique();
-    if (existing) {
-      await ctx.db.patch(existing._id, args);
-      return existing._id;
-    }
-    return ctx.db.insert("installations", { ...args, status: "active", sync: { state: "idle" } });
-  },
+  handler: (ctx, args) => recordInstallation(ctx, args),
 });
 
 export const addRepositories = internalMutation({
@@ -36,20 +28,15 @@ export const addRepositories = internalMutation({
     repositories: v.array(v.union(repositoryRecord, repositoryRef)),
   },
   handler: async (ctx, { installationId, repositories }) => {
-    const w = await WritePath.open(ctx, installationId);
-    const repos = await w.addRepositories(repositories);
-    await w.flush();
+    const repos = await withWritePath(ctx, installationId, (w) => w.repositories.add(repositories));
     return repos.map((r) => r._id);
   },
 });
 
 export const removeRepositories = internalMutation({
   args: { installationId: v.id("installations"), githubIds: v.array(v.number()) },
-  handler: async (ctx, { installationId, githubIds }) => {
-    const w = await WritePath.open(ctx, installationId);
-    await w.removeRepositories(githubIds);
-    await w.flush();
-  },
+  handler: (ctx, { installationId, githubIds }) =>
+    withWritePath(ctx, installationId, (w) => w.repositories.remove(githubIds)),
 });
 
 /** Apply a batch of records (optionally refreshing the repository they came with). */
@@ -59,11 +46,9 @@ export const applyRecords = internalMutation({
     repository: v.optional(repositoryRecord),
     records: v.array(anyRecord),
   },
-  handler: async (ctx, { installationId, repository, records }) => {
-    const w = await WritePath.open(ctx, installationId);
-    if (repository) await w.upsertRepository(repository);
-    const tally = await w.applyAll(records);
-    await w.flush();
-    return tally;
-  },
+  handler: (ctx, { installationId, repository, records }) =>
+    withWritePath(ctx, installationId, async (w) => {
+      if (repository) await w.repositories.upsert(repository);
+      return w.applyAll(records);
+    }),
 });

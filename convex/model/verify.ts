@@ -22,7 +22,7 @@ import {
   type OpenCounts,
 } from "./contribution";
 import { pickDaily } from "./derived";
-import { derivePullRequest } from "./writePath";
+import { derivePullRequest } from "./derivePullRequest";
 
 type DayRecount = { day: number; counts: DailyCounts; firstReviewHist: number[]; mergeHist: number[] };
 type UserDayRecount = { login: string; day: number; counts: DailyCounts };

@@ -1,23 +1,27 @@
 /**
- * The worker's transactions. Every one first checks the caller still holds the job's lease
- * (same generation, claimed), so a superseded or duplicate slice can never write. Writes of
- * records, the cursor and progress happen in one transaction: the cursor only moves past data
- * that is stored.
+ * The worker's transactions. Every one first checks the caller still holds the job's lease (same
+ * generation, claimed), so a superseded or duplicate slice can never write. Records, the cursor and
+ * progress are written in one transaction: the cursor only moves past data that is stored. Job
+ * transitions go through `transitions.ts`; read-model writes through the model's write path.
  */
 import { v } from "convex/values";
-import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
-import { saveRateLimits } from "../github/connection";
+import { saveRateLimits } from "../github/budgets";
+import { log } from "../log";
 import { anyRecord, repositoryRecord } from "../model/records";
-import { WritePath } from "../model/writePath";
-import { rateLimitSnapshot, syncCursor } from "../schema";
-import { isActive, LEASE_MS } from "./jobState";
-import { logEvent } from "./log";
+import { recordRepositorySync } from "../model/repositories";
+import { withWritePath } from "../model/writePath";
+import { rateLimitSnapshot, repoSyncStatus, syncCursor } from "../schema";
+import { isActive, jobError, jobErrorKind } from "./jobState";
 import { requestSync } from "./service";
+import { claimJob, continueJob, endJob, recordPage } from "./transitions";
 
 const lease = { jobId: v.id("syncJobs"), generation: v.number() };
 const statsDelta = v.object({ requests: v.number(), notModified: v.number() });
+type StatsDelta = { requests: number; notModified: number };
+/** Repositories pruned per transaction once a listing completes (two index ranges each, far below 4,096). */
+export const PRUNE_BATCH = 200;
 
 async function heldJob(ctx: MutationCtx, jobId: Id<"syncJobs">, generation: number) {
   const job = await ctx.db.get(jobId);
@@ -25,14 +29,22 @@ async function heldJob(ctx: MutationCtx, jobId: Id<"syncJobs">, generation: numb
   return job;
 }
 
-function addStats(job: Doc<"syncJobs">, delta: { requests: number; notModified: number }, items: number) {
+function addStats(
+  job: Doc<"syncJobs">,
+  delta: StatsDelta,
+  items: number,
+  repository?: "ready" | "failed" | "processing",
+): Doc<"syncJobs">["stats"] {
+  const s = job.stats;
   return {
-    requests: job.stats.requests + delta.requests,
-    notModified: job.stats.notModified + delta.notModified,
+    requests: s.requests + delta.requests,
+    notModified: s.notModified + delta.notModified,
     // Every answered request except a 304 costs one point (GraphQL pages here cost 1 point each).
-    primaryBudgetUsed: job.stats.primaryBudgetUsed + delta.requests - delta.notModified,
-    itemsWritten: job.stats.itemsWritten + items,
-    mutations: job.stats.mutations + 1,
+    primaryBudgetUsed: s.primaryBudgetUsed + delta.requests - delta.notModified,
+    itemsWritten: s.itemsWritten + items,
+    mutations: s.mutations + 1,
+    repositoriesSynced: (s.repositoriesSynced ?? 0) + (repository === "ready" ? 1 : 0),
+    repositoriesFailed: (s.repositoriesFailed ?? 0) + (repository === "failed" ? 1 : 0),
   };
 }
 
@@ -46,58 +58,73 @@ export const claimSlice = internalMutation({
     if (job.lease.claimed && job.lease.expiresAt > now) return null;
     const installation = (await ctx.db.get(job.installationId))!;
     if (installation.status !== "active") {
-      await endJob(ctx, job, "cancelled", undefined);
+      await endJob(ctx, job, "cancelled");
       return null;
     }
-    await ctx.db.patch(jobId, {
-      state: "running",
-      lease: { generation, claimed: true, expiresAt: now + LEASE_MS },
-      nextRunAt: undefined,
-      blockedUntil: undefined,
-      ...(job.startedAt === undefined && { startedAt: now }),
-    });
-    if (installation.sync.state !== "syncing" || installation.sync.blockedUntil !== undefined) {
-      await ctx.db.patch(installation._id, {
-        sync: { ...installation.sync, state: "syncing", blockedUntil: undefined },
-      });
-    }
-    if (job.startedAt === undefined)
-      logEvent("sync.job.started", { jobId, installationId: job.installationId, repoCount: job.progress.total });
+    await claimJob(ctx, installation, job, now);
+    const budgets = await ctx.db
+      .query("rateLimits")
+      .withIndex("by_installation_resource", (q) => q.eq("installationId", installation._id))
+      .first();
     return {
       installationId: installation._id,
       githubInstallationId: installation.githubInstallationId,
       repositoriesEtag: installation.repositoriesEtag,
-      hasRateLimit: Object.keys(installation.rateLimits ?? {}).length > 0,
+      hasRateLimit: budgets !== null,
       startedAt: job.startedAt ?? now,
       cursor: job.cursor,
       attempt: job.attempt,
-      repositoryIds: job.repositoryIds,
     };
   },
 });
+
+/** What the worker needs of one repository. */
+function repositoryForJob(repo: Doc<"repositories">) {
+  return {
+    id: repo._id,
+    githubId: repo.githubId,
+    owner: repo.ownerLogin,
+    name: repo.name,
+    fullName: repo.fullName,
+    defaultBranch: repo.defaultBranch,
+    removed: repo.removed,
+    pushedAt: repo.pushedAt,
+    syncCursor: repo.syncCursor ?? {},
+  };
+}
+export type JobRepository = ReturnType<typeof repositoryForJob>;
 
 export const jobRepository = internalQuery({
   args: { repositoryId: v.id("repositories") },
   handler: async (ctx, { repositoryId }) => {
     const repo = await ctx.db.get(repositoryId);
-    if (!repo) return null;
-    return {
-      githubId: repo.githubId,
-      owner: repo.ownerLogin,
-      name: repo.name,
-      fullName: repo.fullName,
-      defaultBranch: repo.defaultBranch,
-      removed: repo.removed,
-      pushedAt: repo.pushedAt,
-      syncCursor: repo.syncCursor ?? {},
-    };
+    return repo && repositoryForJob(repo);
   },
 });
 
 /**
- * One page of work: records through the write path, the new cursor, progress, stats, the
- * rate-limit snapshot and (at a repository boundary) that repository's status, atomically;
- * renews the lease (heartbeat). Returns false if the lease was lost: the caller must stop.
+ * The repository the walk visits after `after` (by full name): visible, and seen by this job's listing
+ * when it has one. Walking an index keeps the job document the same size at any number of repositories.
+ */
+export const nextRepository = internalQuery({
+  args: { installationId: v.id("installations"), after: v.optional(v.string()), listing: v.optional(v.number()) },
+  handler: async (ctx, { installationId, after, listing }) => {
+    const candidates = ctx.db.query("repositories").withIndex("by_installation", (q) => {
+      const visible = q.eq("installationId", installationId).eq("removed", false);
+      return after === undefined ? visible : visible.gt("fullName", after);
+    });
+    for await (const repo of candidates) {
+      // Unlisted repositories are about to be pruned; stop scanning after a bounded number of them.
+      if (listing === undefined || repo.listing === listing) return repositoryForJob(repo);
+    }
+    return null;
+  },
+});
+
+/**
+ * One page of work: records through the write path, the new cursor, progress, stats, the rate-limit
+ * snapshot and (at a repository boundary) that repository's status, atomically; renews the lease
+ * (heartbeat). Returns false if the lease was lost: the caller must stop.
  */
 export const commitPage = internalMutation({
   args: {
@@ -109,8 +136,9 @@ export const commitPage = internalMutation({
     repositoryUpdate: v.optional(
       v.object({
         repositoryId: v.id("repositories"),
-        syncStatus: v.union(v.literal("processing"), v.literal("ready"), v.literal("failed")),
+        syncStatus: repoSyncStatus,
         syncError: v.optional(v.string()),
+        syncErrorKind: v.optional(jobErrorKind),
         syncCursor: v.optional(
           v.object({
             since: v.optional(v.number()),
@@ -127,44 +155,39 @@ export const commitPage = internalMutation({
   handler: async (ctx, args) => {
     const job = await heldJob(ctx, args.jobId, args.generation);
     if (!job) return false;
-    if (args.records.length > 0) {
-      const w = await WritePath.open(ctx, job.installationId);
-      await w.applyAll(args.records);
-      await w.flush();
-    }
+    if (args.records.length > 0) await withWritePath(ctx, job.installationId, (w) => w.applyAll(args.records));
     if (args.repositoryUpdate) {
       const { repositoryId, ...update } = args.repositoryUpdate;
-      await ctx.db.patch(repositoryId, { syncError: undefined, ...update });
+      await recordRepositorySync(ctx, repositoryId, update);
     }
     await saveRateLimits(ctx.db, job.installationId, args.rateLimits);
     const current = job.progress.current + (args.repositoryDone ? 1 : 0);
-    await ctx.db.patch(job._id, {
+    const outcome = args.repositoryDone ? args.repositoryUpdate?.syncStatus : undefined;
+    await recordPage(ctx, job, {
       ...(args.cursor && { cursor: args.cursor, attempt: 0 }),
-      lease: { ...job.lease, expiresAt: Date.now() + LEASE_MS },
       progress: {
         ...job.progress,
         current,
         itemsFetched: job.progress.itemsFetched + args.records.length,
         ...(args.currentRepository !== undefined && { currentRepository: args.currentRepository }),
       },
-      stats: addStats(job, args.stats, args.records.length),
+      stats: addStats(job, args.stats, args.records.length, outcome),
     });
-    if (args.repositoryDone) logEvent("sync.job.progress", { jobId: job._id, current, total: job.progress.total });
+    if (args.repositoryDone) log.info("sync.job.progress", { jobId: job._id, current, total: job.progress.total });
     return true;
   },
 });
 
 /**
- * A page of GET /installation/repositories: records the repositories; once the listing is
- * complete, repositories no longer listed leave the installation and the job's work list is set.
+ * A page of GET /installation/repositories: records the repositories, stamped with this job's listing.
+ * `total` (GitHub's count) sizes the progress bar.
  */
 export const commitListing = internalMutation({
   args: {
     ...lease,
     repositories: v.array(repositoryRecord),
-    complete: v.boolean(),
-    /** Nothing changed since the stored ETag: keep the current repository set. */
-    notModified: v.boolean(),
+    total: v.optional(v.number()),
+    /** The listing's first page ETag, kept once the listing completes. */
     etag: v.optional(v.string()),
     cursor: syncCursor,
     stats: statsDelta,
@@ -173,33 +196,58 @@ export const commitListing = internalMutation({
   handler: async (ctx, args) => {
     const job = await heldJob(ctx, args.jobId, args.generation);
     if (!job) return false;
-    const w = await WritePath.open(ctx, job.installationId);
-    await w.addRepositories(args.repositories);
-    let cursor = args.cursor;
-    let patch: Partial<Doc<"syncJobs">> = {};
-    if (args.complete) {
-      const visible = await ctx.db
-        .query("repositories")
-        .withIndex("by_installation", (q) => q.eq("installationId", job.installationId).eq("removed", false))
-        .collect();
-      const listed = new Set(cursor.listed ?? []);
-      if (!args.notModified)
-        await w.removeRepositories(visible.filter((r) => !listed.has(r.githubId)).map((r) => r.githubId));
-      const repositoryIds = visible.filter((r) => args.notModified || listed.has(r.githubId)).map((r) => r._id);
-      cursor = { ...cursor, listed: undefined };
-      patch = { repositoryIds, progress: { ...job.progress, total: repositoryIds.length } };
-      if (args.etag) await ctx.db.patch(job.installationId, { repositoriesEtag: args.etag });
+    const listing = args.cursor.listing;
+    if (args.repositories.length > 0) {
+      await withWritePath(ctx, job.installationId, (w) => w.repositories.add(args.repositories, listing));
     }
-    await w.flush();
+    if (args.etag) {
+      const installation = (await ctx.db.get(job.installationId))!;
+      if (installation.repositoriesEtag !== args.etag)
+        await ctx.db.patch(installation._id, { repositoriesEtag: args.etag });
+    }
     await saveRateLimits(ctx.db, job.installationId, args.rateLimits);
-    await ctx.db.patch(job._id, {
-      ...patch,
-      cursor,
+    await recordPage(ctx, job, {
+      cursor: args.cursor,
       attempt: 0,
-      lease: { ...job.lease, expiresAt: Date.now() + LEASE_MS },
+      ...(args.total !== undefined && { progress: { ...job.progress, total: args.total } }),
       stats: addStats(job, args.stats, args.repositories.length),
     });
     return true;
+  },
+});
+
+/**
+ * Once a listing completes: repositories it did not see leave the installation, a bounded batch per
+ * transaction. Returns whether more remain (the worker calls again), or null if the lease was lost.
+ */
+export const pruneUnlisted = internalMutation({
+  args: { ...lease, listing: v.number() },
+  handler: async (ctx, { jobId, generation, listing }) => {
+    const job = await heldJob(ctx, jobId, generation);
+    if (!job) return null;
+    const unlisted = [
+      ...(await ctx.db
+        .query("repositories")
+        .withIndex("by_installation_listing", (q) =>
+          q.eq("installationId", job.installationId).eq("removed", false).lt("listing", listing),
+        )
+        .take(PRUNE_BATCH)),
+    ];
+    if (unlisted.length < PRUNE_BATCH) {
+      unlisted.push(
+        ...(await ctx.db
+          .query("repositories")
+          .withIndex("by_installation_listing", (q) =>
+            q.eq("installationId", job.installationId).eq("removed", false).gt("listing", listing),
+          )
+          .take(PRUNE_BATCH - unlisted.length)),
+      );
+    }
+    if (unlisted.length > 0) {
+      await withWritePath(ctx, job.installationId, (w) => w.repositories.remove(unlisted.map((r) => r.githubId)));
+    }
+    await recordPage(ctx, job, {});
+    return unlisted.length === PRUNE_BATCH;
   },
 });
 
@@ -218,42 +266,24 @@ export const scheduleContinuation = internalMutation({
     stats: statsDelta,
     rateLimits: v.array(rateLimitSnapshot),
   },
-  handler: async (ctx, args) => {
-    const job = await heldJob(ctx, args.jobId, args.generation);
+  handler: async (ctx, { jobId, generation, stats, rateLimits, ...next }) => {
+    const job = await heldJob(ctx, jobId, generation);
     if (!job) return false;
-    const generation = job.lease.generation + 1;
-    const blocked = args.state === "blocked";
-    await saveRateLimits(ctx.db, job.installationId, args.rateLimits);
-    await ctx.db.patch(job._id, {
-      state: args.state,
-      lease: { generation, claimed: false, expiresAt: 0 },
-      nextRunAt: args.runAt,
-      blockedUntil: blocked ? args.runAt : undefined,
-      ...(args.attempt !== undefined && { attempt: args.attempt }),
-      ...(args.cursor && { cursor: args.cursor }),
-      stats: addStats(job, args.stats, 0),
-    });
-    const installation = (await ctx.db.get(job.installationId))!;
-    await ctx.db.patch(installation._id, {
-      sync: {
-        ...installation.sync,
-        state: blocked ? "blocked" : "syncing",
-        blockedUntil: blocked ? args.runAt : undefined,
-      },
-    });
-    await ctx.scheduler.runAt(args.runAt, internal.sync.worker.processSyncJob, { jobId: job._id, generation });
-    if (blocked) logEvent("sync.job.blocked", { jobId: job._id, blockedUntil: args.runAt, reason: args.reason });
-    else if (args.state === "retrying")
-      logEvent("sync.job.retrying", { jobId: job._id, attempt: args.attempt, runAt: args.runAt, reason: args.reason });
+    await saveRateLimits(ctx.db, job.installationId, rateLimits);
+    await continueJob(ctx, job, { ...next, stats: addStats(job, stats, 0) });
     return true;
   },
 });
 
+/**
+ * The walk reached its end (or hit a permanent error). A job whose every repository failed has failed,
+ * whatever the worker saw: it keeps the error and does not move `lastSyncedAt`.
+ */
 export const finishJob = internalMutation({
   args: {
     ...lease,
     outcome: v.union(v.literal("completed"), v.literal("failed")),
-    error: v.optional(v.object({ kind: v.string(), message: v.string(), detail: v.string() })),
+    error: v.optional(jobError),
     stats: statsDelta,
     rateLimits: v.array(rateLimitSnapshot),
   },
@@ -261,8 +291,13 @@ export const finishJob = internalMutation({
     const job = await heldJob(ctx, args.jobId, args.generation);
     if (!job) return false;
     await saveRateLimits(ctx.db, job.installationId, args.rateLimits);
-    await ctx.db.patch(job._id, { stats: addStats(job, args.stats, 0) });
-    await endJob(ctx, (await ctx.db.get(job._id))!, args.outcome, args.error);
+    const stats = addStats(job, args.stats, 0);
+    const everyRepositoryFailed = (stats.repositoriesFailed ?? 0) > 0 && (stats.repositoriesSynced ?? 0) === 0;
+    const error =
+      args.error ?? (everyRepositoryFailed ? await lastRepositoryError(ctx, job.installationId) : undefined);
+    const outcome = args.outcome === "completed" && everyRepositoryFailed ? "failed" : args.outcome;
+    await ctx.db.patch(job._id, { stats });
+    await endJob(ctx, { ...job, stats }, outcome, error);
     // Repositories added while this job ran (webhook backfills coalesced into it) still wait.
     const waiting = await ctx.db
       .query("repositories")
@@ -270,57 +305,23 @@ export const finishJob = internalMutation({
         q.eq("installationId", job.installationId).eq("removed", false).eq("syncStatus", "processing"),
       )
       .first();
-    if (waiting && args.outcome === "completed") await requestSync(ctx, job.installationId, "webhook");
+    if (waiting && outcome === "completed") await requestSync(ctx, job.installationId, "webhook");
     return true;
   },
 });
 
-/** Terminal transition of a job and its installation's sync state. */
-export async function endJob(
-  ctx: MutationCtx,
-  job: Doc<"syncJobs">,
-  outcome: "completed" | "failed" | "cancelled",
-  error: { kind: string; message: string; detail: string } | undefined,
-) {
-  const now = Date.now();
-  await ctx.db.patch(job._id, {
-    state: outcome,
-    finishedAt: now,
-    lease: { ...job.lease, claimed: false },
-    nextRunAt: undefined,
-    // The work list is only needed while the job runs; kept jobs stay small for retention scans.
-    repositoryIds: [],
-    ...(error && { error }),
-  });
-  const installation = await ctx.db.get(job.installationId);
-  if (installation && installation.sync.activeJobId === job._id) {
-    const { activeJobId: _, ...sync } = installation.sync;
-    await ctx.db.patch(installation._id, {
-      sync:
-        outcome === "completed"
-          ? { ...sync, state: "idle", lastSyncedAt: now, lastSyncError: undefined, blockedUntil: undefined }
-          : outcome === "failed"
-            ? { ...sync, state: "error", lastSyncError: error?.message ?? "The sync failed." }
-            : { ...sync, state: "idle" },
-    });
-  }
-  const durationMs = now - (job.startedAt ?? job.createdAt);
-  if (outcome === "completed") {
-    logEvent("sync.job.completed", {
-      jobId: job._id,
-      items: job.stats.itemsWritten,
-      requests: job.stats.requests,
-      notModified: job.stats.notModified,
-      durationMs,
-    });
-  } else if (outcome === "failed") {
-    logEvent("sync.job.failed", { jobId: job._id, error: error?.detail, durationMs });
-  } else {
-    logEvent("sync.job.cancelled", { jobId: job._id });
-  }
+/** The error of a job in which no repository could be synced: the reason shown on a failed repository. */
+async function lastRepositoryError(ctx: MutationCtx, installationId: Id<"installations">) {
+  const failed = await ctx.db
+    .query("repositories")
+    .withIndex("by_installation_sync_status", (q) =>
+      q.eq("installationId", installationId).eq("removed", false).eq("syncStatus", "failed"),
+    )
+    .first();
+  const message = failed?.syncError ?? "No repository could be synced.";
+  return {
+    kind: failed?.syncErrorKind ?? ("internal" as const),
+    message,
+    detail: `every repository failed: ${message}`,
+  };
 }
-
-export const jobRepositoryIds = internalQuery({
-  args: { jobId: v.id("syncJobs") },
-  handler: async (ctx, { jobId }) => (await ctx.db.get(jobId))?.repositoryIds ?? [],
-});

@@ -1,13 +1,14 @@
 /**
  * Scheduled upkeep, all through the SyncService: the periodic sync fans out over installations in
  * bounded batches (never one transaction over all of them), recovery hands stalled jobs back to
- * `request` with the `maintenance` trigger, and retention keeps job history bounded.
+ * `request` with the `maintenance` trigger, and retention keeps job history bounded (none is kept
+ * for an uninstalled installation).
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import { internalMutation } from "../_generated/server";
-import { ACTIVE_STATES, isStalled } from "./jobState";
+import { ACTIVE_JOB_STATES, activeJobState, isStalled } from "./jobState";
 import { requestSync } from "./service";
 
 export const CRON_BATCH = 25;
@@ -37,14 +38,12 @@ export const syncAllInstallations = internalMutation({
 export const recoverStalledJobs = internalMutation({
   /** Without arguments: the oldest jobs of every active state; a continuation resumes one state after a creation time. */
   args: {
-    continuation: v.optional(
-      v.object({ state: v.union(...ACTIVE_STATES.map((s) => v.literal(s))), after: v.number() }),
-    ),
+    continuation: v.optional(v.object({ state: activeJobState, after: v.number() })),
   },
   handler: async (ctx, { continuation }) => {
     const now = Date.now();
     let recovered = 0;
-    for (const state of continuation ? [continuation.state] : ACTIVE_STATES) {
+    for (const state of continuation ? [continuation.state] : ACTIVE_JOB_STATES) {
       const jobs = await ctx.db
         .query("syncJobs")
         .withIndex("by_state", (q) =>
@@ -73,7 +72,9 @@ export const pruneJobs = internalMutation({
   handler: async (ctx, { cursor }) => {
     const page = await ctx.db.query("installations").paginate({ numItems: CRON_BATCH, cursor: cursor ?? null });
     for (const installation of page.page) {
-      for (const [state, keep] of Object.entries(KEEP_JOBS) as Array<[Doc<"syncJobs">["state"], number]>) {
+      for (const [state, kept] of Object.entries(KEEP_JOBS) as Array<[Doc<"syncJobs">["state"], number]>) {
+        // An uninstalled installation's history goes with the rest of its data.
+        const keep = installation.status === "deleted" ? 0 : kept;
         const old = await ctx.db
           .query("syncJobs")
           .withIndex("by_installation_state", (q) => q.eq("installationId", installation._id).eq("state", state))

@@ -1,17 +1,15 @@
 /** Operator functions for the Convex dashboard ("Functions" → run). Internal: not callable by clients. */
 import { v } from "convex/values";
 import { internalMutation, internalQuery } from "../_generated/server";
-import { endJob } from "./jobs";
-import { isActive } from "./jobState";
-import { reasonToUserMessage } from "./policy";
-import { requestSync } from "./service";
+import { syncDecisionMessage } from "../messages";
+import { cancelSync, requestSync } from "./service";
 
 /** Sync now, bypassing the user cooldown and cron interval (never the rate limit). */
 export const forceSync = internalMutation({
   args: { installationId: v.id("installations") },
   handler: async (ctx, { installationId }) => {
     const decision = await requestSync(ctx, installationId, "maintenance");
-    return { ...decision, message: reasonToUserMessage(decision) };
+    return { ...decision, message: syncDecisionMessage(decision) };
   },
 });
 
@@ -19,11 +17,8 @@ export const forceSync = internalMutation({
 export const cancelActiveJob = internalMutation({
   args: { installationId: v.id("installations") },
   handler: async (ctx, { installationId }) => {
-    const installation = await ctx.db.get(installationId);
-    const job = installation?.sync.activeJobId ? await ctx.db.get(installation.sync.activeJobId) : null;
-    if (!job || !isActive(job)) return { cancelled: false };
-    await endJob(ctx, job, "cancelled", undefined);
-    return { cancelled: true, jobId: job._id };
+    const jobId = await cancelSync(ctx, installationId);
+    return jobId ? { cancelled: true, jobId } : { cancelled: false };
   },
 });
 

@@ -1,7 +1,7 @@
 /**
  * syncPolicy: decides whether a sync may start now. Pure and I/O-free: the service loads the
- * state, this decides, the service acts. Every caller gets a decision with a reason code, and
- * `reasonToUserMessage` turns it into words for the UI.
+ * state, this decides, the service acts. Every caller gets a decision with a reason code;
+ * `convex/messages.ts` turns codes into words.
  */
 
 export type Trigger = "manual" | "cron" | "webhook" | "maintenance";
@@ -121,43 +121,4 @@ export function evaluate(state: PolicyState, trigger: Trigger, now: number): Syn
     return { action: "block", reason: "reserved_for_webhooks", metadata: { blockedUntil: budget.resetAt } };
   }
   return { action: "start", reason: startReason };
-}
-
-const minutes = (ms: number) => `${Math.max(1, Math.ceil(ms / 60_000))} min`;
-
-/**
- * Words for the user; never a raw error or a number they would have to interpret. Times are not
- * written here (the server does not know the user's time zone): the UI shows `blockedUntil` locally.
- */
-export function reasonToUserMessage(decision: Pick<SyncDecision, "reason" | "metadata">): string {
-  const { reason, metadata } = decision;
-  switch (reason) {
-    case "installation_suspended":
-      return "The GitHub App is suspended for this account. Unsuspend it on GitHub to sync again.";
-    case "installation_deleted":
-      return "The GitHub App was uninstalled from this account.";
-    case "no_repositories":
-      return "The GitHub App has no repositories to sync. Grant it access to some on GitHub.";
-    case "already_syncing":
-      return "A sync is already running.";
-    case "recover_stalled_job":
-      return "Resuming an interrupted sync.";
-    case "rate_limit_blocked":
-      return "GitHub asked us to pause; the sync resumes by itself when the limit resets.";
-    case "manual_cooldown":
-      return `Synced moments ago. You can sync again in ${minutes(metadata?.cooldownMs ?? 0)}.`;
-    case "recently_synced":
-      return "Synced recently; the next scheduled sync will pick up changes.";
-    case "rate_limit_low":
-      return "GitHub's request budget is nearly used up; syncing resumes when it resets.";
-    case "reserved_for_webhooks":
-      return "The remaining GitHub budget is kept for live updates; full syncs resume when it resets.";
-    case "budget_unknown":
-    case "manual_requested":
-    case "stale_data_refresh":
-    case "scheduled":
-    case "webhook_backfill":
-    case "maintenance":
-      return "Sync started.";
-  }
 }

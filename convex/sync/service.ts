@@ -1,16 +1,21 @@
 /**
- * The SyncService: the single entry point for every sync trigger. `request` is one mutation, so
- * the decision and the enqueue are one transaction: two concurrent requests cannot both start.
+ * The SyncService: the single entry point for every sync trigger, and the few verbs other rooms
+ * need. `request` is one mutation, so the decision and the enqueue are one transaction: two
+ * concurrent requests cannot both start.
+ *
+ * Usage (from webhooks, operators, crons): `await requestSync(ctx, installationId, "webhook")`,
+ * `await cancelSync(ctx, installationId)`. Nothing outside convex/sync/ touches a job.
  */
 import { v } from "convex/values";
-import { internal } from "../_generated/api";
-import type { Doc, Id } from "../_generated/dataModel";
-import { internalMutation, type DatabaseReader, type MutationCtx } from "../_generated/server";
+import type { Id } from "../_generated/dataModel";
+import { internalMutation, type MutationCtx } from "../_generated/server";
+import { log } from "../log";
 import { syncTrigger } from "../schema";
-import { isStalled } from "./jobState";
-import { logEvent } from "./log";
-import { effectiveBudget, evaluate, type PolicyState, type SyncDecision, type Trigger } from "./policy";
-import { PULL_REQUEST_PAGE_SIZE } from "../github/queries";
+import { scheduleStatusBoundary } from "./clock";
+import { isActive } from "./jobState";
+import { evaluate, type SyncDecision, type Trigger } from "./policy";
+import { loadPolicyState } from "./policyState";
+import { endJob, resumeStalledJob, startJob } from "./transitions";
 
 export const request = internalMutation({
   args: { installationId: v.id("installations"), trigger: syncTrigger },
@@ -29,75 +34,28 @@ export async function requestSync(
   if (!installation) throw new Error(`installation ${installationId} not found`);
   const { state, activeJob } = await loadPolicyState(ctx.db, installation, now);
   const decision = evaluate(state, trigger, now);
-  logEvent("sync.request", { installationId, trigger, action: decision.action, reason: decision.reason });
-  if (decision.action !== "start") return decision;
-
+  log.info("sync.request", { installationId, trigger, action: decision.action, reason: decision.reason });
+  if (decision.action !== "start") {
+    // A cooldown or block ends by itself: make sure the status changes then.
+    await scheduleStatusBoundary(ctx, installationId);
+    return decision;
+  }
   if (decision.reason === "recover_stalled_job" && activeJob) {
-    // Take the job over from its dead slice: a new generation makes any late copy of the old one exit.
-    const generation = activeJob.lease.generation + 1;
-    await ctx.db.patch(activeJob._id, {
-      state: "queued",
-      lease: { generation, claimed: false, expiresAt: 0 },
-      nextRunAt: now,
-      blockedUntil: undefined,
-    });
-    await ctx.db.patch(installationId, { sync: { ...installation.sync, state: "syncing", blockedUntil: undefined } });
-    await ctx.scheduler.runAfter(0, internal.sync.worker.processSyncJob, { jobId: activeJob._id, generation });
-    logEvent("sync.job.recovered", { jobId: activeJob._id, installationId, generation });
+    await resumeStalledJob(ctx, installation, activeJob, now);
     return { ...decision, jobId: activeJob._id };
   }
-
-  const jobId = await ctx.db.insert("syncJobs", {
-    installationId,
-    trigger,
-    state: "queued",
-    createdAt: now,
-    lease: { generation: 1, claimed: false, expiresAt: 0 },
-    nextRunAt: now,
-    attempt: 0,
-    cursor: { phase: "list", repoIndex: 0, pageSize: PULL_REQUEST_PAGE_SIZE },
-    repositoryIds: [],
-    progress: { current: 0, total: state.repositoryCount, itemsFetched: 0 },
-    stats: { requests: 0, notModified: 0, primaryBudgetUsed: 0, itemsWritten: 0, mutations: 0 },
-  });
-  await ctx.db.patch(installationId, {
-    sync: {
-      ...installation.sync,
-      state: "syncing",
-      activeJobId: jobId,
-      lastSyncStartedAt: now,
-      blockedUntil: undefined,
-      ...(trigger === "manual" && { lastManualSyncAt: now }),
-    },
-  });
-  await ctx.scheduler.runAfter(0, internal.sync.worker.processSyncJob, { jobId, generation: 1 });
+  const jobId = await startJob(ctx, installation, trigger, now, state.repositoryCount);
   return { ...decision, jobId };
 }
 
-/** Everything the policy needs, read in O(1) documents. */
-export async function loadPolicyState(
-  db: DatabaseReader,
-  installation: Doc<"installations">,
-  now: number,
-): Promise<{ state: PolicyState; activeJob: Doc<"syncJobs"> | null }> {
-  const job = installation.sync.activeJobId ? await db.get(installation.sync.activeJobId) : null;
-  const activeJob = job && ["queued", "running", "retrying", "blocked"].includes(job.state) ? job : null;
-  const shards = await db
-    .query("installationCounters")
-    .withIndex("by_installation_shard", (q) => q.eq("installationId", installation._id))
-    .collect();
-  const budgets = Object.values(installation.rateLimits ?? {})
-    .map((s) => effectiveBudget(s, now)!)
-    .sort((a, b) => a.remaining - b.remaining);
-  const lowest = budgets[0];
-  const state: PolicyState = {
-    installationStatus: installation.status,
-    repositoryCount: shards.reduce((n, s) => n + s.repos, 0),
-    activeJob: activeJob ? { stalled: isStalled(activeJob, now) } : null,
-    ...(installation.sync.blockedUntil !== undefined && { blockedUntil: installation.sync.blockedUntil }),
-    ...(installation.sync.lastSyncedAt !== undefined && { lastSyncedAt: installation.sync.lastSyncedAt }),
-    ...(installation.sync.lastManualSyncAt !== undefined && { lastManualSyncAt: installation.sync.lastManualSyncAt }),
-    ...(lowest && { rateLimit: { remaining: lowest.remaining, limit: lowest.limit, resetAt: lowest.resetAt } }),
-  };
-  return { state, activeJob };
+/** Cancel the installation's active job, if any; a slice still running sees it lost its lease and stops. */
+export async function cancelSync(
+  ctx: MutationCtx,
+  installationId: Id<"installations">,
+): Promise<Id<"syncJobs"> | null> {
+  const installation = await ctx.db.get(installationId);
+  const job = installation?.sync.activeJobId ? await ctx.db.get(installation.sync.activeJobId) : null;
+  if (!job || !isActive(job)) return null;
+  await endJob(ctx, job, "cancelled");
+  return job._id;
 }

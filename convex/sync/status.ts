@@ -5,8 +5,10 @@
 import { ConvexError, v } from "convex/values";
 import { mutation, query } from "../_generated/server";
 import { viewableInstallation } from "../access";
-import { loadPolicyState, requestSync } from "./service";
-import { evaluate, reasonToUserMessage } from "./policy";
+import { syncDecisionMessage } from "../messages";
+import { evaluate } from "./policy";
+import { loadPolicyState, statusInstant } from "./policyState";
+import { requestSync } from "./service";
 
 /** At most this many failed repositories are listed by name (the rest are counted). */
 export const FAILED_REPOSITORIES_SHOWN = 10;
@@ -16,7 +18,10 @@ export const getStatus = query({
   handler: async (ctx, { installationId }) => {
     const installation = await viewableInstallation(ctx, installationId);
     if (!installation) return null;
-    const now = Date.now();
+    // Computed at an instant taken from data (never the clock): scheduled status ticks move it at
+    // every boundary (cooldown end, block end), so an open status updates by itself then.
+    const job = installation.sync.activeJobId ? await ctx.db.get(installation.sync.activeJobId) : null;
+    const now = statusInstant(installation, job);
     const { state: policyState, activeJob } = await loadPolicyState(ctx.db, installation, now);
     const decision = evaluate(policyState, "manual", now);
     const lastDelivery = await ctx.db
@@ -56,7 +61,7 @@ export const getStatus = query({
       ...(installation.sync.lastSyncedAt !== undefined && { lastSyncedAt: installation.sync.lastSyncedAt }),
       ...(state === "error" && installation.sync.lastSyncError && { lastSyncError: installation.sync.lastSyncError }),
       /** In words: why the running sync is paused, else why "Sync Now" is (un)available. */
-      message: reasonToUserMessage(activeJob?.state === "blocked" ? { reason: "rate_limit_blocked" } : decision),
+      message: syncDecisionMessage(activeJob?.state === "blocked" ? { reason: "rate_limit_blocked" } : decision),
       currentRepository: activeJob?.progress.currentRepository,
       failedRepositories: failed.map((r) => ({ fullName: r.fullName, reason: r.syncError ?? "Sync failed." })),
       /** For the health card: GitHub budget left (lowest resource) and the last webhook received. */
@@ -82,7 +87,7 @@ export const syncNow = mutation({
     return {
       action: decision.action,
       reason: decision.reason,
-      message: reasonToUserMessage(decision),
+      message: syncDecisionMessage(decision),
       ...(decision.metadata && { metadata: decision.metadata }),
     };
   },

@@ -1,41 +1,40 @@
 /**
- * processSyncJob: the single sync worker. One invocation is one bounded slice (time and page
- * budget); it claims the job, works from the stored cursor, commits page by page, and schedules
- * its own continuation. Convex does not retry scheduled actions, so every slice is safe to run
- * again: writes are idempotent upserts and the cursor only advances with the data it covers.
+ * processSyncJob: the single sync worker. One invocation is one bounded slice (time and page budget);
+ * it claims the job, works from the stored cursor, commits page by page, and schedules its own
+ * continuation. Convex does not retry scheduled actions, so every slice is safe to run again: writes
+ * are idempotent upserts and the cursor only advances with the data it covers.
  *
- * Per repository: probe (one conditional request; 304 = nothing changed) → pull requests with
- * reviews and checks (GraphQL, newest first, down to the watermark) → issues → issue comments →
- * review comments → commits on the default branch (only if it was pushed to).
+ * The listing (GET /installation/repositories) stamps every repository it sees; once it completes,
+ * unlisted repositories are pruned; then the walk visits repositories in name order through an index,
+ * so the job document stays the same size at any number of repositories. Per repository: probe (one
+ * conditional request; 304 = nothing changed) → pull requests with reviews and checks (GraphQL,
+ * newest first, down to the watermark) → issues → issue comments → review comments → commits on the
+ * default branch (only if it was pushed to).
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import type { Id } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, type ActionCtx } from "../_generated/server";
 import {
   fetchPullRequestsPage,
-  listCommitsSince,
   listInstallationRepositories,
-  listIssueCommentsSince,
-  listIssuesSince,
-  listReviewCommentsSince,
+  listSince,
   probeRepositoryChanges,
-  type RepoCoordinates,
+  readRateLimits,
 } from "../github/api";
 import type { GitHubClient } from "../github/client";
 import { githubAppForAction } from "../github/connection";
-import { GitHubError, type GitHubErrorKind } from "../github/errors";
+import { GitHubError } from "../github/errors";
 import { PULL_REQUEST_PAGE_SIZE } from "../github/queries";
-import { rateLimitResponse } from "../github/schemas";
-import type { AnyRecord } from "../model/records";
-import type { Doc } from "../_generated/dataModel";
+import { APP_NOT_CONFIGURED, jobErrorMessage } from "../messages";
+import { chunksOf } from "../model/chunks";
+import type { AnyRecord, RepositoryRecord } from "../model/records";
+import type { JobRepository } from "./jobs";
 import { POLICY } from "./policy";
 
 /** Well inside Convex's 10-minute action limit, leaving room for the last page in flight. */
 export const SLICE_TIME_BUDGET_MS = 2 * 60_000;
 export const SLICE_PAGE_BUDGET = 60;
-/** Records per write transaction: far below 16,000 writes / 32,000 reads even for large PR pages. */
-export const RECORDS_PER_MUTATION = 250;
 /** Transient failures of one step before the job fails. */
 export const MAX_ATTEMPTS = 5;
 export const BACKOFF_BASE_MS = 2_000;
@@ -47,6 +46,13 @@ const MIN_PAGE_SIZE = 5;
 
 type Cursor = Doc<"syncJobs">["cursor"];
 type Claim = NonNullable<Awaited<ReturnType<typeof claim>>>;
+type RepositoryUpdate = {
+  repositoryId: Id<"repositories">;
+  syncStatus: "processing" | "ready" | "failed";
+  syncError?: string;
+  syncErrorKind?: GitHubError["kind"];
+  syncCursor?: { since?: number; changeProbeEtag?: string; pushedAt?: number };
+};
 const claim = (ctx: ActionCtx, jobId: Id<"syncJobs">, generation: number) =>
   ctx.runMutation(internal.sync.jobs.claimSlice, { jobId, generation });
 
@@ -55,18 +61,6 @@ export function backoffMs(attempt: number, random = Math.random): number {
   const base = BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1);
   return Math.round(base * (0.5 + random()));
 }
-
-const USER_MESSAGES: Record<GitHubErrorKind | "internal", string> = {
-  rate_limited: "GitHub's rate limit was reached.",
-  transient: "GitHub is not responding right now. The sync will be retried.",
-  not_found: "The installation or repository no longer exists on GitHub, or the app lost access to it.",
-  forbidden: "The GitHub App lacks a permission needed to read this data.",
-  unauthorized: "GitHub rejected the app's credentials. Check the GitHub App configuration.",
-  bad_request: "GitHub rejected a request made by the sync.",
-  invalid_response: "GitHub returned data the sync could not read.",
-  internal: "The sync failed unexpectedly.",
-};
-export const userMessageFor = (kind: GitHubErrorKind | "internal") => USER_MESSAGES[kind];
 
 export const processSyncJob = internalAction({
   args: { jobId: v.id("syncJobs"), generation: v.number() },
@@ -79,12 +73,11 @@ export const processSyncJob = internalAction({
     } catch (error) {
       // Misconfiguration (missing App ID or key): fail visibly instead of leaving the job claimed.
       const detail = error instanceof Error ? error.message : String(error);
-      const error_ = { kind: "internal", message: "The GitHub App is not configured on the server.", detail };
       await ctx.runMutation(internal.sync.jobs.finishJob, {
         jobId,
         generation,
         outcome: "failed",
-        error: error_,
+        error: { kind: "internal", message: APP_NOT_CONFIGURED, detail },
         stats: { requests: 0, notModified: 0 },
         rateLimits: [],
       });
@@ -99,19 +92,9 @@ class Slice {
   private pages = 0;
   private reported = { requests: 0, notModified: 0 };
   private cursor: Cursor;
-  private repositoryIds: Id<"repositories">[];
   /** Consecutive transient failures of the current step; progress resets it. */
   private attempt: number;
-  private repo:
-    | (RepoCoordinates & {
-        fullName: string;
-        id: Id<"repositories">;
-        since?: number;
-        changeProbeEtag?: string;
-        pushedAt?: number;
-        lastPushedAt?: number;
-      })
-    | null = null;
+  private repo: JobRepository | null = null;
 
   constructor(
     private readonly ctx: ActionCtx,
@@ -120,7 +103,6 @@ class Slice {
     private readonly claim: Claim,
   ) {
     this.cursor = claim.cursor;
-    this.repositoryIds = claim.repositoryIds;
     this.attempt = claim.attempt;
   }
 
@@ -134,10 +116,15 @@ class Slice {
     return { stats: d, rateLimits: Object.values(this.client.rateLimits) };
   }
 
+  private get walking(): boolean {
+    const c = this.cursor;
+    return c.phase === "list" || c.phase === "prune" || c.repositoryId !== undefined;
+  }
+
   async run(): Promise<void> {
     try {
       if (!this.claim.hasRateLimit && (await this.blockedByUnknownBudget())) return;
-      while (this.cursor.phase === "list" || this.cursor.repoIndex < this.repositoryIds.length) {
+      while (this.walking) {
         if (this.pages >= SLICE_PAGE_BUDGET || Date.now() > this.deadline) {
           await this.ctx.runMutation(internal.sync.jobs.scheduleContinuation, {
             ...this.lease,
@@ -162,21 +149,8 @@ class Slice {
 
   /** The budget was never observed: read it (GET /rate_limit is free) before spending any. */
   private async blockedByUnknownBudget(): Promise<boolean> {
-    const res = await this.client.get("/rate_limit", {}, rateLimitResponse);
-    if (res.notModified) return false;
+    await readRateLimits(this.client);
     const now = Date.now();
-    for (const [resource, r] of Object.entries(res.data.resources)) {
-      if (resource === "core" || resource === "graphql") {
-        this.client.rateLimits[resource] = {
-          resource,
-          limit: r.limit,
-          remaining: r.remaining,
-          used: r.used,
-          resetAt: r.reset * 1000,
-          observedAt: now,
-        };
-      }
-    }
     const low = Object.values(this.client.rateLimits).find(
       (s) => s.remaining < POLICY.MIN_BUDGET_TO_START && s.resetAt > now,
     );
@@ -191,12 +165,13 @@ class Slice {
     return true;
   }
 
-  /** One request and its commit. Returns false if the lease was lost. */
+  /** One request (or one bounded transaction) and its commit. Returns false if the lease was lost. */
   private async step(): Promise<boolean> {
     const c = this.cursor;
     if (c.phase === "list") return this.listStep();
+    if (c.phase === "prune") return this.pruneStep(c.listing!);
     const repo = await this.currentRepo();
-    if (!repo) return this.advance(this.nextRepository(), { repositoryDone: true }); // removed meanwhile
+    if (!repo) return this.advance(await this.nextRepository(), { repositoryDone: true }); // removed meanwhile
     try {
       return await this.repoStep(repo);
     } catch (error) {
@@ -212,59 +187,94 @@ class Slice {
       ...(c.page && { next: c.page }),
       ...(firstPage && this.claim.repositoriesEtag && { etag: this.claim.repositoriesEtag }),
     });
-    const repositories = res.notModified ? [] : res.repositories;
-    const listed = [...(c.listed ?? []), ...repositories.map((r) => r.githubId)];
-    const complete = res.notModified || !res.next;
-    const next: Cursor = complete
-      ? { phase: "probe", repoIndex: 0, pageSize: c.pageSize, listed }
-      : { ...c, page: res.notModified ? undefined : res.next, listed };
+    // Unchanged since the last listing (304): keep the current set, walk every visible repository.
+    if (res.notModified) {
+      return this.commitListing([], { phase: "probe", pageSize: c.pageSize }, {});
+    }
+    const listing = c.listing ?? Date.now();
+    const next: Cursor = res.next
+      ? { ...c, page: res.next, listing }
+      : { phase: "prune", listing, pageSize: c.pageSize };
+    return this.commitListing(res.repositories, next, {
+      ...(firstPage && { total: res.total }),
+      ...(firstPage && res.etag && { etag: res.etag }),
+    });
+  }
+
+  private async commitListing(
+    repositories: RepositoryRecord[],
+    next: Cursor,
+    extra: { total?: number; etag?: string },
+  ): Promise<boolean> {
+    const walk = next.phase === "probe" ? await this.firstRepository(next) : next;
     const ok = await this.ctx.runMutation(internal.sync.jobs.commitListing, {
       ...this.lease,
       repositories,
-      complete,
-      notModified: res.notModified,
-      ...(!res.notModified && firstPage && res.etag && { etag: res.etag }),
-      cursor: next,
+      cursor: walk,
+      ...extra,
       ...this.delta(),
     });
-    if (!ok) return false;
-    const { listed: _, ...rest } = next;
-    this.cursor = complete ? rest : next;
-    this.attempt = 0;
-    if (complete) {
-      const fresh = await this.ctx.runQuery(internal.sync.jobs.jobRepositoryIds, { jobId: this.lease.jobId });
-      this.repositoryIds = fresh;
-    }
-    return true;
+    if (ok) this.moved(walk);
+    return ok;
   }
 
-  private async currentRepo() {
-    const id = this.repositoryIds[this.cursor.repoIndex];
+  /** Repositories the completed listing did not see leave the installation, a batch per transaction. */
+  private async pruneStep(listing: number): Promise<boolean> {
+    const more = await this.ctx.runMutation(internal.sync.jobs.pruneUnlisted, { ...this.lease, listing });
+    if (more === null) return false;
+    if (more) return true;
+    return this.advance(await this.firstRepository({ phase: "probe", listing, pageSize: this.cursor.pageSize }));
+  }
+
+  private async firstRepository(base: Cursor): Promise<Cursor> {
+    const first = await this.ctx.runQuery(internal.sync.jobs.nextRepository, {
+      installationId: this.claim.installationId,
+      ...(base.listing !== undefined && { listing: base.listing }),
+    });
+    return this.atRepository(base, first);
+  }
+
+  /** The cursor at the start of the repository after the current one (none: the walk is over). */
+  private async nextRepository(): Promise<Cursor> {
+    const c = this.cursor;
+    const next = await this.ctx.runQuery(internal.sync.jobs.nextRepository, {
+      installationId: this.claim.installationId,
+      ...(c.repositoryName !== undefined && { after: c.repositoryName }),
+      ...(c.listing !== undefined && { listing: c.listing }),
+    });
+    return this.atRepository(c, next);
+  }
+
+  private atRepository(c: Cursor, repo: JobRepository | null): Cursor {
+    return {
+      phase: "probe",
+      pageSize: c.pageSize,
+      ...(c.listing !== undefined && { listing: c.listing }),
+      ...(repo && { repositoryId: repo.id, repositoryName: repo.fullName }),
+    };
+  }
+
+  private async currentRepo(): Promise<JobRepository | null> {
+    const id = this.cursor.repositoryId;
     if (!id) return null;
     if (this.repo?.id === id) return this.repo;
     const r = await this.ctx.runQuery(internal.sync.jobs.jobRepository, { repositoryId: id });
-    if (!r || r.removed) return null;
-    this.repo = {
-      id,
-      githubId: r.githubId,
-      owner: r.owner,
-      name: r.name,
-      fullName: r.fullName,
-      defaultBranch: r.defaultBranch,
-      ...(r.syncCursor.since !== undefined && { since: r.syncCursor.since }),
-      ...(r.syncCursor.changeProbeEtag !== undefined && { changeProbeEtag: r.syncCursor.changeProbeEtag }),
-      ...(r.pushedAt !== undefined && { pushedAt: r.pushedAt }),
-      ...(r.syncCursor.pushedAt !== undefined && { lastPushedAt: r.syncCursor.pushedAt }),
-    };
+    this.repo = r && !r.removed ? r : null;
     return this.repo;
   }
 
-  private async repoStep(repo: NonNullable<Slice["repo"]>): Promise<boolean> {
+  private async repoStep(repo: JobRepository): Promise<boolean> {
     const c = this.cursor;
-    const since = repo.since;
+    const { since } = repo.syncCursor;
+    const coordinates = {
+      githubId: repo.githubId,
+      owner: repo.owner,
+      name: repo.name,
+      defaultBranch: repo.defaultBranch,
+    };
     switch (c.phase) {
       case "probe": {
-        const probe = await probeRepositoryChanges(this.client, repo, repo.changeProbeEtag);
+        const probe = await probeRepositoryChanges(this.client, coordinates, repo.syncCursor.changeProbeEtag);
         // Unchanged since the last sync: issues, PRs and comments are skipped (304, no budget).
         const next: Cursor = {
           ...c,
@@ -279,18 +289,17 @@ class Slice {
       }
       case "pulls": {
         try {
-          const page = await fetchPullRequestsPage(this.client, repo, {
+          const page = await fetchPullRequestsPage(this.client, coordinates, {
             ...(c.page && { after: c.page }),
             pageSize: c.pageSize,
             ...(since !== undefined && { since }),
           });
           const more = page.hasNextPage && !page.reachedWatermark && page.endCursor;
           const pageSize = Math.min(PULL_REQUEST_PAGE_SIZE, c.pageSize * 2); // grow back after a success
-          return this.advance(
-            more ? { ...c, page: page.endCursor, pageSize } : { ...c, phase: "issues", page: undefined, pageSize },
-            {},
-            page.records,
-          );
+          const next: Cursor = more
+            ? { ...c, page: page.endCursor, pageSize }
+            : { ...c, phase: "issues", page: undefined, pageSize };
+          return this.advance(next, {}, page.records);
         } catch (error) {
           // A query that ran too long (502/504): retry with half the page size.
           if (error instanceof GitHubError && (error.details.status === 502 || error.details.status === 504)) {
@@ -302,31 +311,25 @@ class Slice {
       case "issues":
       case "issueComments":
       case "reviewComments": {
-        const list = {
-          issues: listIssuesSince,
-          issueComments: listIssueCommentsSince,
-          reviewComments: listReviewCommentsSince,
-        }[c.phase];
         const following = {
           issues: "issueComments",
           issueComments: "reviewComments",
           reviewComments: "commits",
         } as const;
-        const page = await list(this.client, repo, {
+        const page = await listSince(this.client, coordinates, c.phase, {
           ...(since !== undefined && { since }),
           ...(c.page && { next: c.page }),
         });
-        return this.advance(
-          page.next ? { ...c, page: page.next } : { ...c, phase: following[c.phase], page: undefined },
-          {},
-          page.records,
-        );
+        const next: Cursor = page.next
+          ? { ...c, page: page.next }
+          : { ...c, phase: following[c.phase], page: undefined };
+        return this.advance(next, {}, page.records);
       }
       case "commits": {
-        const pushed =
-          since === undefined || repo.lastPushedAt === undefined || (repo.pushedAt ?? 0) > repo.lastPushedAt;
+        const lastPushedAt = repo.syncCursor.pushedAt;
+        const pushed = since === undefined || lastPushedAt === undefined || (repo.pushedAt ?? 0) > lastPushedAt;
         if (!pushed) return this.completeRepository(repo);
-        const page = await listCommitsSince(this.client, repo, {
+        const page = await listSince(this.client, coordinates, "commits", {
           since: since ?? this.claim.startedAt - COMMIT_BACKFILL_MS,
           ...(c.page && { next: c.page }),
         });
@@ -334,17 +337,14 @@ class Slice {
         return this.completeRepository(repo, page.records);
       }
       case "list":
-        throw new Error("the listing is not a repository phase");
+      case "prune":
+        throw new Error(`${c.phase} is not a repository phase`);
     }
   }
 
-  private nextRepository(): Cursor {
-    return { phase: "probe", repoIndex: this.cursor.repoIndex + 1, pageSize: this.cursor.pageSize };
-  }
-
-  private completeRepository(repo: NonNullable<Slice["repo"]>, records: AnyRecord[] = []): Promise<boolean> {
+  private async completeRepository(repo: JobRepository, records: AnyRecord[] = []): Promise<boolean> {
     return this.advance(
-      this.nextRepository(),
+      await this.nextRepository(),
       {
         repositoryDone: true,
         repositoryUpdate: {
@@ -362,50 +362,47 @@ class Slice {
   }
 
   /** A permanent error on one repository fails that repository only; the job moves on. */
-  private failRepository(repo: NonNullable<Slice["repo"]>, error: GitHubError): Promise<boolean> {
-    return this.advance(this.nextRepository(), {
+  private async failRepository(repo: JobRepository, error: GitHubError): Promise<boolean> {
+    return this.advance(await this.nextRepository(), {
       repositoryDone: true,
-      repositoryUpdate: { repositoryId: repo.id, syncStatus: "failed", syncError: userMessageFor(error.kind) },
+      repositoryUpdate: {
+        repositoryId: repo.id,
+        syncStatus: "failed",
+        syncError: jobErrorMessage(error.kind),
+        syncErrorKind: error.kind,
+      },
     });
   }
 
   /** Commit records in bounded chunks; the last chunk carries the new cursor (and renews the lease). */
   private async advance(
     next: Cursor,
-    extra: {
-      repositoryDone?: boolean;
-      repositoryUpdate?: {
-        repositoryId: Id<"repositories">;
-        syncStatus: "processing" | "ready" | "failed";
-        syncError?: string;
-        syncCursor?: { since?: number; changeProbeEtag?: string; pushedAt?: number };
-      };
-      currentRepository?: string;
-    } = {},
+    extra: { repositoryDone?: boolean; repositoryUpdate?: RepositoryUpdate; currentRepository?: string } = {},
     records: AnyRecord[] = [],
   ): Promise<boolean> {
-    for (let i = 0; i + RECORDS_PER_MUTATION < records.length; i += RECORDS_PER_MUTATION) {
-      const chunk = records.slice(i, i + RECORDS_PER_MUTATION);
-      if (
-        !(await this.ctx.runMutation(internal.sync.jobs.commitPage, { ...this.lease, records: chunk, ...this.delta() }))
-      )
-        return false;
+    const chunks = chunksOf(records);
+    for (const chunk of chunks.slice(0, -1)) {
+      const ok = await this.ctx.runMutation(internal.sync.jobs.commitPage, {
+        ...this.lease,
+        records: chunk,
+        ...this.delta(),
+      });
+      if (!ok) return false;
     }
-    const last = records.slice(
-      Math.floor(Math.max(0, records.length - 1) / RECORDS_PER_MUTATION) * RECORDS_PER_MUTATION,
-    );
     const ok = await this.ctx.runMutation(internal.sync.jobs.commitPage, {
       ...this.lease,
-      records: last,
+      records: chunks.at(-1)!,
       cursor: next,
       ...extra,
       ...this.delta(),
     });
-    if (ok) {
-      this.cursor = next;
-      this.attempt = 0;
-    }
+    if (ok) this.moved(next);
     return ok;
+  }
+
+  private moved(next: Cursor) {
+    this.cursor = next;
+    this.attempt = 0;
   }
 
   private async fail(error: unknown): Promise<void> {
@@ -440,7 +437,7 @@ class Slice {
     await this.ctx.runMutation(internal.sync.jobs.finishJob, {
       ...this.lease,
       outcome: "failed",
-      error: { kind, message: userMessageFor(kind), detail },
+      error: { kind, message: jobErrorMessage(kind), detail },
       ...this.delta(),
     });
   }

@@ -1,25 +1,33 @@
 /**
  * Apply a mapped delivery: activity through the single write path (newer-wins makes out-of-order
- * delivery converge), lifecycle changes to installations and repositories, backfills through the
- * SyncService (a burst of events coalesces into one job). The delivery's outcome commits with it.
+ * delivery converge), lifecycle changes through the model's lifecycle functions, backfills and
+ * cancellations through the SyncService (a burst of events coalesces into one job). The delivery's
+ * outcome commits with it.
  */
 import { v } from "convex/values";
-import { internal } from "../_generated/api";
-import type { Doc } from "../_generated/dataModel";
+import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { webhookMapping, type LifecycleChange } from "../github/mapWebhook";
+import { log } from "../log";
 import { recordMembership } from "../memberships";
-import { WritePath } from "../model/writePath";
-import { endJob } from "../sync/jobs";
-import { isActive } from "../sync/jobState";
-import { requestSync } from "../sync/service";
+import {
+  installationByGithubId,
+  recordInstallation,
+  renameAccount,
+  setInstallationStatus,
+} from "../model/installations";
+import { withWritePath } from "../model/writePath";
+import { cancelSync, requestSync } from "../sync/service";
 import { isPending } from "./deliveries";
 
 export const applyDelivery = internalMutation({
   args: {
     id: v.id("webhookDeliveries"),
     mapping: webhookMapping,
-    /** One of several chunks of a large delivery: write, but leave the delivery pending. */
+    /**
+     * One of several chunks of a large delivery (a big push, an installation with thousands of
+     * repositories): write, but leave the delivery pending and its follow-ups (backfill) to the last.
+     */
     partial: v.optional(v.boolean()),
   },
   handler: async (ctx, { id, mapping, partial }) => {
@@ -34,134 +42,97 @@ export const applyDelivery = internalMutation({
       case "ignored":
         return finish("ignored", { reason: mapping.reason });
       case "invalid":
-        console.log(
-          JSON.stringify({
-            event: "webhook.invalid",
-            deliveryId: delivery.deliveryId,
-            path: mapping.path,
-            message: mapping.message,
-          }),
-        );
+        log.warn("webhook.invalid", { deliveryId: delivery.deliveryId, path: mapping.path, message: mapping.message });
         return finish("invalid", { reason: mapping.message, invalidPath: mapping.path });
       case "apply": {
-        if (mapping.installationGithubId === undefined)
+        if (mapping.installationGithubId === undefined) {
           return finish("ignored", { reason: "no installation in the payload" });
+        }
         const installation = await installationByGithubId(ctx, mapping.installationGithubId);
         // Possibly ahead of its installation.created: fail, so the retry finds it (bounded).
         if (!installation) throw new Error(`installation ${mapping.installationGithubId} is not known yet`);
-        const w = await WritePath.open(ctx, installation._id);
-        if (mapping.repository) await w.upsertRepository(mapping.repository);
-        const tally = await w.applyAll(mapping.records);
-        await w.flush();
-        if (partial) return;
-        return finish("processed", {
-          reason:
-            Object.entries(tally)
-              .map(([k, n]) => `${k}: ${n}`)
-              .join(", ") || "no records",
+        const tally = await withWritePath(ctx, installation._id, async (w) => {
+          if (mapping.repository) await w.repositories.upsert(mapping.repository);
+          return w.applyAll(mapping.records);
         });
+        if (partial) return;
+        const reason = Object.entries(tally)
+          .map(([k, n]) => `${k}: ${n}`)
+          .join(", ");
+        return finish("processed", { reason: reason || "no records" });
       }
       case "lifecycle": {
-        const reason = await applyLifecycle(ctx, mapping.installationGithubId, mapping.change);
+        const reason = await applyLifecycle(ctx, mapping.installationGithubId, mapping.change, partial ?? false);
+        if (partial) return;
         return finish("processed", reason ? { reason } : {});
       }
     }
   },
 });
 
-async function installationByGithubId(ctx: MutationCtx, githubInstallationId: number) {
-  return ctx.db
-    .query("installations")
-    .withIndex("by_github_id", (q) => q.eq("githubInstallationId", githubInstallationId))
-    .unique();
-}
-
-async function cancelActiveJob(ctx: MutationCtx, installation: Doc<"installations">) {
-  const job = installation.sync.activeJobId ? await ctx.db.get(installation.sync.activeJobId) : null;
-  if (job && isActive(job)) await endJob(ctx, job, "cancelled", undefined);
-}
-
 async function applyLifecycle(
   ctx: MutationCtx,
   githubInstallationId: number,
   change: LifecycleChange,
+  partial: boolean,
 ): Promise<string | undefined> {
-  const now = Date.now();
-  let installation = await installationByGithubId(ctx, githubInstallationId);
+  // Only the last chunk of a large change asks for the backfill.
+  const backfill = async (installationId: Id<"installations">) =>
+    partial ? undefined : `backfill: ${(await requestSync(ctx, installationId, "webhook")).reason}`;
+
   if (change.kind === "installation_created") {
-    const fields = {
+    const installationId = await recordInstallation(ctx, {
+      githubInstallationId,
       accountLogin: change.account.login,
       accountId: change.account.githubId,
       accountType: change.account.type,
       installedByGithubUserId: change.sender.githubId,
       installedByLogin: change.sender.login,
-    };
-    const id = installation
-      ? (await ctx.db.patch(installation._id, fields), installation._id)
-      : await ctx.db.insert("installations", {
-          githubInstallationId,
-          ...fields,
-          status: "active",
-          statusChangedAt: now,
-          sync: { state: "idle" },
-        });
-    const w = await WritePath.open(ctx, id);
-    await w.addRepositories(change.repositories);
-    await w.flush();
-    const decision = await requestSync(ctx, id, "webhook");
-    return `backfill: ${decision.action} (${decision.reason})`;
+    });
+    await withWritePath(ctx, installationId, (w) => w.repositories.add(change.repositories));
+    return backfill(installationId);
   }
+  const installation = await installationByGithubId(ctx, githubInstallationId);
   if (!installation) return "unknown installation";
 
   switch (change.kind) {
     case "installation_deleted":
-      await cancelActiveJob(ctx, installation);
-      await ctx.db.patch(installation._id, { status: "deleted", statusChangedAt: now });
-      await ctx.scheduler.runAfter(0, internal.webhooks.purge.purgeInstallation, { installationId: installation._id });
+      await cancelSync(ctx, installation._id);
+      await setInstallationStatus(ctx, installation, "deleted");
       return;
     case "installation_suspended":
-      await cancelActiveJob(ctx, installation);
-      await ctx.db.patch(installation._id, { status: "suspended", statusChangedAt: now });
+      await cancelSync(ctx, installation._id);
+      await setInstallationStatus(ctx, installation, "suspended");
       return;
     case "installation_unsuspended":
       if (installation.status === "deleted") return "installation was deleted";
-      await ctx.db.patch(installation._id, { status: "active", statusChangedAt: now });
+      await setInstallationStatus(ctx, installation, "active");
       return `sync: ${(await requestSync(ctx, installation._id, "webhook")).reason}`;
     case "permissions_accepted":
       return `sync: ${(await requestSync(ctx, installation._id, "webhook")).reason}`;
     case "account_renamed":
-      await ctx.db.patch(installation._id, { accountLogin: change.login });
+      await renameAccount(ctx, installation, change.login);
       return;
     case "membership":
       await recordMembership(ctx, change);
       return;
-  }
-
-  const w = await WritePath.open(ctx, installation._id);
-  let backfill = false;
-  switch (change.kind) {
     case "repositories_added":
-      await w.addRepositories(change.repositories);
-      backfill = true;
-      break;
+      await withWritePath(ctx, installation._id, (w) => w.repositories.add(change.repositories));
+      return backfill(installation._id);
     case "repositories_removed":
-      await w.removeRepositories(change.githubIds);
-      break;
+      await withWritePath(ctx, installation._id, (w) => w.repositories.remove(change.githubIds));
+      return;
     case "repository_deleted":
-      await w.removeRepositories([change.githubId]);
-      break;
+      await withWritePath(ctx, installation._id, (w) => w.repositories.remove([change.githubId]));
+      return;
     case "repository_changed": {
-      const known = await ctx.db
-        .query("repositories")
-        .withIndex("by_installation_github_id", (q) =>
-          q.eq("installationId", installation._id).eq("githubId", change.repository.githubId),
-        )
-        .unique();
-      await w.upsertRepository(change.repository);
-      backfill = known === null; // a repository created in an installation on "all repositories"
-      break;
+      // A repository created in an installation on "all repositories" is new to us: backfill it.
+      const created = await withWritePath(ctx, installation._id, async (w) => {
+        const known = await w.repositories.get(change.repository.githubId);
+        await w.repositories.upsert(change.repository);
+        return known === null;
+      });
+      return created ? backfill(installation._id) : undefined;
     }
   }
-  await w.flush();
-  if (backfill) return `backfill: ${(await requestSync(ctx, installation._id, "webhook")).reason}`;
 }

@@ -7,6 +7,7 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type DatabaseReader, type MutationCtx } from "../_generated/server";
+import { log } from "../log";
 
 export const MAX_DELIVERY_ATTEMPTS = 5;
 const RETRY_BASE_MS = 2_000;
@@ -79,13 +80,7 @@ async function failAttempt(ctx: MutationCtx, d: Doc<"webhookDeliveries">, reason
       reason,
       nextAttemptAt: undefined,
     });
-    console.log(
-      JSON.stringify({
-        event: "webhook.dead_letter",
-        deliveryId: d.deliveryId,
-        reason,
-      }),
-    );
+    log.warn("webhook.dead_letter", { deliveryId: d.deliveryId, reason });
     return;
   }
   const delay = RETRY_BASE_MS * 2 ** (attempts - 1);
@@ -192,4 +187,3 @@ export const pruneDeliveries = internalMutation({
   },
 });
 
-export type DeliveryId = Id<"webhookDeliveries">;

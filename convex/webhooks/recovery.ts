@@ -9,6 +9,7 @@ import { internal } from "../_generated/api";
 import { internalAction, internalMutation, internalQuery } from "../_generated/server";
 import { listHookDeliveries, requestRedelivery } from "../github/api";
 import { githubAppForAction } from "../github/connection";
+import { log } from "../log";
 
 export const MAX_REDELIVERIES_PER_RUN = 25;
 export const MAX_DELIVERY_PAGES_PER_RUN = 5;
@@ -67,7 +68,7 @@ export const recoverMissedDeliveries = internalAction({
       if (!res.next) break;
       next = res.next;
     }
-    console.log(JSON.stringify({ event: "webhook.recovery", requested }));
+    log.info("webhook.recovery", { requested });
     return requested;
   },
 });

@@ -2,6 +2,7 @@ import { usePaginatedQuery } from "convex/react";
 import { useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { HEALTH_REASON_TEXT } from "../../convex/messages";
 import { Empty, Skeleton } from "./Skeleton";
 import { timeAgo, useNow } from "./time";
 
@@ -9,15 +10,6 @@ type HealthFilter = "" | "green" | "yellow" | "red";
 type StateFilter = "open" | "closed" | "merged" | "all";
 
 const HEALTH_TEXT = { green: "✓ Green", yellow: "● Yellow", red: "✕ Red" } as const;
-const REASON_TEXT: Record<string, string> = {
-  checks_failing: "checks failing",
-  changes_requested: "changes requested",
-  merge_conflict: "merge conflict",
-  checks_pending: "checks pending",
-  review_required: "review pending",
-  draft: "draft",
-  mergeability_unknown: "mergeability unknown",
-};
 export const PAGE_SIZE = 20;
 
 export function PullRequestTable({ installationId }: { installationId: Id<"installations"> }) {
@@ -86,7 +78,7 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
                     </div>
                   </td>
                   <td>
-                    {pr.healthReasons.map((r) => REASON_TEXT[r] ?? r).join(", ") || "—"}
+                    {pr.healthReasons.map((r) => HEALTH_REASON_TEXT[r as keyof typeof HEALTH_REASON_TEXT] ?? r).join(", ") || "—"}
                     {pr.failingChecks.length > 0 && <div className="muted">failing: {pr.failingChecks.join(", ")}</div>}
                   </td>
                   <td>{timeAgo(pr.updatedAt, now)}</td>

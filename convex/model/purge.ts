@@ -1,0 +1,67 @@
+/**
+ * Retention of uninstalled installations: once GitHub says the App was uninstalled, every read-model
+ * document stored for it is deleted in bounded batches, one transaction each. The installation row
+ * stays as a tombstone; the SyncService prunes the installation's job history itself.
+ *
+ * Usage: scheduled by `setInstallationStatus(ctx, installation, "deleted")`.
+ */
+import { v } from "convex/values";
+import { internal } from "../_generated/api";
+import type { Id, TableNames } from "../_generated/dataModel";
+import { internalMutation, type MutationCtx } from "../_generated/server";
+import { log } from "../log";
+
+const BATCH = 400;
+
+export const purgeInstallation = internalMutation({
+  args: { installationId: v.id("installations") },
+  handler: async (ctx, { installationId }) => {
+    const installation = await ctx.db.get(installationId);
+    if (!installation || installation.status !== "deleted") return;
+    const deleted = await purgeSome(ctx, installationId);
+    if (deleted > 0) await ctx.scheduler.runAfter(0, internal.model.purge.purgeInstallation, { installationId });
+    else log.info("model.installation.purged", { installationId });
+  },
+});
+
+/** Deletes up to BATCH documents: one repository's rows at a time, then the installation-wide figures. */
+async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">): Promise<number> {
+  const { db } = ctx;
+  let budget = BATCH;
+  const drop = async (docs: Array<{ _id: Id<TableNames> }>) => {
+    for (const d of docs) await db.delete(d._id);
+    budget -= docs.length;
+  };
+  const repo = await db
+    .query("repositories")
+    .withIndex("by_installation_github_id", (q) => q.eq("installationId", installationId))
+    .first();
+  if (repo) {
+    const r = repo._id;
+    const perRepository = [
+      () => db.query("reviews").withIndex("by_repo_pr", (q) => q.eq("repositoryId", r)),
+      () => db.query("ciResults").withIndex("by_repo_sha_name", (q) => q.eq("repositoryId", r)),
+      () => db.query("commits").withIndex("by_repo_sha", (q) => q.eq("repositoryId", r)),
+      () => db.query("comments").withIndex("by_repo_issue", (q) => q.eq("repositoryId", r)),
+      () => db.query("pullRequests").withIndex("by_repo_updated", (q) => q.eq("repositoryId", r)),
+      () => db.query("issues").withIndex("by_repo_state_updated", (q) => q.eq("repositoryId", r)),
+      () => db.query("activityEvents").withIndex("by_repo_time", (q) => q.eq("repositoryId", r)),
+    ];
+    for (const rows of perRepository) if (budget > 0) await drop(await rows().take(budget));
+    if (budget > 0) await drop([repo]);
+    return BATCH - budget;
+  }
+  const installationWide = [
+    () =>
+      db
+        .query("installationCounters")
+        .withIndex("by_installation_shard", (q) => q.eq("installationId", installationId)),
+    () => db.query("dailyActivity").withIndex("by_installation_day", (q) => q.eq("installationId", installationId)),
+    () =>
+      db
+        .query("userDailyActivity")
+        .withIndex("by_installation_login_day", (q) => q.eq("installationId", installationId)),
+  ];
+  for (const rows of installationWide) if (budget > 0) await drop(await rows().take(budget));
+  return BATCH - budget;
+}

@@ -1,0 +1,122 @@
+/**
+ * One upsert for every base table, driven by a table of specs: how a record finds its document, when
+ * the stored version must be kept (newer-wins, tombstones, immutable commits), and what document it
+ * becomes. The write path adds the derived effects; this module only decides and writes the row.
+ *
+ * Usage: `const r = await upsert(ctx.db, UPSERTS.issue, scope, record)`
+ */
+import type { Doc, Id } from "../_generated/dataModel";
+import type { DatabaseReader, DatabaseWriter } from "../_generated/server";
+import type { WithoutSystemFields } from "convex/server";
+import { derivePullRequest } from "./derivePullRequest";
+import type { CiRecord, CommentRecord, CommitRecord, IssueRecord, PullRequestRecord, ReviewRecord } from "./records";
+
+export type BaseTable = "pullRequests" | "reviews" | "ciResults" | "issues" | "commits" | "comments";
+export type Row<T extends BaseTable> = WithoutSystemFields<Doc<T>>;
+export type Scope = { installationId: Id<"installations">; repositoryId: Id<"repositories"> };
+
+export type UpsertSpec<T extends BaseTable, R> = {
+  table: T;
+  find(db: DatabaseReader, scope: Scope, rec: R): Promise<Doc<T> | null>;
+  /** Why the stored document must not be overwritten by `rec`, if it must not. */
+  keep(existing: Doc<T>, rec: R): "stale" | "unchanged" | undefined;
+  build(db: DatabaseReader, scope: Scope, rec: R, existing: Doc<T> | null): Promise<Row<T>>;
+};
+
+export type Upserted<T extends BaseTable> =
+  { outcome: "inserted" | "updated"; before: Doc<T> | null; after: Row<T> } | { outcome: "unchanged" | "stale" };
+
+export async function upsert<T extends BaseTable, R>(
+  db: DatabaseWriter,
+  spec: UpsertSpec<T, R>,
+  scope: Scope,
+  rec: R,
+): Promise<Upserted<T>> {
+  const existing = await spec.find(db, scope, rec);
+  const kept = existing && spec.keep(existing, rec);
+  if (kept) return { outcome: kept };
+  const next = await spec.build(db, scope, rec, existing);
+  if (existing && !differs(existing, next)) return { outcome: "unchanged" };
+  if (existing) await db.patch(existing._id, next as Partial<Doc<T>>);
+  else await db.insert(spec.table, next as never);
+  return { outcome: existing ? "updated" : "inserted", before: existing, after: next };
+}
+
+/** True when any field of `next` differs from `doc` (undefined and absent are the same). */
+export function differs(doc: object, next: object): boolean {
+  const d = doc as Record<string, unknown>;
+  return Object.entries(next).some(([k, v]) => JSON.stringify(d[k]) !== JSON.stringify(v));
+}
+
+const byGithubId =
+  <T extends "pullRequests" | "reviews" | "issues" | "comments">(table: T) =>
+  (db: DatabaseReader, scope: Scope, rec: { githubId: number }) =>
+    // Every one of these tables has `by_repo_github_id`; TypeScript cannot see that through the union.
+    (db.query(table as "issues") as ReturnType<DatabaseReader["query"]> & ReturnType<typeof db.query<"issues">>)
+      .withIndex("by_repo_github_id", (q) => q.eq("repositoryId", scope.repositoryId).eq("githubId", rec.githubId))
+      .unique() as Promise<Doc<T> | null>;
+
+/** The record's own fields, scoped by documents instead of the repository's GitHub id. */
+const scoped = <R extends { repoGithubId: number }>(scope: Scope, rec: R) => {
+  const { repoGithubId: _, ...fields } = rec;
+  return { ...scope, ...fields };
+};
+
+/** A review only moves forward: pending → submitted → dismissed. */
+const reviewRank = (s: ReviewRecord["state"]) => (s === "pending" ? 0 : s === "dismissed" ? 2 : 1);
+
+export const UPSERTS = {
+  pullRequest: {
+    table: "pullRequests",
+    find: byGithubId("pullRequests"),
+    keep: (existing, rec) => (existing.updatedAt > rec.updatedAt ? "stale" : undefined),
+    build: async (db, scope, rec, existing) => {
+      // GitHub computes mergeability lazily: keep what we knew while the head commit is the same.
+      const mergeable =
+        rec.mergeable === "unknown" && existing?.headSha === rec.headSha ? existing.mergeable : rec.mergeable;
+      const base = { closedAt: undefined, mergedAt: undefined, ...scoped(scope, rec), mergeable };
+      return { ...base, ...(await derivePullRequest(db, scope.repositoryId, base)) };
+    },
+  } satisfies UpsertSpec<"pullRequests", PullRequestRecord>,
+  review: {
+    table: "reviews",
+    find: byGithubId("reviews"),
+    keep: (existing, rec) => (reviewRank(existing.state) > reviewRank(rec.state) ? "stale" : undefined),
+    build: async (_db, scope, rec) => ({ submittedAt: undefined, ...scoped(scope, rec) }),
+  } satisfies UpsertSpec<"reviews", ReviewRecord>,
+  ci: {
+    table: "ciResults",
+    find: (db, scope, rec) =>
+      db
+        .query("ciResults")
+        .withIndex("by_repo_sha_name", (q) =>
+          q.eq("repositoryId", scope.repositoryId).eq("sha", rec.sha).eq("kind", rec.kind).eq("name", rec.name),
+        )
+        .unique(),
+    keep: (existing, rec) => (existing.updatedAt > rec.updatedAt ? "stale" : undefined),
+    build: async (_db, scope, rec) => ({ url: undefined, ...scoped(scope, rec) }),
+  } satisfies UpsertSpec<"ciResults", CiRecord>,
+  issue: {
+    table: "issues",
+    find: byGithubId("issues"),
+    // A tombstone is final: a late, older event cannot resurrect a deleted issue.
+    keep: (existing, rec) => (existing.deleted || existing.updatedAt > rec.updatedAt ? "stale" : undefined),
+    build: async (_db, scope, rec) => ({ closedAt: undefined, ...scoped(scope, rec), deleted: false }),
+  } satisfies UpsertSpec<"issues", IssueRecord>,
+  commit: {
+    table: "commits",
+    find: (db, scope, rec) =>
+      db
+        .query("commits")
+        .withIndex("by_repo_sha", (q) => q.eq("repositoryId", scope.repositoryId).eq("sha", rec.sha))
+        .unique(),
+    keep: () => "unchanged", // a commit never changes
+    build: async (_db, scope, rec) => scoped(scope, rec),
+  } satisfies UpsertSpec<"commits", CommitRecord>,
+  comment: {
+    table: "comments",
+    find: byGithubId("comments"),
+    keep: (existing, rec) => (existing.deleted || existing.updatedAt > rec.updatedAt ? "stale" : undefined),
+    build: async (_db, scope, rec) => ({ ...scoped(scope, rec), deleted: false }),
+  } satisfies UpsertSpec<"comments", CommentRecord>,
+};

@@ -1,0 +1,192 @@
+/**
+ * Every transition of a sync job, and nothing else: each arrow of the state machine in
+ * `convex/sync/README.md` is one function here, and each moves the job row and its installation's
+ * `sync` field together, so the two can never disagree. Only this module writes `syncJobs` rows
+ * (besides retention) and `installations.sync`.
+ *
+ * Usage: from the service (`startJob`, `resumeStalledJob`, `cancelJob`) and the worker's
+ * transactions (`claimJob`, `recordPage`, `continueJob`, `endJob`).
+ */
+import { internal } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+import { PULL_REQUEST_PAGE_SIZE } from "../github/queries";
+import { log } from "../log";
+import { scheduleStatusBoundary } from "./clock";
+import { LEASE_MS, type JobError } from "./jobState";
+import type { Trigger } from "./policy";
+
+type Job = Doc<"syncJobs">;
+type Installation = Doc<"installations">;
+
+async function patchSync(ctx: MutationCtx, installation: Installation, sync: Partial<Installation["sync"]>) {
+  await ctx.db.patch(installation._id, { sync: { ...installation.sync, ...sync } });
+}
+
+/** request(start) ──► queued: a new job, its first slice scheduled now. */
+export async function startJob(
+  ctx: MutationCtx,
+  installation: Installation,
+  trigger: Trigger,
+  now: number,
+  repositoryCount: number,
+): Promise<Id<"syncJobs">> {
+  const jobId = await ctx.db.insert("syncJobs", {
+    installationId: installation._id,
+    trigger,
+    state: "queued",
+    createdAt: now,
+    lease: { generation: 1, claimed: false, expiresAt: 0 },
+    nextRunAt: now,
+    attempt: 0,
+    cursor: { phase: "list", pageSize: PULL_REQUEST_PAGE_SIZE },
+    progress: { current: 0, total: repositoryCount, itemsFetched: 0 },
+    stats: {
+      requests: 0,
+      notModified: 0,
+      primaryBudgetUsed: 0,
+      itemsWritten: 0,
+      mutations: 0,
+      repositoriesSynced: 0,
+      repositoriesFailed: 0,
+    },
+  });
+  await patchSync(ctx, installation, {
+    state: "syncing",
+    activeJobId: jobId,
+    lastSyncStartedAt: now,
+    blockedUntil: undefined,
+    ...(trigger === "manual" && { lastManualSyncAt: now }),
+  });
+  await ctx.scheduler.runAfter(0, internal.sync.worker.processSyncJob, { jobId, generation: 1 });
+  return jobId;
+}
+
+/** stalled ──request(maintenance)──► queued: a new generation takes over from the dead slice. */
+export async function resumeStalledJob(ctx: MutationCtx, installation: Installation, job: Job, now: number) {
+  const generation = job.lease.generation + 1;
+  await ctx.db.patch(job._id, {
+    state: "queued",
+    lease: { generation, claimed: false, expiresAt: 0 },
+    nextRunAt: now,
+    blockedUntil: undefined,
+  });
+  await patchSync(ctx, installation, { state: "syncing", blockedUntil: undefined });
+  await ctx.scheduler.runAfter(0, internal.sync.worker.processSyncJob, { jobId: job._id, generation });
+  log.info("sync.job.recovered", { jobId: job._id, installationId: installation._id, generation });
+}
+
+/** queued | retrying | blocked ──claimSlice──► running: this slice holds the lease. */
+export async function claimJob(ctx: MutationCtx, installation: Installation, job: Job, now: number) {
+  await ctx.db.patch(job._id, {
+    state: "running",
+    lease: { generation: job.lease.generation, claimed: true, expiresAt: now + LEASE_MS },
+    nextRunAt: undefined,
+    blockedUntil: undefined,
+    ...(job.startedAt === undefined && { startedAt: now }),
+  });
+  if (installation.sync.state !== "syncing" || installation.sync.blockedUntil !== undefined) {
+    await patchSync(ctx, installation, { state: "syncing", blockedUntil: undefined });
+  }
+  if (job.startedAt === undefined) {
+    log.info("sync.job.started", { jobId: job._id, installationId: job.installationId, repoCount: job.progress.total });
+  }
+}
+
+/** running ──commitPage──► running: the page's cursor, progress and stats; renews the lease (heartbeat). */
+export async function recordPage(
+  ctx: MutationCtx,
+  job: Job,
+  patch: Partial<Pick<Job, "cursor" | "attempt" | "progress" | "stats">>,
+) {
+  await ctx.db.patch(job._id, { ...patch, lease: { ...job.lease, expiresAt: Date.now() + LEASE_MS } });
+}
+
+/**
+ * running ──scheduleContinuation──► queued (slice budget) | retrying (transient, backoff) | blocked
+ * (rate limit, until the reset): this slice ends, the next is scheduled under a new generation.
+ */
+export async function continueJob(
+  ctx: MutationCtx,
+  job: Job,
+  next: { state: "queued" | "retrying" | "blocked"; runAt: number; reason?: string } & Partial<
+    Pick<Job, "attempt" | "cursor" | "stats">
+  >,
+) {
+  const generation = job.lease.generation + 1;
+  const blocked = next.state === "blocked";
+  await ctx.db.patch(job._id, {
+    state: next.state,
+    lease: { generation, claimed: false, expiresAt: 0 },
+    nextRunAt: next.runAt,
+    blockedUntil: blocked ? next.runAt : undefined,
+    ...(next.attempt !== undefined && { attempt: next.attempt }),
+    ...(next.cursor && { cursor: next.cursor }),
+    ...(next.stats && { stats: next.stats }),
+  });
+  const installation = (await ctx.db.get(job.installationId))!;
+  const sync = {
+    state: blocked ? ("blocked" as const) : ("syncing" as const),
+    blockedUntil: blocked ? next.runAt : undefined,
+  };
+  if (installation.sync.state !== sync.state || installation.sync.blockedUntil !== sync.blockedUntil) {
+    await patchSync(ctx, installation, sync);
+  }
+  await ctx.scheduler.runAt(next.runAt, internal.sync.worker.processSyncJob, { jobId: job._id, generation });
+  if (blocked) log.warn("sync.job.blocked", { jobId: job._id, blockedUntil: next.runAt, reason: next.reason });
+  else if (next.state === "retrying") {
+    log.warn("sync.job.retrying", { jobId: job._id, attempt: next.attempt, runAt: next.runAt, reason: next.reason });
+  }
+}
+
+/**
+ * running ──finishJob──► completed | failed; any active state ──cancel──► cancelled. A failed job keeps
+ * its error; only a completed one moves `lastSyncedAt`.
+ */
+export async function endJob(
+  ctx: MutationCtx,
+  job: Job,
+  outcome: "completed" | "failed" | "cancelled",
+  error?: JobError,
+) {
+  const now = Date.now();
+  await ctx.db.patch(job._id, {
+    state: outcome,
+    finishedAt: now,
+    lease: { ...job.lease, claimed: false },
+    nextRunAt: undefined,
+    blockedUntil: undefined,
+    ...(error && { error }),
+  });
+  const installation = await ctx.db.get(job.installationId);
+  if (installation && installation.sync.activeJobId === job._id) {
+    const { activeJobId: _, ...sync } = installation.sync;
+    const next =
+      outcome === "completed"
+        ? { ...sync, state: "idle" as const, lastSyncedAt: now, lastSyncError: undefined, blockedUntil: undefined }
+        : outcome === "failed"
+          ? {
+              ...sync,
+              state: "error" as const,
+              lastSyncError: error?.message ?? "The sync failed.",
+              blockedUntil: undefined,
+            }
+          : { ...sync, state: "idle" as const, blockedUntil: undefined };
+    await ctx.db.patch(installation._id, { sync: next });
+    await scheduleStatusBoundary(ctx, installation._id);
+  }
+  const durationMs = now - (job.startedAt ?? job.createdAt);
+  if (outcome === "completed") {
+    log.info("sync.job.completed", {
+      jobId: job._id,
+      items: job.stats.itemsWritten,
+      requests: job.stats.requests,
+      notModified: job.stats.notModified,
+      durationMs,
+    });
+  } else if (outcome === "failed") {
+    log.error("sync.job.failed", { jobId: job._id, kind: error?.kind, error: error?.detail, durationMs });
+  } else {
+    log.info("sync.job.cancelled", { jobId: job._id });
+  }
+}
