@@ -15,7 +15,7 @@ import { withWritePath } from "../model/writePath";
 import { rateLimitSnapshot, repoSyncStatus, syncCursor } from "../schema";
 import { isActive, jobError, jobErrorKind } from "./jobState";
 import { requestSync } from "./service";
-import { claimJob, continueJob, endJob, recordPage } from "./transitions";
+import { claimJob, continueJob, endJob, recordListingEtag, recordPage } from "./transitions";
 
 const lease = { jobId: v.id("syncJobs"), generation: v.number() };
 const statsDelta = v.object({ requests: v.number(), notModified: v.number() });
@@ -296,8 +296,7 @@ export const finishJob = internalMutation({
     const error =
       args.error ?? (everyRepositoryFailed ? await lastRepositoryError(ctx, job.installationId) : undefined);
     const outcome = args.outcome === "completed" && everyRepositoryFailed ? "failed" : args.outcome;
-    await ctx.db.patch(job._id, { stats });
-    await endJob(ctx, { ...job, stats }, outcome, error);
+    await endJob(ctx, job, outcome, error, stats);
     // Repositories added while this job ran (webhook backfills coalesced into it) still wait.
     const waiting = await ctx.db
       .query("repositories")

@@ -2,7 +2,8 @@
  * Every transition of a sync job, and nothing else: each arrow of the state machine in
  * `convex/sync/README.md` is one function here, and each moves the job row and its installation's
  * `sync` field together, so the two can never disagree. Only this module writes `syncJobs` rows
- * (besides retention) and `installations.sync`.
+ * (besides retention) and the installation's sync fields (`sync`, `repositoriesEtag`; `clock.ts`
+ * stamps `sync.statusAsOf`).
  *
  * Usage: from the service (`startJob`, `resumeStalledJob`, `cancelJob`) and the worker's
  * transactions (`claimJob`, `recordPage`, `continueJob`, `endJob`).
@@ -102,6 +103,14 @@ export async function recordPage(
   await ctx.db.patch(job._id, { ...patch, lease: { ...job.lease, expiresAt: Date.now() + LEASE_MS } });
 }
 
+/** The listing's ETag, kept on the installation for the next sync's conditional listing (only when it changed). */
+export async function recordListingEtag(ctx: MutationCtx, job: Job, etag: string) {
+  const installation = await ctx.db.get(job.installationId);
+  if (installation && installation.repositoriesEtag !== etag) {
+    await ctx.db.patch(installation._id, { repositoriesEtag: etag });
+  }
+}
+
 /**
  * running ──scheduleContinuation──► queued (slice budget) | retrying (transient, backoff) | blocked
  * (rate limit, until the reset): this slice ends, the next is scheduled under a new generation.
@@ -148,9 +157,11 @@ export async function endJob(
   job: Job,
   outcome: "completed" | "failed" | "cancelled",
   error?: JobError,
+  stats?: Job["stats"],
 ) {
   const now = Date.now();
   await ctx.db.patch(job._id, {
+    ...(stats && { stats }),
     state: outcome,
     finishedAt: now,
     lease: { ...job.lease, claimed: false },
@@ -176,12 +187,13 @@ export async function endJob(
     await scheduleStatusBoundary(ctx, installation._id);
   }
   const durationMs = now - (job.startedAt ?? job.createdAt);
+  const final = stats ?? job.stats;
   if (outcome === "completed") {
     log.info("sync.job.completed", {
       jobId: job._id,
-      items: job.stats.itemsWritten,
-      requests: job.stats.requests,
-      notModified: job.stats.notModified,
+      items: final.itemsWritten,
+      requests: final.requests,
+      notModified: final.notModified,
       durationMs,
     });
   } else if (outcome === "failed") {
