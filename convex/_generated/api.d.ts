@@ -56,7 +56,6 @@ import type * as model_writePath from "../model/writePath.js";
 import type * as sync_clock from "../sync/clock.js";
 import type * as sync_jobState from "../sync/jobState.js";
 import type * as sync_jobs from "../sync/jobs.js";
-import type * as sync_log from "../sync/log.js";
 import type * as sync_maintenance from "../sync/maintenance.js";
 import type * as sync_operators from "../sync/operators.js";
 import type * as sync_policy from "../sync/policy.js";
@@ -123,7 +122,6 @@ declare const fullApi: ApiFromModules<{
   "sync/clock": typeof sync_clock;
   "sync/jobState": typeof sync_jobState;
   "sync/jobs": typeof sync_jobs;
-  "sync/log": typeof sync_log;
   "sync/maintenance": typeof sync_maintenance;
   "sync/operators": typeof sync_operators;
   "sync/policy": typeof sync_policy;
