@@ -1,16 +1,37 @@
 /**
  * Paginated lists. Each filter combination is served by an index, so a page reads about its own
- * size (plus the rows of hidden repositories it skips), whatever the installation's size.
+ * size (plus the rows of hidden repositories it skips), whatever the installation's size. Rows of
+ * removed repositories are skipped while the page is read (convex-helpers' stream `filterWith`), not
+ * dropped after it, so a page holds `numItems` rows whenever that many visible rows exist.
  */
-import { paginationOptsValidator, type PaginationResult } from "convex/server";
+import { paginationOptsValidator, type PaginationOptions, type PaginationResult } from "convex/server";
+import { stream } from "convex-helpers/server/stream";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
 import { viewableInstallation } from "../access";
-import { health } from "../schema";
+import schema, { health } from "../schema";
 import { hiddenRepositories } from "./visibility";
 
 const empty = <T>(): PaginationResult<T> => ({ page: [], isDone: true, continueCursor: "" });
+
+/** A page bound: a page reads at most this many rows, however many hidden rows it has to skip. */
+export const MAX_ROWS_READ_PER_PAGE = 2_000;
+
+/** One page of `rows` without those of hidden repositories, filled to `numItems` when possible. */
+async function visiblePage<T extends { repositoryId: Id<"repositories"> }>(
+  rows: {
+    filterWith(p: (doc: T) => Promise<boolean>): {
+      paginate(o: PaginationOptions & { maximumRowsRead?: number }): Promise<PaginationResult<T>>;
+    };
+  },
+  hidden: Set<string>,
+  paginationOpts: PaginationOptions,
+): Promise<PaginationResult<T>> {
+  return rows
+    .filterWith(async (row) => !hidden.has(row.repositoryId))
+    .paginate({ ...paginationOpts, maximumRowsRead: MAX_ROWS_READ_PER_PAGE });
+}
 
 export const repositories = query({
   args: { installationId: v.id("installations"), paginationOpts: paginationOptsValidator },
@@ -64,11 +85,8 @@ export const pullRequests = query({
       health,
       author,
     });
-    const [result, hidden] = await Promise.all([
-      q.order("desc").paginate(paginationOpts),
-      hiddenRepositories(ctx, installationId),
-    ]);
-    return { ...result, page: result.page.filter((pr) => !hidden.has(pr.repositoryId)).map(pullRequestRow) };
+    const result = await visiblePage(q.order("desc"), await hiddenRepositories(ctx, installationId), paginationOpts);
+    return { ...result, page: result.page.map(pullRequestRow) };
   },
 });
 
@@ -102,7 +120,7 @@ function pullRequestsInOrder(
   if (f.health) narrow("health", ["health", f.health]); // the caller sets state "open" with a health
   parts.push("updated");
   type Eqable = { eq(field: string, value: string): Eqable };
-  return db
+  return stream(db, schema)
     .query("pullRequests")
     .withIndex(
       parts.join("_") as "by_installation_updated",
@@ -146,7 +164,7 @@ export const activity = query({
   },
   handler: async (ctx, { installationId, paginationOpts, repositoryId, actor }) => {
     if (!(await viewableInstallation(ctx, installationId))) return empty<never>();
-    const events = ctx.db.query("activityEvents");
+    const events = stream(ctx.db, schema).query("activityEvents");
     let q;
     if (repositoryId) {
       const repo = await ctx.db.get(repositoryId);
@@ -161,24 +179,19 @@ export const activity = query({
     } else {
       q = events.withIndex("by_installation_time", (i) => i.eq("installationId", installationId));
     }
-    const [result, hidden] = await Promise.all([
-      q.order("desc").paginate(paginationOpts),
-      hiddenRepositories(ctx, installationId),
-    ]);
+    const result = await visiblePage(q.order("desc"), await hiddenRepositories(ctx, installationId), paginationOpts);
     return {
       ...result,
-      page: result.page
-        .filter((e) => !hidden.has(e.repositoryId))
-        .map((e) => ({
-          id: e._id,
-          type: e.type,
-          actor: e.actorLogin,
-          occurredAt: e.occurredAt,
-          url: e.url,
-          title: e.title ?? null,
-          repositoryId: e.repositoryId,
-          repository: repositoryFromUrl(e.url),
-        })),
+      page: result.page.map((e) => ({
+        id: e._id,
+        type: e.type,
+        actor: e.actorLogin,
+        occurredAt: e.occurredAt,
+        url: e.url,
+        title: e.title ?? null,
+        repositoryId: e.repositoryId,
+        repository: repositoryFromUrl(e.url),
+      })),
     };
   },
 });
