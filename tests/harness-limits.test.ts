@@ -137,7 +137,8 @@ describe("HTTP action bodies (t.fetch)", () => {
   });
 
   test("a response body over 20 MiB fails", async () => {
-    const fake = (size: number) => ({
+    type Fake = { fetch: (path: string) => Promise<Response>; withIdentity: (identity: never) => Fake };
+    const fake = (size: number): Fake => ({
       fetch: async () => new Response(new Uint8Array(size)),
       withIdentity: () => fake(size),
     });
