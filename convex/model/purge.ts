@@ -7,11 +7,24 @@
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import type { Id, TableNames } from "../_generated/dataModel";
+import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { log } from "../log";
 
 const BATCH = 400;
+
+type ReadModelTable =
+  | "repositories"
+  | "pullRequests"
+  | "reviews"
+  | "ciResults"
+  | "issues"
+  | "commits"
+  | "comments"
+  | "activityEvents"
+  | "installationCounters"
+  | "dailyActivity"
+  | "userDailyActivity";
 
 export const purgeInstallation = internalMutation({
   args: { installationId: v.id("installations") },
@@ -28,7 +41,7 @@ export const purgeInstallation = internalMutation({
 async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">): Promise<number> {
   const { db } = ctx;
   let budget = BATCH;
-  const drop = async (docs: Array<{ _id: Id<TableNames> }>) => {
+  const drop = async (docs: Array<{ _id: Id<ReadModelTable> }>) => {
     for (const d of docs) await db.delete(d._id);
     budget -= docs.length;
   };

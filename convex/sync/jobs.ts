@@ -200,11 +200,7 @@ export const commitListing = internalMutation({
     if (args.repositories.length > 0) {
       await withWritePath(ctx, job.installationId, (w) => w.repositories.add(args.repositories, listing));
     }
-    if (args.etag) {
-      const installation = (await ctx.db.get(job.installationId))!;
-      if (installation.repositoriesEtag !== args.etag)
-        await ctx.db.patch(installation._id, { repositoriesEtag: args.etag });
-    }
+    if (args.etag) await recordListingEtag(ctx, job, args.etag);
     await saveRateLimits(ctx.db, job.installationId, args.rateLimits);
     await recordPage(ctx, job, {
       cursor: args.cursor,
