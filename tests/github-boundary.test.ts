@@ -4,7 +4,8 @@ import { describe, expect, test } from "vitest";
 import { GitHubClient, nextLink } from "../convex/github/client";
 import { ConfigError, githubAppCredentials, webhookSecrets } from "../convex/github/config";
 import { classifyGraphqlErrors, classifyHttpError } from "../convex/github/errors";
-import { mapIssue, mapRepository } from "../convex/github/mapSync";
+import { mapRepository } from "../convex/github/mapShared";
+import { mapIssue } from "../convex/github/mapSync";
 import { parseRateLimit, parseRetryAfter } from "../convex/github/rateLimit";
 import { restIssues, restRepository } from "../convex/github/schemas";
 

@@ -5,20 +5,16 @@
  */
 import type { AnyRecord, RepositoryRecord } from "../model/records";
 import type { GitHubClient } from "./client";
-import {
-  mapCommit,
-  mapGraphqlPullRequest,
-  mapIssue,
-  mapIssueComment,
-  mapRepository,
-  mapReviewComment,
-} from "./mapSync";
 import { GitHubError } from "./errors";
+import { mapRepository } from "./mapShared";
+import { mapCommit, mapGraphqlPullRequest, mapIssue, mapIssueComment, mapReviewComment } from "./mapSync";
 import { PULL_REQUESTS_PAGE_QUERY } from "./queries";
+import type { RateLimitSnapshot } from "./rateLimit";
 import {
   hookDeliveries,
   installationRepositoriesPage,
   pullRequestsPage,
+  rateLimitResponse,
   restCommits,
   restIssueComments,
   restIssues,
@@ -117,100 +113,98 @@ export async function fetchPullRequestsPage(
 }
 
 type Page = { records: AnyRecord[]; next?: string };
+type ListOptions = { since?: number; next?: string };
 
-/** Issues updated since the watermark (pull requests in the same list are skipped). */
-export async function listIssuesSince(
-  client: GitHubClient,
-  repo: RepoCoordinates,
-  opts: { since?: number; next?: string },
-): Promise<Page> {
-  const res = await client.get(
-    opts.next ?? "/repos/{owner}/{repo}/issues",
-    {
-      owner: repo.owner,
-      repo: repo.name,
-      state: "all",
-      sort: "updated",
-      direction: "asc",
-      per_page: PER_PAGE,
-      since: iso(opts.since),
-    },
-    restIssues,
-  );
-  if (res.notModified) return { records: [] };
-  const records = res.data.flatMap((i) => {
-    const issue = mapIssue(repo.githubId, i);
-    return issue ? [{ kind: "issue" as const, record: issue }] : [];
-  });
-  return { records, ...(res.next && { next: res.next }) };
+interface ListKindSpec<T> {
+  path: string;
+  /** Query parameters besides owner, repo, per_page and since. */
+  params: (repo: RepoCoordinates) => Record<string, string>;
+  schema: z.ZodType<T[]>;
+  /** One item → its record, or null to skip it. */
+  map: (repoGithubId: number, item: T) => AnyRecord | null;
 }
 
-/** Commits on the default branch since the watermark. */
-export async function listCommitsSince(
-  client: GitHubClient,
-  repo: RepoCoordinates,
-  opts: { since?: number; next?: string },
-): Promise<Page> {
-  const res = await client.get(
-    opts.next ?? "/repos/{owner}/{repo}/commits",
-    { owner: repo.owner, repo: repo.name, sha: repo.defaultBranch, per_page: PER_PAGE, since: iso(opts.since) },
-    restCommits,
-  );
-  if (res.notModified) return { records: [] };
-  return {
-    records: res.data.map((c) => ({ kind: "commit" as const, record: mapCommit(repo.githubId, c) })),
-    ...(res.next && { next: res.next }),
+/** A kind's spec as a page lister; `T` ties its `map` to the items its schema parses. */
+function listKind<T>(spec: ListKindSpec<T>) {
+  return async (client: GitHubClient, repo: RepoCoordinates, opts: ListOptions): Promise<Page> => {
+    const res = await client.get(
+      opts.next ?? spec.path,
+      { owner: repo.owner, repo: repo.name, ...spec.params(repo), per_page: PER_PAGE, since: iso(opts.since) },
+      spec.schema,
+    );
+    if (res.notModified) return { records: [] };
+    const records = res.data.flatMap((item) => spec.map(repo.githubId, item) ?? []);
+    return { records, ...(res.next && { next: res.next }) };
   };
 }
 
-/** Issue and PR conversation comments, repository-wide, updated since the watermark. */
-export async function listIssueCommentsSince(
+/**
+ * The repository-wide lists a sync walks from its watermark, one kind per sync phase. Issues and
+ * comments come oldest update first, so the `next` cursor stays valid while items keep changing.
+ */
+const LIST_KINDS = {
+  issues: listKind({
+    path: "/repos/{owner}/{repo}/issues",
+    params: () => ({ state: "all", sort: "updated", direction: "asc" }),
+    schema: restIssues,
+    // The issues list includes pull requests, which come from GraphQL: mapIssue skips them.
+    map: (repoGithubId, i) => {
+      const issue = mapIssue(repoGithubId, i);
+      return issue && { kind: "issue", record: issue };
+    },
+  }),
+  issueComments: listKind({
+    path: "/repos/{owner}/{repo}/issues/comments",
+    params: () => ({ sort: "updated", direction: "asc" }),
+    schema: restIssueComments,
+    map: (repoGithubId, c) => ({ kind: "comment", record: mapIssueComment(repoGithubId, c) }),
+  }),
+  reviewComments: listKind({
+    path: "/repos/{owner}/{repo}/pulls/comments",
+    params: () => ({ sort: "updated", direction: "asc" }),
+    schema: restReviewComments,
+    map: (repoGithubId, c) => ({ kind: "comment", record: mapReviewComment(repoGithubId, c) }),
+  }),
+  /** Commits on the default branch only. */
+  commits: listKind({
+    path: "/repos/{owner}/{repo}/commits",
+    params: (repo) => ({ sha: repo.defaultBranch }),
+    schema: restCommits,
+    map: (repoGithubId, c) => ({ kind: "commit", record: mapCommit(repoGithubId, c) }),
+  }),
+};
+export type ListKind = keyof typeof LIST_KINDS;
+
+/** One page of `kind` updated (commits: committed) since the watermark, resuming from `next`. */
+export function listSince(
   client: GitHubClient,
   repo: RepoCoordinates,
-  opts: { since?: number; next?: string },
+  kind: ListKind,
+  opts: ListOptions,
 ): Promise<Page> {
-  const res = await client.get(
-    opts.next ?? "/repos/{owner}/{repo}/issues/comments",
-    {
-      owner: repo.owner,
-      repo: repo.name,
-      sort: "updated",
-      direction: "asc",
-      per_page: PER_PAGE,
-      since: iso(opts.since),
-    },
-    restIssueComments,
-  );
-  if (res.notModified) return { records: [] };
-  return {
-    records: res.data.map((c) => ({ kind: "comment" as const, record: mapIssueComment(repo.githubId, c) })),
-    ...(res.next && { next: res.next }),
-  };
+  return LIST_KINDS[kind](client, repo, opts);
 }
 
-/** Review (diff) comments, repository-wide, updated since the watermark. */
-export async function listReviewCommentsSince(
-  client: GitHubClient,
-  repo: RepoCoordinates,
-  opts: { since?: number; next?: string },
-): Promise<Page> {
-  const res = await client.get(
-    opts.next ?? "/repos/{owner}/{repo}/pulls/comments",
-    {
-      owner: repo.owner,
-      repo: repo.name,
-      sort: "updated",
-      direction: "asc",
-      per_page: PER_PAGE,
-      since: iso(opts.since),
-    },
-    restReviewComments,
-  );
-  if (res.notModified) return { records: [] };
-  return {
-    records: res.data.map((c) => ({ kind: "comment" as const, record: mapReviewComment(repo.githubId, c) })),
-    ...(res.next && { next: res.next }),
-  };
+/**
+ * The current budgets of the resources the sync spends (`core`, `graphql`), read from
+ * GET /rate_limit (which costs none) and kept in `client.rateLimits` like any response's snapshot.
+ */
+export async function readRateLimits(client: GitHubClient): Promise<RateLimitSnapshot[]> {
+  const res = await client.get("/rate_limit", {}, rateLimitResponse);
+  if (res.notModified) return [];
+  const observedAt = Date.now();
+  const snapshots = Object.entries(res.data.resources)
+    .filter(([resource]) => resource === "core" || resource === "graphql")
+    .map(([resource, r]) => ({
+      resource,
+      limit: r.limit,
+      remaining: r.remaining,
+      used: r.used,
+      resetAt: r.reset * 1000,
+      observedAt,
+    }));
+  for (const s of snapshots) client.rateLimits[s.resource] = s;
+  return snapshots;
 }
 
 /** The app's recent webhook deliveries, newest first, one cursor page (app-authenticated client). */

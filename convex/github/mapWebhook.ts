@@ -3,12 +3,21 @@
  * repositories, memberships). Pure and total: never throws; a payload that fails its schema is
  * `invalid` with the path that failed, an event we do not use is `ignored`.
  */
+import type { WebhookEventName } from "@octokit/webhooks/types";
 import { v, type Infer } from "convex/values";
 import type { z } from "zod";
 import { anyRecord, repositoryRecord, repositoryRef, type AnyRecord } from "../model/records";
 import { checkRunState, commitStatusState } from "./ciStates";
-import { mapRepository } from "./mapSync";
-import { parseGitHubTime } from "./time";
+import {
+  commentRecord,
+  issueRecord,
+  loginOf,
+  mapRepository,
+  optionalTimeMs,
+  reviewRecord,
+  reviewState,
+  timeMs,
+} from "./mapShared";
 import * as P from "./webhookPayloads";
 
 export const lifecycleChange = v.union(
@@ -54,14 +63,6 @@ export const webhookMapping = v.union(
 );
 export type WebhookMapping = Infer<typeof webhookMapping>;
 
-const GHOST = "ghost";
-const login = (u: { login: string } | null | undefined) => u?.login ?? GHOST;
-const ms = (t: string | number | null | undefined) => parseGitHubTime(t) ?? 0;
-const optionalMs = (key: string, t: string | number | null | undefined) => {
-  const value = parseGitHubTime(t);
-  return value === undefined ? {} : { [key]: value };
-};
-
 const refOf = (r: z.infer<typeof P.repositoryRefPayload>) => ({
   githubId: r.id,
   name: r.name,
@@ -102,7 +103,8 @@ const lifecycle = (installationGithubId: number, change: LifecycleChange): Webho
 });
 const ignored = (reason: string): WebhookMapping => ({ outcome: "ignored", reason });
 
-const MAPPERS: Record<string, Mapper> = {
+/** Keyed by GitHub's event names (the `X-GitHub-Event` header), as @octokit/webhooks types them. */
+const MAPPERS = {
   installation: (payload) =>
     parsed(P.installationEvent, payload, (p) => {
       const id = p.installation.id;
@@ -175,17 +177,17 @@ const MAPPERS: Record<string, Mapper> = {
             repoGithubId: p.repository.id,
             number: pr.number,
             title: pr.title,
-            authorLogin: login(pr.user),
+            authorLogin: loginOf(pr.user),
             state: pr.merged_at || pr.merged ? "merged" : pr.state,
             draft: pr.draft ?? false,
             mergeable: pr.mergeable === true ? "mergeable" : pr.mergeable === false ? "conflicting" : "unknown",
             headSha: pr.head.sha,
             requestedReviewers: (pr.requested_reviewers?.length ?? 0) + (pr.requested_teams?.length ?? 0),
             url: pr.html_url,
-            createdAt: ms(pr.created_at),
-            updatedAt: ms(pr.updated_at),
-            ...optionalMs("closedAt", pr.closed_at),
-            ...optionalMs("mergedAt", pr.merged_at),
+            createdAt: timeMs(pr.created_at),
+            updatedAt: timeMs(pr.updated_at),
+            ...optionalTimeMs("closedAt", pr.closed_at),
+            ...optionalTimeMs("mergedAt", pr.merged_at),
           },
         },
       ]);
@@ -198,25 +200,23 @@ const MAPPERS: Record<string, Mapper> = {
       return apply(p, [
         {
           kind: "review",
-          record: {
-            githubId: r.id,
-            repoGithubId: p.repository.id,
-            prNumber: p.pull_request.number,
-            authorLogin: login(r.user),
+          record: reviewRecord(p.repository.id, p.pull_request.number, {
+            id: r.id,
+            author: r.user,
             state,
             url: r.html_url,
-            ...optionalMs("submittedAt", r.submitted_at),
-          },
+            submittedAt: r.submitted_at,
+          }),
         },
       ]);
     }),
   pull_request_review_comment: (payload) =>
     parsed(P.pullRequestReviewCommentEvent, payload, (p) =>
-      apply(p, [commentRecord(p.action, p.repository.id, "review", p.pull_request.number, p.comment)]),
+      apply(p, [commentOrDeletion(p.action, p.repository.id, "review", p.pull_request.number, p.comment)]),
     ),
   issue_comment: (payload) =>
     parsed(P.issueCommentEvent, payload, (p) =>
-      apply(p, [commentRecord(p.action, p.repository.id, "issue", p.issue.number, p.comment)]),
+      apply(p, [commentOrDeletion(p.action, p.repository.id, "issue", p.issue.number, p.comment)]),
     ),
   check_run: (payload) =>
     parsed(P.checkRunEvent, payload, (p) => {
@@ -230,7 +230,7 @@ const MAPPERS: Record<string, Mapper> = {
             kind: "check_run",
             name: c.name,
             state: checkRunState(c.status, c.conclusion),
-            updatedAt: ms(c.completed_at ?? c.started_at),
+            updatedAt: timeMs(c.completed_at ?? c.started_at),
             ...(c.html_url && { url: c.html_url }),
           },
         },
@@ -247,7 +247,7 @@ const MAPPERS: Record<string, Mapper> = {
             kind: "status",
             name: p.context,
             state: commitStatusState(p.state),
-            updatedAt: ms(p.updated_at),
+            updatedAt: timeMs(p.updated_at),
             ...(p.target_url && { url: p.target_url }),
           },
         },
@@ -270,7 +270,7 @@ const MAPPERS: Record<string, Mapper> = {
                 sha: c.id,
                 authorLogin: c.author.username ?? c.author.name,
                 message: c.message.split("\n", 1)[0] ?? "",
-                committedAt: ms(c.timestamp),
+                committedAt: timeMs(c.timestamp),
                 url: c.url,
               },
             }))
@@ -285,67 +285,27 @@ const MAPPERS: Record<string, Mapper> = {
         return apply(p, [
           { kind: "deletion", record: { entity: "issue", repoGithubId: p.repository.id, githubId: i.id } },
         ]);
-      return apply(p, [
-        {
-          kind: "issue",
-          record: {
-            githubId: i.id,
-            repoGithubId: p.repository.id,
-            number: i.number,
-            title: i.title,
-            authorLogin: login(i.user),
-            state: i.state ?? (i.closed_at ? "closed" : "open"),
-            url: i.html_url,
-            createdAt: ms(i.created_at),
-            updatedAt: ms(i.updated_at),
-            ...optionalMs("closedAt", i.closed_at),
-          },
-        },
-      ]);
+      return apply(p, [{ kind: "issue", record: issueRecord(p.repository.id, i) }]);
     }),
-};
+} satisfies Partial<Record<WebhookEventName, Mapper>>;
 
-function reviewState(state: string) {
-  const s = state.toLowerCase();
-  return s === "approved" || s === "changes_requested" || s === "commented" || s === "dismissed" || s === "pending"
-    ? s
-    : null;
-}
-
-function commentRecord(
+/** A comment event: `deleted` removes the comment, every other action upserts it. */
+function commentOrDeletion(
   action: string,
   repoGithubId: number,
   kind: "issue" | "review",
   issueNumber: number,
-  c: {
-    id: number;
-    user?: { login: string } | null | undefined;
-    html_url: string;
-    created_at: string;
-    updated_at: string;
-  },
+  c: Parameters<typeof commentRecord>[3],
 ): AnyRecord {
   if (action === "deleted") return { kind: "deletion", record: { entity: "comment", repoGithubId, githubId: c.id } };
-  return {
-    kind: "comment",
-    record: {
-      githubId: c.id,
-      repoGithubId,
-      kind,
-      issueNumber,
-      authorLogin: login(c.user),
-      url: c.html_url,
-      createdAt: ms(c.created_at),
-      updatedAt: ms(c.updated_at),
-    },
-  };
+  return { kind: "comment", record: commentRecord(repoGithubId, kind, issueNumber, c) };
 }
 
 /** The events this app applies; everything else is acknowledged and recorded as ignored. */
-export const HANDLED_EVENTS = Object.keys(MAPPERS);
+export const HANDLED_EVENTS: string[] = Object.keys(MAPPERS);
 
 export function mapWebhookEvent(event: string, payload: unknown): WebhookMapping {
-  const mapper = MAPPERS[event];
+  const mapper: Mapper | undefined = Object.hasOwn(MAPPERS, event) ? MAPPERS[event as keyof typeof MAPPERS] : undefined;
   if (!mapper) return ignored(`event ${event} is not used`);
   try {
     return mapper(payload);

@@ -32,7 +32,6 @@ export const repositoryRef = v.object({
 export type RepositoryRef = Infer<typeof repositoryRef>;
 
 export const mergeableState = v.union(v.literal("mergeable"), v.literal("conflicting"), v.literal("unknown"));
-export type MergeableState = Infer<typeof mergeableState>;
 
 export const pullRequestRecord = v.object({
   githubId: v.number(),
