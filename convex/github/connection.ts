@@ -7,7 +7,6 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type ActionCtx, type DatabaseWriter } from "../_generated/server";
-import { rateLimitSnapshot } from "../schema";
 import { GitHubApp, type InstallationToken, type TokenStore } from "./client";
 import { githubAppCredentials } from "./config";
 import type { RateLimitSnapshot } from "./rateLimit";
@@ -36,13 +35,6 @@ export const storeToken = internalMutation({
 });
 
 /** Keep the newest snapshot per resource (responses of parallel slices may land out of order). */
-export const recordRateLimits = internalMutation({
-  args: { installationId: v.id("installations"), snapshots: v.array(rateLimitSnapshot) },
-  handler: async (ctx, { installationId, snapshots }) => {
-    await saveRateLimits(ctx.db, installationId, snapshots);
-  },
-});
-
 export async function saveRateLimits(
   db: DatabaseWriter,
   installationId: Id<"installations">,
