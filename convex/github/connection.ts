@@ -34,6 +34,18 @@ export const storeToken = internalMutation({
   },
 });
 
+/** GitHub rejected `token` (revoked, or minted before a permission change): forget it, unless already replaced. */
+export const deleteToken = internalMutation({
+  args: { installationGithubId: v.number(), token: v.string() },
+  handler: async (ctx, { installationGithubId, token }) => {
+    const row = await ctx.db
+      .query("githubTokens")
+      .withIndex("by_installation", (q) => q.eq("installationGithubId", installationGithubId))
+      .unique();
+    if (row?.token === token) await ctx.db.delete(row._id);
+  },
+});
+
 /** Keep the newest snapshot per resource (responses of parallel slices may land out of order). */
 export async function saveRateLimits(
   db: DatabaseWriter,
@@ -67,6 +79,10 @@ export function convexTokenStore(ctx: Pick<ActionCtx, "runQuery" | "runMutation"
     set: async (installationGithubId, t) => {
       held.set(installationGithubId, t);
       await ctx.runMutation(internal.github.connection.storeToken, { installationGithubId, ...t });
+    },
+    drop: async (installationGithubId, token) => {
+      if (held.get(installationGithubId)?.token === token) held.delete(installationGithubId);
+      await ctx.runMutation(internal.github.connection.deleteToken, { installationGithubId, token });
     },
   };
 }

@@ -38,7 +38,11 @@ export type Fault =
   | { type: "secondary_rate_limit"; retryAfterSec: number }
   | { type: "server_error"; status: 500 | 502 | 503 | 504 }
   | { type: "timeout" }
+  /** No answer at all, ever (a hung connection: the client's own timer must end the wait). */
+  | { type: "hang" }
   | { type: "malformed" }
+  /** A 200 whose JSON body is cut off mid-transfer. */
+  | { type: "truncated" }
   | { type: "not_found" };
 interface ScheduledFault {
   fault: Fault;
@@ -130,6 +134,11 @@ export class FakeGitHub {
   /** The repository answers 404 from now on (deleted, or the app lost access). */
   makeRepoNotFound(fullName: string) {
     this.missingRepos.add(fullName);
+  }
+
+  /** Every installation token issued so far is revoked: using one answers 401 Bad credentials. */
+  revokeTokens() {
+    this.tokens.clear();
   }
 
   setRateLimit(resource: "core" | "graphql", budget: Partial<Budget>) {
@@ -307,6 +316,7 @@ export class FakeGitHub {
     const body = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
     const res = await this.handle(request.method, new URL(request.url), Object.fromEntries(request.headers), body);
     if (res === "timeout") throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+    if (res === "hang") return new Promise<never>(() => {});
     return new Response(res.status === 304 ? null : res.body, { status: res.status, headers: res.headers });
   };
 
@@ -318,6 +328,7 @@ export class FakeGitHub {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
       const out = await this.handle(req.method ?? "GET", url, headers, body);
       if (out === "timeout") return void req.socket.destroy();
+      if (out === "hang") return; // the socket stays open and silent
       res.writeHead(out.status, out.headers);
       res.end(out.status === 304 ? undefined : out.body);
     });
@@ -336,7 +347,7 @@ export class FakeGitHub {
     url: URL,
     headers: Record<string, string>,
     body: string,
-  ): Promise<{ status: number; headers: Record<string, string>; body: string } | "timeout"> {
+  ): Promise<{ status: number; headers: Record<string, string>; body: string } | "timeout" | "hang"> {
     const path = url.pathname.replace(/^\/api\/v3/, "");
     const resource: "core" | "graphql" | "none" =
       path === "/graphql" ? "graphql" : path === "/rate_limit" || path.startsWith("/app/") ? "none" : "core";
@@ -410,8 +421,17 @@ export class FakeGitHub {
         case "timeout":
           log(0, false);
           return "timeout";
+        case "hang":
+          log(0, false);
+          return "hang";
         case "not_found":
           return error(404, "Not Found");
+        case "truncated":
+          log(200, true);
+          return {
+            ...reply(200, undefined),
+            body: path === "/graphql" ? '{"data":{"repository":{"pullRe' : '[{"id":1,"nod',
+          };
         case "malformed":
           log(200, true);
           return reply(
