@@ -35,6 +35,7 @@ import type * as github_queries from "../github/queries.js";
 import type * as github_rateLimit from "../github/rateLimit.js";
 import type * as github_schemas from "../github/schemas.js";
 import type * as github_webhookPayloads from "../github/webhookPayloads.js";
+import type * as github_webhookSignature from "../github/webhookSignature.js";
 import type * as http from "../http.js";
 import type * as log from "../log.js";
 import type * as memberships from "../memberships.js";
@@ -101,6 +102,7 @@ declare const fullApi: ApiFromModules<{
   "github/rateLimit": typeof github_rateLimit;
   "github/schemas": typeof github_schemas;
   "github/webhookPayloads": typeof github_webhookPayloads;
+  "github/webhookSignature": typeof github_webhookSignature;
   http: typeof http;
   log: typeof log;
   memberships: typeof memberships;

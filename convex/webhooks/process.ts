@@ -1,15 +1,33 @@
 /**
- * Processing of one stored delivery, scheduled at receipt. The action parses and maps the payload
- * (which may be 20 MiB, from file storage) outside any transaction; `applyDelivery` then writes it in
- * bounded transactions, the last of which records the delivery's outcome. A failure is retried with
- * backoff; re-running after a failure re-applies idempotent upserts.
+ * Processing of one stored delivery, scheduled at receipt. The action reads the stored body once
+ * (inline, or up to 20 MiB from file storage), parses it once and maps it outside any transaction;
+ * the body and its parsed tree are dropped before anything is written. `applyDelivery` then writes
+ * the records and the delivery's outcome; a large mapping (a push of up to 2,048 commits) is cut
+ * into bounded transactions. A failure is retried with backoff.
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import { internalAction } from "../_generated/server";
+import type { Doc, Id } from "../_generated/dataModel";
+import { internalAction, type ActionCtx } from "../_generated/server";
 import { mapWebhookEvent, type WebhookMapping } from "../github/mapWebhook";
 import { chunksOf } from "../model/chunks";
 import { isPending } from "./deliveries";
+
+type StoredDelivery = Doc<"webhookDeliveries"> & { payload?: string };
+
+/** The delivery's mapping; its text and parsed payload do not outlive this call. */
+async function mapStored(ctx: ActionCtx, delivery: StoredDelivery): Promise<WebhookMapping> {
+  const body = delivery.payload ?? (await readStored(ctx, delivery.payloadStorageId));
+  if (body === undefined) throw new Error("the stored payload is missing");
+  return mapWebhookEvent(delivery.event, JSON.parse(body));
+}
+
+/** The stored body as text; the Blob is not kept once decoded. */
+async function readStored(ctx: ActionCtx, id: Id<"_storage"> | undefined): Promise<string | undefined> {
+  if (!id) return undefined;
+  const blob = await ctx.storage.get(id);
+  return blob ? await blob.text() : undefined;
+}
 
 export const processDelivery = internalAction({
   args: { id: v.id("webhookDeliveries") },
@@ -17,14 +35,22 @@ export const processDelivery = internalAction({
     const delivery = await ctx.runQuery(internal.webhooks.deliveries.load, { id });
     if (!delivery || !isPending(delivery)) return; // already applied (a duplicate schedule)
     try {
-      const text =
-        delivery.payload ??
-        (delivery.payloadStorageId ? await (await ctx.storage.get(delivery.payloadStorageId))?.text() : undefined);
-      if (text === undefined) throw new Error("the stored payload is missing");
-      const parts = inTransactions(mapWebhookEvent(delivery.event, JSON.parse(text)));
-      for (const [i, mapping] of parts.entries()) {
-        const partial = i < parts.length - 1;
-        await ctx.runMutation(internal.webhooks.apply.applyDelivery, { id, mapping, ...(partial && { partial }) });
+      const mapping = await mapStored(ctx, delivery);
+      if (mapping.outcome !== "apply") {
+        await ctx.runMutation(internal.webhooks.apply.applyDelivery, { id, mapping });
+        return;
+      }
+      // Bounded transactions; the last one also records the outcome. Re-running after a failure
+      // re-applies idempotent upserts.
+      const { records, ...rest } = mapping;
+      const chunks = chunksOf(records);
+      for (const [i, chunk] of chunks.entries()) {
+        const last = i === chunks.length - 1;
+        await ctx.runMutation(internal.webhooks.apply.applyDelivery, {
+          id,
+          mapping: { ...rest, records: chunk },
+          ...(!last && { partial: true }),
+        });
       }
     } catch (error) {
       await ctx.runMutation(internal.webhooks.deliveries.markFailed, {
@@ -34,23 +60,3 @@ export const processDelivery = internalAction({
     }
   },
 });
-
-/**
- * A mapping cut into parts that each fit one transaction: a big push (up to 2,048 commits) by its
- * records, an installation or repository change of thousands of repositories by its repositories.
- */
-function inTransactions(mapping: WebhookMapping): WebhookMapping[] {
-  if (mapping.outcome === "apply") {
-    return chunksOf(mapping.records).map((records) => ({ ...mapping, records }));
-  }
-  if (mapping.outcome === "lifecycle") {
-    const { change } = mapping;
-    if (change.kind === "installation_created" || change.kind === "repositories_added") {
-      return chunksOf(change.repositories).map((repositories) => ({ ...mapping, change: { ...change, repositories } }));
-    }
-    if (change.kind === "repositories_removed") {
-      return chunksOf(change.githubIds).map((githubIds) => ({ ...mapping, change: { ...change, githubIds } }));
-    }
-  }
-  return [mapping];
-}
