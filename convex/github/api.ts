@@ -173,7 +173,7 @@ const LIST_KINDS = {
     map: (repoGithubId, c) => ({ kind: "commit", record: mapCommit(repoGithubId, c) }),
   }),
 };
-export type ListKind = keyof typeof LIST_KINDS;
+type ListKind = keyof typeof LIST_KINDS;
 
 /** One page of `kind` updated (commits: committed) since the watermark, resuming from `next`. */
 export function listSince(

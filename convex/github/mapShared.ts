@@ -20,7 +20,7 @@ export const GHOST_LOGIN = "ghost";
 export const loginOf = (user: Author): string => user?.login ?? GHOST_LOGIN;
 
 /** GitHub timestamps → epoch ms. ISO strings, or epoch seconds (push payloads' repository). */
-export function parseGitHubTime(t: GitHubTime): number | undefined {
+function parseGitHubTime(t: GitHubTime): number | undefined {
   if (t === null || t === undefined) return undefined;
   if (typeof t === "number") return t * 1000;
   const ms = Date.parse(t);
