@@ -75,13 +75,6 @@ describe("request timeout (a timer, not an AbortSignal)", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  test("the timer is cleared when the answer comes first", async () => {
-    const fake = useFakeGitHub({ seed: 31, org: { repos: 1 } });
-    const { client } = appFor(fake);
-    await expect(issues(client)).resolves.toMatchObject({ notModified: false });
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
   test("a hung fake GitHub: the data request and the token request both time out", async () => {
     const fake = useFakeGitHub({ seed: 32, org: { repos: 1 } });
     const hung = () => fake.requests.filter((r) => r.status === 0).length;
@@ -133,13 +126,16 @@ describe("a revoked installation token", () => {
     expect(fake.stats().byStatus[401]).toBe(2);
   });
 
-  test("a 401 on a token the store no longer holds leaves the newer token alone", async () => {
-    const fake = useFakeGitHub({ seed: 35, org: { repos: 1 } });
-    const tokens = tokenStore();
-    await tokens.set(1, { token: "ghs_newer", expiresAt: T + 3_600_000 });
-    await tokens.drop(1, "ghs_older");
-    expect(await tokens.get(1)).toMatchObject({ token: "ghs_newer" });
-    void fake;
+  test("deleteToken forgets only the rejected token, not a newer one stored meanwhile", async () => {
+    const t = makeConvex();
+    const store = (token: string) =>
+      t.mutation(internal.github.connection.storeToken, { installationGithubId: 7, token, expiresAt: T + 3_600_000 });
+    const stored = () => t.query(internal.github.connection.readToken, { installationGithubId: 7 });
+    await store("ghs_newer");
+    await t.mutation(internal.github.connection.deleteToken, { installationGithubId: 7, token: "ghs_older" });
+    expect(await stored()).toMatchObject({ token: "ghs_newer" });
+    await t.mutation(internal.github.connection.deleteToken, { installationGithubId: 7, token: "ghs_newer" });
+    expect(await stored()).toBeNull();
   });
 
   test("in a Convex action: the persisted token is replaced and the next sync completes", async () => {
