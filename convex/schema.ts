@@ -158,7 +158,7 @@ export default defineSchema({
     }),
     /** Deprecated: budgets live in `rateLimits` (written on every sync page, read by no dashboard query). */
     rateLimits: v.optional(v.record(v.string(), rateLimitSnapshot)),
-    /** ETag of the first page of GET /installation/repositories (owned by the sync worker). */
+    /** Deprecated: the listing ETag lives on `syncJobs.listingEtag`; kept so older documents validate. */
     repositoriesEtag: v.optional(v.string()),
   })
     .index("by_github_id", ["githubInstallationId"])
@@ -384,6 +384,8 @@ export default defineSchema({
     blockedUntil: v.optional(v.number()),
     /** Where to resume: the repository list phase, then one repository after another. */
     cursor: syncCursor,
+    /** ETag of this job's first GET /installation/repositories page; the next job lists conditionally on it. */
+    listingEtag: v.optional(v.string()),
     /** Deprecated (grew with the installation); kept so older jobs validate. */
     repositoryIds: v.optional(v.array(v.id("repositories"))),
     progress: v.object({

@@ -9,7 +9,7 @@ import {
   type TestConvex,
 } from "./helpers/convex";
 import { seedInstallation } from "./helpers/seed";
-import { pr, repo } from "./helpers/records";
+import { pr } from "./helpers/records";
 import type { Id } from "../convex/_generated/dataModel";
 import { recordMembership } from "../convex/memberships";
 

@@ -1,15 +1,13 @@
 /**
  * Convex wiring of the GitHub boundary: installation tokens persisted in `githubTokens` (so every
- * action reuses a token until shortly before it expires) and rate-limit snapshots saved on the
- * installation, where the sync policy reads them.
+ * action reuses a token until shortly before it expires). Rate-limit snapshots are kept by
+ * `budgets.ts`.
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import type { Id } from "../_generated/dataModel";
-import { internalMutation, internalQuery, type ActionCtx, type DatabaseWriter } from "../_generated/server";
+import { internalMutation, internalQuery, type ActionCtx } from "../_generated/server";
 import { GitHubApp, type InstallationToken, type TokenStore } from "./client";
 import { githubAppCredentials } from "./config";
-import type { RateLimitSnapshot } from "./rateLimit";
 
 export const readToken = internalQuery({
   args: { installationGithubId: v.number() },
@@ -45,22 +43,6 @@ export const deleteToken = internalMutation({
     if (row?.token === token) await ctx.db.delete(row._id);
   },
 });
-
-/** Keep the newest snapshot per resource (responses of parallel slices may land out of order). */
-export async function saveRateLimits(
-  db: DatabaseWriter,
-  installationId: Id<"installations">,
-  snapshots: RateLimitSnapshot[],
-) {
-  const installation = await db.get(installationId);
-  if (!installation || snapshots.length === 0) return;
-  const merged = { ...installation.rateLimits };
-  for (const s of snapshots) {
-    const prev = merged[s.resource];
-    if (!prev || prev.observedAt <= s.observedAt) merged[s.resource] = s;
-  }
-  await db.patch(installationId, { rateLimits: merged });
-}
 
 /**
  * Tokens persisted across actions (one token per installation, not one per action), and held in

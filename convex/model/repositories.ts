@@ -140,5 +140,8 @@ export async function recordRepositorySync(
   repositoryId: Id<"repositories">,
   update: Pick<Repo, "syncStatus"> & Partial<Pick<Repo, "syncError" | "syncErrorKind" | "syncCursor">>,
 ): Promise<void> {
-  await ctx.db.patch(repositoryId, { syncError: undefined, syncErrorKind: undefined, ...update });
+  const next = { syncError: undefined, syncErrorKind: undefined, ...update };
+  const repo = await ctx.db.get(repositoryId);
+  // Unchanged: no write, so the lists that read the row do not re-run.
+  if (repo && differs(repo, next)) await ctx.db.patch(repositoryId, next);
 }

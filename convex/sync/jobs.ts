@@ -69,7 +69,7 @@ export const claimSlice = internalMutation({
     return {
       installationId: installation._id,
       githubInstallationId: installation.githubInstallationId,
-      repositoriesEtag: installation.repositoriesEtag,
+      repositoriesEtag: await lastListingEtag(ctx, installation._id),
       hasRateLimit: budgets !== null,
       startedAt: job.startedAt ?? now,
       cursor: job.cursor,
@@ -77,6 +77,16 @@ export const claimSlice = internalMutation({
     };
   },
 });
+
+/** The ETag of the last completed listing (a 304 then costs nothing and keeps the repository set). */
+async function lastListingEtag(ctx: MutationCtx, installationId: Id<"installations">) {
+  const last = await ctx.db
+    .query("syncJobs")
+    .withIndex("by_installation_state", (q) => q.eq("installationId", installationId).eq("state", "completed"))
+    .order("desc")
+    .first();
+  return last?.listingEtag;
+}
 
 /** What the worker needs of one repository. */
 function repositoryForJob(repo: Doc<"repositories">) {

@@ -2,8 +2,7 @@
  * Every transition of a sync job, and nothing else: each arrow of the state machine in
  * `convex/sync/README.md` is one function here, and each moves the job row and its installation's
  * `sync` field together, so the two can never disagree. Only this module writes `syncJobs` rows
- * (besides retention) and the installation's sync fields (`sync`, `repositoriesEtag`; `clock.ts`
- * stamps `sync.statusAsOf`).
+ * (besides retention) and the installation's `sync` field (`clock.ts` stamps `sync.statusAsOf`).
  *
  * Usage: from the service (`startJob`, `resumeStalledJob`, `cancelJob`) and the worker's
  * transactions (`claimJob`, `recordPage`, `continueJob`, `endJob`).
@@ -103,12 +102,12 @@ export async function recordPage(
   await ctx.db.patch(job._id, { ...patch, lease: { ...job.lease, expiresAt: Date.now() + LEASE_MS } });
 }
 
-/** The listing's ETag, kept on the installation for the next sync's conditional listing (only when it changed). */
+/**
+ * The listing's ETag, kept on the job (the next sync's conditional listing reads it from the last
+ * completed job), never on the installation row every dashboard query reads.
+ */
 export async function recordListingEtag(ctx: MutationCtx, job: Job, etag: string) {
-  const installation = await ctx.db.get(job.installationId);
-  if (installation && installation.repositoriesEtag !== etag) {
-    await ctx.db.patch(installation._id, { repositoriesEtag: etag });
-  }
+  if (job.listingEtag !== etag) await ctx.db.patch(job._id, { listingEtag: etag });
 }
 
 /**

@@ -282,8 +282,11 @@ class Slice {
           page: undefined,
           ...(probe.etag && { repoEtag: probe.etag }),
         };
+        // A repository synced before stays "ready" while it is refreshed (one write per sync, at its end).
         return this.advance(next, {
-          repositoryUpdate: { repositoryId: repo.id, syncStatus: "processing" },
+          ...(since === undefined && {
+            repositoryUpdate: { repositoryId: repo.id, syncStatus: "processing" as const },
+          }),
           currentRepository: repo.fullName,
         });
       }
