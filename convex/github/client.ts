@@ -26,7 +26,7 @@ import { classifyGraphqlErrors, classifyHttpError, GitHubError } from "./errors"
 import { toPkcs8Pem } from "./privateKey";
 import { parseRateLimit, type RateLimitSnapshot } from "./rateLimit";
 
-export const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
+const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
 export const REQUEST_TIMEOUT_MS = 20_000;
 
 export interface GitHubAppCredentials {
@@ -47,7 +47,7 @@ export interface TokenStore {
   drop(installationId: number, token: string): Promise<void>;
 }
 
-export interface ClientOptions {
+interface ClientOptions {
   credentials: GitHubAppCredentials;
   /** Injected in tests (the in-process fake GitHub); global fetch otherwise. */
   fetch?: typeof fetch;
@@ -57,12 +57,12 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
 }
 
-export interface RequestStats {
+interface RequestStats {
   requests: number;
   notModified: number;
 }
 
-export type Conditional<T> =
+type Conditional<T> =
   { notModified: true; etag?: string } | { notModified: false; data: T; etag?: string; next?: string };
 
 export class GitHubClient {
@@ -213,7 +213,7 @@ export class GitHubClient {
  * `work`, or a `transient` GitHubError once `ms` have passed without an answer. A timer, not an
  * AbortSignal: Convex's `fetch` ignores `signal`. The timer is cleared either way.
  */
-export async function withTimeout<T>(work: T | PromiseLike<T>, ms: number, what: string): Promise<T> {
+async function withTimeout<T>(work: T | PromiseLike<T>, ms: number, what: string): Promise<T> {
   if (!(ms > 0)) return await work;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
