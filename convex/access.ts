@@ -12,7 +12,7 @@ import type { QueryCtx } from "./_generated/server";
 
 type Ctx = Pick<QueryCtx, "auth" | "db">;
 
-export interface Viewer {
+interface Viewer {
   userId: Id<"users">;
   githubId: number;
   login: string;
@@ -27,7 +27,7 @@ export async function currentViewer(ctx: Ctx): Promise<Viewer | null> {
   return { userId, githubId: user.githubId, login: user.githubLogin ?? "", orgAccountIds: user.orgAccountIds ?? [] };
 }
 
-export function canSee(viewer: Viewer, installation: Doc<"installations">): boolean {
+function canSee(viewer: Viewer, installation: Doc<"installations">): boolean {
   if (installation.status === "deleted") return false;
   return (
     installation.accountId === viewer.githubId ||

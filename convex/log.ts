@@ -5,7 +5,7 @@
  *
  * Usage: `log.info("sync.job.started", { jobId })`, `log.warn("webhook.dead_letter", { deliveryId, reason })`.
  */
-export type LogEvent =
+type LogEvent =
   | "sync.request"
   | "sync.job.started"
   | "sync.job.progress"
@@ -20,7 +20,7 @@ export type LogEvent =
   | "webhook.recovery"
   | "model.installation.purged";
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
+type LogLevel = "debug" | "info" | "warn" | "error";
 
 function write(level: LogLevel, event: LogEvent, fields: Record<string, unknown>): void {
   const line = JSON.stringify({ level, event, ...fields });

@@ -5,7 +5,7 @@
 import { useAuthActions } from "@convex-dev/auth/react";
 import { createContext, useContext, type ReactNode } from "react";
 
-export interface AuthActions {
+interface AuthActions {
   signIn(): void;
   signOut(): void;
 }

@@ -16,7 +16,7 @@ import { hiddenRepositories } from "./visibility";
 const empty = <T>(): PaginationResult<T> => ({ page: [], isDone: true, continueCursor: "" });
 
 /** A page bound: a page reads at most this many rows, however many hidden rows it has to skip. */
-export const MAX_ROWS_READ_PER_PAGE = 2_000;
+const MAX_ROWS_READ_PER_PAGE = 2_000;
 
 /** One page of `rows` without those of hidden repositories, filled to `numItems` when possible. */
 async function visiblePage<T extends { repositoryId: Id<"repositories"> }>(
@@ -133,7 +133,7 @@ function pullRequestsInOrder(
  * per row (a page costs its own size); after a rename it shows the old name until the PR changes,
  * and GitHub redirects the link.
  */
-export const repositoryFromUrl = (url: string) => new URL(url).pathname.split("/").slice(1, 3).join("/");
+const repositoryFromUrl = (url: string) => new URL(url).pathname.split("/").slice(1, 3).join("/");
 
 function pullRequestRow(pr: Doc<"pullRequests">) {
   return {

@@ -15,22 +15,22 @@ import { DAY_MS, histBinHours, HIST_BINS, ZERO_DAILY, addCounts, type DailyCount
 import { pickDaily } from "../model/derived";
 
 /** Longest `trends` window (days): the history horizon (commits are read back 90 days). */
-export const MAX_TREND_DAYS = 90;
+const MAX_TREND_DAYS = 90;
 /** Longest `userStats` window (days): one bucket per active day of one user, ≤ 365 reads. */
-export const MAX_USER_STATS_DAYS = 365;
+const MAX_USER_STATS_DAYS = 365;
 /** Accepted `today` values: UTC day numbers from 2000-01-01 to 2199-12-31. */
-export const MIN_DAY = Date.UTC(2000, 0, 1) / DAY_MS;
-export const MAX_DAY = Date.UTC(2200, 0, 1) / DAY_MS - 1;
+const MIN_DAY = Date.UTC(2000, 0, 1) / DAY_MS;
+const MAX_DAY = Date.UTC(2200, 0, 1) / DAY_MS - 1;
 
 /** `days` as given, when it is a whole number of days in 1..max; a ConvexError otherwise. */
-export function validateDays(days: number, max: number): number {
+function validateDays(days: number, max: number): number {
   if (!Number.isInteger(days) || days < 1 || days > max)
     throw new ConvexError(`days must be a whole number from 1 to ${max}; got ${String(days)}.`);
   return days;
 }
 
 /** `today` as given (a UTC day number since the epoch), or a ConvexError. */
-export function validateToday(today: number | undefined): number | undefined {
+function validateToday(today: number | undefined): number | undefined {
   if (today === undefined) return undefined;
   if (!Number.isInteger(today) || today < MIN_DAY || today > MAX_DAY)
     throw new ConvexError(
@@ -63,7 +63,7 @@ const windowArgs = {
 };
 
 /** Median of a log2-hour histogram, as the representative duration of the median bin (hours). */
-export function histogramMedianHours(hist: number[]): number | null {
+function histogramMedianHours(hist: number[]): number | null {
   const total = hist.reduce((a, b) => a + b, 0);
   if (total === 0) return null;
   let seen = 0;

@@ -6,7 +6,7 @@
 import type { Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 
-export const MAX_HIDDEN_REPOSITORIES = 1_000;
+const MAX_HIDDEN_REPOSITORIES = 1_000;
 
 export async function hiddenRepositories(
   ctx: Pick<QueryCtx, "db">,

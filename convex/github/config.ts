@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { GitHubAppCredentials } from "./client";
 
-export const DEFAULT_GITHUB_API_URL = "https://api.github.com";
+const DEFAULT_GITHUB_API_URL = "https://api.github.com";
 
 const envSchema = z.object({
   GITHUB_APP_ID: z.string().regex(/^\d+$/, "must be the numeric App ID"),

@@ -48,7 +48,7 @@ export const deleteToken = internalMutation({
  * Tokens persisted across actions (one token per installation, not one per action), and held in
  * memory for the rest of this action so each GitHub request does not cost a database read.
  */
-export function convexTokenStore(ctx: Pick<ActionCtx, "runQuery" | "runMutation">): TokenStore {
+function convexTokenStore(ctx: Pick<ActionCtx, "runQuery" | "runMutation">): TokenStore {
   const held = new Map<number, InstallationToken>();
   return {
     get: async (installationGithubId) => {

@@ -14,7 +14,7 @@ export type GitHubErrorKind =
   | "invalid_response"; // the body failed our zod schema; `path` says where
 
 /** Secondary limits without `retry-after`: GitHub asks to wait at least a minute. */
-export const SECONDARY_LIMIT_DEFAULT_WAIT_MS = 60_000;
+const SECONDARY_LIMIT_DEFAULT_WAIT_MS = 60_000;
 
 export class GitHubError extends Error {
   constructor(

@@ -20,7 +20,7 @@ import {
 } from "./mapShared";
 import * as P from "./webhookPayloads";
 
-export const lifecycleChange = v.union(
+const lifecycleChange = v.union(
   v.object({
     kind: v.literal("installation_created"),
     account: v.object({

@@ -1,34 +1,76 @@
 /**
- * GraphQL documents we send (validated against GitHub's official schema in tests/github-boundary).
+ * GraphQL documents we send (validated against GitHub's official schema in tests/fake-github.test.ts).
  *
  * One request returns a page of pull requests with their reviews and the head commit's check
  * rollup — REST needs 1 + 2 requests per PR for the same (list, reviews, check runs + statuses).
- * Nested sizes stay small: GitHub fails queries that run past ~10 s (502/504), so the worker
- * starts at `PULL_REQUEST_PAGE_SIZE` and halves on 502/504.
+ * Page sizes adapt (`nextPullRequestPageSize`): GitHub fails queries that run past ~10 s (502/504)
+ * and charges points by connection size, so the worker starts at `PULL_REQUEST_PAGE_SIZE`, grows
+ * while the cost per pull request and the response time allow, and shrinks when they do not.
+ *
+ * To read more of a pull request, add fields to `PULL_REQUEST_FIELDS` (and to `gqlPullRequest` in
+ * schemas.ts, which parses exactly what we read); a nested connection adds `first` × page size to
+ * the query's cost, which `pullRequestPageCost` estimates from `NESTED_CONNECTIONS_PER_PR`.
  */
 export const PULL_REQUEST_PAGE_SIZE = 25;
+export const MIN_PULL_REQUEST_PAGE_SIZE = 5;
+/** GitHub's largest `first`. */
+export const MAX_PULL_REQUEST_PAGE_SIZE = 100;
 export const REVIEWS_PER_PR = 50;
 export const CHECKS_PER_PR = 50;
+/** Connections resolved once per pull request in `PULL_REQUEST_FIELDS` (reviews, commits, contexts). */
+export const NESTED_CONNECTIONS_PER_PR = 3;
 
+/** One pull request node: everything the sync reads of it. */
+export const PULL_REQUEST_FIELDS = /* GraphQL */ `
+  databaseId number title url state isDraft mergeable createdAt updatedAt closedAt mergedAt headRefOid
+  author { login }
+  reviewRequests { totalCount }
+  reviews(first: ${REVIEWS_PER_PR}) { totalCount nodes { databaseId state submittedAt url author { login } } }
+  commits(last: 1) { nodes { commit { oid statusCheckRollup { state contexts(first: ${CHECKS_PER_PR}) { totalCount nodes {
+    __typename
+    ... on CheckRun { databaseId name status conclusion startedAt completedAt detailsUrl }
+    ... on StatusContext { context state createdAt targetUrl }
+  } } } } } }
+`;
+
+/**
+ * A page of a repository's pull requests, most recently updated first; `$states` null = all
+ * (open work first asks for OPEN, history for CLOSED and MERGED). `rateLimit.cost` sizes the next page.
+ */
 export const PULL_REQUESTS_PAGE_QUERY = /* GraphQL */ `
-  query PullRequestsPage($owner: String!, $name: String!, $first: Int!, $after: String) {
+  query PullRequestsPage($owner: String!, $name: String!, $first: Int!, $after: String, $states: [PullRequestState!]) {
     rateLimit { cost limit remaining used resetAt }
     repository(owner: $owner, name: $name) {
-      pullRequests(first: $first, after: $after, orderBy: { field: UPDATED_AT, direction: DESC }) {
+      pullRequests(first: $first, after: $after, states: $states, orderBy: { field: UPDATED_AT, direction: DESC }) {
         totalCount
         pageInfo { hasNextPage endCursor }
-        nodes {
-          databaseId number title url state isDraft mergeable createdAt updatedAt closedAt mergedAt headRefOid
-          author { login }
-          reviewRequests { totalCount }
-          reviews(first: ${REVIEWS_PER_PR}) { totalCount nodes { databaseId state submittedAt url author { login } } }
-          commits(last: 1) { nodes { commit { oid statusCheckRollup { state contexts(first: ${CHECKS_PER_PR}) { totalCount nodes {
-            __typename
-            ... on CheckRun { databaseId name status conclusion startedAt completedAt detailsUrl }
-            ... on StatusContext { context state createdAt targetUrl }
-          } } } } } }
-        }
+        nodes { ${PULL_REQUEST_FIELDS} }
       }
     }
   }
 `;
+
+/** GitHub's cost of a page (requests to fulfil every connection ÷ 100, rounded, at least 1). */
+export function pullRequestPageCost(pageSize: number): number {
+  return Math.max(1, Math.round((1 + NESTED_CONNECTIONS_PER_PR * pageSize) / 100));
+}
+
+/** A page that answered this fast may grow; one this slow shrinks (GitHub gives up at ~10 s). */
+export const FAST_PAGE_MS = 2_000;
+export const SLOW_PAGE_MS = 5_000;
+
+/**
+ * The next page size after a page of `pageSize` that cost `cost` points and took `elapsedMs`:
+ * double while the answer is fast and the cost per pull request is no worse than the baseline page's
+ * (`pullRequestPageCost(PULL_REQUEST_PAGE_SIZE)` per `PULL_REQUEST_PAGE_SIZE`); halve when it is slow
+ * or costs more than twice that; otherwise keep it.
+ */
+export function nextPullRequestPageSize(pageSize: number, cost: number | undefined, elapsedMs: number): number {
+  const baseline = pullRequestPageCost(PULL_REQUEST_PAGE_SIZE) / PULL_REQUEST_PAGE_SIZE;
+  const perPr = cost === undefined ? baseline : cost / pageSize;
+  if (elapsedMs > SLOW_PAGE_MS || perPr > 2 * baseline) {
+    return Math.max(MIN_PULL_REQUEST_PAGE_SIZE, Math.floor(pageSize / 2));
+  }
+  if (elapsedMs < FAST_PAGE_MS && perPr <= baseline) return Math.min(MAX_PULL_REQUEST_PAGE_SIZE, pageSize * 2);
+  return pageSize;
+}

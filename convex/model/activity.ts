@@ -23,7 +23,7 @@ export type ActivitySource =
   | { kind: "comment"; doc: Stored<"comments"> };
 
 /** Every event the document's current state implies. */
-export function activityOf(source: ActivitySource): ActivityDraft[] {
+function activityOf(source: ActivitySource): ActivityDraft[] {
   switch (source.kind) {
     case "pullRequest": {
       const pr = source.doc;

@@ -6,7 +6,7 @@
  */
 
 /** Records per write transaction: far below 16,000 writes / 32,000 reads even for large PR pages. */
-export const RECORDS_PER_MUTATION = 250;
+const RECORDS_PER_MUTATION = 250;
 
 /** `items` in order, cut into chunks of at most `size`; always at least one (possibly empty) chunk. */
 export function chunksOf<T>(items: readonly T[], size = RECORDS_PER_MUTATION): T[][] {

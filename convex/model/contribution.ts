@@ -30,7 +30,7 @@ export const ZERO_DAILY: DailyCounts = {
 };
 
 /** Number of shards of `installationCounters`; summary reads all of them. */
-export const COUNTER_SHARDS = 4;
+const COUNTER_SHARDS = 4;
 export const shardOf = (repoGithubId: number) => repoGithubId % COUNTER_SHARDS;
 
 export const DAY_MS = 86_400_000;
@@ -38,7 +38,7 @@ export const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
 
 /** Histogram bins of durations in hours: [<1h, <2h, <4h, … , <512h, ≥512h]. */
 export const HIST_BINS = 11;
-export function histBin(durationMs: number): number {
+function histBin(durationMs: number): number {
   const hours = Math.max(0, durationMs) / 3_600_000;
   return hours < 1 ? 0 : Math.min(HIST_BINS - 1, Math.floor(Math.log2(hours)) + 1);
 }

@@ -9,7 +9,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseReader } from "../_generated/server";
 import { computeHealth, summarizeChecks, summarizeReviews } from "./health";
 
-export type DerivationInput = Pick<
+type DerivationInput = Pick<
   Doc<"pullRequests">,
   "number" | "headSha" | "requestedReviewers" | "authorLogin" | "draft" | "mergeable"
 >;

@@ -12,9 +12,9 @@
  */
 import type { CiState, ReviewState } from "./records";
 
-export type Health = "green" | "yellow" | "red";
-export type ChecksState = "passing" | "failing" | "pending" | "none";
-export type ReviewSummary = "approved" | "changes_requested" | "review_required" | "none";
+type Health = "green" | "yellow" | "red";
+type ChecksState = "passing" | "failing" | "pending" | "none";
+type ReviewSummary = "approved" | "changes_requested" | "review_required" | "none";
 export type HealthReason =
   | "checks_failing"
   | "changes_requested"

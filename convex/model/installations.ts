@@ -9,7 +9,7 @@ import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 
-export type InstallationFields = Pick<
+type InstallationFields = Pick<
   Doc<"installations">,
   "githubInstallationId" | "accountLogin" | "accountId" | "accountType"
 > &

@@ -31,7 +31,7 @@ export const repositoryRef = v.object({
 });
 export type RepositoryRef = Infer<typeof repositoryRef>;
 
-export const mergeableState = v.union(v.literal("mergeable"), v.literal("conflicting"), v.literal("unknown"));
+const mergeableState = v.union(v.literal("mergeable"), v.literal("conflicting"), v.literal("unknown"));
 
 export const pullRequestRecord = v.object({
   githubId: v.number(),
@@ -53,7 +53,7 @@ export const pullRequestRecord = v.object({
 });
 export type PullRequestRecord = Infer<typeof pullRequestRecord>;
 
-export const reviewState = v.union(
+const reviewState = v.union(
   v.literal("approved"),
   v.literal("changes_requested"),
   v.literal("commented"),
@@ -75,7 +75,7 @@ export const reviewRecord = v.object({
 });
 export type ReviewRecord = Infer<typeof reviewRecord>;
 
-export const ciState = v.union(v.literal("success"), v.literal("failure"), v.literal("pending"));
+const ciState = v.union(v.literal("success"), v.literal("failure"), v.literal("pending"));
 export type CiState = Infer<typeof ciState>;
 
 /** One check run or one commit-status context on a commit; the latest per (sha, kind, name) wins. */
@@ -131,7 +131,7 @@ export const commentRecord = v.object({
 export type CommentRecord = Infer<typeof commentRecord>;
 
 /** Something GitHub says no longer exists (an issue or comment was deleted). */
-export const deletionRecord = v.object({
+const deletionRecord = v.object({
   entity: v.union(v.literal("issue"), v.literal("comment")),
   repoGithubId: v.number(),
   githubId: v.number(),

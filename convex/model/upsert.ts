@@ -13,7 +13,7 @@ import type { CiRecord, CommentRecord, CommitRecord, IssueRecord, PullRequestRec
 
 export type BaseTable = "pullRequests" | "reviews" | "ciResults" | "issues" | "commits" | "comments";
 export type Row<T extends BaseTable> = WithoutSystemFields<Doc<T>>;
-export type Scope = { installationId: Id<"installations">; repositoryId: Id<"repositories"> };
+type Scope = { installationId: Id<"installations">; repositoryId: Id<"repositories"> };
 
 export type UpsertSpec<T extends BaseTable, R> = {
   table: T;
@@ -23,7 +23,7 @@ export type UpsertSpec<T extends BaseTable, R> = {
   build(db: DatabaseReader, scope: Scope, rec: R, existing: Doc<T> | null): Promise<Row<T>>;
 };
 
-export type Upserted<T extends BaseTable> =
+type Upserted<T extends BaseTable> =
   { outcome: "inserted" | "updated"; before: Doc<T> | null; after: Row<T> } | { outcome: "unchanged" | "stale" };
 
 export async function upsert<T extends BaseTable, R>(

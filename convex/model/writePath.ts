@@ -24,8 +24,8 @@ import type { AnyRecord, DeletionRecord } from "./records";
 import { RepositorySet, type Unwritable } from "./repositories";
 import { differs, upsert, UPSERTS, type BaseTable, type Row, type UpsertSpec } from "./upsert";
 
-export type WriteOutcome = "inserted" | "updated" | "unchanged" | "stale" | Unwritable;
-export type Tally = Partial<Record<WriteOutcome, number>>;
+type WriteOutcome = "inserted" | "updated" | "unchanged" | "stale" | Unwritable;
+type Tally = Partial<Record<WriteOutcome, number>>;
 
 type Repo = Doc<"repositories">;
 
@@ -43,7 +43,7 @@ export async function withWritePath<T>(
   return result;
 }
 
-export class WritePath {
+class WritePath {
   private readonly derived: DerivedDeltas;
   readonly repositories: RepositorySet;
   /** PRs whose reviews or head-commit CI changed: re-derived once each at flush, however many records touched them. */

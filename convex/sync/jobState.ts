@@ -8,16 +8,14 @@ import type { Doc } from "../_generated/dataModel";
 import type { GitHubErrorKind } from "../github/errors";
 
 export const ACTIVE_JOB_STATES = ["queued", "running", "retrying", "blocked"] as const;
-export const FINAL_JOB_STATES = ["completed", "failed", "cancelled"] as const;
-export type ActiveJobState = (typeof ACTIVE_JOB_STATES)[number];
-export type JobState = ActiveJobState | (typeof FINAL_JOB_STATES)[number];
+const FINAL_JOB_STATES = ["completed", "failed", "cancelled"] as const;
 
 const literals = <T extends string>(values: readonly T[]) => values.map((s) => v.literal(s));
 export const activeJobState = v.union(...literals(ACTIVE_JOB_STATES));
 export const jobState = v.union(...literals([...ACTIVE_JOB_STATES, ...FINAL_JOB_STATES]));
 
 /** Why a job failed: a GitHub error kind, or our own. */
-export const JOB_ERROR_KINDS = [
+const JOB_ERROR_KINDS = [
   "rate_limited",
   "transient",
   "not_found",
@@ -38,7 +36,7 @@ export type JobError = Infer<typeof jobError>;
 /** How long a claimed slice owns its job without a heartbeat. Renewed on every page. */
 export const LEASE_MS = 3 * 60_000;
 /** A continuation this late past its due time is considered lost (the scheduler never ran it). */
-export const LOST_CONTINUATION_GRACE_MS = 5 * 60_000;
+const LOST_CONTINUATION_GRACE_MS = 5 * 60_000;
 
 export const isActive = (job: Pick<Doc<"syncJobs">, "state">) =>
   (ACTIVE_JOB_STATES as readonly string[]).includes(job.state);

@@ -11,10 +11,10 @@ import { internalMutation } from "../_generated/server";
 import { ACTIVE_JOB_STATES, activeJobState, isStalled } from "./jobState";
 import { requestSync } from "./service";
 
-export const CRON_BATCH = 25;
+const CRON_BATCH = 25;
 export const RECOVERY_SCAN_LIMIT = 200;
 /** Seed 001: keep the last 100 completed and 50 failed jobs per installation. */
-export const KEEP_JOBS: Partial<Record<Doc<"syncJobs">["state"], number>> = {
+const KEEP_JOBS: Partial<Record<Doc<"syncJobs">["state"], number>> = {
   completed: 100,
   failed: 50,
   cancelled: 50,

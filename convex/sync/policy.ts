@@ -5,7 +5,7 @@
  */
 
 export type Trigger = "manual" | "cron" | "webhook" | "maintenance";
-export type Action = "start" | "skip" | "block";
+type Action = "start" | "skip" | "block";
 
 export interface PolicyState {
   installationStatus: "active" | "suspended" | "deleted";
@@ -40,7 +40,7 @@ export const POLICY = {
   WEBHOOK_RESERVE: 500,
 } as const;
 
-export type Reason =
+type Reason =
   | "installation_suspended"
   | "installation_deleted"
   | "no_repositories"

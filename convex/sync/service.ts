@@ -22,7 +22,7 @@ export const request = internalMutation({
   handler: (ctx, { installationId, trigger }) => requestSync(ctx, installationId, trigger),
 });
 
-export type RequestResult = SyncDecision & { jobId?: Id<"syncJobs"> };
+type RequestResult = SyncDecision & { jobId?: Id<"syncJobs"> };
 
 export async function requestSync(
   ctx: MutationCtx,

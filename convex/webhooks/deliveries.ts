@@ -12,7 +12,7 @@ import { log } from "../log";
 export const MAX_DELIVERY_ATTEMPTS = 5;
 const RETRY_BASE_MS = 2_000;
 /** A delivery still "received" this long after arrival lost its scheduled processing. */
-export const STUCK_AFTER_MS = 5 * 60_000;
+const STUCK_AFTER_MS = 5 * 60_000;
 
 export const record = internalMutation({
   args: {
@@ -158,7 +158,7 @@ export const sweepStuck = internalMutation({
 });
 
 /** Applied and ignored deliveries are kept this long (GitHub's own delivery log keeps 3 days). */
-export const KEEP_DELIVERIES_MS = 7 * 24 * 3_600_000;
+const KEEP_DELIVERIES_MS = 7 * 24 * 3_600_000;
 const PRUNE_BATCH = 100;
 
 /**
@@ -186,4 +186,3 @@ export const pruneDeliveries = internalMutation({
     if (more) await ctx.scheduler.runAfter(0, internal.webhooks.deliveries.pruneDeliveries, {});
   },
 });
-

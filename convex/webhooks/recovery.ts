@@ -11,8 +11,8 @@ import { listHookDeliveries, requestRedelivery } from "../github/api";
 import { githubAppForAction } from "../github/connection";
 import { log } from "../log";
 
-export const MAX_REDELIVERIES_PER_RUN = 25;
-export const MAX_DELIVERY_PAGES_PER_RUN = 5;
+const MAX_REDELIVERIES_PER_RUN = 25;
+const MAX_DELIVERY_PAGES_PER_RUN = 5;
 
 /** Which of these GitHub delivery GUIDs we neither stored nor already asked to redeliver. */
 export const unknownGuids = internalQuery({

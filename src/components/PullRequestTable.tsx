@@ -10,7 +10,7 @@ type HealthFilter = "" | "green" | "yellow" | "red";
 type StateFilter = "open" | "closed" | "merged" | "all";
 
 const HEALTH_TEXT = { green: "✓ Green", yellow: "● Yellow", red: "✕ Red" } as const;
-export const PAGE_SIZE = 20;
+const PAGE_SIZE = 20;
 
 export function PullRequestTable({ installationId }: { installationId: Id<"installations"> }) {
   const [health, setHealth] = useState<HealthFilter>("");
@@ -78,7 +78,9 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
                     </div>
                   </td>
                   <td>
-                    {pr.healthReasons.map((r) => HEALTH_REASON_TEXT[r as keyof typeof HEALTH_REASON_TEXT] ?? r).join(", ") || "—"}
+                    {pr.healthReasons
+                      .map((r) => HEALTH_REASON_TEXT[r as keyof typeof HEALTH_REASON_TEXT] ?? r)
+                      .join(", ") || "—"}
                     {pr.failingChecks.length > 0 && <div className="muted">failing: {pr.failingChecks.join(", ")}</div>}
                   </td>
                   <td>{timeAgo(pr.updatedAt, now)}</td>

@@ -25,7 +25,7 @@ export const localTime = (ms: number) => new Date(ms).toLocaleTimeString([], { h
 
 const DAY_MS = 86_400_000;
 /** The UTC day number (whole days since 1970-01-01) of an instant: what the trends queries take as `today`. */
-export const utcDay = (ms: number) => Math.floor(ms / DAY_MS);
+const utcDay = (ms: number) => Math.floor(ms / DAY_MS);
 
 /**
  * Today's UTC day number, re-rendering at the next UTC midnight. Convex queries do not re-run when
