@@ -15,6 +15,8 @@ type LogEvent =
   | "sync.job.failed"
   | "sync.job.cancelled"
   | "sync.job.recovered"
+  | "sync.members.synced"
+  | "sync.members.failed"
   | "webhook.invalid"
   | "webhook.dead_letter"
   | "webhook.recovery"

@@ -27,11 +27,34 @@ export const syncTrigger = v.union(
   v.literal("webhook"),
   v.literal("maintenance"),
 );
-/** The worker's resume point: the listing, the pruning of unlisted repositories, then per repository probe → pulls → issues → comments → commits. */
+/** The sync stage a job is in: open work first, then history; "full" walks each repository to its end at once. */
+export const syncStage = v.union(v.literal("open_work"), v.literal("history"), v.literal("full"));
+/** A repository's sync phases (the plan per stage is in convex/sync/worker.ts). */
+export const repoSyncPhase = v.union(
+  v.literal("probe"),
+  v.literal("openPulls"),
+  v.literal("openIssues"),
+  v.literal("pulls"),
+  v.literal("closedPulls"),
+  v.literal("issues"),
+  v.literal("closedIssues"),
+  v.literal("issueComments"),
+  v.literal("reviewComments"),
+  v.literal("commits"),
+  v.literal("done"),
+);
+const tokenBucket = v.object({ tokens: v.number(), at: v.number() });
+/**
+ * The job's resume point: the listing, the pruning of unlisted repositories, then the walk —
+ * repositories in `fullName` order, at most `WINDOW` in flight, each resuming from its own
+ * `repositories.syncProgress`. Nothing here grows with the installation.
+ */
 export const syncCursor = v.object({
   phase: v.union(
     v.literal("list"),
     v.literal("prune"),
+    v.literal("walk"),
+    /** Deprecated (one repository at a time; a job in one of these resumes as a "full" walk). */
     v.literal("probe"),
     v.literal("pulls"),
     v.literal("issues"),
@@ -39,20 +62,42 @@ export const syncCursor = v.object({
     v.literal("reviewComments"),
     v.literal("commits"),
   ),
-  /** GraphQL `after` cursor or REST `next` URL of the current phase. */
+  /** GraphQL `after` cursor or REST `next` URL of the listing. */
   page: v.optional(v.string()),
   /** The listing's stamp on every repository it saw (absent when the listing answered 304: walk all). */
   listing: v.optional(v.number()),
-  /** The repository being synced; the walk goes on in `fullName` order after it. */
+  /** Walk: the stage, the last repository admitted (the walk goes on after it), the repositories in flight. */
+  stage: v.optional(syncStage),
+  after: v.optional(v.string()),
+  window: v.optional(v.array(v.id("repositories"))),
+  /** GraphQL page size; adapts to cost and response time, halved on 502/504. */
+  pageSize: v.number(),
+  /** Adaptive concurrency and the request pacing (token buckets per resource), carried across slices. */
+  concurrency: v.optional(v.number()),
+  /** Below the concurrency at which GitHub last answered with a secondary limit. */
+  concurrencyCeiling: v.optional(v.number()),
+  pacing: v.optional(v.object({ core: tokenBucket, graphql: tokenBucket })),
+  /** Deprecated (one repository at a time); kept so older jobs validate. */
   repositoryId: v.optional(v.id("repositories")),
   repositoryName: v.optional(v.string()),
-  /** GraphQL page size; halved on 502/504, grown back after successes. */
-  pageSize: v.number(),
-  /** The current repository's new change-probe ETag, stored on it only once it completes. */
   repoEtag: v.optional(v.string()),
-  /** Deprecated (work lists on the job grew with the installation); kept so older jobs validate. */
   repoIndex: v.optional(v.number()),
   listed: v.optional(v.array(v.number())),
+});
+/** A repository's own resume point within a job (owned by the sync worker, written by `recordRepositorySync`). */
+export const repoSyncProgress = v.object({
+  jobId: v.id("syncJobs"),
+  stage: syncStage,
+  phase: repoSyncPhase,
+  /** GraphQL `after` cursor or REST `next` URL of the phase. */
+  page: v.optional(v.string()),
+  /** The change probe's answer and new ETag (stored in `syncCursor` once the repository completes). */
+  changed: v.optional(v.boolean()),
+  repoEtag: v.optional(v.string()),
+  /** Commits fetched so far (capped per repository). */
+  fetched: v.optional(v.number()),
+  /** Failed permanently in this job: the rest of the job leaves it alone. */
+  failed: v.optional(v.boolean()),
 });
 export const deliveryStatus = v.union(
   v.literal("received"),
@@ -128,9 +173,14 @@ export default defineSchema({
     githubUserId: v.number(),
     login: v.string(),
     updatedAt: v.number(),
+    /** GitHub's organisation role, from the members listing (owners are `admin`). */
+    role: v.optional(v.union(v.literal("admin"), v.literal("member"))),
+    /** When a listing or a webhook last confirmed it; a complete listing ends those it did not see. */
+    seenAt: v.optional(v.number()),
   })
     .index("by_user_account", ["githubUserId", "accountId"])
-    .index("by_account_user", ["accountId", "githubUserId"]),
+    .index("by_account_user", ["accountId", "githubUserId"])
+    .index("by_account_seen", ["accountId", "seenAt"]),
 
   installations: defineTable({
     githubInstallationId: v.number(),
@@ -191,6 +241,8 @@ export default defineSchema({
         pushedAt: v.optional(v.number()),
       }),
     ),
+    /** Where this repository's sync stands in the running job (cleared when it completes). */
+    syncProgress: v.optional(repoSyncProgress),
     stats: v.object(openCounts),
     /** The sync listing that last saw it (`syncJobs.cursor.listing`); the rest are pruned when a listing completes. */
     listing: v.optional(v.number()),

@@ -94,6 +94,12 @@ function InstallCallToAction({ installUrl }: { installUrl?: string | undefined }
         Syncboard reads your repositories through a GitHub App with read-only permissions. Install it on your account or
         organisation; the first sync starts by itself and this page fills in live.
       </p>
+      <p className="muted" aria-label="Why nothing is shown">
+        You are signed in, but no installation is visible to you. You see an installation on your own account, one you
+        installed, or one on an organisation you are a member of. Members are read from GitHub when the App is installed
+        and every hour after: if your organisation already uses Syncboard, you appear within the hour, or as soon as an
+        owner grants the App the organisation&apos;s Members permission.
+      </p>
       {installUrl ? (
         <a className="button primary" href={installUrl}>
           Install the GitHub App

@@ -30,6 +30,7 @@ import type * as github_errors from "../github/errors.js";
 import type * as github_mapShared from "../github/mapShared.js";
 import type * as github_mapSync from "../github/mapSync.js";
 import type * as github_mapWebhook from "../github/mapWebhook.js";
+import type * as github_members from "../github/members.js";
 import type * as github_privateKey from "../github/privateKey.js";
 import type * as github_queries from "../github/queries.js";
 import type * as github_rateLimit from "../github/rateLimit.js";
@@ -97,6 +98,7 @@ declare const fullApi: ApiFromModules<{
   "github/mapShared": typeof github_mapShared;
   "github/mapSync": typeof github_mapSync;
   "github/mapWebhook": typeof github_mapWebhook;
+  "github/members": typeof github_members;
   "github/privateKey": typeof github_privateKey;
   "github/queries": typeof github_queries;
   "github/rateLimit": typeof github_rateLimit;

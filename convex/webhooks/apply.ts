@@ -5,6 +5,7 @@
  * outcome commits with it.
  */
 import { v } from "convex/values";
+import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { webhookMapping, type LifecycleChange } from "../github/mapWebhook";
@@ -70,6 +71,10 @@ export const applyDelivery = internalMutation({
   },
 });
 
+/** Who may see an organisation's installation follows GitHub: list its members now. */
+const listMembers = (ctx: MutationCtx, installationId: Id<"installations">) =>
+  ctx.scheduler.runAfter(0, internal.memberships.syncOrgMembers, { installationId });
+
 async function applyLifecycle(
   ctx: MutationCtx,
   githubInstallationId: number,
@@ -90,6 +95,7 @@ async function applyLifecycle(
       installedByLogin: change.sender.login,
     });
     await withWritePath(ctx, installationId, (w) => w.repositories.add(change.repositories));
+    if (!partial) await listMembers(ctx, installationId);
     return backfill(installationId);
   }
   const installation = await installationByGithubId(ctx, githubInstallationId);
@@ -107,8 +113,10 @@ async function applyLifecycle(
     case "installation_unsuspended":
       if (installation.status === "deleted") return "installation was deleted";
       await setInstallationStatus(ctx, installation, "active");
+      await listMembers(ctx, installation._id);
       return `sync: ${(await requestSync(ctx, installation._id, "webhook")).reason}`;
     case "permissions_accepted":
+      await listMembers(ctx, installation._id);
       return `sync: ${(await requestSync(ctx, installation._id, "webhook")).reason}`;
     case "account_renamed":
       await renameAccount(ctx, installation, change.login);

@@ -8,10 +8,11 @@
  */
 import { Buffer } from "node:buffer";
 import { createServer } from "node:http";
-import { executeGraphql } from "./graphql";
+import { executeGraphql, graphqlRequest, queryCost } from "./graphql";
 import {
   generateOrg,
   Ids,
+  USERS,
   type Comment,
   type Issue,
   type Org,
@@ -28,6 +29,7 @@ import {
   rateLimitJson,
   repositoryJson,
   reviewCommentJson,
+  userJson,
   tokenJson,
   type Delivery,
 } from "./shapes";
@@ -66,7 +68,27 @@ export interface FakeOptions {
   appId?: number;
   rateLimit?: { limit?: number; remaining?: number };
   now?: () => number;
+  /**
+   * Time GitHub takes to answer each request (default 300 ms), waited on a timer so Vitest's fake
+   * timers advance it. 0 answers at once (no timer), for tests that rely on instant answers.
+   */
+  latencyMs?: number;
+  /** GitHub's secondary limits (defaults: 100 concurrent requests, 900 REST and 2,000 GraphQL points per minute). */
+  secondaryLimits?: Partial<SecondaryLimits>;
+  /** Multiplies the GraphQL cost GitHub would compute (an expensive query shape; default 1). */
+  graphqlCostMultiplier?: number;
 }
+
+export interface SecondaryLimits {
+  concurrentRequests: number;
+  restPointsPerMinute: number;
+  graphqlPointsPerMinute: number;
+}
+export const GITHUB_SECONDARY_LIMITS: SecondaryLimits = {
+  concurrentRequests: 100,
+  restPointsPerMinute: 900,
+  graphqlPointsPerMinute: 2_000,
+};
 
 export interface RequestLogEntry {
   method: string;
@@ -74,6 +96,18 @@ export interface RequestLogEntry {
   status: number;
   resource: "core" | "graphql" | "none";
   costsBudget: boolean;
+  /** When the request arrived (the fake's clock). */
+  at: number;
+  /** The request's full URL path and query (REST), to tell pages apart. */
+  url: string;
+  /** The page asked for: the REST URL, or the GraphQL repository, states and `after` cursor. */
+  page: string;
+  /** GraphQL: the `first` page size asked for, the repository, and the cost GitHub computed. */
+  first?: number;
+  repository?: string;
+  cost?: number;
+  /** Answered with a secondary rate limit (403 + retry-after). */
+  secondary?: boolean;
 }
 
 const HOUR = 3_600_000;
@@ -96,7 +130,21 @@ export class FakeGitHub {
   private readonly tokens = new Map<string, number>();
   private readonly faults: ScheduledFault[] = [];
   private readonly missingRepos = new Set<string>();
+  /** The organisation's members (GET /orgs/{org}/members); the first is its owner. Tests may change it. */
+  orgMembers: string[] = [...USERS];
   readonly budgets: { core: Budget; graphql: Budget };
+  latencyMs: number;
+  graphqlCostMultiplier: number;
+  readonly secondaryLimits: SecondaryLimits;
+  /** Requests being answered now, the most at once, and secondary-limit answers given. */
+  inFlight = 0;
+  peakConcurrency = 0;
+  secondaryLimitAnswers = 0;
+  /** Points spent per resource with their time, over the last minute (GitHub's per-minute secondary limits). */
+  private readonly minute: { core: Array<[number, number]>; graphql: Array<[number, number]> } = {
+    core: [],
+    graphql: [],
+  };
 
   constructor(options: FakeOptions) {
     this.now = options.now ?? (() => Date.now());
@@ -109,11 +157,14 @@ export class FakeGitHub {
       reset: Math.floor((this.now() + HOUR) / 1000),
     });
     this.budgets = { core: budget(), graphql: budget() };
+    this.latencyMs = options.latencyMs ?? 300;
+    this.graphqlCostMultiplier = options.graphqlCostMultiplier ?? 1;
+    this.secondaryLimits = { ...GITHUB_SECONDARY_LIMITS, ...options.secondaryLimits };
   }
 
   // ------------------------------------------------------------------ test controls
 
-  /** Fail matching requests: after skipping `afterRequests` of them, `times` in a row. */
+  /** Fail matching requests (`pathIncludes` matches the path and query): after skipping `afterRequests` of them, `times` in a row. */
   injectFault(
     fault: Fault,
     when: { method?: string; pathIncludes?: string; afterRequests?: number; times?: number } = {},
@@ -304,17 +355,20 @@ export class FakeGitHub {
       total: this.requests.length,
       notModified: byStatus[304] ?? 0,
       budgetSpent: this.requests.filter((r) => r.costsBudget).length,
+      graphqlPoints: this.requests.reduce((n, r) => n + (r.costsBudget ? (r.cost ?? 0) : 0), 0),
+      peakConcurrency: this.peakConcurrency,
+      secondaryLimitAnswers: this.secondaryLimitAnswers,
       byStatus,
     };
   }
 
   // ------------------------------------------------------------------ transport
 
-  /** In-process `fetch`: no sockets, no timers. */
+  /** In-process `fetch`: no sockets; the latency is a timer (fake timers advance it; none at latency 0). */
   readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : new Request(input, init);
     const body = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
-    const res = await this.handle(request.method, new URL(request.url), Object.fromEntries(request.headers), body);
+    const res = await this.serve(request.method, new URL(request.url), Object.fromEntries(request.headers), body);
     if (res === "timeout") throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
     if (res === "hang") return new Promise<never>(() => {});
     return new Response(res.status === 304 ? null : res.body, { status: res.status, headers: res.headers });
@@ -326,7 +380,7 @@ export class FakeGitHub {
       for await (const chunk of req) body += chunk;
       const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      const out = await this.handle(req.method ?? "GET", url, headers, body);
+      const out = await this.serve(req.method ?? "GET", url, headers, body);
       if (out === "timeout") return void req.socket.destroy();
       if (out === "hang") return; // the socket stays open and silent
       res.writeHead(out.status, out.headers);
@@ -338,6 +392,44 @@ export class FakeGitHub {
       url: `http://127.0.0.1:${address.port}`,
       close: () => new Promise((resolve) => server.close(() => resolve())),
     };
+  }
+
+  // ------------------------------------------------------------------ load: latency, secondary limits
+
+  /** One request as GitHub serves it under load: counted in flight, answered after the latency. */
+  private async serve(method: string, url: URL, headers: Record<string, string>, body: string) {
+    this.inFlight += 1;
+    this.peakConcurrency = Math.max(this.peakConcurrency, this.inFlight);
+    try {
+      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+      return await this.handle(method, url, headers, body);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  /**
+   * GitHub's secondary limits, checked as a request arrives: too many concurrent requests, or more
+   * points in the last minute than allowed (REST: 1 per GET; GraphQL: the query's cost). Returns the
+   * seconds to wait (`retry-after`) when the request is refused, else records its points.
+   */
+  private secondaryLimit(resource: "core" | "graphql", points: number): number | null {
+    const now = this.now();
+    const window = this.minute[resource];
+    while (window.length > 0 && window[0]![0] <= now - 60_000) window.shift();
+    if (this.inFlight > this.secondaryLimits.concurrentRequests) return 60;
+    const limit =
+      resource === "core" ? this.secondaryLimits.restPointsPerMinute : this.secondaryLimits.graphqlPointsPerMinute;
+    let used = window.reduce((n, [, p]) => n + p, 0);
+    if (used + points > limit) {
+      // Wait until enough of the last minute's points have aged out.
+      let i = 0;
+      while (i < window.length && used + points > limit) used -= window[i++]![1];
+      const until = (window[i - 1]?.[0] ?? now) + 60_000;
+      return Math.max(1, Math.ceil((until - now) / 1000));
+    }
+    window.push([now, points]);
+    return null;
   }
 
   // ------------------------------------------------------------------ routing
@@ -352,8 +444,31 @@ export class FakeGitHub {
     const resource: "core" | "graphql" | "none" =
       path === "/graphql" ? "graphql" : path === "/rate_limit" || path.startsWith("/app/") ? "none" : "core";
     this.refill();
+    const at = this.now();
+    const gql = path === "/graphql" && method === "POST" ? graphqlRequest(body) : null;
+    const cost = gql ? Math.max(1, Math.round(queryCost(gql) * this.graphqlCostMultiplier)) : undefined;
+    let secondary = false;
     const log = (status: number, costsBudget: boolean) =>
-      this.requests.push({ method, path, status, resource, costsBudget });
+      this.requests.push({
+        method,
+        path,
+        status,
+        resource,
+        costsBudget,
+        at,
+        url: path + url.search,
+        page: gql
+          ? `graphql ${String(gql.variables?.owner)}/${String(gql.variables?.name)} ${JSON.stringify(gql.variables?.states ?? null)} ${String(gql.variables?.after ?? "")}`
+          : `${method} ${path}${url.search}`,
+        ...(gql && {
+          ...(typeof gql.variables?.first === "number" && { first: gql.variables.first }),
+          ...(typeof gql.variables?.name === "string" && {
+            repository: `${gql.variables.owner}/${gql.variables.name}`,
+          }),
+          cost,
+        }),
+        ...(secondary && { secondary }),
+      });
     const reply = (status: number, json: unknown, extra: Record<string, string> = {}) => {
       const budget = resource === "graphql" ? this.budgets.graphql : this.budgets.core;
       const out = {
@@ -392,8 +507,20 @@ export class FakeGitHub {
       if (!expires || expires <= this.now()) return error(401, "Bad credentials");
     }
 
+    // Secondary limits (concurrency, points per minute): 403 with retry-after, like GitHub.
+    if (resource !== "none") {
+      const retryAfter = this.secondaryLimit(resource, resource === "graphql" ? (cost ?? 1) : 1);
+      if (retryAfter !== null) {
+        secondary = true;
+        this.secondaryLimitAnswers += 1;
+        return error(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", {
+          "retry-after": String(retryAfter),
+        });
+      }
+    }
+
     // Scheduled faults.
-    const fault = this.takeFault(method, path);
+    const fault = this.takeFault(method, path + url.search);
     if (fault) {
       const reset = Math.floor((this.now() + 10 * 60_000) / 1000);
       switch (fault.type) {
@@ -483,11 +610,12 @@ export class FakeGitHub {
           ],
         });
       }
-      budget.remaining -= 1;
+      budget.remaining = Math.max(0, budget.remaining - (cost ?? 1));
       log(200, true);
       return reply(
         200,
-        await executeGraphql(this.org, JSON.parse(body || "{}"), {
+        await executeGraphql(this.org, gql ?? {}, {
+          cost: cost ?? 1,
           limit: budget.limit,
           remaining: budget.remaining,
           used: budget.limit - budget.remaining,
@@ -524,6 +652,13 @@ export class FakeGitHub {
     if (path === "/installation/repositories") {
       const repos = this.org.repos.filter((r) => !this.missingRepos.has(`${r.owner}/${r.name}`));
       return { items: repos.map((r) => repositoryJson(this.org, r, api)), total: repos.length };
+    }
+    const org = /^\/orgs\/([^/]+)\/members$/.exec(path);
+    if (org) {
+      if (org[1] !== this.org.login) return "missing";
+      // Members: every generated user; owners (role=admin): the first of them.
+      const logins = url.searchParams.get("role") === "admin" ? this.orgMembers.slice(0, 1) : this.orgMembers;
+      return { items: logins.map((login) => userJson(login, api)) };
     }
     const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
     if (!m) return null;

@@ -270,7 +270,7 @@ export function deliveryJson(d: Delivery): Json {
   };
 }
 
-function hashId(s: string): number {
+export function hashId(s: string): number {
   let h = 2166136261;
   for (const ch of s) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
   return (h >>> 0) % 10_000_000;
