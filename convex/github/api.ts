@@ -78,14 +78,18 @@ export async function probeRepositoryChanges(
   return { changed: !res.notModified, ...((res.etag ?? etag) && { etag: res.etag ?? etag }) };
 }
 
+export type PullRequestState = "OPEN" | "CLOSED" | "MERGED";
+
 /**
- * A page of pull requests, most recently updated first, with reviews and head-commit checks.
- * `reachedWatermark` tells the caller it has seen everything updated since `since`.
+ * A page of pull requests, most recently updated first, with reviews and head-commit checks; only
+ * those in `states` when given (open work first: OPEN; history: CLOSED and MERGED).
+ * `reachedWatermark` tells the caller it has seen everything updated since `since`; `cost` is the
+ * points GitHub charged for the page (`rateLimit.cost`), which sizes the next one.
  */
 export async function fetchPullRequestsPage(
   client: GitHubClient,
   repo: RepoCoordinates,
-  opts: { after?: string; pageSize: number; since?: number },
+  opts: { after?: string; pageSize: number; since?: number; states?: PullRequestState[] },
 ): Promise<{
   records: AnyRecord[];
   pullRequests: number;
@@ -93,10 +97,17 @@ export async function fetchPullRequestsPage(
   hasNextPage: boolean;
   reachedWatermark: boolean;
   totalCount: number;
+  cost?: number;
 }> {
   const data = await client.graphql(
     PULL_REQUESTS_PAGE_QUERY,
-    { owner: repo.owner, name: repo.name, first: opts.pageSize, after: opts.after ?? null },
+    {
+      owner: repo.owner,
+      name: repo.name,
+      first: opts.pageSize,
+      after: opts.after ?? null,
+      states: opts.states ?? null,
+    },
     pullRequestsPage,
   );
   if (!data.repository) throw new GitHubError("not_found", `repository ${repo.owner}/${repo.name} not found`);
@@ -109,6 +120,7 @@ export async function fetchPullRequestsPage(
     hasNextPage: pageInfo.hasNextPage,
     reachedWatermark: fresh.length < nodes.length,
     totalCount,
+    ...(data.rateLimit && { cost: data.rateLimit.cost }),
   };
 }
 
@@ -138,21 +150,28 @@ function listKind<T>(spec: ListKindSpec<T>) {
   };
 }
 
+/** Issues in `state`, oldest update first. The list includes pull requests (from GraphQL): mapIssue skips them. */
+const issuesKind = (state: "all" | "open" | "closed") =>
+  listKind({
+    path: "/repos/{owner}/{repo}/issues",
+    params: () => ({ state, sort: "updated", direction: "asc" }),
+    schema: restIssues,
+    map: (repoGithubId, i) => {
+      const issue = mapIssue(repoGithubId, i);
+      return issue && { kind: "issue", record: issue };
+    },
+  });
+
 /**
  * The repository-wide lists a sync walks from its watermark, one kind per sync phase. Issues and
  * comments come oldest update first, so the `next` cursor stays valid while items keep changing.
  */
 const LIST_KINDS = {
-  issues: listKind({
-    path: "/repos/{owner}/{repo}/issues",
-    params: () => ({ state: "all", sort: "updated", direction: "asc" }),
-    schema: restIssues,
-    // The issues list includes pull requests, which come from GraphQL: mapIssue skips them.
-    map: (repoGithubId, i) => {
-      const issue = mapIssue(repoGithubId, i);
-      return issue && { kind: "issue", record: issue };
-    },
-  }),
+  issues: issuesKind("all"),
+  /** Open work first: the open issues, whatever their age. */
+  openIssues: issuesKind("open"),
+  /** History after open work: closed issues back to the horizon. */
+  closedIssues: issuesKind("closed"),
   issueComments: listKind({
     path: "/repos/{owner}/{repo}/issues/comments",
     params: () => ({ sort: "updated", direction: "asc" }),

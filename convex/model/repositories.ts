@@ -134,13 +134,24 @@ export class RepositorySet {
   }
 }
 
-/** The sync's per-repository outcome (status shown on the Repositories page, incremental watermarks). */
+/**
+ * The sync's per-repository state: its outcome (status shown on the Repositories page, incremental
+ * watermarks) and, while a job runs, its own resume point (`syncProgress`, `null` clears it). A new
+ * `syncStatus` clears the previous error.
+ */
 export async function recordRepositorySync(
   ctx: Pick<MutationCtx, "db">,
   repositoryId: Id<"repositories">,
-  update: Pick<Repo, "syncStatus"> & Partial<Pick<Repo, "syncError" | "syncErrorKind" | "syncCursor">>,
+  update: Partial<Pick<Repo, "syncStatus" | "syncError" | "syncErrorKind" | "syncCursor">> & {
+    syncProgress?: Repo["syncProgress"] | null;
+  },
 ): Promise<void> {
-  const next = { syncError: undefined, syncErrorKind: undefined, ...update };
+  const { syncProgress, ...rest } = update;
+  const next = {
+    ...(rest.syncStatus !== undefined && { syncError: undefined, syncErrorKind: undefined }),
+    ...rest,
+    ...(syncProgress !== undefined && { syncProgress: syncProgress ?? undefined }),
+  };
   const repo = await ctx.db.get(repositoryId);
   // Unchanged: no write, so the lists that read the row do not re-run.
   if (repo && differs(repo, next)) await ctx.db.patch(repositoryId, next);

@@ -12,12 +12,32 @@ import { log } from "../log";
 import { anyRecord, repositoryRecord } from "../model/records";
 import { recordRepositorySync } from "../model/repositories";
 import { withWritePath } from "../model/writePath";
-import { rateLimitSnapshot, repoSyncStatus, syncCursor } from "../schema";
+import { rateLimitSnapshot, repoSyncProgress, repoSyncStatus, syncCursor, syncStage } from "../schema";
 import { isActive, jobError, jobErrorKind } from "./jobState";
 import { requestSync } from "./service";
 import { claimJob, continueJob, endJob, recordListingEtag, recordPage } from "./transitions";
 
 const lease = { jobId: v.id("syncJobs"), generation: v.number() };
+/** Repositories in flight at once: the most the job's `cursor.window` holds (well under Convex's 8,192). */
+export const WINDOW = 16;
+/** What the worker tunes as it goes (page size, concurrency, pacing), merged into the job's cursor. */
+const tuning = v.object({
+  pageSize: v.optional(v.number()),
+  concurrency: v.optional(v.number()),
+  concurrencyCeiling: v.optional(v.number()),
+  pacing: syncCursor.fields.pacing,
+});
+type Tuning = {
+  pageSize?: number;
+  concurrency?: number;
+  concurrencyCeiling?: number;
+  pacing?: Doc<"syncJobs">["cursor"]["pacing"];
+};
+const tuned = (cursor: Doc<"syncJobs">["cursor"], t: Tuning | undefined) =>
+  t ? { ...cursor, ...definedOnly(t) } : cursor;
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>;
+}
 const statsDelta = v.object({ requests: v.number(), notModified: v.number() });
 type StatsDelta = { requests: number; notModified: number };
 /** Repositories pruned per transaction once a listing completes (two index ranges each, far below 4,096). */
@@ -62,6 +82,8 @@ export const claimSlice = internalMutation({
       return null;
     }
     await claimJob(ctx, installation, job, now);
+    const cursor = walkCursor(job.cursor);
+    if (cursor !== job.cursor) await recordPage(ctx, (await ctx.db.get(jobId))!, { cursor });
     const budgets = await ctx.db
       .query("rateLimits")
       .withIndex("by_installation_resource", (q) => q.eq("installationId", installation._id))
@@ -72,11 +94,27 @@ export const claimSlice = internalMutation({
       repositoriesEtag: await lastListingEtag(ctx, installation._id),
       hasRateLimit: budgets !== null,
       startedAt: job.startedAt ?? now,
-      cursor: job.cursor,
+      cursor,
       attempt: job.attempt,
     };
   },
 });
+
+/**
+ * A job from before the walk window (its cursor on one repository's phase) resumes as a "full" walk:
+ * that repository first (from its start: the upserts are idempotent), then the rest after it.
+ */
+function walkCursor(cursor: Doc<"syncJobs">["cursor"]): Doc<"syncJobs">["cursor"] {
+  if (cursor.phase === "list" || cursor.phase === "prune" || cursor.phase === "walk") return cursor;
+  const { repositoryId, repositoryName, repoEtag: _, repoIndex: __, listed: ___, page: ____, ...rest } = cursor;
+  return {
+    ...rest,
+    phase: "walk",
+    stage: "full",
+    window: repositoryId ? [repositoryId] : [],
+    ...(repositoryName !== undefined && { after: repositoryName }),
+  };
+}
 
 /** The ETag of the last completed listing (a 304 then costs nothing and keeps the repository set). */
 async function lastListingEtag(ctx: MutationCtx, installationId: Id<"installations">) {
@@ -100,6 +138,7 @@ function repositoryForJob(repo: Doc<"repositories">) {
     removed: repo.removed,
     pushedAt: repo.pushedAt,
     syncCursor: repo.syncCursor ?? {},
+    syncProgress: repo.syncProgress,
   };
 }
 export type JobRepository = ReturnType<typeof repositoryForJob>;
@@ -113,21 +152,51 @@ export const jobRepository = internalQuery({
 });
 
 /**
- * The repository the walk visits after `after` (by full name): visible, and seen by this job's listing
- * when it has one. Walking an index keeps the job document the same size at any number of repositories.
+ * Admit the next repository of the walk (by full name, after the last one admitted) into the job's
+ * window: visible, and seen by this job's listing when it has one. Walking an index keeps the job
+ * document the same size at any number of repositories. `end` when the walk has no more; `full`
+ * when `WINDOW` repositories are in flight; null if the lease was lost.
  */
-export const nextRepository = internalQuery({
-  args: { installationId: v.id("installations"), after: v.optional(v.string()), listing: v.optional(v.number()) },
-  handler: async (ctx, { installationId, after, listing }) => {
+export const admitRepository = internalMutation({
+  args: { ...lease },
+  handler: async (ctx, { jobId, generation }) => {
+    const job = await heldJob(ctx, jobId, generation);
+    if (!job) return null;
+    const { after, listing, window = [] } = job.cursor;
+    if (window.length >= WINDOW) return { kind: "full" as const };
     const candidates = ctx.db.query("repositories").withIndex("by_installation", (q) => {
-      const visible = q.eq("installationId", installationId).eq("removed", false);
+      const visible = q.eq("installationId", job.installationId).eq("removed", false);
       return after === undefined ? visible : visible.gt("fullName", after);
     });
     for await (const repo of candidates) {
       // Unlisted repositories are about to be pruned; stop scanning after a bounded number of them.
-      if (listing === undefined || repo.listing === listing) return repositoryForJob(repo);
+      if (listing !== undefined && repo.listing !== listing) continue;
+      await recordPage(ctx, job, {
+        cursor: { ...job.cursor, after: repo.fullName, window: [...window, repo._id] },
+        progress: { ...job.progress, currentRepository: repo.fullName },
+      });
+      return { kind: "repository" as const, repository: repositoryForJob(repo) };
     }
-    return null;
+    return { kind: "end" as const };
+  },
+});
+
+/**
+ * The walk of a stage ended with no repository in flight: open work → history (the walk starts over).
+ * Returns false if the lease was lost.
+ */
+export const advanceStage = internalMutation({
+  args: { ...lease, stage: syncStage },
+  handler: async (ctx, { jobId, generation, stage }) => {
+    const job = await heldJob(ctx, jobId, generation);
+    if (!job) return false;
+    const { after: _, window: __, ...cursor } = job.cursor;
+    await recordPage(ctx, job, {
+      cursor: { ...cursor, stage, window: [] },
+      progress: { ...job.progress, current: 0 },
+    });
+    log.info("sync.job.progress", { jobId: job._id, current: 0, total: job.progress.total, stage });
+    return true;
   },
 });
 
@@ -140,13 +209,16 @@ export const commitPage = internalMutation({
   args: {
     ...lease,
     records: v.array(anyRecord),
-    /** Absent for all but the last chunk of a page, so the cursor never passes unwritten data. */
+    /** The listing's cursor. Absent for all but the last chunk of a page, so no cursor passes unwritten data. */
     cursor: v.optional(syncCursor),
+    /** The repository is done with this stage: it leaves the window. */
     repositoryDone: v.optional(v.boolean()),
     repositoryUpdate: v.optional(
       v.object({
         repositoryId: v.id("repositories"),
-        syncStatus: repoSyncStatus,
+        syncStatus: v.optional(repoSyncStatus),
+        /** The repository's own resume point after this page; null clears it (the repository completed). */
+        syncProgress: v.optional(v.union(repoSyncProgress, v.null())),
         syncError: v.optional(v.string()),
         syncErrorKind: v.optional(jobErrorKind),
         syncCursor: v.optional(
@@ -159,6 +231,9 @@ export const commitPage = internalMutation({
       }),
     ),
     currentRepository: v.optional(v.string()),
+    /** Set on a page's last chunk: progress was made (the transient-failure count restarts). */
+    progressed: v.optional(v.boolean()),
+    tuning: v.optional(tuning),
     stats: statsDelta,
     rateLimits: v.array(rateLimitSnapshot),
   },
@@ -166,6 +241,7 @@ export const commitPage = internalMutation({
     const job = await heldJob(ctx, args.jobId, args.generation);
     if (!job) return false;
     if (args.records.length > 0) await withWritePath(ctx, job.installationId, (w) => w.applyAll(args.records));
+    const repositoryId = args.repositoryUpdate?.repositoryId;
     if (args.repositoryUpdate) {
       const { repositoryId, ...update } = args.repositoryUpdate;
       await recordRepositorySync(ctx, repositoryId, update);
@@ -173,8 +249,13 @@ export const commitPage = internalMutation({
     await saveRateLimits(ctx.db, job.installationId, args.rateLimits);
     const current = job.progress.current + (args.repositoryDone ? 1 : 0);
     const outcome = args.repositoryDone ? args.repositoryUpdate?.syncStatus : undefined;
+    let cursor = tuned(args.cursor ?? job.cursor, args.tuning);
+    if (args.repositoryDone && repositoryId && cursor.window) {
+      cursor = { ...cursor, window: cursor.window.filter((id) => id !== repositoryId) };
+    }
     await recordPage(ctx, job, {
-      ...(args.cursor && { cursor: args.cursor, attempt: 0 }),
+      cursor,
+      ...((args.cursor || args.progressed) && { attempt: 0 }),
       progress: {
         ...job.progress,
         current,
@@ -268,15 +349,20 @@ export const scheduleContinuation = internalMutation({
     runAt: v.number(),
     attempt: v.optional(v.number()),
     cursor: v.optional(syncCursor),
+    tuning: v.optional(tuning),
     reason: v.optional(v.string()),
     stats: statsDelta,
     rateLimits: v.array(rateLimitSnapshot),
   },
-  handler: async (ctx, { jobId, generation, stats, rateLimits, ...next }) => {
+  handler: async (ctx, { jobId, generation, stats, rateLimits, tuning: t, cursor, ...next }) => {
     const job = await heldJob(ctx, jobId, generation);
     if (!job) return false;
     await saveRateLimits(ctx.db, job.installationId, rateLimits);
-    await continueJob(ctx, job, { ...next, stats: addStats(job, stats, 0) });
+    await continueJob(ctx, job, {
+      ...next,
+      ...((cursor || t) && { cursor: tuned(cursor ?? job.cursor, t) }),
+      stats: addStats(job, stats, 0),
+    });
     return true;
   },
 });

@@ -3,6 +3,7 @@
  * `request`, so `canSyncNow` never disagrees with what pressing "Sync Now" would do.
  */
 import { ConvexError, v } from "convex/values";
+import type { Doc } from "../_generated/dataModel";
 import { mutation, query } from "../_generated/server";
 import { viewableInstallation } from "../access";
 import { syncDecisionMessage } from "../messages";
@@ -58,6 +59,11 @@ export const getStatus = query({
       }),
       ...(state === "blocked" && blockedUntil !== undefined && { blockedUntil }),
       ...(activeJob && { activeJobProgress: { current: activeJob.progress.current, total: activeJob.progress.total } }),
+      /**
+       * Which stage the running sync is in: "open_work" (the listing, then every repository's open pull
+       * requests and issues) until the dashboard is complete for open work, then "history".
+       */
+      ...(activeJob && { phase: syncPhase(activeJob) }),
       ...(installation.sync.lastSyncedAt !== undefined && { lastSyncedAt: installation.sync.lastSyncedAt }),
       ...(state === "error" && installation.sync.lastSyncError && { lastSyncError: installation.sync.lastSyncError }),
       /** In words: why the running sync is paused, else why "Sync Now" is (un)available. */
@@ -76,6 +82,12 @@ export const getStatus = query({
     };
   },
 });
+
+function syncPhase(job: Doc<"syncJobs">): "open_work" | "history" {
+  const { phase, stage } = job.cursor;
+  if (phase === "list" || phase === "prune") return "open_work";
+  return stage === "open_work" ? "open_work" : "history";
+}
 
 /** The "Sync Now" button. Answers with the policy's decision and its message. */
 export const syncNow = mutation({

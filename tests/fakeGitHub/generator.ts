@@ -116,6 +116,19 @@ export interface OrgSize {
   reviewsPerPr?: number;
   checksPerPr?: number;
   commentsPerIssue?: number;
+  /** PRs and issues are created over this many days before now (default 60). */
+  historyDays?: number;
+  /** Share of pull requests still open (default 0.5; the rest 60% merged, 40% closed). */
+  openShare?: number;
+  /**
+   * "uniform" (default): every repository gets the same counts. "realistic": as in real
+   * organisations — PRs and issues skewed towards a few busy repositories (the totals stay
+   * repos × per-repo), commits spread over `historyDays` with most repositories near
+   * `commitsPerRepo` and `bigRepos` of them at `bigRepoCommits`.
+   */
+  shape?: "uniform" | "realistic";
+  bigRepos?: number;
+  bigRepoCommits?: number;
 }
 
 export const USERS = ["octocat", "hubot", "mona", "defunkt", "mojombo", "pjhyett", "wycats", "ezmobius"] as const;
@@ -138,11 +151,30 @@ export function generateOrg(seed: number, size: OrgSize, now: number, ids: Ids):
     reviewsPerPr: 2,
     checksPerPr: 2,
     commentsPerIssue: 1,
+    historyDays: 60,
+    openShare: 0.5,
+    shape: "uniform" as const,
+    bigRepos: 0,
+    bigRepoCommits: 1_500,
     ...size,
   };
   const login = size.login ?? "acme";
   const repos: Repo[] = [];
+  const realistic = s.shape === "realistic";
+  // Realistic shape: a skewed weight per repository (a few busy ones, a long tail), totals preserved.
+  const weights = realistic ? Array.from({ length: s.repos }, () => Math.exp(rng.next() * 3)) : [];
+  const weightSum = weights.reduce((a, b) => a + b, 0);
+  const share = (total: number, r: number) =>
+    realistic ? Math.max(1, Math.round((total * weights[r]!) / weightSum)) : total / s.repos;
+  const bigEvery = s.bigRepos > 0 ? Math.floor(s.repos / s.bigRepos) : 0;
   for (let r = 0; r < s.repos; r++) {
+    const prCount = share(s.prsPerRepo * s.repos, r);
+    const issueCount = share(s.issuesPerRepo * s.repos, r);
+    const commitCount = !realistic
+      ? s.commitsPerRepo
+      : bigEvery > 0 && r % bigEvery === bigEvery - 1
+        ? s.bigRepoCommits
+        : rng.int(Math.ceil(s.commitsPerRepo / 2), Math.ceil(s.commitsPerRepo * 1.5));
     const createdAt = now - 400 * DAY;
     const repo: Repo = {
       id: 100_000 + r,
@@ -161,9 +193,9 @@ export function generateOrg(seed: number, size: OrgSize, now: number, ids: Ids):
       reviewComments: [],
       nextNumber: 1,
     };
-    for (let i = 0; i < s.prsPerRepo; i++) repo.pullRequests.push(generatePr(rng, repo, s, now, ids));
-    for (let i = 0; i < s.issuesPerRepo; i++) {
-      const createdAt = now - rng.int(1, 60) * DAY - rng.int(0, 23) * 3_600_000;
+    for (let i = 0; i < prCount; i++) repo.pullRequests.push(generatePr(rng, repo, s, now, ids));
+    for (let i = 0; i < issueCount; i++) {
+      const createdAt = now - rng.int(1, s.historyDays) * DAY - rng.int(0, 23) * 3_600_000;
       const closed = rng.next() < 0.4;
       const issue: Issue = {
         id: ids.next(),
@@ -187,12 +219,14 @@ export function generateOrg(seed: number, size: OrgSize, now: number, ids: Ids):
         });
       }
     }
-    for (let i = 0; i < s.commitsPerRepo; i++) {
+    // Hourly by default; spread over the history in the realistic shape.
+    const spacing = realistic ? Math.max(3_600_000, Math.floor((s.historyDays * DAY) / commitCount)) : 3_600_000;
+    for (let i = 0; i < commitCount; i++) {
       repo.commits.push({
         sha: rng.sha(),
         message: `Change ${i + 1}\n\nDetails.`,
         author: rng.pick(USERS),
-        date: repo.pushedAt - i * 3_600_000,
+        date: repo.pushedAt - i * spacing,
       });
     }
     repos.push(repo);
@@ -201,9 +235,9 @@ export function generateOrg(seed: number, size: OrgSize, now: number, ids: Ids):
 }
 
 function generatePr(rng: Rng, repo: Repo, s: Required<Omit<OrgSize, "login">>, now: number, ids: Ids): PullRequest {
-  const createdAt = now - rng.int(1, 60) * DAY - rng.int(0, 23) * 3_600_000;
+  const createdAt = now - rng.int(1, s.historyDays) * DAY - rng.int(0, 23) * 3_600_000;
   const roll = rng.next();
-  const state = roll < 0.5 ? "open" : roll < 0.8 ? "merged" : "closed";
+  const state = roll < s.openShare ? "open" : roll < s.openShare + (1 - s.openShare) * 0.6 ? "merged" : "closed";
   const updatedAt = createdAt + rng.int(1, 48) * 3_600_000;
   const pr: PullRequest = {
     id: ids.next(),

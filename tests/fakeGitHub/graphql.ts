@@ -3,7 +3,17 @@
  * a document the real API would reject is rejected here too, and answers have the real shape.
  */
 import { Buffer } from "node:buffer";
-import { buildClientSchema, graphql, parse, validate, type GraphQLSchema, type IntrospectionQuery } from "graphql";
+import {
+  buildClientSchema,
+  graphql,
+  Kind,
+  parse,
+  validate,
+  type GraphQLSchema,
+  type IntrospectionQuery,
+  type SelectionSetNode,
+  type ValueNode,
+} from "graphql";
 import { schema as officialSchema } from "@octokit/graphql-schema";
 import type { Org, PullRequest, Repo } from "./generator";
 import { iso } from "./shapes";
@@ -121,21 +131,71 @@ function pullRequestNode(org: Org, repo: Repo, pr: PullRequest) {
   };
 }
 
+export interface GraphqlRequest {
+  query?: string;
+  variables?: Record<string, unknown>;
+}
+
+export function graphqlRequest(body: string): GraphqlRequest {
+  try {
+    return JSON.parse(body || "{}") as GraphqlRequest;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * GitHub's point cost of a query, as its documentation computes it: the number of requests needed
+ * to fulfil every connection (each connection's `first`/`last` multiplied by its parents'), divided
+ * by 100 and rounded, at least 1. (GitHub's "1 + nodes/100", before rounding.)
+ * https://docs.github.com/en/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api
+ */
+export function queryCost({ query, variables = {} }: GraphqlRequest): number {
+  let document;
+  try {
+    document = parse(query ?? "");
+  } catch {
+    return 1;
+  }
+  const value = (node: ValueNode | undefined): number | undefined => {
+    if (!node) return undefined;
+    if (node.kind === Kind.INT) return Number(node.value);
+    if (node.kind === Kind.VARIABLE) {
+      const v = variables[node.name.value];
+      return typeof v === "number" ? v : undefined;
+    }
+    return undefined;
+  };
+  let requests = 0;
+  const visit = (set: SelectionSetNode | undefined, parents: number) => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) {
+        const size = value(
+          selection.arguments?.find((a) => a.name.value === "first" || a.name.value === "last")?.value,
+        );
+        if (size !== undefined) {
+          requests += parents;
+          visit(selection.selectionSet, parents * size);
+        } else visit(selection.selectionSet, parents);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet, parents);
+    }
+  };
+  for (const def of document.definitions) if (def.kind === Kind.OPERATION_DEFINITION) visit(def.selectionSet, 1);
+  return Math.max(1, Math.round(requests / 100));
+}
+
 export interface GraphqlBudget {
+  cost: number;
   limit: number;
   remaining: number;
   used: number;
   resetAt: number;
 }
 
-export async function executeGraphql(
-  org: Org,
-  body: { query?: string; variables?: Record<string, unknown> },
-  budget: GraphqlBudget,
-) {
+export async function executeGraphql(org: Org, body: GraphqlRequest, budget: GraphqlBudget) {
   const root = {
     rateLimit: () => ({
-      cost: 1,
+      cost: budget.cost,
       limit: budget.limit,
       remaining: budget.remaining,
       used: budget.used,
