@@ -28,6 +28,15 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
+/**
+ * The fake GitHub answering at once: these tests step fake time themselves (a hung request must end
+ * at exactly the client's timeout), so the fake must not wait on a timer of its own before answering.
+ * (`latencyMs` is set this way so the file also compiles against a fake without that option.)
+ */
+function instantFakeGitHub(options: Parameters<typeof useFakeGitHub>[0]) {
+  return Object.assign(useFakeGitHub(options), { latencyMs: 0 });
+}
+
 function tokenStore(): TokenStore & { tokens: Map<number, InstallationToken> } {
   const tokens = new Map<number, InstallationToken>();
   return {
@@ -76,7 +85,7 @@ describe("request timeout (a timer, not an AbortSignal)", () => {
   });
 
   test("a hung fake GitHub: the data request and the token request both time out", async () => {
-    const fake = useFakeGitHub({ seed: 32, org: { repos: 1 } });
+    const fake = instantFakeGitHub({ seed: 32, org: { repos: 1 } });
     const hung = () => fake.requests.filter((r) => r.status === 0).length;
     const { client } = appFor(fake);
     await issues(client); // the token is minted and held
@@ -99,7 +108,7 @@ describe("request timeout (a timer, not an AbortSignal)", () => {
 
 describe("a revoked installation token", () => {
   test("is dropped, a new one is minted and the request retried once", async () => {
-    const fake = useFakeGitHub({ seed: 33, org: { repos: 1 } });
+    const fake = instantFakeGitHub({ seed: 33, org: { repos: 1 } });
     const { client, tokens } = appFor(fake);
     await issues(client);
     const first = tokens.tokens.get(fake.installationId)!.token;
@@ -114,7 +123,7 @@ describe("a revoked installation token", () => {
   });
 
   test("a second 401 with the fresh token is the permanent unauthorized error", async () => {
-    const fake = useFakeGitHub({ seed: 34, org: { repos: 1 } });
+    const fake = instantFakeGitHub({ seed: 34, org: { repos: 1 } });
     // Every token is revoked as soon as it is used: GitHub keeps rejecting the installation.
     const rejecting: typeof fetch = (input, init) => {
       if (!String(input instanceof Request ? input.url : input).includes("/access_tokens")) fake.revokeTokens();
@@ -139,7 +148,7 @@ describe("a revoked installation token", () => {
   });
 
   test("in a Convex action: the persisted token is replaced and the next sync completes", async () => {
-    const fake = useFakeGitHub({ seed: 36, org: { repos: 2, prsPerRepo: 3, issuesPerRepo: 2 } });
+    const fake = instantFakeGitHub({ seed: 36, org: { repos: 2, prsPerRepo: 3, issuesPerRepo: 2 } });
     const t = makeConvex();
     const installationId = await createInstallation(t, {
       githubInstallationId: fake.installationId,
@@ -181,7 +190,7 @@ describe("a revoked installation token", () => {
 
 describe("a malformed 200 body", () => {
   test.each(["malformed", "truncated"] as const)("%s once: asked again at once, and the data arrives", async (type) => {
-    const fake = useFakeGitHub({ seed: 37, org: { repos: 1, issuesPerRepo: 3 } });
+    const fake = instantFakeGitHub({ seed: 37, org: { repos: 1, issuesPerRepo: 3 } });
     const { client } = appFor(fake);
     fake.injectFault({ type }, { pathIncludes: "/issues" });
     const res = await issues(client);
@@ -190,7 +199,7 @@ describe("a malformed 200 body", () => {
   });
 
   test.each(["malformed", "truncated"] as const)("%s twice: invalid_response", async (type) => {
-    const fake = useFakeGitHub({ seed: 38, org: { repos: 1 } });
+    const fake = instantFakeGitHub({ seed: 38, org: { repos: 1 } });
     const { client } = appFor(fake);
     fake.injectFault({ type }, { pathIncludes: "/issues", times: 2 });
     await expect(issues(client)).rejects.toMatchObject({ kind: "invalid_response" });
@@ -200,7 +209,7 @@ describe("a malformed 200 body", () => {
   });
 
   test("GraphQL: a malformed page once is retried; twice is invalid_response", async () => {
-    const fake = useFakeGitHub({ seed: 39, org: { repos: 1, prsPerRepo: 2 } });
+    const fake = instantFakeGitHub({ seed: 39, org: { repos: 1, prsPerRepo: 2 } });
     const { client } = appFor(fake);
     const page = () =>
       client.graphql(
