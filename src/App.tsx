@@ -1,22 +1,15 @@
 /**
- * The app: sign-in, installation picker, and the dashboard of the selected installation. Reads
- * only the public view-model queries (dashboard/*, sync/status); every value is a live subscription.
+ * The app: sign-in, then the selected installation's pages at `/<account>/<page>` (src/routes.ts).
+ * Reads only the public view-model queries (dashboard/*, sync/status); every value is a live
+ * subscription. Routing is wouter's (History API: real URLs, the back button, deep links).
  */
 import { useConvexAuth, useQuery } from "convex/react";
-import { useState } from "react";
+import { Link, Redirect, Route, Switch, useSearch } from "wouter";
 import { api } from "../convex/_generated/api";
-import type { Id } from "../convex/_generated/dataModel";
-import { ActivityFeed } from "./components/ActivityFeed";
-import { ErrorBoundary } from "./components/ErrorBoundary";
-import { IntegrationHealthCard } from "./components/IntegrationHealthCard";
-import { IntegrationStatusBanner } from "./components/IntegrationStatusBanner";
-import { MyStats } from "./components/MyStats";
-import { PullRequestTable } from "./components/PullRequestTable";
 import { Skeleton } from "./components/Skeleton";
-import { SummaryCards } from "./components/SummaryCards";
-import { SyncNowButton } from "./components/SyncNowButton";
-import { TrendsChart } from "./components/TrendsChart";
 import { useSignInActions } from "./auth";
+import { DEFAULT_PAGE, isPage, pagePath } from "./routes";
+import { Workspace } from "./Workspace";
 
 export function App({ installUrl }: { installUrl?: string | undefined }) {
   const { isLoading, isAuthenticated } = useConvexAuth();
@@ -61,28 +54,58 @@ function SignOutButton() {
 
 function SignedIn({ installUrl }: { installUrl?: string | undefined }) {
   const installations = useQuery(api.dashboard.summary.myInstallations, {});
-  const [selected, setSelected] = useState<Id<"installations"> | null>(null);
+  const search = useSearch();
   if (installations === undefined) return <Skeleton lines={4} label="Loading your installations" />;
   if (installations.length === 0) return <InstallCallToAction installUrl={installUrl} />;
-  const current = installations.find((i) => i.installationId === selected) ?? installations[0]!;
+  const first = installations[0]!.account.login;
+  const byLogin = (login: string) => installations.find((i) => i.account.login.toLowerCase() === login.toLowerCase());
+  // Redirects keep the query string (it may carry more than the route).
+  const to = (account: string, page: string) => pagePath(account, page) + (search ? `?${search}` : "");
   return (
-    <>
-      {installations.length > 1 && (
-        <nav aria-label="Installations" className="picker">
-          <label>
-            Account{" "}
-            <select value={current.installationId} onChange={(e) => setSelected(e.target.value as Id<"installations">)}>
-              {installations.map((i) => (
-                <option key={i.installationId} value={i.installationId}>
-                  {i.account.login} ({i.openPullRequests} open PRs)
-                </option>
-              ))}
-            </select>
-          </label>
-        </nav>
-      )}
-      <Dashboard key={current.installationId} installationId={current.installationId} account={current.account.login} />
-    </>
+    <Switch>
+      <Route path="/">
+        <Redirect to={to(first, DEFAULT_PAGE)} replace />
+      </Route>
+      <Route path="/:segment">
+        {({ segment }) => <Redirect to={isPage(segment) ? to(first, segment) : to(segment, DEFAULT_PAGE)} replace />}
+      </Route>
+      <Route path="/:account/:page">
+        {({ account, page }) => {
+          const current = byLogin(account);
+          if (!current) return <UnknownAccount account={account} logins={installations.map((i) => i.account.login)} />;
+          // The account's own spelling of its login is the canonical URL.
+          if (current.account.login !== account) return <Redirect to={to(current.account.login, page)} replace />;
+          return <Workspace key={current.installationId} installations={installations} current={current} page={page} />;
+        }}
+      </Route>
+      <Route>
+        <main className="panel center">
+          <h2>Page not found</h2>
+          <p>
+            <Link href={pagePath(first, DEFAULT_PAGE)}>Go to your inbox</Link>
+          </p>
+        </main>
+      </Route>
+    </Switch>
+  );
+}
+
+/** An account in the URL the user cannot see; answered exactly as one that does not exist. */
+function UnknownAccount({ account, logins }: { account: string; logins: string[] }) {
+  return (
+    <main className="panel center">
+      <h2>No installation for “{account}”</h2>
+      <p>Syncboard is not installed on that account, or you are not allowed to see it.</p>
+      <p>
+        Your accounts:{" "}
+        {logins.map((login, n) => (
+          <span key={login}>
+            {n > 0 && ", "}
+            <Link href={pagePath(login, DEFAULT_PAGE)}>{login}</Link>
+          </span>
+        ))}
+      </p>
+    </main>
   );
 }
 
@@ -107,51 +130,6 @@ function InstallCallToAction({ installUrl }: { installUrl?: string | undefined }
       ) : (
         <p className="muted">The install link is not configured (VITE_GITHUB_APP_INSTALL_URL).</p>
       )}
-    </main>
-  );
-}
-
-function Dashboard({ installationId, account }: { installationId: Id<"installations">; account: string }) {
-  return (
-    <main className="dashboard" aria-label={`Dashboard for ${account}`}>
-      <ErrorBoundary label="sync status">
-        <IntegrationStatusBanner installationId={installationId} />
-      </ErrorBoundary>
-      <div className="toolbar">
-        <h2>{account}</h2>
-        <SyncNowButton installationId={installationId} />
-      </div>
-      <ErrorBoundary label="summary">
-        <SummaryCards installationId={installationId} />
-      </ErrorBoundary>
-      <div className="columns">
-        <section aria-labelledby="prs-heading" className="panel wide">
-          <h3 id="prs-heading">Pull requests</h3>
-          <ErrorBoundary label="pull requests">
-            <PullRequestTable installationId={installationId} />
-          </ErrorBoundary>
-        </section>
-        <aside className="side">
-          <ErrorBoundary label="integration health">
-            <IntegrationHealthCard installationId={installationId} />
-          </ErrorBoundary>
-          <ErrorBoundary label="your stats">
-            <MyStats installationId={installationId} />
-          </ErrorBoundary>
-        </aside>
-      </div>
-      <section aria-labelledby="trends-heading" className="panel">
-        <h3 id="trends-heading">Trends (30 days)</h3>
-        <ErrorBoundary label="trends">
-          <TrendsChart installationId={installationId} />
-        </ErrorBoundary>
-      </section>
-      <section aria-labelledby="activity-heading" className="panel">
-        <h3 id="activity-heading">Activity</h3>
-        <ErrorBoundary label="activity">
-          <ActivityFeed installationId={installationId} />
-        </ErrorBoundary>
-      </section>
     </main>
   );
 }

@@ -1,10 +1,9 @@
-import { usePaginatedQuery, useQuery } from "convex/react";
+import { useQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { Skeleton } from "./Skeleton";
 import { localTime, timeAgo, useNow } from "./time";
 
-const REPO_STATUS_TEXT = { ready: "✓ ready", processing: "⟳ syncing", failed: "✕ failed" } as const;
 /** getStatus lists at most this many failed repositories (FAILED_REPOSITORIES_SHOWN in convex/sync/status.ts). */
 const FAILED_LISTED_AT_MOST = 10;
 /** Failed repositories shown before "N more". */
@@ -39,10 +38,9 @@ function FailedRepositories({ failed }: { failed: FailedRepository[] }) {
   );
 }
 
-/** Last synced (live), GitHub budget left, webhook health, and each repository's sync status. */
+/** Last synced (live), GitHub budget left, webhook health, and the repositories that failed to sync. */
 export function IntegrationHealthCard({ installationId }: { installationId: Id<"installations"> }) {
   const status = useQuery(api.sync.status.getStatus, { installationId });
-  const repos = usePaginatedQuery(api.dashboard.lists.repositories, { installationId }, { initialNumItems: 10 });
   const now = useNow(15_000);
   if (status === undefined) return <Skeleton lines={4} label="Loading integration health" />;
   if (status === null) return null;
@@ -68,20 +66,6 @@ export function IntegrationHealthCard({ installationId }: { installationId: Id<"
         <dd>{status.lastWebhookAt ? `last delivery ${timeAgo(status.lastWebhookAt, now)}` : "none received yet"}</dd>
       </dl>
       <FailedRepositories failed={status.failedRepositories} />
-      <h4>Repositories</h4>
-      <ul className="repo-status">
-        {repos.results.map((r) => (
-          <li key={r.id} className={`repo-${r.syncStatus}`}>
-            <span>{r.fullName}</span> <span className="tag">{REPO_STATUS_TEXT[r.syncStatus]}</span>
-            {r.syncError && <span className="muted"> — {r.syncError}</span>}
-          </li>
-        ))}
-      </ul>
-      {repos.status === "CanLoadMore" && (
-        <button type="button" onClick={() => repos.loadMore(20)}>
-          More repositories
-        </button>
-      )}
     </section>
   );
 }

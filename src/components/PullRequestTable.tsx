@@ -2,26 +2,38 @@ import { usePaginatedQuery } from "convex/react";
 import { useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { HEALTH_REASON_TEXT } from "../../convex/messages";
+import { HEALTH_TEXT, healthReasonsText, waitingOnText } from "./prText";
 import { Empty, Skeleton } from "./Skeleton";
+import { StaleBadge } from "./StaleBadge";
 import { timeAgo, useNow } from "./time";
 
 type HealthFilter = "" | "green" | "yellow" | "red";
 type StateFilter = "open" | "closed" | "merged" | "all";
 
-const HEALTH_TEXT = { green: "✓ Green", yellow: "● Yellow", red: "✕ Red" } as const;
 const PAGE_SIZE = 20;
+
+/** Whose turn it is (issue 13), optional until every deployment returns it: absent → nothing shown. */
+interface WhoseTurn {
+  waitingOn?: string[];
+  waitingSince?: number;
+  stale?: boolean;
+}
 
 export function PullRequestTable({ installationId }: { installationId: Id<"installations"> }) {
   const [health, setHealth] = useState<HealthFilter>("");
   const [state, setState] = useState<StateFilter>("open");
   const [author, setAuthor] = useState("");
   const now = useNow(60_000);
-  const { results, status, loadMore } = usePaginatedQuery(
+  const {
+    results: rows,
+    status,
+    loadMore,
+  } = usePaginatedQuery(
     api.dashboard.lists.pullRequests,
     { installationId, state, ...(health && { health }), ...(author.trim() && { author: author.trim() }) },
     { initialNumItems: PAGE_SIZE },
   );
+  const results: Array<(typeof rows)[number] & WhoseTurn> = rows;
   return (
     <>
       <form className="filters" aria-label="Filter pull requests" onSubmit={(e) => e.preventDefault()}>
@@ -53,12 +65,14 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
         <Empty>No pull requests match.</Empty>
       ) : (
         <div className="table-scroll">
-          <table className="prs">
+          <table className="prs cards-when-narrow">
             <thead>
               <tr>
                 <th scope="col">Health</th>
                 <th scope="col">Pull request</th>
                 <th scope="col">Why</th>
+                <th scope="col">Waiting on</th>
+                <th scope="col">Waiting since</th>
                 <th scope="col">Updated</th>
               </tr>
             </thead>
@@ -72,18 +86,23 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
                   </td>
                   <td>
                     <a href={pr.url}>{pr.title}</a>
+                    {pr.stale && <StaleBadge />}
                     <div className="muted">
                       {pr.repository}#{pr.number} by {pr.author}
                       {pr.draft ? " · draft" : ""}
                     </div>
                   </td>
-                  <td>
-                    {pr.healthReasons
-                      .map((r) => HEALTH_REASON_TEXT[r as keyof typeof HEALTH_REASON_TEXT] ?? r)
-                      .join(", ") || "—"}
+                  <td data-label="Why">
+                    {healthReasonsText(pr.healthReasons) || "—"}
                     {pr.failingChecks.length > 0 && <div className="muted">failing: {pr.failingChecks.join(", ")}</div>}
                   </td>
-                  <td>{timeAgo(pr.updatedAt, now)}</td>
+                  <td data-label="Waiting on">{pr.waitingOn?.length ? waitingOnText(pr.waitingOn) : null}</td>
+                  <td data-label="Waiting since">
+                    {pr.waitingSince !== undefined ? (
+                      <time dateTime={new Date(pr.waitingSince).toISOString()}>{timeAgo(pr.waitingSince, now)}</time>
+                    ) : null}
+                  </td>
+                  <td data-label="Updated">{timeAgo(pr.updatedAt, now)}</td>
                 </tr>
               ))}
             </tbody>

@@ -10,15 +10,20 @@ export function useNow(everyMs = 1_000): number {
   return now;
 }
 
-export function timeAgo(ms: number, now: number): string {
+/** How long since `ms`, in words: "less than a minute", "5 minutes", "3 hours", "2 days". */
+export function elapsed(ms: number, now: number): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));
-  if (s < 45) return "just now";
+  if (s < 45) return "less than a minute";
   const m = Math.round(s / 60);
-  if (m < 60) return `${m} minute${m === 1 ? "" : "s"} ago`;
+  if (m < 60) return `${m} minute${m === 1 ? "" : "s"}`;
   const h = Math.round(m / 60);
-  if (h < 24) return `${h} hour${h === 1 ? "" : "s"} ago`;
+  if (h < 24) return `${h} hour${h === 1 ? "" : "s"}`;
   const d = Math.round(h / 24);
-  return `${d} day${d === 1 ? "" : "s"} ago`;
+  return `${d} day${d === 1 ? "" : "s"}`;
+}
+
+export function timeAgo(ms: number, now: number): string {
+  return now - ms < 44_500 ? "just now" : `${elapsed(ms, now)} ago`;
 }
 
 export const localTime = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });

@@ -1,0 +1,140 @@
+/**
+ * The signed-in user's inbox: what waits on them, and what of theirs waits on others, live.
+ *
+ * The query is reached through a typed reference by name, so the app builds before (and without)
+ * the generated api entry; when the function is missing, the query throws and the page's
+ * ErrorBoundary says so.
+ */
+import { useQuery } from "convex/react";
+import { makeFunctionReference } from "convex/server";
+import type { Id } from "../../convex/_generated/dataModel";
+import { HEALTH_TEXT, healthReasonsText, waitingOnText, waitingReasonText, type Health } from "./prText";
+import { Empty, Skeleton } from "./Skeleton";
+import { StaleBadge } from "./StaleBadge";
+import { elapsed, useNow, useUtcDay } from "./time";
+
+interface InboxRow {
+  id: string;
+  repository: string;
+  number: number;
+  title: string;
+  url: string;
+  author: string;
+  health: Health;
+  healthReasons: string[];
+  /** Logins, or "team:<slug>" for a team. */
+  waitingOn: string[];
+  /** Epoch ms. */
+  waitingSince: number;
+  stale: boolean;
+  /** Why it waits, a code (WAITING_REASON_TEXT). */
+  reason: string;
+}
+
+interface InboxResult {
+  login: string;
+  requested: InboxRow[];
+  needsYou: InboxRow[];
+  waitingOnOthers: InboxRow[];
+}
+
+const inboxQuery = makeFunctionReference<
+  "query",
+  { installationId: Id<"installations">; today?: number },
+  InboxResult | null
+>("dashboard/inbox:inbox");
+
+const SECTIONS = [
+  {
+    key: "requested",
+    heading: "Review requested from you",
+    empty: "No review is requested from you.",
+    showWaitingOn: true,
+  },
+  {
+    key: "needsYou",
+    heading: "Your pull requests that need you",
+    empty: "None of your pull requests needs you.",
+    showWaitingOn: false,
+  },
+  {
+    key: "waitingOnOthers",
+    heading: "Yours, waiting on others",
+    empty: "None of your pull requests is waiting on others.",
+    showWaitingOn: true,
+  },
+] as const;
+
+export function Inbox({ installationId }: { installationId: Id<"installations"> }) {
+  const today = useUtcDay();
+  const inbox = useQuery(inboxQuery, { installationId, today });
+  const now = useNow(60_000);
+  if (inbox === undefined) return <Skeleton lines={6} label="Loading your inbox" />;
+  if (inbox === null) return <Empty>The inbox of this account is not available to you.</Empty>;
+  return (
+    <div className="inbox">
+      <p className="muted">
+        Signed in as <strong>{inbox.login}</strong>. Oldest first.
+      </p>
+      {SECTIONS.map((section) => {
+        const rows = inbox[section.key];
+        const headingId = `inbox-${section.key}`;
+        return (
+          <section key={section.key} className="panel inbox-section" aria-labelledby={headingId}>
+            <h3 id={headingId}>
+              {section.heading} <span className="count">{rows.length}</span>
+            </h3>
+            {rows.length === 0 ? (
+              <Empty>{section.empty}</Empty>
+            ) : (
+              <ol className="inbox-list">
+                {rows.map((row) => (
+                  <InboxItem key={row.id} row={row} me={inbox.login} now={now} showWaitingOn={section.showWaitingOn} />
+                ))}
+              </ol>
+            )}
+          </section>
+        );
+      })}
+    </div>
+  );
+}
+
+function InboxItem({
+  row,
+  me,
+  now,
+  showWaitingOn,
+}: {
+  row: InboxRow;
+  me: string;
+  now: number;
+  showWaitingOn: boolean;
+}) {
+  const reasons = healthReasonsText(row.healthReasons);
+  return (
+    <li className="inbox-row" data-health={row.health}>
+      <span className={`pill health-${row.health}`}>{HEALTH_TEXT[row.health]}</span>
+      <div className="inbox-main">
+        <a href={row.url}>{row.title}</a>
+        {row.stale && <StaleBadge />}
+        <div className="muted">
+          {row.repository}#{row.number} by {row.author}
+        </div>
+        <div className="why">
+          <strong>{waitingReasonText(row.reason)}</strong>
+          {reasons && <span className="muted"> · {reasons}</span>}
+        </div>
+        {showWaitingOn && row.waitingOn.length > 0 && (
+          <div className="muted">Waiting on {waitingOnText(row.waitingOn, me)}</div>
+        )}
+      </div>
+      <div className="inbox-since">
+        waiting{" "}
+        <time dateTime={new Date(row.waitingSince).toISOString()} title={new Date(row.waitingSince).toLocaleString()}>
+          {elapsed(row.waitingSince, now)}
+        </time>
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,48 @@
+/**
+ * Words for a pull request's health and whose turn it is, shared by the PR table and the inbox.
+ *
+ * WAITING_REASON_TEXT belongs with the other code → words tables in convex/messages.ts; it lives
+ * here until the backend moves it there (the UI may not edit convex/).
+ */
+import { HEALTH_REASON_TEXT } from "../../convex/messages";
+
+export type Health = "green" | "yellow" | "red";
+
+/** Health as text and icon, never colour alone. */
+export const HEALTH_TEXT: Record<Health, string> = { green: "✓ Green", yellow: "● Yellow", red: "✕ Red" };
+
+/** The health reasons in words, comma separated; unknown codes as they are. */
+export const healthReasonsText = (reasons: readonly string[]) =>
+  reasons.map((r) => HEALTH_REASON_TEXT[r as keyof typeof HEALTH_REASON_TEXT] ?? r).join(", ");
+
+/** Why a pull request waits (the inbox query's `reason` code), in a few words. */
+export type WaitingReason =
+  | "review_requested"
+  | "checks_failing"
+  | "changes_requested"
+  | "merge_conflict"
+  | "draft"
+  | "ready_to_merge"
+  | "no_reviewer";
+
+export const WAITING_REASON_TEXT: Record<WaitingReason, string> = {
+  review_requested: "Review requested",
+  checks_failing: "Checks are failing",
+  changes_requested: "Changes were requested",
+  merge_conflict: "Has a merge conflict",
+  draft: "Still a draft",
+  ready_to_merge: "Approved and green: ready to merge",
+  no_reviewer: "No reviewer requested yet",
+};
+
+export const waitingReasonText = (reason: string) => WAITING_REASON_TEXT[reason as WaitingReason] ?? reason;
+
+/**
+ * Who a pull request waits on, in words: logins as they are, "team:<slug>" as "<slug> (team)",
+ * and the signed-in user (when known) as "you", first.
+ */
+export function waitingOnText(waitingOn: readonly string[], me?: string): string {
+  const isMe = (w: string) => me !== undefined && w.toLowerCase() === me.toLowerCase();
+  const word = (w: string) => (w.startsWith("team:") ? `${w.slice(5)} (team)` : w);
+  return [...(waitingOn.some(isMe) ? ["you"] : []), ...waitingOn.filter((w) => !isMe(w)).map(word)].join(", ");
+}

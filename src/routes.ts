@@ -1,0 +1,21 @@
+/**
+ * The app's URLs: `/<account>/<page>`, the selected installation by its GitHub account login
+ * (readable and shareable, stable across sessions; an App has one installation per account), then
+ * the page. `/`, `/<page>` and `/<account>` are redirected to that form (the first installation, the
+ * inbox). A later page (Analytics, Settings) is one more entry here and one in Workspace's table.
+ */
+export const PAGES = [
+  { slug: "inbox", label: "Inbox" },
+  { slug: "pulls", label: "Pull requests" },
+  { slug: "repos", label: "Repositories" },
+  { slug: "activity", label: "Activity" },
+] as const;
+
+export type PageSlug = (typeof PAGES)[number]["slug"];
+
+/** Where a signed-in user lands. */
+export const DEFAULT_PAGE: PageSlug = "inbox";
+
+export const isPage = (slug: string): slug is PageSlug => PAGES.some((p) => p.slug === slug);
+
+export const pagePath = (account: string, page: string) => `/${encodeURIComponent(account)}/${page}`;
