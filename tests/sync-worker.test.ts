@@ -9,10 +9,12 @@ import {
   type TestConvex,
 } from "./helpers/convex";
 import { storedRateLimits } from "./helpers/syncState";
+import { WINDOW } from "../convex/sync/jobs";
 import { useFakeGitHub } from "./helpers/github";
 import type { FakeGitHub, RequestLogEntry } from "./fakeGitHub";
 
 const T = Date.UTC(2026, 10, 24, 12);
+const realSetTimeout = globalThis.setTimeout;
 beforeEach(() => vi.useFakeTimers({ now: T }));
 afterEach(() => {
   vi.useRealTimers();
@@ -317,8 +319,224 @@ describe("failures during a sync", () => {
     await runAll(t);
     expect(await latestJob(t)).toMatchObject({ state: "completed" });
     // Resumed, not restarted: no page answered before was fetched again.
-    const before = new Set(fake.requests.slice(0, requestsBefore).filter(answered).map((r) => r.page));
+    const before = new Set(
+      fake.requests
+        .slice(0, requestsBefore)
+        .filter(answered)
+        .map((r) => r.page),
+    );
     expect(fake.requests.slice(requestsBefore).filter((r) => answered(r) && before.has(r.page))).toEqual([]);
     await expectReadModelEqualsFake(t, fake, installationId);
+  });
+});
+
+/** Simulated time: each turn of the event loop moves the clock to the next timer (GitHub's latency, pacing, schedules). */
+const runSimulated = (t: TestConvex) => t.finishAllScheduledFunctions(() => vi.advanceTimersToNextTimer(), 100_000);
+const DAY = 86_400_000;
+
+describe("first sync: open work first, concurrently, within GitHub's limits (issue 12)", () => {
+  test("open pull requests (with health) and open issues of every repository are stored before any history page; getStatus says the phase", async () => {
+    const fake = useFakeGitHub({ latencyMs: 0, seed: 31, org: { repos: 6, prsPerRepo: 20, issuesPerRepo: 8 } });
+    const { t, installationId } = await setup(fake);
+    const me = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
+    const status = () => me.query(api.sync.status.getStatus, { installationId });
+    // Two pauses: one during open work (the 3rd open-issues page), one at the first history REST page.
+    fake.injectFault(
+      { type: "secondary_rate_limit", retryAfterSec: 60 },
+      { pathIncludes: "state=open", afterRequests: 2 },
+    );
+    fake.injectFault({ type: "secondary_rate_limit", retryAfterSec: 60 }, { pathIncludes: "state=closed" });
+    await request(t, installationId, "webhook");
+    await runUntil(t, "blocked");
+    expect(await status()).toMatchObject({ state: "blocked", phase: "open_work" });
+    vi.advanceTimersByTime(61_000);
+    await t.finishInProgressScheduledFunctions();
+    const paused = await runUntil(t, "blocked");
+    expect(paused.cursor.stage).toBe("history");
+    expect(await status()).toMatchObject({ state: "blocked", phase: "history" });
+    // The dashboard is complete for open work: every open PR with its health, every open issue.
+    const stored = await t.run(async (ctx) => ({
+      prs: await ctx.db.query("pullRequests").collect(),
+      issues: await ctx.db.query("issues").collect(),
+    }));
+    const openPrs = fake.org.repos.flatMap((r) => r.pullRequests.filter((p) => p.state === "open"));
+    const storedPrs = new Map(stored.prs.map((p) => [p.githubId, p]));
+    for (const p of openPrs) expect(storedPrs.get(p.id), `open PR ${p.id}`).toMatchObject({ state: "open" });
+    expect(openPrs.every((p) => ["green", "yellow", "red"].includes(storedPrs.get(p.id)!.health))).toBe(true);
+    const openIssues = fake.org.repos.flatMap((r) => r.issues.filter((i) => i.state === "open").map((i) => i.id));
+    expect(stored.issues.map((i) => i.githubId)).toEqual(expect.arrayContaining(openIssues));
+
+    await runAll(t);
+    expect(await latestJob(t)).toMatchObject({ state: "completed" });
+    expect((await status())!.phase).toBeUndefined();
+    // In write order: the last open item was written before the first history item.
+    const times = await t.run(async (ctx) => {
+      const prs = await ctx.db.query("pullRequests").collect();
+      const issues = await ctx.db.query("issues").collect();
+      const history = [
+        ...prs.filter((p) => p.state !== "open"),
+        ...issues.filter((i) => i.state !== "open"),
+        ...(await ctx.db.query("comments").collect()),
+        ...(await ctx.db.query("commits").collect()),
+      ];
+      const open = [...prs.filter((p) => p.state === "open"), ...issues.filter((i) => i.state === "open")];
+      return {
+        lastOpen: Math.max(...open.map((d) => d._creationTime)),
+        firstHistory: Math.min(...history.map((d) => d._creationTime)),
+      };
+    });
+    expect(times.lastOpen).toBeLessThan(times.firstHistory);
+    // GitHub was asked in the same order: every OPEN page before any CLOSED/MERGED one.
+    const gql = fake.requests.filter((r) => r.resource === "graphql" && r.status === 200);
+    const lastOpen = gql.findLastIndex((r) => r.page.includes('["OPEN"]'));
+    const firstClosed = gql.findIndex((r) => r.page.includes('["CLOSED","MERGED"]'));
+    expect(lastOpen).toBeLessThan(firstClosed);
+    await expectReadModelEqualsFake(t, fake, installationId);
+  });
+
+  test("repositories are fetched concurrently, never more at once than the window, with no secondary-limit answer", async () => {
+    const fake = useFakeGitHub({ seed: 32, org: { repos: 24, prsPerRepo: 12, issuesPerRepo: 4 } }); // 300 ms per request
+    const { t, installationId } = await setup(fake);
+    const started = Date.now();
+    await request(t, installationId, "webhook");
+    await runSimulated(t);
+    expect(await latestJob(t)).toMatchObject({ state: "completed" });
+    expect(fake.peakConcurrency).toBeGreaterThan(4);
+    expect(fake.peakConcurrency).toBeLessThanOrEqual(WINDOW);
+    expect(fake.secondaryLimitAnswers).toBe(0);
+    // At one request at a time, 300 ms each, the same requests would take at least this long.
+    const sequentialFloor = fake.requests.filter((r) => r.resource !== "none").length * 300;
+    expect(Date.now() - started).toBeLessThan(sequentialFloor / 3);
+    await expectReadModelEqualsFake(t, fake, installationId);
+  });
+
+  test("a secondary-limit answer stops every lane until retry-after, lowers the concurrency, and the sync completes", async () => {
+    // This GitHub allows only 2 requests at once; the worker starts at 4.
+    const fake = useFakeGitHub({
+      seed: 33,
+      org: { repos: 8, prsPerRepo: 10, issuesPerRepo: 4 },
+      secondaryLimits: { concurrentRequests: 2 },
+    });
+    const { t, installationId } = await setup(fake);
+    await request(t, installationId, "webhook");
+    await runSimulated(t);
+    const job = await latestJob(t);
+    expect(job.state).toBe("completed");
+    expect(fake.secondaryLimitAnswers).toBeGreaterThan(0);
+    expect(job.cursor.concurrencyCeiling).toBeLessThanOrEqual(2);
+    // After each secondary-limit answer, no new request arrived before its retry-after (60 s) ran out.
+    const data = fake.requests.filter((r) => r.resource !== "none");
+    for (const limited of data.filter((r) => r.secondary)) {
+      const early = data.filter((r) => r.at > limited.at && r.at < limited.at + 60_000);
+      expect(early, `requests within 60 s of the answer at ${limited.at}`).toEqual([]);
+    }
+    await expectReadModelEqualsFake(t, fake, installationId);
+  });
+
+  test("a slice killed mid-flight: maintenance resumes every repository in flight from its own cursor; no page is fetched twice or skipped", async () => {
+    const fake = useFakeGitHub({ latencyMs: 0, seed: 34, org: { repos: 8, prsPerRepo: 60, issuesPerRepo: 250 } });
+    const { t, installationId } = await setup(fake);
+    // After 24 requests GitHub stops answering: the slice hangs with every lane mid-request.
+    fake.injectFault({ type: "hang" }, { afterRequests: 24, times: 1_000_000 });
+    const { jobId } = await request(t, installationId, "webhook");
+    let hung = -1;
+    for (let i = 0; i < 2_000; i++) {
+      vi.advanceTimersByTime(1); // 2 s at most: well below the client's 20 s request timeout
+      await new Promise((resolve) => realSetTimeout(resolve, 0));
+      const now = fake.requests.filter((r) => r.status === 0).length;
+      if (now > 0 && now === hung) break;
+      hung = now;
+    }
+    expect(hung).toBeGreaterThan(1);
+    // The process dies: its lease runs out (the clock jumps without firing the hung slice's timers).
+    vi.setSystemTime(Date.now() + 4 * 60_000);
+    const killed = await latestJob(t);
+    const inFlight = await t.run(async (ctx) =>
+      Promise.all(killed.cursor.window!.map(async (id) => (await ctx.db.get(id))!)),
+    );
+    expect(inFlight.length).toBeGreaterThan(1);
+    expect(inFlight.filter((r) => r.syncProgress?.page !== undefined).length).toBeGreaterThan(0);
+    fake.clearFaults();
+    expect(await t.mutation(internal.sync.maintenance.recoverStalledJobs, {})).toBe(1);
+    await runAll(t); // the dead slice's timers fire too: it finds its lease gone and writes nothing
+    expect(await latestJob(t)).toMatchObject({ _id: jobId, state: "completed" });
+    expect(await t.run((ctx) => ctx.db.query("syncJobs").collect())).toHaveLength(1);
+    // Each page GitHub answered was answered once: resumed repositories went on from their own cursor.
+    const pages = fake.requests.filter(answered).map((r) => r.page);
+    expect(pages.filter((p, i) => pages.indexOf(p) !== i)).toEqual([]);
+    await expectReadModelEqualsFake(t, fake, installationId);
+  });
+
+  test("the history horizon and the commit cap come from the environment, read at call time", async () => {
+    vi.stubEnv("SYNCBOARD_HISTORY_DAYS", "20");
+    vi.stubEnv("SYNCBOARD_MAX_COMMITS_PER_REPOSITORY", "30");
+    const fake = useFakeGitHub({
+      latencyMs: 0,
+      seed: 35,
+      org: { repos: 3, prsPerRepo: 40, issuesPerRepo: 20, commitsPerRepo: 150 },
+    });
+    const { t, installationId } = await setup(fake);
+    await request(t, installationId, "webhook");
+    await runAll(t);
+    const job = await latestJob(t);
+    expect(job.state).toBe("completed");
+    const horizon = job.startedAt! - 20 * DAY;
+    const db = await t.run(async (ctx) => ({
+      prs: await ctx.db.query("pullRequests").collect(),
+      issues: await ctx.db.query("issues").collect(),
+      commits: await ctx.db.query("commits").collect(),
+      comments: await ctx.db.query("comments").collect(),
+    }));
+    const truth = fake.org.repos;
+    const expectedPrs = truth.flatMap((r) =>
+      r.pullRequests.filter((p) => p.state === "open" || p.updatedAt >= horizon),
+    );
+    expect(expectedPrs.length).toBeLessThan(truth.length * 40); // the horizon cuts something
+    expect(db.prs.map((p) => p.githubId).sort()).toEqual(expectedPrs.map((p) => p.id).sort());
+    const expectedIssues = truth.flatMap((r) => r.issues.filter((i) => i.state === "open" || i.updatedAt >= horizon));
+    expect(db.issues.map((i) => i.githubId).sort()).toEqual(expectedIssues.map((i) => i.id).sort());
+    expect(db.comments.every((c) => c.updatedAt >= horizon)).toBe(true);
+    // The 30 newest commits of each repository within the horizon.
+    const newest = truth.flatMap((r) =>
+      r.commits
+        .filter((c) => c.date >= horizon)
+        .sort((a, b) => b.date - a.date)
+        .slice(0, 30)
+        .map((c) => c.sha),
+    );
+    expect(db.commits.map((c) => c.sha).sort()).toEqual(newest.sort());
+    await expectNoAggregateDifferences(t, installationId);
+  });
+
+  test("pull request pages grow while GitHub's cost and response time allow, and shrink when the cost is high", async () => {
+    const cheap = useFakeGitHub({ latencyMs: 0, seed: 36, org: { repos: 1, prsPerRepo: 600 } });
+    let { t, installationId } = await setup(cheap);
+    await request(t, installationId, "webhook");
+    await runAll(t);
+    expect((await latestJob(t)).state).toBe("completed");
+    const grown = cheap.requests.filter((r) => r.resource === "graphql" && r.status === 200).map((r) => r.first);
+    expect(grown.slice(0, 3)).toEqual([25, 50, 100]);
+    expect(Math.max(...grown.map(Number))).toBe(100);
+    await expectReadModelEqualsFake(t, cheap, installationId);
+
+    vi.unstubAllGlobals();
+    // The same query shape costing ten times as much (large nested connections): pages shrink to the minimum.
+    const dear = useFakeGitHub({
+      latencyMs: 0,
+      seed: 37,
+      org: { repos: 1, prsPerRepo: 200 },
+      graphqlCostMultiplier: 10,
+    });
+    ({ t, installationId } = await setup(dear));
+    await request(t, installationId, "webhook");
+    await runAll(t);
+    const job = await latestJob(t);
+    expect(job.state).toBe("completed");
+    const shrunk = dear.requests.filter((r) => r.resource === "graphql" && r.status === 200).map((r) => r.first!);
+    expect(shrunk[0]).toBe(25);
+    expect(shrunk.slice(1).every((n, i) => n <= shrunk[i]!)).toBe(true);
+    expect(shrunk.at(-1)).toBe(5);
+    expect(job.cursor.pageSize).toBe(5);
+    await expectReadModelEqualsFake(t, dear, installationId);
   });
 });
