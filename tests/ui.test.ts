@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
+import { recordMembership } from "../convex/memberships";
 import type { Id } from "../convex/_generated/dataModel";
 import { startHarness } from "./browser/harness";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
@@ -24,6 +25,7 @@ let harness: Awaited<ReturnType<typeof startHarness>>;
 let installationId: Id<"installations">;
 let admin: { subject: string };
 let newcomer: { subject: string };
+let member: { subject: string };
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -40,6 +42,9 @@ beforeAll(async () => {
   await seedInstallation(t, installationId, 3, 45);
   admin = await signInAs(t, 9001, "acme"); // the organisation account itself
   newcomer = await signInAs(t, 1234, "newbie");
+  // dev1, a member of the organisation, authored some of the seeded pull requests.
+  await t.run((ctx) => recordMembership(ctx, { accountId: 9001, githubUserId: 5001, login: "dev1", member: true }));
+  member = await signInAs(t, 5001, "dev1");
   harness = await startHarness(t);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -224,10 +229,10 @@ describe("the app in Chromium", () => {
     await page.close();
   });
 
-  test("inbox: three sections, each with rows or its empty state; 1280 and 360 px", async () => {
-    const exists = await inboxExists(admin);
+  test("inbox: three sections, each with rows (oldest first) or its empty state; 1280 and 360 px", async () => {
+    const exists = await inboxExists(member);
     for (const width of [1280, 360]) {
-      const page = await open(admin, width);
+      const page = await open(member, width);
       await expect.poll(() => pathOf(page)).toBe("/acme/inbox");
       const main = page.getByRole("main");
       if (!exists) {
@@ -237,6 +242,7 @@ describe("the app in Chromium", () => {
         expect(await main.textContent()).not.toMatch(/Error:|stack|undefined|Could not find/);
         await shoot(page, `inbox-${width}`, "Open pull requests");
       } else {
+        await main.getByText("Signed in as dev1").waitFor();
         const sections = [
           ["Review requested from you", "No review is requested from you."],
           ["Your pull requests that need you", "None of your pull requests needs you."],
@@ -244,10 +250,17 @@ describe("the app in Chromium", () => {
         ] as const;
         for (const [heading, empty] of sections) {
           const section = main.getByRole("region", { name: heading });
-          await section.waitFor();
-          const rows = await section.locator("li.inbox-row").count();
-          if (rows === 0) expect(await section.textContent()).toContain(empty);
-          else expect(await section.locator("li.inbox-row").first().textContent()).toMatch(/✓ Green|● Yellow|✕ Red/);
+          const rows = section.locator("li.inbox-row");
+          if ((await rows.count()) === 0) {
+            expect(await section.textContent()).toContain(empty);
+            continue;
+          }
+          for (const text of await rows.allTextContents()) {
+            expect(text).toMatch(/^(✓ Green|● Yellow|✕ Red)/); // health as text and icon
+            expect(text).toMatch(/waiting (less than a minute|\d+ (minute|hour|day)s?)$/);
+          }
+          const since = await rows.locator("time").evaluateAll((ts) => ts.map((t) => t.getAttribute("datetime")!));
+          expect(since, `${heading}: oldest first`).toEqual([...since].sort());
         }
         await shoot(page, `inbox-${width}`, "Review requested from you");
       }

@@ -111,7 +111,8 @@ function InboxItem({
   now: number;
   showWaitingOn: boolean;
 }) {
-  const reasons = healthReasonsText(row.healthReasons);
+  // The health reasons, less the one the "why" already says.
+  const reasons = healthReasonsText(row.healthReasons.filter((r) => r !== row.reason));
   return (
     <li className="inbox-row" data-health={row.health}>
       <span className={`pill health-${row.health}`}>{HEALTH_TEXT[row.health]}</span>

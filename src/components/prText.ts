@@ -23,7 +23,8 @@ export type WaitingReason =
   | "merge_conflict"
   | "draft"
   | "ready_to_merge"
-  | "no_reviewer";
+  | "no_reviewer"
+  | "checks_pending";
 
 export const WAITING_REASON_TEXT: Record<WaitingReason, string> = {
   review_requested: "Review requested",
@@ -33,9 +34,12 @@ export const WAITING_REASON_TEXT: Record<WaitingReason, string> = {
   draft: "Still a draft",
   ready_to_merge: "Approved and green: ready to merge",
   no_reviewer: "No reviewer requested yet",
+  checks_pending: "Checks are still running",
 };
 
-export const waitingReasonText = (reason: string) => WAITING_REASON_TEXT[reason as WaitingReason] ?? reason;
+/** A code this table does not know yet is shown as words ("some_code" → "Some code"), never raw. */
+export const waitingReasonText = (reason: string) =>
+  WAITING_REASON_TEXT[reason as WaitingReason] ?? reason.charAt(0).toUpperCase() + reason.slice(1).replaceAll("_", " ");
 
 /**
  * Who a pull request waits on, in words: logins as they are, "team:<slug>" as "<slug> (team)",
