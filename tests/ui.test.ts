@@ -263,6 +263,47 @@ describe("the app in Chromium", () => {
           expect(since, `${heading}: oldest first`).toEqual([...since].sort());
         }
         await shoot(page, `inbox-${width}`, "Review requested from you");
+        if (width === 1280) {
+          // Live: a new pull request of dev1's whose checks fail reaches their inbox without a reload.
+          // TODO(issue 13): a review requested by webhook reaching the reviewer's (and each team member's)
+          // inbox, live, once the backend's review-request records have landed.
+          const now = Date.now();
+          const mine = pr({
+            repoGithubId: 100_000,
+            githubId: 4_343,
+            number: 4_343,
+            title: "Inbox live demo",
+            authorLogin: "dev1",
+            url: "https://github.com/acme/repo-0/pull/4343",
+            headSha: "e".repeat(40),
+            createdAt: now - 3_600_000,
+            updatedAt: now - 3_600_000,
+          });
+          await t.mutation(internal.model.ingest.applyRecords, {
+            installationId,
+            records: [
+              { kind: "pullRequest", record: mine },
+              {
+                kind: "ci",
+                record: ci({
+                  repoGithubId: 100_000,
+                  sha: mine.headSha,
+                  name: "lint",
+                  state: "failure",
+                  updatedAt: now,
+                }),
+              },
+            ],
+          });
+          harness.changed();
+          const row = main
+            .getByRole("region", { name: "Your pull requests that need you" })
+            .locator("li.inbox-row")
+            .filter({ hasText: "Inbox live demo" });
+          await row.waitFor();
+          expect(await row.textContent()).toContain("✕ Red");
+          expect(await row.textContent()).toContain("Checks are failing");
+        }
       }
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(
         0,

@@ -5,6 +5,7 @@ import { Empty, Skeleton } from "./Skeleton";
 
 const SYNC_STATUS_TEXT = { ready: "✓ ready", processing: "⟳ syncing", failed: "✕ failed" } as const;
 const PAGE_SIZE = 25;
+const HEALTH_ICON = { green: "✓", yellow: "●", red: "✕" } as const;
 
 /** The installation's repositories with their open work and each one's sync status (and why it failed). */
 export function RepositoryTable({ installationId }: { installationId: Id<"installations"> }) {
@@ -38,9 +39,12 @@ export function RepositoryTable({ installationId }: { installationId: Id<"instal
                 </td>
                 <td data-label="Open PRs">{r.openPullRequests.toLocaleString()}</td>
                 <td data-label="Health of open PRs">
-                  <span className="health-green">✓ {r.openPullRequestsByHealth.green}</span>{" "}
-                  <span className="health-yellow">● {r.openPullRequestsByHealth.yellow}</span>{" "}
-                  <span className="health-red">✕ {r.openPullRequestsByHealth.red}</span>
+                  {(["green", "yellow", "red"] as const).map((h) => (
+                    <span key={h} className={`health-${h} count-${h}`}>
+                      {HEALTH_ICON[h]} {r.openPullRequestsByHealth[h]}
+                      <span className="visually-hidden"> {h}</span>{" "}
+                    </span>
+                  ))}
                 </td>
                 <td data-label="Open issues">{r.openIssues.toLocaleString()}</td>
                 <td data-label="Sync">
