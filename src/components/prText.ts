@@ -16,7 +16,7 @@ export const healthReasonsText = (reasons: readonly string[]) =>
   reasons.map((r) => HEALTH_REASON_TEXT[r as keyof typeof HEALTH_REASON_TEXT] ?? r).join(", ");
 
 /** Why a pull request waits (the inbox query's `reason` code), in a few words. */
-export type WaitingReason =
+type WaitingReason =
   | "review_requested"
   | "checks_failing"
   | "changes_requested"
@@ -26,7 +26,7 @@ export type WaitingReason =
   | "no_reviewer"
   | "checks_pending";
 
-export const WAITING_REASON_TEXT: Record<WaitingReason, string> = {
+const WAITING_REASON_TEXT: Record<WaitingReason, string> = {
   review_requested: "Review requested",
   checks_failing: "Checks are failing",
   changes_requested: "Changes were requested",
