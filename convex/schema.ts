@@ -254,6 +254,13 @@ export default defineSchema({
 
   pullRequests: defineTable({
     ...storedFields(pullRequestRecord),
+    // Stored with every request's time (the record's may lack it: first seen = requested then).
+    reviewRequests: v.optional(v.array(v.object({ reviewer: v.string(), requestedAt: v.number() }))),
+    // Whose turn, derived by the write path (model/turn.ts):
+    turn: v.optional(v.union(v.literal("author"), v.literal("reviewers"), v.literal("merge"), v.literal("none"))),
+    turnReason: v.optional(v.string()),
+    waitingOn: v.optional(v.array(v.string())),
+    waitingSince: v.optional(v.number()),
     // Derived by the write path from reviews and CI results:
     checks: checksState,
     failingChecks: v.array(v.string()),
@@ -282,7 +289,21 @@ export default defineSchema({
       "state",
       "health",
       "updatedAt",
-    ]),
+    ])
+    .index("by_installation_author_turn_waiting", ["installationId", "authorLogin", "turn", "waitingSince"]),
+
+  /** Outstanding review requests of open PRs, one per (PR, reviewer): the inbox's "requested from you". */
+  reviewRequests: defineTable({
+    installationId: v.id("installations"),
+    repositoryId: v.id("repositories"),
+    pullRequestId: v.id("pullRequests"),
+    /** A login, or `team:<slug>`. */
+    reviewer: v.string(),
+    requestedAt: v.number(),
+  })
+    .index("by_repository", ["repositoryId"])
+    .index("by_pull_request", ["pullRequestId", "reviewer"])
+    .index("by_installation_reviewer", ["installationId", "reviewer", "requestedAt"]),
 
   reviews: defineTable(storedFields(reviewRecord))
     .index("by_repo_github_id", ["repositoryId", "githubId"])

@@ -61,6 +61,7 @@ const cases: Record<string, () => Record<string, unknown>> = {
   "dashboard/lists:activity": () => ({ installationId, paginationOpts: page, repositoryId }),
   "dashboard/trends:trends": () => ({ installationId, days: 30 }),
   "dashboard/trends:userStats": () => ({ installationId, days: 90 }),
+  "dashboard/inbox:inbox": () => ({ installationId }),
   "sync/status:getStatus": () => ({ installationId }),
 };
 

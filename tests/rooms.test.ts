@@ -21,6 +21,7 @@ const READ_MODEL = [
   "repositories",
   "pullRequests",
   "reviews",
+  "reviewRequests",
   "ciResults",
   "issues",
   "commits",

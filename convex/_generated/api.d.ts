@@ -16,6 +16,7 @@ import type {
 import type * as access from "../access.js";
 import type * as auth from "../auth.js";
 import type * as crons from "../crons.js";
+import type * as dashboard_inbox from "../dashboard/inbox.js";
 import type * as dashboard_lists from "../dashboard/lists.js";
 import type * as dashboard_summary from "../dashboard/summary.js";
 import type * as dashboard_trends from "../dashboard/trends.js";
@@ -52,6 +53,8 @@ import type * as model_installations from "../model/installations.js";
 import type * as model_purge from "../model/purge.js";
 import type * as model_records from "../model/records.js";
 import type * as model_repositories from "../model/repositories.js";
+import type * as model_reviewRequests from "../model/reviewRequests.js";
+import type * as model_turn from "../model/turn.js";
 import type * as model_upsert from "../model/upsert.js";
 import type * as model_verify from "../model/verify.js";
 import type * as model_writePath from "../model/writePath.js";
@@ -84,6 +87,7 @@ declare const fullApi: ApiFromModules<{
   access: typeof access;
   auth: typeof auth;
   crons: typeof crons;
+  "dashboard/inbox": typeof dashboard_inbox;
   "dashboard/lists": typeof dashboard_lists;
   "dashboard/summary": typeof dashboard_summary;
   "dashboard/trends": typeof dashboard_trends;
@@ -120,6 +124,8 @@ declare const fullApi: ApiFromModules<{
   "model/purge": typeof model_purge;
   "model/records": typeof model_records;
   "model/repositories": typeof model_repositories;
+  "model/reviewRequests": typeof model_reviewRequests;
+  "model/turn": typeof model_turn;
   "model/upsert": typeof model_upsert;
   "model/verify": typeof model_verify;
   "model/writePath": typeof model_writePath;

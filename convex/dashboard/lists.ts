@@ -133,7 +133,7 @@ function pullRequestsInOrder(
  * per row (a page costs its own size); after a rename it shows the old name until the PR changes,
  * and GitHub redirects the link.
  */
-const repositoryFromUrl = (url: string) => new URL(url).pathname.split("/").slice(1, 3).join("/");
+export const repositoryFromUrl = (url: string) => new URL(url).pathname.split("/").slice(1, 3).join("/");
 
 function pullRequestRow(pr: Doc<"pullRequests">) {
   return {
@@ -152,6 +152,13 @@ function pullRequestRow(pr: Doc<"pullRequests">) {
     failingChecks: pr.failingChecks,
     checks: pr.checks,
     review: pr.review,
+    // Whose turn (open PRs): who must act and since when; stale flags are the inbox's (it knows the day).
+    ...(pr.turn !== undefined && {
+      turn: pr.turn,
+      waitingOn: pr.waitingOn ?? [],
+      ...(pr.waitingSince !== undefined && { waitingSince: pr.waitingSince }),
+      ...(pr.turnReason !== undefined && { turnReason: pr.turnReason }),
+    }),
   };
 }
 

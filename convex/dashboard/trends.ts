@@ -30,7 +30,7 @@ function validateDays(days: number, max: number): number {
 }
 
 /** `today` as given (a UTC day number since the epoch), or a ConvexError. */
-function validateToday(today: number | undefined): number | undefined {
+export function validateToday(today: number | undefined): number | undefined {
   if (today === undefined) return undefined;
   if (!Number.isInteger(today) || today < MIN_DAY || today > MAX_DAY)
     throw new ConvexError(
@@ -40,7 +40,7 @@ function validateToday(today: number | undefined): number | undefined {
 }
 
 /** The last day of the window: the caller's `today`, else the installation's newest bucket (null: no data). */
-async function windowEnd(
+export async function windowEnd(
   ctx: QueryCtx,
   installationId: Id<"installations">,
   today: number | undefined,

@@ -72,6 +72,31 @@ const refOf = (r: z.infer<typeof P.repositoryRefPayload>) => ({
 
 type Mapper = (payload: unknown) => WebhookMapping;
 
+/**
+ * The PR's outstanding review requests (logins, `team:<slug>`). A review_requested event dates the
+ * request it is about (a re-request moves its time); the others keep the time first seen.
+ */
+function reviewRequestsOf(p: z.infer<typeof P.pullRequestEvent>) {
+  const pr = p.pull_request;
+  const requested =
+    p.action === "review_requested"
+      ? p.requested_reviewer
+        ? p.requested_reviewer.login
+        : p.requested_team
+          ? `team:${p.requested_team.slug}`
+          : undefined
+      : undefined;
+  const reviewers = [
+    ...(pr.requested_reviewers ?? []).flatMap((u) => (u.login ? [u.login] : [])),
+    ...(pr.requested_teams ?? []).flatMap((t) => (t.slug ? [`team:${t.slug}`] : [])),
+  ];
+  if (requested && !reviewers.includes(requested)) reviewers.push(requested);
+  return reviewers.map((reviewer) => ({
+    reviewer,
+    ...(reviewer === requested && { requestedAt: timeMs(pr.updated_at) }),
+  }));
+}
+
 /** Parse with `schema`, or report the first failing path. */
 function parsed<S extends z.ZodType>(
   schema: S,
@@ -183,6 +208,11 @@ const MAPPERS = {
             mergeable: pr.mergeable === true ? "mergeable" : pr.mergeable === false ? "conflicting" : "unknown",
             headSha: pr.head.sha,
             requestedReviewers: (pr.requested_reviewers?.length ?? 0) + (pr.requested_teams?.length ?? 0),
+            reviewRequests: reviewRequestsOf(p),
+            ...(p.action === "ready_for_review" && { readyForReviewAt: timeMs(pr.updated_at) }),
+            ...(pr.additions !== undefined && { additions: pr.additions }),
+            ...(pr.deletions !== undefined && { deletions: pr.deletions }),
+            ...(pr.changed_files !== undefined && { changedFiles: pr.changed_files }),
             url: pr.html_url,
             createdAt: timeMs(pr.created_at),
             updatedAt: timeMs(pr.updated_at),

@@ -72,6 +72,9 @@ const activity = { installation: installationRef.optional(), repository: fullRep
 export const pullRequestEvent = z.object({
   action: z.string(),
   ...activity,
+  /** review_requested / review_request_removed: whom it was about. */
+  requested_reviewer: z.object({ login: z.string() }).nullable().optional(),
+  requested_team: z.object({ slug: z.string() }).nullable().optional(),
   pull_request: z.object({
     id: z.number(),
     number: z.number(),
@@ -83,8 +86,12 @@ export const pullRequestEvent = z.object({
     mergeable: z.boolean().nullable().optional(),
     user: maybeUser,
     head: z.object({ sha: z.string() }),
-    requested_reviewers: z.array(z.unknown()).optional(),
-    requested_teams: z.array(z.unknown()).optional(),
+    // Users and teams; a deleted user or an unexpected entry is skipped, not an error.
+    requested_reviewers: z.array(z.object({ login: z.string() }).partial().passthrough()).optional(),
+    requested_teams: z.array(z.object({ slug: z.string() }).partial().passthrough()).optional(),
+    additions: z.number().optional(),
+    deletions: z.number().optional(),
+    changed_files: z.number().optional(),
     created_at: z.string(),
     updated_at: z.string(),
     closed_at: z.string().nullable(),

@@ -1,17 +1,28 @@
 /**
- * A pull request's derived fields (checks, review verdict, first review, health) from its reviews and
- * the CI results on its head commit. Used by the write path on every change and by `verify.ts` to
- * recount, so the stored figures and the recount can never use different rules.
+ * A pull request's derived fields (checks, review verdict, first review, health, whose turn) from its
+ * reviews and the CI results on its head commit. Used by the write path on every change and by
+ * `verify.ts` to recount, so the stored figures and the recount can never use different rules.
  *
  * Usage: `const derived = await derivePullRequest(ctx.db, repositoryId, pr)`
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseReader } from "../_generated/server";
 import { computeHealth, summarizeChecks, summarizeReviews } from "./health";
+import { whoseTurn } from "./turn";
 
 type DerivationInput = Pick<
   Doc<"pullRequests">,
-  "number" | "headSha" | "requestedReviewers" | "authorLogin" | "draft" | "mergeable"
+  | "number"
+  | "headSha"
+  | "requestedReviewers"
+  | "authorLogin"
+  | "draft"
+  | "mergeable"
+  | "state"
+  | "createdAt"
+  | "updatedAt"
+  | "readyForReviewAt"
+  | "reviewRequests"
 >;
 
 export async function derivePullRequest(db: DatabaseReader, repositoryId: Id<"repositories">, pr: DerivationInput) {
@@ -28,5 +39,26 @@ export async function derivePullRequest(db: DatabaseReader, repositoryId: Id<"re
   const { checks, failing } = summarizeChecks(ci);
   const { review, firstReviewAt } = summarizeReviews(reviews, pr.requestedReviewers, pr.authorLogin);
   const { health, reasons } = computeHealth({ checks, review, mergeable: pr.mergeable, draft: pr.draft });
-  return { checks, failingChecks: failing, review, firstReviewAt, health, healthReasons: reasons };
+  const failingSince = Math.max(0, ...ci.filter((c) => c.state === "failure").map((c) => c.updatedAt)) || undefined;
+  const turn = whoseTurn({
+    ...pr,
+    health,
+    healthReasons: reasons,
+    checks,
+    reviewRequests: pr.reviewRequests ?? [],
+    reviews,
+    failingSince,
+  });
+  return {
+    checks,
+    failingChecks: failing,
+    review,
+    firstReviewAt,
+    health,
+    healthReasons: reasons,
+    // Closed and merged PRs wait on nobody: no turn, so the inbox's indexes never list them.
+    ...(pr.state === "open"
+      ? { turn: turn.turn, turnReason: turn.turnReason, waitingOn: turn.waitingOn, waitingSince: turn.waitingSince }
+      : { turn: undefined, turnReason: undefined, waitingOn: undefined, waitingSince: undefined }),
+  };
 }

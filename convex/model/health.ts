@@ -13,7 +13,7 @@
 import type { CiState, ReviewState } from "./records";
 
 type Health = "green" | "yellow" | "red";
-type ChecksState = "passing" | "failing" | "pending" | "none";
+export type ChecksState = "passing" | "failing" | "pending" | "none";
 type ReviewSummary = "approved" | "changes_requested" | "review_required" | "none";
 export type HealthReason =
   | "checks_failing"

@@ -17,6 +17,7 @@ type ReadModelTable =
   | "repositories"
   | "pullRequests"
   | "reviews"
+  | "reviewRequests"
   | "ciResults"
   | "issues"
   | "commits"
@@ -53,6 +54,7 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
     const r = repo._id;
     const perRepository = [
       () => db.query("reviews").withIndex("by_repo_pr", (q) => q.eq("repositoryId", r)),
+      () => db.query("reviewRequests").withIndex("by_repository", (q) => q.eq("repositoryId", r)),
       () => db.query("ciResults").withIndex("by_repo_sha_name", (q) => q.eq("repositoryId", r)),
       () => db.query("commits").withIndex("by_repo_sha", (q) => q.eq("repositoryId", r)),
       () => db.query("comments").withIndex("by_repo_issue", (q) => q.eq("repositoryId", r)),

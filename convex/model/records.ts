@@ -45,6 +45,16 @@ export const pullRequestRecord = v.object({
   headSha: v.string(),
   /** Reviewers (users or teams) whose review is requested and still outstanding. */
   requestedReviewers: v.number(),
+  /**
+   * Who is requested: a login, or `team:<slug>`; `requestedAt` when the source knows it (a
+   * review_requested event, the timeline). Absent when the source does not list them.
+   */
+  reviewRequests: v.optional(v.array(v.object({ reviewer: v.string(), requestedAt: v.optional(v.number()) }))),
+  /** When it left draft (ready_for_review), if the source knows it. */
+  readyForReviewAt: v.optional(v.number()),
+  additions: v.optional(v.number()),
+  deletions: v.optional(v.number()),
+  changedFiles: v.optional(v.number()),
   url: v.string(),
   createdAt: v.number(),
   updatedAt: v.number(),

@@ -24,7 +24,8 @@ export type UpsertSpec<T extends BaseTable, R> = {
 };
 
 type Upserted<T extends BaseTable> =
-  { outcome: "inserted" | "updated"; before: Doc<T> | null; after: Row<T> } | { outcome: "unchanged" | "stale" };
+  | { outcome: "inserted" | "updated"; id: Id<T>; before: Doc<T> | null; after: Row<T> }
+  | { outcome: "unchanged" | "stale" };
 
 export async function upsert<T extends BaseTable, R>(
   db: DatabaseWriter,
@@ -38,8 +39,8 @@ export async function upsert<T extends BaseTable, R>(
   const next = await spec.build(db, scope, rec, existing);
   if (existing && !differs(existing, next)) return { outcome: "unchanged" };
   if (existing) await db.patch(existing._id, next as Partial<Doc<T>>);
-  else await db.insert(spec.table, next as never);
-  return { outcome: existing ? "updated" : "inserted", before: existing, after: next };
+  const id = existing ? existing._id : ((await db.insert(spec.table, next as never)) as Id<T>);
+  return { outcome: existing ? "updated" : "inserted", id, before: existing, after: next };
 }
 
 /** True when any field of `next` differs from `doc` (undefined and absent are the same). */
@@ -62,6 +63,23 @@ const scoped = <R extends { repoGithubId: number }>(scope: Scope, rec: R) => {
   return { ...scope, ...fields };
 };
 
+/**
+ * Outstanding requests with their times: a time the source gives wins (a re-request moves it); else the
+ * time we first saw the request; a request first seen now was made at the latest by this version.
+ * A source that does not list requests keeps what is stored.
+ */
+function reviewRequestsOf(rec: PullRequestRecord, existing: Doc<"pullRequests"> | null) {
+  if (rec.reviewRequests === undefined) return existing?.reviewRequests;
+  const known = new Map((existing?.reviewRequests ?? []).map((r) => [r.reviewer, r.requestedAt]));
+  return rec.reviewRequests.map((r) => ({
+    reviewer: r.reviewer,
+    requestedAt: r.requestedAt ?? known.get(r.reviewer) ?? rec.updatedAt,
+  }));
+}
+
+const laterReady = (rec: PullRequestRecord, existing: Doc<"pullRequests"> | null) =>
+  rec.readyForReviewAt !== undefined && rec.readyForReviewAt > (existing?.readyForReviewAt ?? -Infinity);
+
 /** A review only moves forward: pending → submitted → dismissed. */
 const reviewRank = (s: ReviewRecord["state"]) => (s === "pending" ? 0 : s === "dismissed" ? 2 : 1);
 
@@ -69,12 +87,26 @@ export const UPSERTS = {
   pullRequest: {
     table: "pullRequests",
     find: byGithubId("pullRequests"),
-    keep: (existing, rec) => (existing.updatedAt > rec.updatedAt ? "stale" : undefined),
+    // An older version is stale, unless it carries a later ready-for-review time (a fact, kept in any order).
+    keep: (existing, rec) => (existing.updatedAt > rec.updatedAt && !laterReady(rec, existing) ? "stale" : undefined),
     build: async (db, scope, rec, existing) => {
+      const readyForReviewAt = laterReady(rec, existing) ? rec.readyForReviewAt : existing?.readyForReviewAt;
+      if (existing && existing.updatedAt > rec.updatedAt) {
+        const { _id, _creationTime, ...stored } = existing;
+        const base = { ...stored, readyForReviewAt };
+        return { ...base, ...(await derivePullRequest(db, scope.repositoryId, base)) };
+      }
       // GitHub computes mergeability lazily: keep what we knew while the head commit is the same.
       const mergeable =
         rec.mergeable === "unknown" && existing?.headSha === rec.headSha ? existing.mergeable : rec.mergeable;
-      const base = { closedAt: undefined, mergedAt: undefined, ...scoped(scope, rec), mergeable };
+      const base = {
+        closedAt: undefined,
+        mergedAt: undefined,
+        ...scoped(scope, rec),
+        mergeable,
+        reviewRequests: reviewRequestsOf(rec, existing),
+        readyForReviewAt,
+      };
       return { ...base, ...(await derivePullRequest(db, scope.repositoryId, base)) };
     },
   } satisfies UpsertSpec<"pullRequests", PullRequestRecord>,

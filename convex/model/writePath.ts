@@ -20,6 +20,7 @@ import {
 } from "./contribution";
 import { DerivedDeltas } from "./derived";
 import { derivePullRequest } from "./derivePullRequest";
+import { syncReviewRequests } from "./reviewRequests";
 import type { AnyRecord, DeletionRecord } from "./records";
 import { RepositorySet, type Unwritable } from "./repositories";
 import { differs, upsert, UPSERTS, type BaseTable, type Row, type UpsertSpec } from "./upsert";
@@ -82,8 +83,8 @@ class WritePath {
     const scope = { installationId: this.installation._id, repositoryId: repo._id };
     switch (item.kind) {
       case "pullRequest":
-        return this.write(repo, UPSERTS.pullRequest, item.record, (before, after) => {
-          this.pullRequestChanged(repo, before, after);
+        return this.write(repo, UPSERTS.pullRequest, item.record, async (before, after, id) => {
+          await this.pullRequestChanged(repo, id, before, after);
           return { kind: "pullRequest", doc: after };
         });
       case "review":
@@ -127,12 +128,16 @@ class WritePath {
     repo: Repo,
     spec: UpsertSpec<T, R>,
     rec: R,
-    effects: (before: Doc<T> | null, after: Row<T>) => ActivitySource | null | Promise<ActivitySource | null>,
+    effects: (
+      before: Doc<T> | null,
+      after: Row<T>,
+      id: Id<T>,
+    ) => ActivitySource | null | Promise<ActivitySource | null>,
   ): Promise<WriteOutcome> {
     const scope = { installationId: this.installation._id, repositoryId: repo._id };
     const result = await upsert(this.ctx.db, spec, scope, rec);
     if (!("after" in result)) return result.outcome;
-    const after = await effects(result.before, result.after);
+    const after = await effects(result.before, result.after, result.id);
     if (after) {
       const before = result.before ? ({ ...after, doc: result.before } as unknown as ActivitySource) : null;
       for (const event of newActivity(before, after)) await this.recordActivity(repo, event);
@@ -153,11 +158,20 @@ class WritePath {
     const derived = await derivePullRequest(this.ctx.db, repo._id, pr);
     if (!differs(pr, derived)) return;
     await this.ctx.db.patch(pr._id, derived);
-    this.pullRequestChanged(repo, pr, { ...pr, ...derived });
+    await this.pullRequestChanged(repo, pr._id, pr, { ...pr, ...derived });
   }
 
-  /** Counters and histograms follow `contribution(after) − contribution(before)`. */
-  private pullRequestChanged(repo: Repo, before: Doc<"pullRequests"> | null, after: Row<"pullRequests">) {
+  /**
+   * Counters and histograms follow `contribution(after) − contribution(before)`; the PR's outstanding
+   * review requests (the inbox's rows) follow its turn.
+   */
+  private async pullRequestChanged(
+    repo: Repo,
+    id: Id<"pullRequests">,
+    before: Doc<"pullRequests"> | null,
+    after: Row<"pullRequests">,
+  ) {
+    await syncReviewRequests(this.ctx, { id, ...after }, before);
     this.derived.open(repo, addCounts(pullRequestOpenCounts(after), pullRequestOpenCounts(before), -1));
     const [was, now] = [pullRequestDurations(before), pullRequestDurations(after)];
     for (const kind of ["firstReview", "merge"] as const) {

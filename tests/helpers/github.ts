@@ -6,7 +6,8 @@ import { createFakeGitHub, type FakeOptions } from "../fakeGitHub";
 let pem: string | null = null;
 
 export function useFakeGitHub(options: FakeOptions = {}) {
-  const fake = createFakeGitHub(options);
+  // Instant answers unless a test asks for GitHub's latency (it is a timer: fake timers advance it).
+  const fake = createFakeGitHub({ latencyMs: 0, ...options });
   // GitHub issues PKCS#1 keys; the app converts them for WebCrypto.
   pem ??= generateKeyPairSync("rsa", { modulusLength: 2048 })
     .privateKey.export({ type: "pkcs1", format: "pem" })

@@ -1,0 +1,92 @@
+/**
+ * The inbox: what waits on the signed-in user, in three sections, each ordered by how long it has
+ * waited (oldest first). Every section is one index range per reviewer or author key, and each row
+ * shown costs one document, whatever the installation's size.
+ *
+ * Stale = waiting longer than `STALE_AFTER_DAYS` as of `today` (the client's UTC day; without it, the
+ * installation's newest day of activity — never the clock).
+ */
+import { v } from "convex/values";
+import type { Doc } from "../_generated/dataModel";
+import { query, type QueryCtx } from "../_generated/server";
+import { currentViewer, viewableInstallation } from "../access";
+import { DAY_MS } from "../model/contribution";
+import { repositoryFromUrl } from "./lists";
+import { validateToday, windowEnd } from "./trends";
+import { hiddenRepositories } from "./visibility";
+
+/** Rows per section. */
+const SECTION_SIZE = 50;
+/** A PR waiting this long is stale (seed default; per-installation agreements come with alerts). */
+const STALE_AFTER_DAYS = 7;
+
+export const inbox = query({
+  args: { installationId: v.id("installations"), today: v.optional(v.number()) },
+  handler: async (ctx, { installationId, today }) => {
+    validateToday(today);
+    const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
+    if (!viewer || !installation) return null;
+    const end = await windowEnd(ctx, installationId, today);
+    const staleBefore = end === null ? -Infinity : (end + 1 - STALE_AFTER_DAYS) * DAY_MS;
+    const hidden = await hiddenRepositories(ctx, installationId);
+    const row = (pr: Doc<"pullRequests">) => inboxRow(pr, staleBefore);
+    const visible = (pr: Doc<"pullRequests"> | null): pr is Doc<"pullRequests"> =>
+      pr !== null && pr.state === "open" && !hidden.has(pr.repositoryId);
+
+    const requests = await ctx.db
+      .query("reviewRequests")
+      .withIndex("by_installation_reviewer", (q) => q.eq("installationId", installationId).eq("reviewer", viewer.login))
+      .take(SECTION_SIZE);
+    const requested = (await Promise.all(requests.map((r) => ctx.db.get(r.pullRequestId)))).filter(visible);
+
+    const mine = (turns: Array<NonNullable<Doc<"pullRequests">["turn"]>>) =>
+      byTurn(ctx, installationId, viewer.login, turns).then((prs) => prs.filter(visible));
+    const [needsYou, waitingOnOthers] = await Promise.all([mine(["author", "merge"]), mine(["reviewers", "none"])]);
+    return {
+      login: viewer.login,
+      requested: requested.map(row),
+      needsYou: needsYou.map(row),
+      waitingOnOthers: waitingOnOthers.map(row),
+    };
+  },
+});
+
+/** The author's open PRs whose turn is one of `turns`, oldest wait first. */
+async function byTurn(
+  ctx: QueryCtx,
+  installationId: Doc<"installations">["_id"],
+  author: string,
+  turns: Array<NonNullable<Doc<"pullRequests">["turn"]>>,
+): Promise<Doc<"pullRequests">[]> {
+  const lists = await Promise.all(
+    turns.map((turn) =>
+      ctx.db
+        .query("pullRequests")
+        .withIndex("by_installation_author_turn_waiting", (q) =>
+          q.eq("installationId", installationId).eq("authorLogin", author).eq("turn", turn),
+        )
+        .take(SECTION_SIZE),
+    ),
+  );
+  return lists
+    .flat()
+    .sort((a, b) => (a.waitingSince ?? 0) - (b.waitingSince ?? 0))
+    .slice(0, SECTION_SIZE);
+}
+
+function inboxRow(pr: Doc<"pullRequests">, staleBefore: number) {
+  return {
+    id: pr._id,
+    repository: repositoryFromUrl(pr.url),
+    number: pr.number,
+    title: pr.title,
+    url: pr.url,
+    author: pr.authorLogin,
+    health: pr.health,
+    healthReasons: pr.healthReasons,
+    waitingOn: pr.waitingOn ?? [],
+    waitingSince: pr.waitingSince ?? pr.updatedAt,
+    stale: (pr.waitingSince ?? pr.updatedAt) < staleBefore,
+    reason: pr.turnReason ?? "none",
+  };
+}
