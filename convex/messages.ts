@@ -7,6 +7,7 @@
  * Usage: `syncDecisionMessage(decision)`, `jobErrorMessage(kind)`, `HEALTH_REASON_TEXT[reason]`.
  */
 import type { HealthReason } from "./model/health";
+import type { TurnReason } from "./model/turn";
 import type { SyncDecision } from "./sync/policy";
 import type { JobErrorKind } from "./sync/jobState";
 
@@ -59,6 +60,18 @@ const JOB_ERROR_TEXT: Record<JobErrorKind, string> = {
 /** Why a job or one repository's sync failed. */
 export const jobErrorMessage = (kind: JobErrorKind) => JOB_ERROR_TEXT[kind];
 export const APP_NOT_CONFIGURED = "The GitHub App is not configured on the server.";
+
+/** Why a pull request waits, and on whom (`model/turn.ts`'s reasons), in a few words. */
+export const WAITING_REASON_TEXT: Record<TurnReason, string> = {
+  review_requested: "Review requested",
+  checks_failing: "Checks are failing",
+  changes_requested: "Changes were requested",
+  merge_conflict: "Has a merge conflict",
+  draft: "Still a draft",
+  ready_to_merge: "Approved and green: ready to merge",
+  no_reviewer: "No reviewer requested yet",
+  checks_pending: "Checks are still running",
+};
 
 /** Why a pull request is yellow or red, as shown beside its health. */
 export const HEALTH_REASON_TEXT: Record<HealthReason, string> = {

@@ -1,10 +1,8 @@
 /**
- * Words for a pull request's health and whose turn it is, shared by the PR table and the inbox.
- *
- * WAITING_REASON_TEXT belongs with the other code → words tables in convex/messages.ts; it lives
- * here until the backend moves it there (the UI may not edit convex/).
+ * Words for a pull request's health and whose turn it is, shared by the PR table and the inbox (the
+ * code → words tables themselves live in convex/messages.ts).
  */
-import { HEALTH_REASON_TEXT } from "../../convex/messages";
+import { HEALTH_REASON_TEXT, WAITING_REASON_TEXT } from "../../convex/messages";
 
 export type Health = "green" | "yellow" | "red";
 
@@ -15,31 +13,10 @@ export const HEALTH_TEXT: Record<Health, string> = { green: "✓ Green", yellow:
 export const healthReasonsText = (reasons: readonly string[]) =>
   reasons.map((r) => HEALTH_REASON_TEXT[r as keyof typeof HEALTH_REASON_TEXT] ?? r).join(", ");
 
-/** Why a pull request waits (the inbox query's `reason` code), in a few words. */
-type WaitingReason =
-  | "review_requested"
-  | "checks_failing"
-  | "changes_requested"
-  | "merge_conflict"
-  | "draft"
-  | "ready_to_merge"
-  | "no_reviewer"
-  | "checks_pending";
-
-const WAITING_REASON_TEXT: Record<WaitingReason, string> = {
-  review_requested: "Review requested",
-  checks_failing: "Checks are failing",
-  changes_requested: "Changes were requested",
-  merge_conflict: "Has a merge conflict",
-  draft: "Still a draft",
-  ready_to_merge: "Approved and green: ready to merge",
-  no_reviewer: "No reviewer requested yet",
-  checks_pending: "Checks are still running",
-};
-
 /** A code this table does not know yet is shown as words ("some_code" → "Some code"), never raw. */
 export const waitingReasonText = (reason: string) =>
-  WAITING_REASON_TEXT[reason as WaitingReason] ?? reason.charAt(0).toUpperCase() + reason.slice(1).replaceAll("_", " ");
+  WAITING_REASON_TEXT[reason as keyof typeof WAITING_REASON_TEXT] ??
+  reason.charAt(0).toUpperCase() + reason.slice(1).replaceAll("_", " ");
 
 /**
  * Who a pull request waits on, in words: logins as they are, "team:<slug>" as "<slug> (team)",
