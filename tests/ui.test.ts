@@ -9,7 +9,7 @@ import { makeFunctionReference } from "convex/server";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { internal } from "../convex/_generated/api";
+import { api, internal } from "../convex/_generated/api";
 import { recordMembership } from "../convex/memberships";
 import type { Id } from "../convex/_generated/dataModel";
 import { startHarness } from "./browser/harness";
@@ -434,6 +434,34 @@ describe("the app in Chromium", () => {
     harness.changed();
     await shoot(page, "banner-error", "Last sync failed: GitHub is not responding right now.");
     expect(await page.textContent("body")).not.toMatch(/Error:|stack|undefined/);
+    await page.close();
+  });
+
+  test("Retry enables itself when the cooldown ends, with no other data change (a scheduled status tick)", async () => {
+    await t.mutation(internal.sync.operators.cancelActiveJob, { installationId });
+    const cooldownEndsAt = Date.now() + 6_000;
+    await patchSync({
+      rateLimits: budget(4200),
+      sync: {
+        state: "error",
+        lastSyncError: "GitHub is not responding right now. The sync will be retried.",
+        lastSyncedAt: Date.now() - 10 * 60_000,
+        lastManualSyncAt: cooldownEndsAt - 2 * 60_000,
+        blockedUntil: undefined,
+      },
+    });
+    // A press during the cooldown is refused; the server schedules the status tick for its end.
+    expect(await t.withIdentity(admin).mutation(api.sync.status.syncNow, { installationId })).toMatchObject({
+      action: "skip",
+      reason: "manual_cooldown",
+    });
+    const page = await open(admin, 1280, "/acme/pulls");
+    const retry = page.getByRole("button", { name: "Retry" });
+    await retry.waitFor();
+    expect(await retry.isDisabled()).toBe(true);
+    // Nothing else is written; the tick at the cooldown's end changes the status, and the page follows.
+    await expect.poll(() => retry.isEnabled(), { timeout: 20_000, interval: 250 }).toBe(true);
+    expect(Date.now()).toBeGreaterThanOrEqual(cooldownEndsAt);
     await page.close();
   });
 

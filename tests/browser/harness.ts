@@ -23,6 +23,22 @@ export async function startHarness(t: TestConvex) {
   const changed = () => {
     for (const res of listeners) res.write(`data: changed\n\n`);
   };
+  // Like a deployment's subscriptions, every committed write reaches the page, including those of
+  // scheduled functions (a status tick at a cooldown's end): the harness's write hook (limits.ts)
+  // sees each write; the page is told once the burst is over.
+  const WRITE_HOOK = Symbol.for("syncboard.convexTest.onWrite");
+  const hooks = globalThis as unknown as Record<symbol, ((...a: unknown[]) => void) | undefined>;
+  const previousHook = hooks[WRITE_HOOK];
+  // Captured now: inside a Convex function, convex-test forbids the global `setTimeout`.
+  const later = globalThis.setTimeout.bind(globalThis);
+  let pendingPush: ReturnType<typeof setTimeout> | null = null;
+  hooks[WRITE_HOOK] = (...a: unknown[]) => {
+    previousHook?.(...a);
+    pendingPush ??= later(() => {
+      pendingPush = null;
+      changed();
+    }, 50);
+  };
 
   const server = createServer(async (req, res) => {
     if (req.url === "/convex/events") {
@@ -70,6 +86,7 @@ export async function startHarness(t: TestConvex) {
     /** Tell the page that data changed (after the test wrote through convex-test directly). */
     changed,
     async close() {
+      hooks[WRITE_HOOK] = previousHook;
       for (const res of listeners) res.end();
       await new Promise((resolve) => server.close(resolve));
       await vite.close();
