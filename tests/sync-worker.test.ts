@@ -340,12 +340,13 @@ describe("first sync: open work first, concurrently, within GitHub's limits (iss
     const { t, installationId } = await setup(fake);
     const me = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
     const status = () => me.query(api.sync.status.getStatus, { installationId });
-    // Two pauses: one during open work (the 3rd open-issues page), one at the first history REST page.
+    // Two pauses: one during open work (the 3rd open-issues page), one at the first history REST page
+    // (issue comments: after every repository's closed pull requests and closed issues, over GraphQL).
     fake.injectFault(
       { type: "secondary_rate_limit", retryAfterSec: 60 },
       { pathIncludes: "state=open", afterRequests: 2 },
     );
-    fake.injectFault({ type: "secondary_rate_limit", retryAfterSec: 60 }, { pathIncludes: "state=closed" });
+    fake.injectFault({ type: "secondary_rate_limit", retryAfterSec: 60 }, { pathIncludes: "/issues/comments" });
     await request(t, installationId, "webhook");
     await runUntil(t, "blocked");
     expect(await status()).toMatchObject({ state: "blocked", phase: "open_work" });
@@ -395,7 +396,7 @@ describe("first sync: open work first, concurrently, within GitHub's limits (iss
   });
 
   test("repositories are fetched concurrently, never more at once than the window, with no secondary-limit answer", async () => {
-    const fake = useFakeGitHub({ seed: 32, org: { repos: 24, prsPerRepo: 12, issuesPerRepo: 4 } }); // 300 ms per request
+    const fake = useFakeGitHub({ latencyMs: 300, seed: 32, org: { repos: 24, prsPerRepo: 12, issuesPerRepo: 4 } });
     const { t, installationId } = await setup(fake);
     const started = Date.now();
     await request(t, installationId, "webhook");
@@ -413,6 +414,7 @@ describe("first sync: open work first, concurrently, within GitHub's limits (iss
   test("a secondary-limit answer stops every lane until retry-after, lowers the concurrency, and the sync completes", async () => {
     // This GitHub allows only 2 requests at once; the worker starts at 4.
     const fake = useFakeGitHub({
+      latencyMs: 300,
       seed: 33,
       org: { repos: 8, prsPerRepo: 10, issuesPerRepo: 4 },
       secondaryLimits: { concurrentRequests: 2 },
@@ -514,7 +516,9 @@ describe("first sync: open work first, concurrently, within GitHub's limits (iss
     await request(t, installationId, "webhook");
     await runAll(t);
     expect((await latestJob(t)).state).toBe("completed");
-    const grown = cheap.requests.filter((r) => r.resource === "graphql" && r.status === 200).map((r) => r.first);
+    const prPages = (fake: FakeGitHub) =>
+      fake.requests.filter((r) => r.resource === "graphql" && r.status === 200 && r.first !== undefined);
+    const grown = prPages(cheap).map((r) => r.first);
     expect(grown.slice(0, 3)).toEqual([25, 50, 100]);
     expect(Math.max(...grown.map(Number))).toBe(100);
     await expectReadModelEqualsFake(t, cheap, installationId);
@@ -532,7 +536,7 @@ describe("first sync: open work first, concurrently, within GitHub's limits (iss
     await runAll(t);
     const job = await latestJob(t);
     expect(job.state).toBe("completed");
-    const shrunk = dear.requests.filter((r) => r.resource === "graphql" && r.status === 200).map((r) => r.first!);
+    const shrunk = prPages(dear).map((r) => r.first!);
     expect(shrunk[0]).toBe(25);
     expect(shrunk.slice(1).every((n, i) => n <= shrunk[i]!)).toBe(true);
     expect(shrunk.at(-1)).toBe(5);

@@ -7,10 +7,18 @@ import type { AnyRecord, RepositoryRecord } from "../model/records";
 import type { GitHubClient } from "./client";
 import { GitHubError } from "./errors";
 import { mapRepository } from "./mapShared";
-import { mapCommit, mapGraphqlPullRequest, mapIssue, mapIssueComment, mapReviewComment } from "./mapSync";
-import { PULL_REQUESTS_PAGE_QUERY } from "./queries";
+import {
+  mapCommit,
+  mapGraphqlIssue,
+  mapGraphqlPullRequest,
+  mapIssue,
+  mapIssueComment,
+  mapReviewComment,
+} from "./mapSync";
+import { CLOSED_ISSUES_PAGE_QUERY, PULL_REQUESTS_PAGE_QUERY } from "./queries";
 import type { RateLimitSnapshot } from "./rateLimit";
 import {
+  closedIssuesPage,
   hookDeliveries,
   installationRepositoriesPage,
   pullRequestsPage,
@@ -124,6 +132,26 @@ export async function fetchPullRequestsPage(
   };
 }
 
+/** A page of closed issues updated since `since` (GraphQL; `next` is the `after` cursor of the next page). */
+export async function fetchClosedIssuesPage(
+  client: GitHubClient,
+  repo: RepoCoordinates,
+  opts: { after?: string; since: number },
+): Promise<{ records: AnyRecord[]; next?: string; cost?: number }> {
+  const data = await client.graphql(
+    CLOSED_ISSUES_PAGE_QUERY,
+    { owner: repo.owner, name: repo.name, after: opts.after ?? null, since: iso(opts.since) },
+    closedIssuesPage,
+  );
+  if (!data.repository) throw new GitHubError("not_found", `repository ${repo.owner}/${repo.name} not found`);
+  const { nodes, pageInfo } = data.repository.issues;
+  return {
+    records: nodes.map((n) => ({ kind: "issue" as const, record: mapGraphqlIssue(repo.githubId, n) })),
+    ...(pageInfo.hasNextPage && pageInfo.endCursor && { next: pageInfo.endCursor }),
+    ...(data.rateLimit && { cost: data.rateLimit.cost }),
+  };
+}
+
 type Page = { records: AnyRecord[]; next?: string };
 type ListOptions = { since?: number; next?: string };
 
@@ -170,8 +198,6 @@ const LIST_KINDS = {
   issues: issuesKind("all"),
   /** Open work first: the open issues, whatever their age. */
   openIssues: issuesKind("open"),
-  /** History after open work: closed issues back to the horizon. */
-  closedIssues: issuesKind("closed"),
   issueComments: listKind({
     path: "/repos/{owner}/{repo}/issues/comments",
     params: () => ({ sort: "updated", direction: "asc" }),

@@ -2,8 +2,23 @@
 import type { AnyRecord, CommentRecord, CommitRecord, IssueRecord } from "../model/records";
 import { checkRunState, commitStatusState } from "./ciStates";
 import { commentRecord, GHOST_LOGIN, issueRecord, loginOf, optionalTimeMs, reviewRecord, timeMs } from "./mapShared";
-import type { GqlPullRequest, restCommit, restIssue, restIssueComment, restReviewComment } from "./schemas";
+import type { GqlPullRequest, gqlIssue, restCommit, restIssue, restIssueComment, restReviewComment } from "./schemas";
 import type { z } from "zod";
+
+/** A GraphQL issue node → the same record as its REST form. */
+export function mapGraphqlIssue(repoGithubId: number, i: z.infer<typeof gqlIssue>): IssueRecord {
+  return issueRecord(repoGithubId, {
+    id: i.databaseId,
+    number: i.number,
+    title: i.title,
+    user: i.author,
+    state: i.state === "OPEN" ? "open" : "closed",
+    html_url: i.url,
+    created_at: i.createdAt,
+    updated_at: i.updatedAt,
+    closed_at: i.closedAt,
+  });
+}
 
 /** Issues only: the issues endpoint also lists pull requests, which come from GraphQL instead. */
 export function mapIssue(repoGithubId: number, i: z.infer<typeof restIssue>): IssueRecord | null {

@@ -50,6 +50,50 @@ export const PULL_REQUESTS_PAGE_QUERY = /* GraphQL */ `
   }
 `;
 
+/**
+ * A page of a repository's closed issues updated since `$since`, oldest update first (history after
+ * open work). GraphQL's issues exclude pull requests, which REST's issue list pads its pages with, and
+ * spend the GraphQL budget (1 point a page) rather than the REST one the other history lists share.
+ */
+export const CLOSED_ISSUES_PAGE_QUERY = /* GraphQL */ `
+  query ClosedIssuesPage($owner: String!, $name: String!, $after: String, $since: DateTime) {
+    rateLimit {
+      cost
+      limit
+      remaining
+      used
+      resetAt
+    }
+    repository(owner: $owner, name: $name) {
+      issues(
+        first: 100
+        after: $after
+        states: [CLOSED]
+        filterBy: { since: $since }
+        orderBy: { field: UPDATED_AT, direction: ASC }
+      ) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        nodes {
+          databaseId
+          number
+          title
+          url
+          state
+          createdAt
+          updatedAt
+          closedAt
+          author {
+            login
+          }
+        }
+      }
+    }
+  }
+`;
+
 /** GitHub's cost of a page (requests to fulfil every connection ÷ 100, rounded, at least 1). */
 export function pullRequestPageCost(pageSize: number): number {
   return Math.max(1, Math.round((1 + NESTED_CONNECTIONS_PER_PR * pageSize) / 100));

@@ -174,3 +174,27 @@ export const pullRequestsPage = z.object({
     })
     .nullable(),
 });
+
+export const gqlIssue = z.object({
+  databaseId: z.number(),
+  number: z.number(),
+  title: z.string(),
+  url: z.string(),
+  state: z.enum(["OPEN", "CLOSED"]),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  closedAt: isoTime.nullable(),
+  author: z.object({ login: z.string() }).nullable(),
+});
+
+export const closedIssuesPage = z.object({
+  rateLimit: z.object({ cost: z.number() }).passthrough().nullable(),
+  repository: z
+    .object({
+      issues: z.object({
+        pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
+        nodes: z.array(gqlIssue),
+      }),
+    })
+    .nullable(),
+});

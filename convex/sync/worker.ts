@@ -16,8 +16,8 @@
  * an adaptive limit (grows on success, halves on a secondary limit or a 5xx), paced by token buckets
  * under GitHub's per-minute secondary limits, and never below the installation's budget reserve.
  *
- * Per repository (first sync): probe → open PRs → open issues | closed/merged PRs → closed issues →
- * issue comments → review comments → commits (at most `SYNCBOARD_MAX_COMMITS_PER_REPOSITORY`).
+ * Per repository (first sync): probe → open PRs → open issues | closed/merged PRs → closed issues
+ * (GraphQL: no pull requests padding the pages, and off the REST budget) → issue comments → review comments → commits (at most `SYNCBOARD_MAX_COMMITS_PER_REPOSITORY`).
  * Incremental: probe (304 = nothing changed: only commits, and only if pushed) → PRs and issues
  * updated since the watermark | comments → commits.
  */
@@ -26,6 +26,7 @@ import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, type ActionCtx } from "../_generated/server";
 import {
+  fetchClosedIssuesPage,
   fetchPullRequestsPage,
   listInstallationRepositories,
   listSince,
@@ -66,9 +67,9 @@ const INITIAL_CONCURRENCY = 4;
 /**
  * Request pacing under GitHub's secondary limits (about 900 REST and 2,000 GraphQL points per
  * minute): a token bucket of `burst` refilled at `perMinute` lets at most burst + perMinute through
- * in any minute (880 and 1,950), leaving room for webhook-driven requests.
+ * in any minute (895 and 1,980: a few points to spare for webhook-driven requests).
  */
-const PACE = { core: { perMinute: 820, burst: 60 }, graphql: { perMinute: 1_800, burst: 150 } } as const;
+const PACE = { core: { perMinute: 870, burst: 25 }, graphql: { perMinute: 1_900, burst: 80 } } as const;
 type Resource = keyof typeof PACE;
 
 type Cursor = Doc<"syncJobs">["cursor"];
@@ -620,9 +621,15 @@ class Slice {
         const more = page.hasNextPage && !page.reachedWatermark && page.endCursor;
         return this.store(repo, more ? { ...p, page: page.endCursor } : after(p), page.records, status);
       }
+      case "closedIssues": {
+        const page = await this.request("graphql", 1, () =>
+          fetchClosedIssuesPage(this.client, coordinates, { since, ...(p.page && { after: p.page }) }),
+        );
+        if (page.cost !== undefined) this.pacer.settle("graphql", page.cost - 1);
+        return this.store(repo, page.next ? { ...p, page: page.next } : after(p), page.records, status);
+      }
       case "openIssues":
       case "issues":
-      case "closedIssues":
       case "issueComments":
       case "reviewComments": {
         const kind = p.phase;

@@ -207,6 +207,38 @@ export async function executeGraphql(org: Org, body: GraphqlRequest, budget: Gra
       if (!repo) return null;
       return {
         name: repo.name,
+        issues: (args: {
+          first?: number;
+          after?: string;
+          states?: string[];
+          filterBy?: { since?: string | null };
+          orderBy?: { field: string; direction: string };
+        }) => {
+          const since = args.filterBy?.since ? Date.parse(args.filterBy.since) : undefined;
+          const issues = repo.issues
+            .filter((i) => !args.states || args.states.includes(i.state.toUpperCase()))
+            .filter((i) => since === undefined || i.updatedAt >= since)
+            .sort(
+              (a, b) =>
+                (args.orderBy?.field === "UPDATED_AT" ? a.updatedAt - b.updatedAt : a.createdAt - b.createdAt) *
+                  (args.orderBy?.direction === "DESC" ? -1 : 1) || a.number - b.number,
+            );
+          const full = `${repo.owner}/${repo.name}`;
+          return connection(
+            issues.map((i) => ({
+              databaseId: i.id,
+              number: i.number,
+              title: i.title,
+              url: `https://github.com/${full}/issues/${i.number}`,
+              state: i.state.toUpperCase(),
+              createdAt: iso(i.createdAt),
+              updatedAt: iso(i.updatedAt),
+              closedAt: i.closedAt === null ? null : iso(i.closedAt),
+              author: actor(i.author),
+            })),
+            args,
+          );
+        },
         pullRequests: (args: {
           first?: number;
           after?: string;
