@@ -7,8 +7,8 @@
 import { validate as validateGraphql } from "@octokit/graphql-schema";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
-import { describe, expect, test } from "vitest";
-import { PULL_REQUESTS_PAGE_QUERY } from "../convex/github/queries";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { CLOSED_ISSUES_PAGE_QUERY, PULL_REQUESTS_PAGE_QUERY } from "../convex/github/queries";
 import { createFakeGitHub, FakeGitHub } from "./fakeGitHub";
 import { openapi } from "./fakeGitHub/shapes";
 
@@ -66,6 +66,7 @@ async function expectValid(res: Response, path: string, method = "get") {
 
 describe("REST responses validate against GitHub's OpenAPI description", () => {
   const fake = createFakeGitHub({
+    latencyMs: 0,
     seed: 5,
     org: { repos: 3, prsPerRepo: 40, issuesPerRepo: 20, commitsPerRepo: 120, commentsPerIssue: 2 },
   });
@@ -137,7 +138,7 @@ describe("REST responses validate against GitHub's OpenAPI description", () => {
 
 describe("GitHub behaviour", () => {
   test("pagination follows Link; since/sort/direction filter and order", async () => {
-    const fake = createFakeGitHub({ seed: 6, org: { repos: 1, prsPerRepo: 30, issuesPerRepo: 30 } });
+    const fake = createFakeGitHub({ latencyMs: 0, seed: 6, org: { repos: 1, prsPerRepo: 30, issuesPerRepo: 30 } });
     const c = await client(fake);
     let url: string | null = `${BASE}/repos/acme/repo-001/issues?state=all&sort=updated&direction=desc&per_page=7`;
     const seen: number[] = [];
@@ -162,7 +163,7 @@ describe("GitHub behaviour", () => {
   });
 
   test("ETag → 304 costs no budget; a change produces a new ETag", async () => {
-    const fake = createFakeGitHub({ seed: 7, org: { repos: 1, prsPerRepo: 3 } });
+    const fake = createFakeGitHub({ latencyMs: 0, seed: 7, org: { repos: 1, prsPerRepo: 3 } });
     const c = await client(fake);
     const path = "/repos/acme/repo-001/issues?state=all&sort=updated&direction=desc&per_page=1";
     const first = await c.get(path);
@@ -180,7 +181,13 @@ describe("GitHub behaviour", () => {
 
   test("the budget runs out (403, remaining 0) and refills after the reset", async () => {
     let now = Date.UTC(2026, 0, 1);
-    const fake = createFakeGitHub({ seed: 8, org: { repos: 1 }, rateLimit: { limit: 3 }, now: () => now });
+    const fake = createFakeGitHub({
+      latencyMs: 0,
+      seed: 8,
+      org: { repos: 1 },
+      rateLimit: { limit: 3 },
+      now: () => now,
+    });
     const c = await client(fake);
     for (let i = 0; i < 3; i++) expect((await c.get("/repos/acme/repo-001")).status).toBe(200);
     const limited = await c.get("/repos/acme/repo-001");
@@ -192,7 +199,7 @@ describe("GitHub behaviour", () => {
   });
 
   test("each fault type", async () => {
-    const fake = createFakeGitHub({ seed: 9, org: { repos: 1 } });
+    const fake = createFakeGitHub({ latencyMs: 0, seed: 9, org: { repos: 1 } });
     const c = await client(fake);
     fake.injectFault({ type: "secondary_rate_limit", retryAfterSec: 30 });
     const secondary = await c.get("/repos/acme/repo-001");
@@ -212,7 +219,7 @@ describe("GitHub behaviour", () => {
   });
 
   test("over HTTP as well", async () => {
-    const fake = createFakeGitHub({ seed: 10, org: { repos: 2 } });
+    const fake = createFakeGitHub({ latencyMs: 0, seed: 10, org: { repos: 2 } });
     const server = await fake.listen(0);
     try {
       const c = await client(fake);
@@ -230,10 +237,37 @@ describe("GitHub behaviour", () => {
 describe("GraphQL", () => {
   test("every document the app sends validates against GitHub's official schema", () => {
     expect(validateGraphql(PULL_REQUESTS_PAGE_QUERY)).toEqual([]);
+    expect(validateGraphql(CLOSED_ISSUES_PAGE_QUERY)).toEqual([]);
+  });
+
+  test("closed issues only (no pull requests), updated since, oldest first", async () => {
+    const fake = createFakeGitHub({ latencyMs: 0, seed: 13, org: { repos: 1, prsPerRepo: 10, issuesPerRepo: 30 } });
+    const c = await client(fake);
+    const since = Date.now() - 30 * 86_400_000;
+    const res = await fake.fetch(`${BASE}/graphql`, {
+      method: "POST",
+      headers: { authorization: `token ${c.token}` },
+      body: JSON.stringify({
+        query: CLOSED_ISSUES_PAGE_QUERY,
+        variables: { owner: "acme", name: "repo-001", since: new Date(since).toISOString() },
+      }),
+    });
+    const body = (await res.json()) as { data: any; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    const truth = fake.repo("repo-001").issues.filter((i) => i.state === "closed" && i.updatedAt >= since);
+    const nodes = body.data.repository.issues.nodes as Array<{ databaseId: number; updatedAt: string }>;
+    expect(nodes.map((n) => n.databaseId).sort()).toEqual(truth.map((i) => i.id).sort());
+    const updated = nodes.map((n) => Date.parse(n.updatedAt));
+    expect(updated).toEqual([...updated].sort((a, b) => a - b));
+    expect(body.data.rateLimit.cost).toBe(1);
   });
 
   test("pull requests with reviews and checks, paged by cursor, newest first", async () => {
-    const fake = createFakeGitHub({ seed: 11, org: { repos: 1, prsPerRepo: 23, reviewsPerPr: 3, checksPerPr: 3 } });
+    const fake = createFakeGitHub({
+      latencyMs: 0,
+      seed: 11,
+      org: { repos: 1, prsPerRepo: 23, reviewsPerPr: 3, checksPerPr: 3 },
+    });
     const c = await client(fake);
     const seen: number[] = [];
     let after: string | null = null;
@@ -266,7 +300,7 @@ describe("GraphQL", () => {
   });
 
   test("an invalid document or `first` over 100 is an error, as on GitHub; no budget → RATE_LIMITED in a 200", async () => {
-    const fake = createFakeGitHub({ seed: 12, org: { repos: 1 } });
+    const fake = createFakeGitHub({ latencyMs: 0, seed: 12, org: { repos: 1 } });
     const c = await client(fake);
     const post = (query: string, variables = {}) =>
       fake.fetch(`${BASE}/graphql`, {
@@ -285,5 +319,75 @@ describe("GraphQL", () => {
     const limited = await post(PULL_REQUESTS_PAGE_QUERY, { owner: "acme", name: "repo-001", first: 5 });
     expect(limited.status).toBe(200);
     expect(await limited.json()).toMatchObject({ errors: [{ type: "RATE_LIMITED" }] });
+  });
+});
+
+describe("under load, like GitHub", () => {
+  afterEach(() => vi.useRealTimers());
+  const tokenFor = async (fake: FakeGitHub) => {
+    const jwt = `x.${Buffer.from(JSON.stringify({ iss: String(fake.appId), exp: Math.floor(Date.now() / 1000) + 600 })).toString("base64url")}.sig`;
+    const res = await fake.fetch(`${BASE}/app/installations/${fake.installationId}/access_tokens`, {
+      method: "POST",
+      headers: { authorization: `bearer ${jwt}` },
+    });
+    return ((await res.json()) as { token: string }).token;
+  };
+
+  test("each answer takes the latency (300 ms by default), on a timer that fake timers advance", async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 24, 12) });
+    const fake = createFakeGitHub({ seed: 20, org: { repos: 1 } });
+    expect(fake.latencyMs).toBe(300);
+    const tokenRequest = tokenFor(fake);
+    await vi.advanceTimersByTimeAsync(300);
+    const token = await tokenRequest;
+    let answered = false;
+    const res = fake
+      .fetch(`${BASE}/repos/acme/repo-001/issues`, { headers: { authorization: `token ${token}` } })
+      .then((r) => ((answered = true), r));
+    await vi.advanceTimersByTimeAsync(299);
+    expect(answered).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await res).status).toBe(200);
+  });
+
+  test("more than 100 concurrent requests: 403 with retry-after; the fake records the peak", async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 24, 12) });
+    const fake = createFakeGitHub({ seed: 21, org: { repos: 1 } });
+    const tokenRequest = tokenFor(fake);
+    await vi.advanceTimersByTimeAsync(300);
+    const token = await tokenRequest;
+    const all = Array.from({ length: 101 }, () =>
+      fake.fetch(`${BASE}/repos/acme/repo-001/commits`, { headers: { authorization: `token ${token}` } }),
+    );
+    await vi.advanceTimersByTimeAsync(300);
+    const statuses = (await Promise.all(all)).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(100);
+    const refused = (await Promise.all(all)).find((r) => r.status === 403)!;
+    expect(refused.headers.get("retry-after")).toBe("60");
+    expect(fake.peakConcurrency).toBe(101);
+    expect(fake.secondaryLimitAnswers).toBe(1);
+  });
+
+  test("points per minute: REST 900 (1 per GET), GraphQL 2,000 (the query's cost); then 403 with retry-after until they age out", async () => {
+    const fake = createFakeGitHub({ latencyMs: 0, seed: 22, org: { repos: 1, prsPerRepo: 5 } });
+    const token = await tokenFor(fake);
+    const get = () =>
+      fake.fetch(`${BASE}/repos/acme/repo-001/commits`, { headers: { authorization: `token ${token}` } });
+    for (let i = 0; i < 900; i++) expect((await get()).status).toBe(200);
+    const refused = await get();
+    expect(refused.status).toBe(403);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    // A page of 100 pull requests with reviews and check contexts costs (1 + 3 × 100) / 100 ≈ 3 points.
+    const page = await fake.fetch(`${BASE}/graphql`, {
+      method: "POST",
+      headers: { authorization: `token ${token}` },
+      body: JSON.stringify({
+        query: PULL_REQUESTS_PAGE_QUERY,
+        variables: { owner: "acme", name: "repo-001", first: 100 },
+      }),
+    });
+    expect(((await page.json()) as { data: { rateLimit: { cost: number } } }).data.rateLimit.cost).toBe(3);
+    expect(fake.requests.at(-1)).toMatchObject({ resource: "graphql", cost: 3, first: 100 });
   });
 });
