@@ -14,14 +14,14 @@
 export const PULL_REQUEST_PAGE_SIZE = 25;
 export const MIN_PULL_REQUEST_PAGE_SIZE = 5;
 /** GitHub's largest `first`. */
-export const MAX_PULL_REQUEST_PAGE_SIZE = 100;
-export const REVIEWS_PER_PR = 50;
-export const CHECKS_PER_PR = 50;
+const MAX_PULL_REQUEST_PAGE_SIZE = 100;
+const REVIEWS_PER_PR = 50;
+const CHECKS_PER_PR = 50;
 /** Connections resolved once per pull request in `PULL_REQUEST_FIELDS` (reviews, commits, contexts). */
-export const NESTED_CONNECTIONS_PER_PR = 3;
+const NESTED_CONNECTIONS_PER_PR = 3;
 
 /** One pull request node: everything the sync reads of it. */
-export const PULL_REQUEST_FIELDS = /* GraphQL */ `
+const PULL_REQUEST_FIELDS = /* GraphQL */ `
   databaseId number title url state isDraft mergeable createdAt updatedAt closedAt mergedAt headRefOid
   author { login }
   reviewRequests { totalCount }
@@ -100,8 +100,8 @@ export function pullRequestPageCost(pageSize: number): number {
 }
 
 /** A page that answered this fast may grow; one this slow shrinks (GitHub gives up at ~10 s). */
-export const FAST_PAGE_MS = 2_000;
-export const SLOW_PAGE_MS = 5_000;
+const FAST_PAGE_MS = 2_000;
+const SLOW_PAGE_MS = 5_000;
 
 /**
  * The next page size after a page of `pageSize` that cost `cost` points and took `elapsedMs`:
