@@ -6,10 +6,13 @@
 import { startVitest } from "vitest/node";
 
 process.env.VITE_CONFIG_NATIVE_IGNORE_WARNING ??= "true";
-const vitest = await startVitest("benchmark", process.argv.slice(2), {
+// `npm run bench -- <name pattern>` runs only the benchmarks whose name matches.
+const [pattern] = process.argv.slice(2);
+const vitest = await startVitest("benchmark", [], {
   run: true,
   watch: false,
   config: "tests/bench/vitest.config.ts",
+  ...(pattern && { testNamePattern: pattern }),
 });
 const failed = !vitest || vitest.state.getCountOfFailedTests() > 0 || vitest.state.errorsSet.size > 0;
 await vitest?.close();
