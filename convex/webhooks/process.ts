@@ -2,8 +2,9 @@
  * Processing of one stored delivery, scheduled at receipt. The action reads the stored body once
  * (inline, or up to 20 MiB from file storage), parses it once and maps it outside any transaction;
  * the body and its parsed tree are dropped before anything is written. `applyDelivery` then writes
- * the records and the delivery's outcome; a large mapping (a push of up to 2,048 commits) is cut
- * into bounded transactions. A failure is retried with backoff.
+ * the records and the delivery's outcome; a large mapping (a push of up to 2,048 commits, an
+ * installation of thousands of repositories) is cut into bounded transactions. A failure is retried
+ * with backoff.
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
@@ -35,22 +36,12 @@ export const processDelivery = internalAction({
     const delivery = await ctx.runQuery(internal.webhooks.deliveries.load, { id });
     if (!delivery || !isPending(delivery)) return; // already applied (a duplicate schedule)
     try {
-      const mapping = await mapStored(ctx, delivery);
-      if (mapping.outcome !== "apply") {
-        await ctx.runMutation(internal.webhooks.apply.applyDelivery, { id, mapping });
-        return;
-      }
       // Bounded transactions; the last one also records the outcome. Re-running after a failure
       // re-applies idempotent upserts.
-      const { records, ...rest } = mapping;
-      const chunks = chunksOf(records);
-      for (const [i, chunk] of chunks.entries()) {
-        const last = i === chunks.length - 1;
-        await ctx.runMutation(internal.webhooks.apply.applyDelivery, {
-          id,
-          mapping: { ...rest, records: chunk },
-          ...(!last && { partial: true }),
-        });
+      const parts = inTransactions(await mapStored(ctx, delivery));
+      for (const [i, mapping] of parts.entries()) {
+        const partial = i < parts.length - 1;
+        await ctx.runMutation(internal.webhooks.apply.applyDelivery, { id, mapping, ...(partial && { partial }) });
       }
     } catch (error) {
       await ctx.runMutation(internal.webhooks.deliveries.markFailed, {
@@ -60,3 +51,23 @@ export const processDelivery = internalAction({
     }
   },
 });
+
+/**
+ * A mapping cut into parts that each fit one transaction: a big push (up to 2,048 commits) by its
+ * records, an installation or repository change of thousands of repositories by its repositories.
+ */
+function inTransactions(mapping: WebhookMapping): WebhookMapping[] {
+  if (mapping.outcome === "apply") {
+    return chunksOf(mapping.records).map((records) => ({ ...mapping, records }));
+  }
+  if (mapping.outcome === "lifecycle") {
+    const { change } = mapping;
+    if (change.kind === "installation_created" || change.kind === "repositories_added") {
+      return chunksOf(change.repositories).map((repositories) => ({ ...mapping, change: { ...change, repositories } }));
+    }
+    if (change.kind === "repositories_removed") {
+      return chunksOf(change.githubIds).map((githubIds) => ({ ...mapping, change: { ...change, githubIds } }));
+    }
+  }
+  return [mapping];
+}
