@@ -16,6 +16,7 @@ import { seedInstallation } from "../helpers/seed";
 import { deliver, WEBHOOK_SECRET } from "../helpers/webhooks";
 import examples from "@octokit/webhooks-examples";
 import { TABLE_MARK } from "./tablesReporter";
+import { hotDocumentsBench } from "./hotDocuments";
 import { initialSyncBench } from "./initialSync";
 
 // Only the tables: the functions' structured log lines (one per page, delivery…) are not output.
@@ -178,6 +179,17 @@ describe("initial sync (issue 12)", () => {
       for (const [title, rows] of await initialSyncBench(Number(process.env.SYNCBOARD_BENCH_SCALE ?? 1))) {
         table(title, rows);
       }
+    }),
+    { iterations: 1, warmupIterations: 0, time: 0 },
+  );
+});
+
+describe("hot documents (issue 11)", () => {
+  bench(
+    "query re-runs during a first sync of the XL organisation",
+    once(async () => {
+      const scale = Number(process.env.SYNCBOARD_HOT_DOCUMENTS_SCALE ?? 0.1);
+      for (const [title, rows] of await hotDocumentsBench(scale)) table(title, rows);
     }),
     { iterations: 1, warmupIterations: 0, time: 0 },
   );
