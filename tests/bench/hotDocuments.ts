@@ -6,27 +6,13 @@
  */
 import { vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import type { OrgSize } from "../fakeGitHub/generator";
 import { recordMembership } from "../../convex/memberships";
 import { createInstallation, signInAs } from "../helpers/convex";
 import { useFakeGitHub } from "../helpers/github";
+import { XL } from "./initialSync";
 import { countQueryReruns, makeTrackedConvex, type WriteRecord } from "../helpers/readWriteSets";
 
 const T = Date.UTC(2026, 10, 24, 12);
-const XL: OrgSize = {
-  repos: 200,
-  prsPerRepo: 30,
-  openShare: 0.15,
-  issuesPerRepo: 10,
-  commentsPerIssue: 2,
-  reviewsPerPr: 2,
-  checksPerPr: 2,
-  historyDays: 365,
-  shape: "realistic",
-  commitsPerRepo: 40,
-  bigRepos: 5,
-  bigRepoCommits: 1_500,
-};
 
 /**
  * `scale` < 1 shrinks the organisation (same per-repository shapes): recording every read and write of

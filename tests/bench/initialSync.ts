@@ -14,7 +14,7 @@ import { useFakeGitHub } from "../helpers/github";
 const T = Date.UTC(2026, 10, 24, 12);
 const DAY = 86_400_000;
 /** Seed 002's XL organisation: 200 repositories, 6,000 PRs (~15% open), a year of history. */
-const XL: OrgSize = {
+export const XL: OrgSize = {
   repos: 200,
   prsPerRepo: 30,
   openShare: 0.15,
