@@ -75,3 +75,37 @@ export async function viewableInstallations(ctx: Ctx): Promise<Doc<"installation
   );
   return [...byId.values()].sort((a, b) => a.accountLogin.localeCompare(b.accountLogin));
 }
+
+/**
+ * Which repositories of a visible installation the caller may read. `all`: the account's owner, the
+ * installer, and the organisation's owners (GitHub's admin role). `restricted`: other members read the
+ * public repositories and the private ones granted to them (directly as collaborators, or through a team
+ * they belong to, a parent team's grants included). Cost: bounded by the caller's teams and grants.
+ */
+export type RepositoryAccess =
+  { kind: "all" } | { kind: "restricted"; privateRepositoryIds: ReadonlySet<Id<"repositories">> };
+
+export async function repositoryAccess(ctx: Ctx, installation: Doc<"installations">): Promise<RepositoryAccess> {
+  // Filled in with teams and grants (issue 13, deliverable 0).
+  void ctx;
+  void installation;
+  return { kind: "all" };
+}
+
+export function canReadRepository(
+  access: RepositoryAccess,
+  repo: Pick<Doc<"repositories">, "_id" | "private">,
+): boolean {
+  return access.kind === "all" || !repo.private || access.privateRepositoryIds.has(repo._id);
+}
+
+/**
+ * The reviewer keys that mean the caller in `reviewRequests`: their login and `team:<slug>` for
+ * every team of the installation's organisation they belong to.
+ */
+export async function viewerReviewerKeys(ctx: Ctx, installation: Doc<"installations">): Promise<string[]> {
+  const viewer = await currentViewer(ctx);
+  if (!viewer) return [];
+  void installation;
+  return [viewer.login];
+}

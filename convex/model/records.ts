@@ -50,6 +50,12 @@ export const pullRequestRecord = v.object({
    * review_requested event, the timeline). Absent when the source does not list them.
    */
   reviewRequests: v.optional(v.array(v.object({ reviewer: v.string(), requestedAt: v.optional(v.number()) }))),
+  /**
+   * Every review request the source knows of, fulfilled ones included (the timeline's
+   * ReviewRequestedEvents; a review_requested webhook's one request): reviewer load measures
+   * request → first review from these. Absent when the source does not know them.
+   */
+  requestHistory: v.optional(v.array(v.object({ reviewer: v.string(), requestedAt: v.number() }))),
   /** When it left draft (ready_for_review), if the source knows it. */
   readyForReviewAt: v.optional(v.number()),
   additions: v.optional(v.number()),
