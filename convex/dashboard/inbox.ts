@@ -9,11 +9,11 @@
 import { v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
-import { currentViewer, viewableInstallation } from "../access";
+import { currentViewer, viewableInstallation, viewerReviewerKeys } from "../access";
 import { DAY_MS } from "../model/contribution";
 import { repositoryFromUrl } from "./lists";
 import { validateToday, windowEnd } from "./trends";
-import { hiddenRepositories } from "./visibility";
+import { RepositoryVisibility } from "./visibility";
 
 /** Rows per section. */
 const SECTION_SIZE = 50;
@@ -28,25 +28,49 @@ export const inbox = query({
     if (!viewer || !installation) return null;
     const end = await windowEnd(ctx, installationId, today);
     const staleBefore = end === null ? -Infinity : (end + 1 - STALE_AFTER_DAYS) * DAY_MS;
-    const hidden = await hiddenRepositories(ctx, installationId);
-    const row = (pr: Doc<"pullRequests">) => inboxRow(pr, staleBefore);
-    const visible = (pr: Doc<"pullRequests"> | null): pr is Doc<"pullRequests"> =>
-      pr !== null && pr.state === "open" && !hidden.has(pr.repositoryId);
+    const visibility = await RepositoryVisibility.of(ctx, installation);
+    const row = (pr: Doc<"pullRequests">, via?: string) => inboxRow(pr, staleBefore, via);
+    const visible = async (prs: Array<Doc<"pullRequests"> | null>) => {
+      const keep = await Promise.all(
+        prs.map(async (pr) => pr !== null && pr.state === "open" && (await visibility.visible(pr.repositoryId))),
+      );
+      return prs.filter((pr, i): pr is Doc<"pullRequests"> => keep[i]!);
+    };
 
-    const requests = await ctx.db
-      .query("reviewRequests")
-      .withIndex("by_installation_reviewer", (q) => q.eq("installationId", installationId).eq("reviewer", viewer.login))
-      .take(SECTION_SIZE);
-    const requested = (await Promise.all(requests.map((r) => ctx.db.get(r.pullRequestId)))).filter(visible);
+    // Requested from the viewer directly or through one of their teams: one index range per key.
+    const keys = await viewerReviewerKeys(ctx, installation);
+    const requests = (
+      await Promise.all(
+        keys.map((reviewer) =>
+          ctx.db
+            .query("reviewRequests")
+            .withIndex("by_installation_reviewer", (q) =>
+              q.eq("installationId", installationId).eq("reviewer", reviewer),
+            )
+            .take(SECTION_SIZE),
+        ),
+      )
+    )
+      .flat()
+      .sort((a, b) => a.requestedAt - b.requestedAt);
+    // A PR requested from the viewer and from their team is listed once, directly when it is.
+    const via = new Map<string, string>();
+    for (const r of requests) {
+      const seen = via.get(r.pullRequestId);
+      if (seen === undefined || (seen !== viewer.login && r.reviewer === viewer.login))
+        via.set(r.pullRequestId, r.reviewer);
+    }
+    const firstRequests = requests.filter((r) => via.get(r.pullRequestId) === r.reviewer).slice(0, SECTION_SIZE);
+    const requested = await visible(await Promise.all(firstRequests.map((r) => ctx.db.get(r.pullRequestId))));
 
     const mine = (turns: Array<NonNullable<Doc<"pullRequests">["turn"]>>) =>
-      byTurn(ctx, installationId, viewer.login, turns).then((prs) => prs.filter(visible));
+      byTurn(ctx, installationId, viewer.login, turns).then(visible);
     const [needsYou, waitingOnOthers] = await Promise.all([mine(["author", "merge"]), mine(["reviewers", "none"])]);
     return {
       login: viewer.login,
-      requested: requested.map(row),
-      needsYou: needsYou.map(row),
-      waitingOnOthers: waitingOnOthers.map(row),
+      requested: requested.map((pr) => row(pr, via.get(pr._id))),
+      needsYou: needsYou.map((pr) => row(pr)),
+      waitingOnOthers: waitingOnOthers.map((pr) => row(pr)),
     };
   },
 });
@@ -74,7 +98,7 @@ async function byTurn(
     .slice(0, SECTION_SIZE);
 }
 
-function inboxRow(pr: Doc<"pullRequests">, staleBefore: number) {
+function inboxRow(pr: Doc<"pullRequests">, staleBefore: number, requestedFrom?: string) {
   return {
     id: pr._id,
     repository: repositoryFromUrl(pr.url),
@@ -88,5 +112,7 @@ function inboxRow(pr: Doc<"pullRequests">, staleBefore: number) {
     waitingSince: pr.waitingSince ?? pr.updatedAt,
     stale: (pr.waitingSince ?? pr.updatedAt) < staleBefore,
     reason: pr.turnReason ?? "none",
+    /** Review requests only: the viewer's login, or `team:<slug>` when it reached them through a team. */
+    ...(requestedFrom !== undefined && { requestedFrom }),
   };
 }

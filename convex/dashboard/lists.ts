@@ -1,8 +1,9 @@
 /**
  * Paginated lists. Each filter combination is served by an index, so a page reads about its own
  * size (plus the rows of hidden repositories it skips), whatever the installation's size. Rows of
- * removed repositories are skipped while the page is read (convex-helpers' stream `filterWith`), not
- * dropped after it, so a page holds `numItems` rows whenever that many visible rows exist.
+ * removed repositories, and of private ones the caller cannot read on GitHub, are skipped while the
+ * page is read (convex-helpers' stream `filterWith`), not dropped after it, so a page holds `numItems`
+ * rows whenever that many visible rows exist within its read bound.
  */
 import { paginationOptsValidator, type PaginationOptions, type PaginationResult } from "convex/server";
 import { stream } from "convex-helpers/server/stream";
@@ -11,36 +12,42 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
 import { viewableInstallation } from "../access";
 import schema, { health } from "../schema";
-import { hiddenRepositories } from "./visibility";
+import { RepositoryVisibility } from "./visibility";
 
 const empty = <T>(): PaginationResult<T> => ({ page: [], isDone: true, continueCursor: "" });
 
 /** A page bound: a page reads at most this many rows, however many hidden rows it has to skip. */
 const MAX_ROWS_READ_PER_PAGE = 2_000;
 
-/** One page of `rows` without those of hidden repositories, filled to `numItems` when possible. */
+/**
+ * One page of `rows` without those of repositories the caller may not see (removed, or private and
+ * not granted to them), filled to `numItems` when possible.
+ */
 async function visiblePage<T extends { repositoryId: Id<"repositories"> }>(
   rows: {
     filterWith(p: (doc: T) => Promise<boolean>): {
       paginate(o: PaginationOptions & { maximumRowsRead?: number }): Promise<PaginationResult<T>>;
     };
   },
-  hidden: Set<string>,
+  visibility: RepositoryVisibility,
   paginationOpts: PaginationOptions,
 ): Promise<PaginationResult<T>> {
   return rows
-    .filterWith(async (row) => !hidden.has(row.repositoryId))
+    .filterWith((row) => visibility.visible(row.repositoryId))
     .paginate({ ...paginationOpts, maximumRowsRead: MAX_ROWS_READ_PER_PAGE });
 }
 
 export const repositories = query({
   args: { installationId: v.id("installations"), paginationOpts: paginationOptsValidator },
   handler: async (ctx, { installationId, paginationOpts }) => {
-    if (!(await viewableInstallation(ctx, installationId))) return empty<never>();
-    const result = await ctx.db
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation) return empty<never>();
+    const visibility = await RepositoryVisibility.of(ctx, installation);
+    const result = await stream(ctx.db, schema)
       .query("repositories")
       .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", false))
-      .paginate(paginationOpts);
+      .filterWith(async (r) => visibility.visibleRepository(r))
+      .paginate({ ...paginationOpts, maximumRowsRead: MAX_ROWS_READ_PER_PAGE });
     return {
       ...result,
       page: result.page.map((r) => ({
@@ -74,18 +81,17 @@ export const pullRequests = query({
   },
   handler: async (ctx, args) => {
     const { installationId, paginationOpts, repositoryId, author, health } = args;
-    if (!(await viewableInstallation(ctx, installationId))) return empty<never>();
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation) return empty<never>();
+    const visibility = await RepositoryVisibility.of(ctx, installation);
     const state = health ? "open" : (args.state ?? "open");
-    if (repositoryId) {
-      const repo = await ctx.db.get(repositoryId);
-      if (!repo || repo.installationId !== installationId || repo.removed) return empty<never>();
-    }
+    if (repositoryId && !(await visibility.visible(repositoryId))) return empty<never>();
     const q = pullRequestsInOrder(ctx.db, repositoryId ? { repositoryId } : { installationId }, {
       state,
       health,
       author,
     });
-    const result = await visiblePage(q.order("desc"), await hiddenRepositories(ctx, installationId), paginationOpts);
+    const result = await visiblePage(q.order("desc"), visibility, paginationOpts);
     return { ...result, page: result.page.map(pullRequestRow) };
   },
 });
@@ -170,12 +176,13 @@ export const activity = query({
     actor: v.optional(v.string()),
   },
   handler: async (ctx, { installationId, paginationOpts, repositoryId, actor }) => {
-    if (!(await viewableInstallation(ctx, installationId))) return empty<never>();
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation) return empty<never>();
+    const visibility = await RepositoryVisibility.of(ctx, installation);
     const events = stream(ctx.db, schema).query("activityEvents");
     let q;
     if (repositoryId) {
-      const repo = await ctx.db.get(repositoryId);
-      if (!repo || repo.installationId !== installationId || repo.removed) return empty<never>();
+      if (!(await visibility.visible(repositoryId))) return empty<never>();
       q = actor
         ? events.withIndex("by_repo_actor_time", (i) => i.eq("repositoryId", repositoryId).eq("actorLogin", actor))
         : events.withIndex("by_repo_time", (i) => i.eq("repositoryId", repositoryId));
@@ -186,7 +193,7 @@ export const activity = query({
     } else {
       q = events.withIndex("by_installation_time", (i) => i.eq("installationId", installationId));
     }
-    const result = await visiblePage(q.order("desc"), await hiddenRepositories(ctx, installationId), paginationOpts);
+    const result = await visiblePage(q.order("desc"), visibility, paginationOpts);
     return {
       ...result,
       page: result.page.map((e) => ({

@@ -1,20 +1,38 @@
 /**
- * Repositories removed from an installation stay in the database (re-adding restores them with
- * their history) but are hidden: list queries drop their rows. Their number is small and does
- * not grow with the user's data, so loading the set costs one index range.
+ * Which rows a caller may see in an installation's lists: rows of repositories that are still part of
+ * the installation (removed ones stay in the database, hidden, so re-adding restores their history)
+ * and that the caller can read on GitHub (`repositoryAccess`: public ones, and the private ones granted
+ * to them). Each repository is read once per query, so a page costs its own size plus the distinct
+ * repositories on it, whatever the installation's size.
  */
-import type { Id } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
+import { canReadRepository, repositoryAccess, type RepositoryAccess } from "../access";
 
-const MAX_HIDDEN_REPOSITORIES = 1_000;
+export class RepositoryVisibility {
+  private readonly seen = new Map<Id<"repositories">, Promise<boolean>>();
 
-export async function hiddenRepositories(
-  ctx: Pick<QueryCtx, "db">,
-  installationId: Id<"installations">,
-): Promise<Set<string>> {
-  const removed = await ctx.db
-    .query("repositories")
-    .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", true))
-    .take(MAX_HIDDEN_REPOSITORIES);
-  return new Set(removed.map((r) => r._id as string));
+  private constructor(
+    private readonly ctx: Pick<QueryCtx, "db">,
+    private readonly installationId: Id<"installations">,
+    readonly access: RepositoryAccess,
+  ) {}
+
+  static async of(ctx: Pick<QueryCtx, "db" | "auth">, installation: Doc<"installations">) {
+    return new RepositoryVisibility(ctx, installation._id, await repositoryAccess(ctx, installation));
+  }
+
+  /** The repository is the installation's, not removed, and readable by the caller. */
+  visible(repositoryId: Id<"repositories">): Promise<boolean> {
+    let answer = this.seen.get(repositoryId);
+    if (!answer) {
+      answer = this.ctx.db.get(repositoryId).then((repo) => repo !== null && this.visibleRepository(repo));
+      this.seen.set(repositoryId, answer);
+    }
+    return answer;
+  }
+
+  visibleRepository(repo: Doc<"repositories">): boolean {
+    return repo.installationId === this.installationId && !repo.removed && canReadRepository(this.access, repo);
+  }
 }

@@ -5,7 +5,7 @@
 import { ConvexError, v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import { mutation, query } from "../_generated/server";
-import { viewableInstallation } from "../access";
+import { canReadRepository, repositoryAccess, viewableInstallation } from "../access";
 import { syncDecisionMessage } from "../messages";
 import { evaluate } from "./policy";
 import { loadPolicyState, statusInstant } from "./policyState";
@@ -36,6 +36,18 @@ export const getStatus = query({
         q.eq("installationId", installationId).eq("removed", false).eq("syncStatus", "failed"),
       )
       .take(FAILED_REPOSITORIES_SHOWN);
+    // Names of private repositories the caller cannot read on GitHub are not shown to them.
+    const access = await repositoryAccess(ctx, installation);
+    const readableName = async (fullName: string | undefined) => {
+      if (fullName === undefined || access.kind === "all") return fullName;
+      const repo = await ctx.db
+        .query("repositories")
+        .withIndex("by_installation", (q) =>
+          q.eq("installationId", installationId).eq("removed", false).eq("fullName", fullName),
+        )
+        .first();
+      return repo && canReadRepository(access, repo) ? fullName : undefined;
+    };
 
     const state = activeJob
       ? activeJob.state === "blocked"
@@ -68,8 +80,10 @@ export const getStatus = query({
       ...(state === "error" && installation.sync.lastSyncError && { lastSyncError: installation.sync.lastSyncError }),
       /** In words: why the running sync is paused, else why "Sync Now" is (un)available. */
       message: syncDecisionMessage(activeJob?.state === "blocked" ? { reason: "rate_limit_blocked" } : decision),
-      currentRepository: activeJob?.progress.currentRepository,
-      failedRepositories: failed.map((r) => ({ fullName: r.fullName, reason: r.syncError ?? "Sync failed." })),
+      currentRepository: await readableName(activeJob?.progress.currentRepository),
+      failedRepositories: failed
+        .filter((r) => canReadRepository(access, r))
+        .map((r) => ({ fullName: r.fullName, reason: r.syncError ?? "Sync failed." })),
       /** For the health card: GitHub budget left (lowest resource) and the last webhook received. */
       rateLimit: policyState.rateLimit
         ? {

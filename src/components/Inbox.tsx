@@ -29,6 +29,8 @@ interface InboxRow {
   stale: boolean;
   /** Why it waits, a code (WAITING_REASON_TEXT). */
   reason: string;
+  /** Review requests: the viewer's login, or "team:<slug>" when the request reached them through a team. */
+  requestedFrom?: string;
 }
 
 interface InboxResult {
@@ -121,6 +123,9 @@ function InboxItem({
         {row.stale && <StaleBadge />}
         <div className="muted">
           {row.repository}#{row.number} by {row.author}
+          {row.requestedFrom?.startsWith("team:") && (
+            <span className="via-team"> · requested from your team {row.requestedFrom.slice("team:".length)}</span>
+          )}
         </div>
         <div className="why">
           <strong>{waitingReasonText(row.reason)}</strong>
