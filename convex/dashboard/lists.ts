@@ -33,7 +33,7 @@ async function visiblePage<T extends { repositoryId: Id<"repositories"> }>(
   paginationOpts: PaginationOptions,
 ): Promise<PaginationResult<T>> {
   return rows
-    .filterWith((row) => visibility.visible(row.repositoryId))
+    .filterWith(async (row) => visibility.visible(row.repositoryId))
     .paginate({ ...paginationOpts, maximumRowsRead: MAX_ROWS_READ_PER_PAGE });
 }
 

@@ -2,8 +2,9 @@
  * Which rows a caller may see in an installation's lists: rows of repositories that are still part of
  * the installation (removed ones stay in the database, hidden, so re-adding restores their history)
  * and that the caller can read on GitHub (`repositoryAccess`: public ones, and the private ones granted
- * to them). Each repository is read once per query, so a page costs its own size plus the distinct
- * repositories on it, whatever the installation's size.
+ * to them). Removed repositories are few and loaded once (one index range); a caller with restricted
+ * access also reads each repository on the page that is not granted to them once (to learn whether it
+ * is public), so a page costs at most twice its size, whatever the installation's size.
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
@@ -16,14 +17,21 @@ export class RepositoryVisibility {
     private readonly ctx: Pick<QueryCtx, "db">,
     private readonly installationId: Id<"installations">,
     readonly access: RepositoryAccess,
+    private readonly removed: ReadonlySet<string>,
   ) {}
 
   static async of(ctx: Pick<QueryCtx, "db" | "auth">, installation: Doc<"installations">) {
-    return new RepositoryVisibility(ctx, installation._id, await repositoryAccess(ctx, installation));
+    const [access, removed] = await Promise.all([
+      repositoryAccess(ctx, installation),
+      removedRepositories(ctx, installation._id),
+    ]);
+    return new RepositoryVisibility(ctx, installation._id, access, removed);
   }
 
-  /** The repository is the installation's, not removed, and readable by the caller. */
-  visible(repositoryId: Id<"repositories">): Promise<boolean> {
+  /** A row of the installation's tables is visible: its repository is not removed and readable by the caller. */
+  visible(repositoryId: Id<"repositories">): Promise<boolean> | boolean {
+    if (this.removed.has(repositoryId)) return false;
+    if (this.access.kind === "all" || this.access.privateRepositoryIds.has(repositoryId)) return true;
     let answer = this.seen.get(repositoryId);
     if (!answer) {
       answer = this.ctx.db.get(repositoryId).then((repo) => repo !== null && this.visibleRepository(repo));
@@ -35,4 +43,14 @@ export class RepositoryVisibility {
   visibleRepository(repo: Doc<"repositories">): boolean {
     return repo.installationId === this.installationId && !repo.removed && canReadRepository(this.access, repo);
   }
+}
+
+const MAX_REMOVED_REPOSITORIES = 1_000;
+
+async function removedRepositories(ctx: Pick<QueryCtx, "db">, installationId: Id<"installations">) {
+  const removed = await ctx.db
+    .query("repositories")
+    .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", true))
+    .take(MAX_REMOVED_REPOSITORIES);
+  return new Set<string>(removed.map((r) => r._id));
 }
