@@ -109,3 +109,21 @@ export async function viewerReviewerKeys(ctx: Ctx, installation: Doc<"installati
   void installation;
   return [viewer.login];
 }
+
+/**
+ * Who may change an installation's settings (agreements, stale threshold, notification destinations):
+ * the account itself for a personal installation, the person who installed the App, and the
+ * organisation's owners (GitHub's admin role, synced with the members). Other members read them.
+ */
+export async function canAdminister(ctx: Ctx, installation: Doc<"installations">): Promise<boolean> {
+  const viewer = await currentViewer(ctx);
+  if (!viewer || installation.status === "deleted") return false;
+  if (installation.accountId === viewer.githubId || installation.installedByGithubUserId === viewer.githubId) {
+    return true;
+  }
+  const membership = await ctx.db
+    .query("orgMemberships")
+    .withIndex("by_user_account", (q) => q.eq("githubUserId", viewer.githubId).eq("accountId", installation.accountId))
+    .unique();
+  return membership?.role === "admin";
+}

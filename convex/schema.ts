@@ -216,6 +216,18 @@ export default defineSchema({
     .index("by_account", ["accountId"])
     .index("by_installed_by", ["installedByGithubUserId"]),
 
+  /**
+   * What a team agreed on, per installation (absent: the defaults in model/settings.ts). Changed by the
+   * account's administrators (access.ts `canAdminister`); every change records who made it and when.
+   */
+  installationSettings: defineTable({
+    installationId: v.id("installations"),
+    /** An open PR waiting this many days is stale (inbox, PR list). */
+    staleAfterDays: v.number(),
+    updatedAt: v.number(),
+    updatedByLogin: v.string(),
+  }).index("by_installation", ["installationId"]),
+
   repositories: defineTable({
     installationId: v.id("installations"),
     githubId: v.number(),

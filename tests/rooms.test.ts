@@ -30,6 +30,7 @@ const READ_MODEL = [
   "installationCounters",
   "dailyActivity",
   "userDailyActivity",
+  "installationSettings",
 ] as const;
 
 /** Table → the files (exact paths) or folders (ending in "/") that may write it. */

@@ -3,7 +3,7 @@
  * waited (oldest first). Every section is one index range per reviewer or author key, and each row
  * shown costs one document, whatever the installation's size.
  *
- * Stale = waiting longer than `STALE_AFTER_DAYS` as of `today` (the client's UTC day; without it, the
+ * Stale = waiting longer than the installation's `staleAfterDays` (default 7) as of `today` (the client's UTC day; without it, the
  * installation's newest day of activity — never the clock).
  */
 import { v } from "convex/values";
@@ -11,14 +11,13 @@ import type { Doc } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
 import { currentViewer, viewableInstallation, viewerReviewerKeys } from "../access";
 import { DAY_MS } from "../model/contribution";
+import { installationSettings } from "../model/settings";
 import { repositoryFromUrl } from "./lists";
 import { validateToday, windowEnd } from "./trends";
 import { RepositoryVisibility } from "./visibility";
 
 /** Rows per section. */
 const SECTION_SIZE = 50;
-/** A PR waiting this long is stale (seed default; per-installation agreements come with alerts). */
-const STALE_AFTER_DAYS = 7;
 
 export const inbox = query({
   args: { installationId: v.id("installations"), today: v.optional(v.number()) },
@@ -27,7 +26,8 @@ export const inbox = query({
     const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
     if (!viewer || !installation) return null;
     const end = await windowEnd(ctx, installationId, today);
-    const staleBefore = end === null ? -Infinity : (end + 1 - STALE_AFTER_DAYS) * DAY_MS;
+    const { staleAfterDays } = await installationSettings(ctx, installationId);
+    const staleBefore = end === null ? -Infinity : (end + 1 - staleAfterDays) * DAY_MS;
     const visibility = await RepositoryVisibility.of(ctx, installation);
     const row = (pr: Doc<"pullRequests">, via?: string) => inboxRow(pr, staleBefore, via);
     const visible = async (prs: Array<Doc<"pullRequests"> | null>) => {
