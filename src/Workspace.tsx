@@ -15,6 +15,7 @@ import { IntegrationStatusBanner } from "./components/IntegrationStatusBanner";
 import { MyStats } from "./components/MyStats";
 import { PullRequestTable } from "./components/PullRequestTable";
 import { RepositoryTable } from "./components/RepositoryTable";
+import { Settings } from "./components/Settings";
 import { SummaryCards } from "./components/SummaryCards";
 import { SyncNowButton } from "./components/SyncNowButton";
 import { TrendsChart } from "./components/TrendsChart";
@@ -64,6 +65,11 @@ const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
         </ErrorBoundary>
       </aside>
     </div>
+  ),
+  settings: ({ installationId }) => (
+    <ErrorBoundary label="settings">
+      <Settings installationId={installationId} />
+    </ErrorBoundary>
   ),
   activity: ({ installationId }) => (
     <section className="panel" aria-label="Activity feed">

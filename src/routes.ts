@@ -9,6 +9,7 @@ export const PAGES = [
   { slug: "pulls", label: "Pull requests" },
   { slug: "repos", label: "Repositories" },
   { slug: "activity", label: "Activity" },
+  { slug: "settings", label: "Settings" },
 ] as const;
 
 export type PageSlug = (typeof PAGES)[number]["slug"];
