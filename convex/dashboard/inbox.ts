@@ -10,10 +10,8 @@ import { v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
 import { currentViewer, viewableInstallation, viewerReviewerKeys } from "../access";
-import { DAY_MS } from "../model/contribution";
-import { installationSettings } from "../model/settings";
-import { repositoryFromUrl } from "./lists";
-import { validateToday, windowEnd } from "./trends";
+import { repositoryFromUrl, staleBoundary } from "./lists";
+import { validateToday } from "./trends";
 import { RepositoryVisibility } from "./visibility";
 
 /** Rows per section. */
@@ -25,9 +23,7 @@ export const inbox = query({
     validateToday(today);
     const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
     if (!viewer || !installation) return null;
-    const end = await windowEnd(ctx, installationId, today);
-    const { staleAfterDays } = await installationSettings(ctx, installationId);
-    const staleBefore = end === null ? -Infinity : (end + 1 - staleAfterDays) * DAY_MS;
+    const staleBefore = await staleBoundary(ctx, installationId, today);
     const visibility = await RepositoryVisibility.of(ctx, installation);
     const row = (pr: Doc<"pullRequests">, via?: string) => inboxRow(pr, staleBefore, via);
     const visible = async (prs: Array<Doc<"pullRequests"> | null>) => {

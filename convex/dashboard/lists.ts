@@ -12,6 +12,9 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
 import { viewableInstallation } from "../access";
 import schema, { health } from "../schema";
+import { DAY_MS } from "../model/contribution";
+import { installationSettings } from "../model/settings";
+import { validateToday, windowEnd } from "./trends";
 import { RepositoryVisibility } from "./visibility";
 
 const empty = <T>(): PaginationResult<T> => ({ page: [], isDone: true, continueCursor: "" });
@@ -78,9 +81,12 @@ export const pullRequests = query({
     /** Only with state open (closed PRs are not rated). */
     health: v.optional(health),
     author: v.optional(v.string()),
+    /** The client's UTC day: open PRs waiting longer than the installation's stale threshold are flagged. */
+    today: v.optional(v.number()),
   },
   handler: async (ctx, args) => {
     const { installationId, paginationOpts, repositoryId, author, health } = args;
+    validateToday(args.today);
     const installation = await viewableInstallation(ctx, installationId);
     if (!installation) return empty<never>();
     const visibility = await RepositoryVisibility.of(ctx, installation);
@@ -91,8 +97,11 @@ export const pullRequests = query({
       health,
       author,
     });
-    const result = await visiblePage(q.order("desc"), visibility, paginationOpts);
-    return { ...result, page: result.page.map(pullRequestRow) };
+    const [result, staleBefore] = await Promise.all([
+      visiblePage(q.order("desc"), visibility, paginationOpts),
+      staleBoundary(ctx, installationId, args.today),
+    ]);
+    return { ...result, page: result.page.map((pr) => pullRequestRow(pr, staleBefore)) };
   },
 });
 
@@ -141,7 +150,20 @@ function pullRequestsInOrder(
  */
 export const repositoryFromUrl = (url: string) => new URL(url).pathname.split("/").slice(1, 3).join("/");
 
-function pullRequestRow(pr: Doc<"pullRequests">) {
+/** Waiting since before this instant = stale (the installation's threshold, counted back from the window's end). */
+export async function staleBoundary(
+  ctx: QueryCtx,
+  installationId: Id<"installations">,
+  today: number | undefined,
+): Promise<number> {
+  const [end, { staleAfterDays }] = await Promise.all([
+    windowEnd(ctx, installationId, today),
+    installationSettings(ctx, installationId),
+  ]);
+  return end === null ? -Infinity : (end + 1 - staleAfterDays) * DAY_MS;
+}
+
+function pullRequestRow(pr: Doc<"pullRequests">, staleBefore: number) {
   return {
     id: pr._id,
     repository: repositoryFromUrl(pr.url),
@@ -158,10 +180,11 @@ function pullRequestRow(pr: Doc<"pullRequests">) {
     failingChecks: pr.failingChecks,
     checks: pr.checks,
     review: pr.review,
-    // Whose turn (open PRs): who must act and since when; stale flags are the inbox's (it knows the day).
+    // Whose turn (open PRs): who must act and since when, and whether that is longer than the agreement.
     ...(pr.turn !== undefined && {
       turn: pr.turn,
       waitingOn: pr.waitingOn ?? [],
+      stale: (pr.waitingSince ?? pr.updatedAt) < staleBefore,
       ...(pr.waitingSince !== undefined && { waitingSince: pr.waitingSince }),
       ...(pr.turnReason !== undefined && { turnReason: pr.turnReason }),
     }),

@@ -5,7 +5,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { HEALTH_TEXT, healthReasonsText, waitingOnText } from "./prText";
 import { Empty, Skeleton } from "./Skeleton";
 import { StaleBadge } from "./StaleBadge";
-import { timeAgo, useNow } from "./time";
+import { timeAgo, useNow, useUtcDay } from "./time";
 
 type HealthFilter = "" | "green" | "yellow" | "red";
 type StateFilter = "open" | "closed" | "merged" | "all";
@@ -24,13 +24,14 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
   const [state, setState] = useState<StateFilter>("open");
   const [author, setAuthor] = useState("");
   const now = useNow(60_000);
+  const today = useUtcDay();
   const {
     results: rows,
     status,
     loadMore,
   } = usePaginatedQuery(
     api.dashboard.lists.pullRequests,
-    { installationId, state, ...(health && { health }), ...(author.trim() && { author: author.trim() }) },
+    { installationId, state, today, ...(health && { health }), ...(author.trim() && { author: author.trim() }) },
     { initialNumItems: PAGE_SIZE },
   );
   const results: Array<(typeof rows)[number] & WhoseTurn> = rows;
