@@ -495,4 +495,32 @@ export default defineSchema({
     .index("by_installation_state", ["installationId", "state"])
     .index("by_installation_created", ["installationId", "createdAt"])
     .index("by_state", ["state"]),
+
+  /**
+   * The sync's figures per installation and UTC hour (`hour` = hours since the epoch), owned by
+   * convex/sync/health.ts: requests and points added by each page commit, jobs and their durations
+   * (log2-seconds histogram) added as they end. Read only by the sync health page.
+   */
+  syncHourly: defineTable({
+    installationId: v.id("installations"),
+    hour: v.number(),
+    requests: v.number(),
+    notModified: v.number(),
+    points: v.number(),
+    jobsSucceeded: v.number(),
+    jobsFailed: v.number(),
+    jobsCancelled: v.number(),
+    durationMsSum: v.number(),
+    durationHist: v.array(v.number()),
+  }).index("by_installation_hour", ["installationId", "hour"]),
+
+  /** Webhook deliveries applied per installation and UTC hour, with their lag (log2-ms histogram). Same owner and reader. */
+  webhookHourly: defineTable({
+    installationId: v.id("installations"),
+    hour: v.number(),
+    applied: v.number(),
+    lagMsSum: v.number(),
+    lagMsMax: v.number(),
+    lagHist: v.array(v.number()),
+  }).index("by_installation_hour", ["installationId", "hour"]),
 });

@@ -17,6 +17,7 @@ import { PullRequestTable } from "./components/PullRequestTable";
 import { RepositoryTable } from "./components/RepositoryTable";
 import { Settings } from "./components/Settings";
 import { SummaryCards } from "./components/SummaryCards";
+import { SyncHealth } from "./components/SyncHealth";
 import { SyncNowButton } from "./components/SyncNowButton";
 import { TrendsChart } from "./components/TrendsChart";
 import { DEFAULT_PAGE, PAGES, isPage, pagePath, type PageSlug } from "./routes";
@@ -77,6 +78,11 @@ const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
         <ActivityFeed installationId={installationId} />
       </ErrorBoundary>
     </section>
+  ),
+  health: ({ installationId }) => (
+    <ErrorBoundary label="sync health">
+      <SyncHealth installationId={installationId} />
+    </ErrorBoundary>
   ),
 };
 

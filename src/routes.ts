@@ -9,6 +9,7 @@ export const PAGES = [
   { slug: "pulls", label: "Pull requests" },
   { slug: "repos", label: "Repositories" },
   { slug: "activity", label: "Activity" },
+  { slug: "health", label: "Sync health" },
   { slug: "settings", label: "Settings" },
 ] as const;
 

@@ -270,6 +270,17 @@ describe("tenant isolation", () => {
     await createInstallation(t, { githubInstallationId: 5005, accountLogin: "mallory-org", accountId: 5555 });
     await t.run((ctx) => recordMembership(ctx, { accountId: 5555, githubUserId: 88, login: "mallory", member: true }));
 
+    const deadDeliveryId = await t.run((ctx) =>
+      ctx.db.insert("webhookDeliveries", {
+        deliveryId: "dead-1",
+        event: "pull_request",
+        installationGithubId: 1001,
+        receivedAt: 0,
+        bytes: 2,
+        status: "dead",
+        attempts: 5,
+      }),
+    );
     const page = { numItems: 10, cursor: null };
     // Every public query and mutation, by name: a new public function must be added here.
     const calls: Record<string, (c: TestConvex | ReturnType<TestConvex["withIdentity"]>) => Promise<unknown>> = {
@@ -287,6 +298,14 @@ describe("tenant isolation", () => {
       "sync/status:getStatus": (c) => c.query(api.sync.status.getStatus, { installationId }),
       "sync/status:syncNow": (c) =>
         c.mutation(api.sync.status.syncNow, { installationId }).catch((e: Error) => ({ error: e.message })),
+      "dashboard/syncHealth:syncHealth": (c) =>
+        c.query(api.dashboard.syncHealth.syncHealth, { installationId, hour: 0 }),
+      "dashboard/syncHealth:deadDeliveries": (c) =>
+        c.query(api.dashboard.syncHealth.deadDeliveries, { installationId, paginationOpts: page }),
+      "dashboard/syncHealth:replayDelivery": (c) =>
+        c
+          .mutation(api.dashboard.syncHealth.replayDelivery, { id: deadDeliveryId })
+          .catch((e: Error) => ({ error: e.message })),
     };
     const nothing = (r: unknown) =>
       r === null ||

@@ -63,6 +63,8 @@ const cases: Record<string, () => Record<string, unknown>> = {
   "dashboard/trends:userStats": () => ({ installationId, days: 90 }),
   "dashboard/inbox:inbox": () => ({ installationId }),
   "sync/status:getStatus": () => ({ installationId }),
+  "dashboard/syncHealth:syncHealth": () => ({ installationId, hour: Math.floor(NOW / HOUR) }),
+  "dashboard/syncHealth:deadDeliveries": () => ({ installationId, paginationOpts: page }),
 };
 
 /** `api.<dir>.<file>.<name>` for "dir/file:name". */

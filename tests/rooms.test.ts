@@ -43,6 +43,8 @@ const OWNERS: Record<string, readonly string[]> = {
   webhookDeliveries: ["convex/webhooks/"],
   webhookPayloads: ["convex/webhooks/"],
   redeliveryRequests: ["convex/webhooks/"],
+  syncHourly: ["convex/sync/health.ts"],
+  webhookHourly: ["convex/sync/health.ts"],
   users: ["convex/memberships.ts", "convex/auth.ts"],
   orgMemberships: ["convex/memberships.ts", "convex/auth.ts"],
 };

@@ -13,6 +13,7 @@ import type { MutationCtx } from "../_generated/server";
 import { PULL_REQUEST_PAGE_SIZE } from "../github/queries";
 import { log } from "../log";
 import { scheduleStatusBoundary } from "./clock";
+import { countRequests, recordJobEnd } from "./health";
 import { LEASE_MS, type JobError } from "./jobState";
 import type { Trigger } from "./policy";
 
@@ -100,6 +101,7 @@ export async function recordPage(
   patch: Partial<Pick<Job, "cursor" | "attempt" | "progress" | "stats">>,
 ) {
   await ctx.db.patch(job._id, { ...patch, lease: { ...job.lease, expiresAt: Date.now() + LEASE_MS } });
+  if (patch.stats) await countRequests(ctx, job, patch.stats);
 }
 
 /**
@@ -132,6 +134,7 @@ export async function continueJob(
     ...(next.cursor && { cursor: next.cursor }),
     ...(next.stats && { stats: next.stats }),
   });
+  if (next.stats) await countRequests(ctx, job, next.stats);
   const installation = (await ctx.db.get(job.installationId))!;
   const sync = {
     state: blocked ? ("blocked" as const) : ("syncing" as const),
@@ -168,6 +171,7 @@ export async function endJob(
     blockedUntil: undefined,
     ...(error && { error }),
   });
+  await recordJobEnd(ctx, job, outcome, now, stats);
   const installation = await ctx.db.get(job.installationId);
   if (installation && installation.sync.activeJobId === job._id) {
     const { activeJobId: _, ...sync } = installation.sync;

@@ -96,7 +96,8 @@ async function failAttempt(ctx: MutationCtx, d: Doc<"webhookDeliveries">, reason
 export const isPending = (d: Pick<Doc<"webhookDeliveries">, "status">) =>
   d.status === "received" || d.status === "retrying";
 
-async function requeue(ctx: MutationCtx, d: Doc<"webhookDeliveries">) {
+/** Process a delivery again from its first attempt (operators, and the sync health page's replay button). */
+export async function requeue(ctx: MutationCtx, d: Doc<"webhookDeliveries">) {
   await ctx.db.patch(d._id, {
     status: "retrying",
     attempts: 0,

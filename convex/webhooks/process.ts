@@ -43,6 +43,8 @@ export const processDelivery = internalAction({
         const partial = i < parts.length - 1;
         await ctx.runMutation(internal.webhooks.apply.applyDelivery, { id, mapping, ...(partial && { partial }) });
       }
+      // The sync health page's webhook lag, counted once the application has committed.
+      await ctx.runMutation(internal.sync.health.recordDeliveryApplied, { id });
     } catch (error) {
       await ctx.runMutation(internal.webhooks.deliveries.markFailed, {
         id,

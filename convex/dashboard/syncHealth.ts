@@ -1,0 +1,262 @@
+/**
+ * The sync health page (seed 000's monitoring), for anyone who can see the installation. Its cost does
+ * not grow with history: the week's hourly figures (`syncHourly`, `webhookHourly`: at most 168 rows
+ * each, kept by convex/sync/health.ts), the last 10 finished jobs, the budgets, the failed
+ * repositories (at most `FAILED_REPOSITORIES_LISTED`), and dead-lettered deliveries a page at a time.
+ *
+ * Time comes from the caller: `hour` is the client's current UTC hour (hours since the epoch), so the
+ * answer depends on data and arguments only (a query is not re-run as time passes; the page sends
+ * a new hour when one starts).
+ */
+import { paginationOptsValidator, type PaginationResult } from "convex/server";
+import { ConvexError, v } from "convex/values";
+import type { Doc } from "../_generated/dataModel";
+import { mutation, query } from "../_generated/server";
+import { canReadRepository, repositoryAccess, viewableInstallation } from "../access";
+import {
+  DAY_HOURS,
+  DURATION_BINS,
+  DURATION_UNIT_MS,
+  histogramQuantile,
+  LAG_BINS,
+  LAG_UNIT_MS,
+  WEEK_HOURS,
+} from "../sync/health";
+import { requeue } from "../webhooks/deliveries";
+
+/** Seed 000's alert thresholds, shown as warnings on the page. */
+export const HEALTH_THRESHOLDS = {
+  /** Failure rate over the last `RECENT_JOBS` finished jobs. */
+  failureRate: 0.1,
+  /** Share of a GitHub budget left. */
+  budgetLeft: 0.1,
+  /** Webhook lag (stored → applied), ms. */
+  webhookLagMs: 60_000,
+};
+const RECENT_JOBS = 10;
+/** Failed repositories listed by name (the rest are counted as "more"). */
+export const FAILED_REPOSITORIES_LISTED = 50;
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+const addHists = (hists: ReadonlyArray<readonly number[]>, bins: number) => {
+  const out = Array.from({ length: bins }, () => 0);
+  for (const h of hists) h.forEach((c, i) => (out[Math.min(i, bins - 1)]! += c));
+  return out;
+};
+
+/** A window's figures from its hourly rows. */
+function windowTotals(sync: Doc<"syncHourly">[], hooks: Doc<"webhookHourly">[]) {
+  const succeeded = sum(sync.map((r) => r.jobsSucceeded));
+  const failed = sum(sync.map((r) => r.jobsFailed));
+  const finished = succeeded + failed;
+  const durationHist = addHists(
+    sync.map((r) => r.durationHist),
+    DURATION_BINS,
+  );
+  const applied = sum(hooks.map((r) => r.applied));
+  const lagHist = addHists(
+    hooks.map((r) => r.lagHist),
+    LAG_BINS,
+  );
+  return {
+    jobs: {
+      succeeded,
+      failed,
+      cancelled: sum(sync.map((r) => r.jobsCancelled)),
+      failureRate: finished === 0 ? null : failed / finished,
+    },
+    github: {
+      requests: sum(sync.map((r) => r.requests)),
+      notModified: sum(sync.map((r) => r.notModified)),
+      points: sum(sync.map((r) => r.points)),
+      peakHourRequests: Math.max(0, ...sync.map((r) => r.requests)),
+      peakHourPoints: Math.max(0, ...sync.map((r) => r.points)),
+    },
+    duration: {
+      jobs: finished,
+      averageMs: finished === 0 ? null : sum(sync.map((r) => r.durationMsSum)) / finished,
+      p95Ms: histogramQuantile(durationHist, 0.95, DURATION_UNIT_MS),
+    },
+    webhooks: {
+      applied,
+      averageLagMs: applied === 0 ? null : sum(hooks.map((r) => r.lagMsSum)) / applied,
+      p95LagMs: histogramQuantile(lagHist, 0.95, LAG_UNIT_MS),
+      maxLagMs: applied === 0 ? null : Math.max(...hooks.map((r) => r.lagMsMax)),
+    },
+  };
+}
+
+export const syncHealth = query({
+  args: {
+    installationId: v.id("installations"),
+    /** The client's current UTC hour: `Math.floor(Date.now() / 3_600_000)`. */
+    hour: v.number(),
+  },
+  handler: async (ctx, { installationId, hour }) => {
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation) return null;
+    if (!Number.isSafeInteger(hour) || hour < 0) throw new ConvexError("`hour` must be a whole number of hours.");
+    const syncWeek = await ctx.db
+      .query("syncHourly")
+      .withIndex("by_installation_hour", (q) =>
+        q
+          .eq("installationId", installationId)
+          .gt("hour", hour - WEEK_HOURS)
+          .lte("hour", hour),
+      )
+      .collect();
+    const hooksWeek = await ctx.db
+      .query("webhookHourly")
+      .withIndex("by_installation_hour", (q) =>
+        q
+          .eq("installationId", installationId)
+          .gt("hour", hour - WEEK_HOURS)
+          .lte("hour", hour),
+      )
+      .collect();
+    const inDay = <R extends { hour: number }>(rows: R[]) => rows.filter((r) => r.hour > hour - DAY_HOURS);
+
+    // The last finished jobs (completed or failed; cancelled ones say nothing about health).
+    const lastOf = (state: "completed" | "failed") =>
+      ctx.db
+        .query("syncJobs")
+        .withIndex("by_installation_state", (q) => q.eq("installationId", installationId).eq("state", state))
+        .order("desc")
+        .take(RECENT_JOBS);
+    const recent = [...(await lastOf("completed")), ...(await lastOf("failed"))]
+      .sort((a, b) => b._creationTime - a._creationTime)
+      .slice(0, RECENT_JOBS);
+    const recentFailed = recent.filter((j) => j.state === "failed").length;
+
+    const budgets = await ctx.db
+      .query("rateLimits")
+      .withIndex("by_installation_resource", (q) => q.eq("installationId", installationId))
+      .collect();
+
+    const access = await repositoryAccess(ctx, installation);
+    const failed = await ctx.db
+      .query("repositories")
+      .withIndex("by_installation_sync_status", (q) =>
+        q.eq("installationId", installationId).eq("removed", false).eq("syncStatus", "failed"),
+      )
+      .take(FAILED_REPOSITORIES_LISTED + 1);
+    const readable = failed.filter((r) => canReadRepository(access, r));
+
+    const syncDay = inDay(syncWeek);
+    const hooksDay = inDay(hooksWeek);
+    const byHour = new Map(syncDay.map((r) => [r.hour, r]));
+    const hooksByHour = new Map(hooksDay.map((r) => [r.hour, r]));
+    return {
+      hour,
+      thresholds: HEALTH_THRESHOLDS,
+      day: windowTotals(syncDay, hooksDay),
+      week: windowTotals(syncWeek, hooksWeek),
+      /** The last 24 hours, oldest first, one entry per hour (zero when nothing happened). */
+      hourly: Array.from({ length: DAY_HOURS }, (_, i) => {
+        const h = hour - DAY_HOURS + 1 + i;
+        const s = byHour.get(h);
+        return {
+          hour: h,
+          requests: s?.requests ?? 0,
+          points: s?.points ?? 0,
+          jobsSucceeded: s?.jobsSucceeded ?? 0,
+          jobsFailed: s?.jobsFailed ?? 0,
+          webhooksApplied: hooksByHour.get(h)?.applied ?? 0,
+        };
+      }),
+      recentJobs: {
+        count: recent.length,
+        failed: recentFailed,
+        failureRate: recent.length === 0 ? null : recentFailed / recent.length,
+        jobs: recent.map((j) => ({
+          id: j._id,
+          state: j.state as "completed" | "failed",
+          trigger: j.trigger,
+          createdAt: j.createdAt,
+          finishedAt: j.finishedAt ?? null,
+          durationMs: j.finishedAt === undefined ? null : j.finishedAt - (j.startedAt ?? j.createdAt),
+          requests: j.stats.requests,
+          error: j.error?.message ?? null,
+        })),
+      },
+      /** GitHub's budgets as last reported (the page judges a past `resetAt` as refilled). */
+      budgets: budgets
+        .map((b) => ({ resource: b.resource, limit: b.limit, remaining: b.remaining, resetAt: b.resetAt }))
+        .sort((a, b) => a.resource.localeCompare(b.resource)),
+      failedRepositories: {
+        repositories: readable.slice(0, FAILED_REPOSITORIES_LISTED).map((r) => ({
+          id: r._id,
+          fullName: r.fullName,
+          reason: r.syncError ?? "Sync failed.",
+          kind: r.syncErrorKind ?? null,
+        })),
+        more: failed.length > FAILED_REPOSITORIES_LISTED,
+      },
+    };
+  },
+});
+
+type DeadDelivery = {
+  id: Doc<"webhookDeliveries">["_id"];
+  deliveryId: string;
+  event: string;
+  action: string | null;
+  receivedAt: number;
+  attempts: number;
+  reason: string | null;
+};
+
+/**
+ * Dead-lettered deliveries of the installation, newest first, a page at a time (the delivery log's
+ * `by_status` index: dead letters of every installation are few, and kept until replayed).
+ */
+export const deadDeliveries = query({
+  args: { installationId: v.id("installations"), paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { installationId, paginationOpts }): Promise<PaginationResult<DeadDelivery>> => {
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation) return { page: [], isDone: true, continueCursor: "" };
+    const result = await ctx.db
+      .query("webhookDeliveries")
+      .withIndex("by_status", (q) => q.eq("status", "dead"))
+      .order("desc")
+      .filter((q) => q.eq(q.field("installationGithubId"), installation.githubInstallationId))
+      .paginate(paginationOpts);
+    return {
+      ...result,
+      page: result.page.map((d) => ({
+        id: d._id,
+        deliveryId: d.deliveryId,
+        event: d.event,
+        action: d.action ?? null,
+        receivedAt: d.receivedAt,
+        attempts: d.attempts,
+        reason: d.reason ?? null,
+      })),
+    };
+  },
+});
+
+/**
+ * The replay button: a dead-lettered delivery of an installation the caller can see is processed
+ * again from its first attempt (the delivery log's own requeue). Anything else answers "not found".
+ */
+export const replayDelivery = mutation({
+  args: { id: v.id("webhookDeliveries") },
+  handler: async (ctx, { id }) => {
+    const delivery = await ctx.db.get(id);
+    const githubInstallationId = delivery?.installationGithubId;
+    const installation =
+      githubInstallationId === undefined
+        ? null
+        : await ctx.db
+            .query("installations")
+            .withIndex("by_github_id", (q) => q.eq("githubInstallationId", githubInstallationId))
+            .unique();
+    if (!delivery || !installation || !(await viewableInstallation(ctx, installation._id))) {
+      throw new ConvexError("Delivery not found.");
+    }
+    if (delivery.status !== "dead") return { replayed: false, status: delivery.status };
+    await requeue(ctx, delivery);
+    return { replayed: true, status: "retrying" as const };
+  },
+});
