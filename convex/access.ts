@@ -9,6 +9,7 @@
 import { getAuthUserId } from "@convex-dev/auth/server";
 import type { Doc, Id } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
+import { teamsOfUser } from "./model/teams";
 
 type Ctx = Pick<QueryCtx, "auth" | "db">;
 
@@ -86,11 +87,46 @@ export type RepositoryAccess =
   { kind: "all" } | { kind: "restricted"; privateRepositoryIds: ReadonlySet<Id<"repositories">> };
 
 export async function repositoryAccess(ctx: Ctx, installation: Doc<"installations">): Promise<RepositoryAccess> {
-  // Filled in with teams and grants (issue 13, deliverable 0).
-  void ctx;
-  void installation;
-  return { kind: "all" };
+  const viewer = await currentViewer(ctx);
+  if (!viewer) return { kind: "restricted", privateRepositoryIds: new Set() };
+  if (installation.accountId === viewer.githubId || installation.installedByGithubUserId === viewer.githubId) {
+    return { kind: "all" };
+  }
+  const membership = await ctx.db
+    .query("orgMemberships")
+    .withIndex("by_user_account", (q) => q.eq("githubUserId", viewer.githubId).eq("accountId", installation.accountId))
+    .unique();
+  if (membership?.role === "admin") return { kind: "all" };
+
+  // Granted to them directly, or to one of their teams or its ancestors (index ranges per team).
+  const { teamGithubIds } = await teamsOfUser(ctx.db, installation.accountId, viewer.githubId);
+  const ranges = [
+    ctx.db
+      .query("repositoryGrants")
+      .withIndex("by_installation_user", (q) =>
+        q.eq("installationId", installation._id).eq("githubUserId", viewer.githubId),
+      )
+      .take(MAX_GRANTS),
+    ...teamGithubIds.map((teamGithubId) =>
+      ctx.db
+        .query("repositoryGrants")
+        .withIndex("by_installation_team", (q) =>
+          q.eq("installationId", installation._id).eq("teamGithubId", teamGithubId),
+        )
+        .take(MAX_GRANTS),
+    ),
+  ];
+  const granted = new Set((await Promise.all(ranges)).flat().map((g) => g.repositoryId));
+  // Only the private ones: public repositories are readable anyway (`canReadRepository`).
+  const repos = await Promise.all([...granted].slice(0, MAX_GRANTS).map((id) => ctx.db.get(id)));
+  const readable = repos.filter(
+    (r): r is Doc<"repositories"> => r !== null && r.private && !r.removed && r.installationId === installation._id,
+  );
+  return { kind: "restricted", privateRepositoryIds: new Set(readable.map((r) => r._id)) };
 }
+
+/** Grants read per access check (per team and in all): a bound on its cost, far above real organisations' needs. */
+const MAX_GRANTS = 2_000;
 
 export function canReadRepository(
   access: RepositoryAccess,
@@ -106,8 +142,8 @@ export function canReadRepository(
 export async function viewerReviewerKeys(ctx: Ctx, installation: Doc<"installations">): Promise<string[]> {
   const viewer = await currentViewer(ctx);
   if (!viewer) return [];
-  void installation;
-  return [viewer.login];
+  const { teams } = await teamsOfUser(ctx.db, installation.accountId, viewer.githubId);
+  return [viewer.login, ...teams.map((t) => `team:${t.slug}`).sort()];
 }
 
 /**

@@ -8,14 +8,17 @@
  * granted new permissions, and hourly (`syncAllOrgMembers`), so people who were members before the
  * App was installed see it too, and departures missed by webhooks end.
  */
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
 import { githubAppForAction } from "./github/connection";
 import { GitHubError } from "./github/errors";
 import { listOrgMembers } from "./github/members";
+import { listDirectCollaborators, listOrgTeams, listTeamMembers, listTeamRepositories } from "./github/teams";
 import { log } from "./log";
+import { grant, pruneGrants } from "./model/grants";
+import { pruneTeams, upsertTeam, upsertTeamMember } from "./model/teams";
 
 type Role = "admin" | "member";
 
@@ -135,6 +138,233 @@ export const syncOrgMembers = internalAction({
       const kind = error instanceof GitHubError ? error.kind : "internal";
       log.warn("sync.members.failed", { installationId, kind, error: String(error) });
     }
+    // Then the teams, their members and repositories, and private repositories' collaborators.
+    await ctx.scheduler.runAfter(0, internal.memberships.syncOrgTeams, { installationId });
+  },
+});
+
+/**
+ * Teams and grants: who may read which private repository. The listing runs in phases — the teams;
+ * each team's members and repositories; each private repository's direct collaborators; then the
+ * pruning of what it did not see — in actions of at most `REQUESTS_PER_ACTION` requests, each
+ * scheduling the next with its cursor, every write a bounded mutation stamped with the listing's
+ * `seenAt`. Any failure (a missing permission's 403/404 among them) is logged and ends the listing
+ * before the pruning: nothing is removed, the next listing tries again.
+ */
+const teamSyncCursor = v.object({
+  seenAt: v.number(),
+  phase: v.union(v.literal("teams"), v.literal("teamDetails"), v.literal("collaborators"), v.literal("prune")),
+  /** The team listing's next page. */
+  page: v.optional(v.string()),
+  /** The last team (slug) or private repository (full name) done. */
+  after: v.optional(v.string()),
+});
+type TeamSyncCursor = Infer<typeof teamSyncCursor>;
+
+const REQUESTS_PER_ACTION = 50;
+/** Grants, teams or memberships recorded or pruned per transaction. */
+const ROWS_PER_MUTATION = 100;
+
+export const syncOrgTeams = internalAction({
+  args: { installationId: v.id("installations"), cursor: v.optional(teamSyncCursor) },
+  handler: async (ctx, { installationId, cursor: start }) => {
+    const org = await ctx.runQuery(internal.memberships.organizationToSync, { installationId });
+    if (!org) return;
+    let cursor: TeamSyncCursor = start ?? { seenAt: Date.now(), phase: "teams" };
+    const { seenAt } = cursor;
+    const { accountId } = org;
+    const client = githubAppForAction(ctx).installationClient(org.githubInstallationId);
+    const inChunks = async <T>(items: T[], record: (chunk: T[]) => Promise<unknown>) => {
+      for (let i = 0; i < items.length; i += ROWS_PER_MUTATION) await record(items.slice(i, i + ROWS_PER_MUTATION));
+    };
+    let requests = 0;
+    try {
+      while (cursor.phase !== "prune") {
+        if (requests >= REQUESTS_PER_ACTION) {
+          await ctx.scheduler.runAfter(0, internal.memberships.syncOrgTeams, { installationId, cursor });
+          return;
+        }
+        if (cursor.phase === "teams") {
+          const page = await listOrgTeams(client, org.login, cursor.page);
+          requests++;
+          await inChunks(page.items, (teams) =>
+            ctx.runMutation(internal.memberships.recordTeams, { accountId, seenAt, teams }),
+          );
+          cursor = page.next ? { seenAt, phase: "teams", page: page.next } : { seenAt, phase: "teamDetails" };
+        } else if (cursor.phase === "teamDetails") {
+          const team = await ctx.runQuery(internal.memberships.nextTeamToSync, {
+            accountId,
+            seenAt,
+            ...(cursor.after !== undefined && { after: cursor.after }),
+          });
+          if (!team) {
+            cursor = { seenAt, phase: "collaborators" };
+            continue;
+          }
+          let next: string | undefined;
+          do {
+            const page = await listTeamMembers(client, org.login, team.slug, next);
+            requests++;
+            await inChunks(page.items, (members) =>
+              ctx.runMutation(internal.memberships.recordTeamMembers, {
+                accountId,
+                teamGithubId: team.githubId,
+                seenAt,
+                members,
+              }),
+            );
+            next = page.next;
+          } while (next);
+          do {
+            const page = await listTeamRepositories(client, org.login, team.slug, next);
+            requests++;
+            await inChunks(page.items, (repositories) =>
+              ctx.runMutation(internal.memberships.recordTeamRepositories, {
+                installationId,
+                teamGithubId: team.githubId,
+                seenAt,
+                repositories: repositories.map(({ repoGithubId, permission }) => ({ repoGithubId, permission })),
+              }),
+            );
+            next = page.next;
+          } while (next);
+          cursor = { seenAt, phase: "teamDetails", after: team.slug };
+        } else {
+          const repo = await ctx.runQuery(internal.memberships.nextPrivateRepository, {
+            installationId,
+            ...(cursor.after !== undefined && { after: cursor.after }),
+          });
+          if (!repo) {
+            cursor = { seenAt, phase: "prune" };
+            continue;
+          }
+          let next: string | undefined;
+          do {
+            const page = await listDirectCollaborators(client, repo.owner, repo.name, next);
+            requests++;
+            await inChunks(page.items, (collaborators) =>
+              ctx.runMutation(internal.memberships.recordCollaborators, {
+                repositoryId: repo.repositoryId,
+                seenAt,
+                collaborators: collaborators.map(({ githubUserId, permission }) => ({ githubUserId, permission })),
+              }),
+            );
+            next = page.next;
+          } while (next);
+          cursor = { seenAt, phase: "collaborators", after: repo.fullName };
+        }
+      }
+      while (await ctx.runMutation(internal.memberships.pruneTeamsAndGrants, { installationId, accountId, seenAt }));
+      log.info("sync.members.synced", { installationId, part: "teams" });
+    } catch (error) {
+      const kind = error instanceof GitHubError ? error.kind : "internal";
+      log.warn("sync.members.failed", { installationId, part: "teams", kind, error: String(error) });
+    }
+  },
+});
+
+/** The next team (by slug) the current listing saw, after `after`. */
+export const nextTeamToSync = internalQuery({
+  args: { accountId: v.number(), seenAt: v.number(), after: v.optional(v.string()) },
+  handler: async (ctx, { accountId, seenAt, after }) => {
+    const team = await ctx.db
+      .query("teams")
+      .withIndex("by_account_slug", (q) =>
+        after === undefined ? q.eq("accountId", accountId) : q.eq("accountId", accountId).gt("slug", after),
+      )
+      .filter((q) => q.gte(q.field("seenAt"), seenAt))
+      .first();
+    return team && { githubId: team.githubId, slug: team.slug };
+  },
+});
+
+/** The next private repository of the installation (by full name) after `after`. */
+export const nextPrivateRepository = internalQuery({
+  args: { installationId: v.id("installations"), after: v.optional(v.string()) },
+  handler: async (ctx, { installationId, after }) => {
+    const repo = await ctx.db
+      .query("repositories")
+      .withIndex("by_installation", (q) =>
+        after === undefined
+          ? q.eq("installationId", installationId).eq("removed", false)
+          : q.eq("installationId", installationId).eq("removed", false).gt("fullName", after),
+      )
+      .filter((q) => q.eq(q.field("private"), true))
+      .first();
+    if (!repo) return null;
+    const [owner = repo.ownerLogin, name = repo.name] = repo.fullName.split("/");
+    return { repositoryId: repo._id, fullName: repo.fullName, owner, name };
+  },
+});
+
+export const recordTeams = internalMutation({
+  args: {
+    accountId: v.number(),
+    seenAt: v.number(),
+    teams: v.array(
+      v.object({ githubId: v.number(), slug: v.string(), name: v.string(), parentGithubId: v.optional(v.number()) }),
+    ),
+  },
+  handler: async (ctx, { accountId, seenAt, teams }) => {
+    for (const team of teams) await upsertTeam(ctx.db, accountId, team, seenAt);
+  },
+});
+
+export const recordTeamMembers = internalMutation({
+  args: {
+    accountId: v.number(),
+    teamGithubId: v.number(),
+    seenAt: v.number(),
+    members: v.array(v.object({ githubUserId: v.number(), login: v.string() })),
+  },
+  handler: async (ctx, { accountId, teamGithubId, seenAt, members }) => {
+    for (const m of members) await upsertTeamMember(ctx.db, { accountId, teamGithubId, ...m }, seenAt);
+  },
+});
+
+/** A team's repositories: those of this installation are granted to the team (the others are not ours). */
+export const recordTeamRepositories = internalMutation({
+  args: {
+    installationId: v.id("installations"),
+    teamGithubId: v.number(),
+    seenAt: v.number(),
+    repositories: v.array(v.object({ repoGithubId: v.number(), permission: v.string() })),
+  },
+  handler: async (ctx, { installationId, teamGithubId, seenAt, repositories }) => {
+    for (const r of repositories) {
+      const repo = await ctx.db
+        .query("repositories")
+        .withIndex("by_installation_github_id", (q) =>
+          q.eq("installationId", installationId).eq("githubId", r.repoGithubId),
+        )
+        .unique();
+      if (repo) await grant(ctx.db, repo, { teamGithubId }, r.permission, seenAt);
+    }
+  },
+});
+
+export const recordCollaborators = internalMutation({
+  args: {
+    repositoryId: v.id("repositories"),
+    seenAt: v.number(),
+    collaborators: v.array(v.object({ githubUserId: v.number(), permission: v.string() })),
+  },
+  handler: async (ctx, { repositoryId, seenAt, collaborators }) => {
+    const repo = await ctx.db.get(repositoryId);
+    if (!repo) return;
+    for (const c of collaborators) {
+      await grant(ctx.db, repo, { githubUserId: c.githubUserId }, c.permission, seenAt);
+    }
+  },
+});
+
+/** After a complete listing: teams, memberships and grants it did not see end. True while more remain. */
+export const pruneTeamsAndGrants = internalMutation({
+  args: { installationId: v.id("installations"), accountId: v.number(), seenAt: v.number() },
+  handler: async (ctx, { installationId, accountId, seenAt }) => {
+    const grants = await pruneGrants(ctx.db, installationId, seenAt, ROWS_PER_MUTATION);
+    if (grants === ROWS_PER_MUTATION) return true;
+    return (await pruneTeams(ctx.db, accountId, seenAt, ROWS_PER_MUTATION - grants)) === ROWS_PER_MUTATION - grants;
   },
 });
 

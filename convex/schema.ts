@@ -182,6 +182,53 @@ export default defineSchema({
     .index("by_account_user", ["accountId", "githubUserId"])
     .index("by_account_seen", ["accountId", "seenAt"]),
 
+  /**
+   * An organisation's teams (per GitHub account, shared by its installations), from the sync's team
+   * listing and `team` webhooks (model/teams.ts). A child team inherits its parent's repository access.
+   */
+  teams: defineTable({
+    accountId: v.number(),
+    githubId: v.number(),
+    slug: v.string(),
+    name: v.string(),
+    parentGithubId: v.optional(v.number()),
+    /** When a listing or a webhook last confirmed it; a complete listing ends those it did not see. */
+    seenAt: v.number(),
+  })
+    .index("by_account_github_id", ["accountId", "githubId"])
+    .index("by_account_slug", ["accountId", "slug"])
+    .index("by_account_seen", ["accountId", "seenAt"]),
+
+  /** Who belongs to which team (sync, `membership` webhooks), per organisation account (model/teams.ts). */
+  teamMembers: defineTable({
+    accountId: v.number(),
+    teamGithubId: v.number(),
+    githubUserId: v.number(),
+    login: v.string(),
+    seenAt: v.number(),
+  })
+    .index("by_team_user", ["accountId", "teamGithubId", "githubUserId"])
+    .index("by_account_user", ["accountId", "githubUserId"])
+    .index("by_account_seen", ["accountId", "seenAt"]),
+
+  /**
+   * Who may read a repository of an installation besides its owners: a team (`teamGithubId`) or a
+   * direct collaborator (`githubUserId`), exactly one of the two (model/grants.ts). Read by access.ts.
+   */
+  repositoryGrants: defineTable({
+    installationId: v.id("installations"),
+    repositoryId: v.id("repositories"),
+    teamGithubId: v.optional(v.number()),
+    githubUserId: v.optional(v.number()),
+    /** GitHub's role on the repository (read, triage, write, maintain, admin, or a custom role's name). */
+    permission: v.string(),
+    seenAt: v.number(),
+  })
+    .index("by_repository", ["repositoryId", "teamGithubId", "githubUserId"])
+    .index("by_installation_team", ["installationId", "teamGithubId", "repositoryId"])
+    .index("by_installation_user", ["installationId", "githubUserId", "repositoryId"])
+    .index("by_installation_seen", ["installationId", "seenAt"]),
+
   installations: defineTable({
     githubInstallationId: v.number(),
     accountLogin: v.string(),

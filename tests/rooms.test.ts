@@ -31,6 +31,9 @@ const READ_MODEL = [
   "dailyActivity",
   "userDailyActivity",
   "installationSettings",
+  "teams",
+  "teamMembers",
+  "repositoryGrants",
 ] as const;
 
 /** Table → the files (exact paths) or folders (ending in "/") that may write it. */

@@ -50,6 +50,45 @@ const lifecycleChange = v.union(
 );
 export type LifecycleChange = Infer<typeof lifecycleChange>;
 
+const teamRef = v.object({
+  githubId: v.number(),
+  slug: v.string(),
+  name: v.string(),
+  parentGithubId: v.optional(v.number()),
+});
+/**
+ * A change to an organisation's teams or to who may read a repository (`team`, `membership`, `member`
+ * events), keyed by the organisation's account: GitHub may send these without an `installation`.
+ */
+const orgChange = v.union(
+  v.object({ kind: v.literal("team_changed"), team: teamRef }),
+  v.object({ kind: v.literal("team_deleted"), teamGithubId: v.number() }),
+  v.object({
+    kind: v.literal("team_repository"),
+    team: teamRef,
+    repoGithubId: v.number(),
+    granted: v.boolean(),
+    permission: v.string(),
+  }),
+  v.object({
+    kind: v.literal("team_membership"),
+    teamGithubId: v.number(),
+    /** Absent when the team itself was deleted. */
+    team: v.optional(teamRef),
+    githubUserId: v.number(),
+    login: v.string(),
+    member: v.boolean(),
+  }),
+  v.object({
+    kind: v.literal("collaborator"),
+    repoGithubId: v.number(),
+    githubUserId: v.number(),
+    granted: v.boolean(),
+    permission: v.optional(v.string()),
+  }),
+);
+export type OrgChange = Infer<typeof orgChange>;
+
 export const webhookMapping = v.union(
   v.object({
     outcome: v.literal("apply"),
@@ -58,6 +97,12 @@ export const webhookMapping = v.union(
     records: v.array(anyRecord),
   }),
   v.object({ outcome: v.literal("lifecycle"), installationGithubId: v.number(), change: lifecycleChange }),
+  v.object({
+    outcome: v.literal("org"),
+    accountId: v.number(),
+    installationGithubId: v.optional(v.number()),
+    change: orgChange,
+  }),
   v.object({ outcome: v.literal("ignored"), reason: v.string() }),
   v.object({ outcome: v.literal("invalid"), path: v.string(), message: v.string() }),
 );
@@ -127,6 +172,33 @@ const lifecycle = (installationGithubId: number, change: LifecycleChange): Webho
   change,
 });
 const ignored = (reason: string): WebhookMapping => ({ outcome: "ignored", reason });
+const orgChanged = (
+  accountId: number,
+  installation: { id: number } | undefined,
+  change: OrgChange,
+): WebhookMapping => ({
+  outcome: "org",
+  accountId,
+  ...(installation && { installationGithubId: installation.id }),
+  change,
+});
+
+/** A payload's team as we store it (a deleted team in a `membership` payload has no slug: null). */
+function teamOf(t: z.infer<typeof P.teamEvent>["team"]) {
+  if (t.slug === undefined) return null;
+  return { githubId: t.id, slug: t.slug, name: t.name, ...(t.parent && { parentGithubId: t.parent.id }) };
+}
+
+/** GitHub's role from a permissions object (the strongest granted), else from a legacy permission name. */
+function roleOf(permissions: Record<string, boolean> | undefined, legacy: string | undefined): string {
+  const p = permissions ?? {};
+  if (p.admin) return "admin";
+  if (p.maintain) return "maintain";
+  if (p.push) return "write";
+  if (p.triage) return "triage";
+  if (p.pull) return "read";
+  return legacy === "push" ? "write" : legacy === "pull" || legacy === undefined ? "read" : legacy;
+}
 
 /** Keyed by GitHub's event names (the `X-GitHub-Event` header), as @octokit/webhooks types them. */
 const MAPPERS = {
@@ -189,6 +261,54 @@ const MAPPERS = {
         githubUserId: u.id,
         login: u.login,
         member,
+      });
+    }),
+  team: (payload) =>
+    parsed(P.teamEvent, payload, (p) => {
+      const org = p.organization.id;
+      if (p.action === "deleted")
+        return orgChanged(org, p.installation, { kind: "team_deleted", teamGithubId: p.team.id });
+      const team = teamOf(p.team);
+      if (!team) return ignored(`team.${p.action} without a slug`);
+      if (p.action === "created" || p.action === "edited") {
+        return orgChanged(org, p.installation, { kind: "team_changed", team });
+      }
+      if ((p.action === "added_to_repository" || p.action === "removed_from_repository") && p.repository) {
+        return orgChanged(org, p.installation, {
+          kind: "team_repository",
+          team,
+          repoGithubId: p.repository.id,
+          granted: p.action === "added_to_repository",
+          permission: roleOf(p.repository.permissions, p.team.permission),
+        });
+      }
+      return ignored(`team.${p.action} is not used`);
+    }),
+  membership: (payload) =>
+    parsed(P.membershipEvent, payload, (p) => {
+      const member = p.action === "added" ? true : p.action === "removed" ? false : null;
+      if (member === null || p.scope !== "team" || !p.member) return ignored(`membership.${p.action} is not used`);
+      const team = teamOf(p.team);
+      return orgChanged(p.organization.id, p.installation, {
+        kind: "team_membership",
+        teamGithubId: p.team.id,
+        ...(team && !p.team.deleted && { team }),
+        githubUserId: p.member.id,
+        login: p.member.login,
+        member: member && !p.team.deleted,
+      });
+    }),
+  member: (payload) =>
+    parsed(P.memberEvent, payload, (p) => {
+      const granted = p.action === "added" || p.action === "edited" ? true : p.action === "removed" ? false : null;
+      if (granted === null || !p.member) return ignored(`member.${p.action} is not used`);
+      const permission = p.changes?.permission?.to ?? p.changes?.role_name?.to;
+      return orgChanged(p.repository.owner.id, p.installation, {
+        kind: "collaborator",
+        repoGithubId: p.repository.id,
+        githubUserId: p.member.id,
+        granted,
+        ...(granted && permission && { permission }),
       });
     }),
   pull_request: (payload) =>

@@ -67,6 +67,49 @@ export const organizationEvent = z.object({
   membership: z.object({ user: user.nullable() }).optional(),
 });
 
+/** A team as `team` and `membership` payloads carry it (a deleted team: id and name only). */
+const team = z.object({
+  id: z.number(),
+  name: z.string(),
+  slug: z.string().optional(),
+  deleted: z.boolean().optional(),
+  /** The team's default permission (pull, push, admin…). */
+  permission: z.string().optional(),
+  parent: z.object({ id: z.number() }).nullable().optional(),
+});
+/** A repository's permissions as `team` payloads carry them (the team's on that repository). */
+const permissions = z.record(z.string(), z.boolean()).optional();
+
+export const teamEvent = z.object({
+  action: z.string(),
+  installation: installationRef.optional(),
+  organization: z.object({ id: z.number() }),
+  team,
+  repository: z.object({ id: z.number(), permissions }).optional(),
+});
+
+export const membershipEvent = z.object({
+  action: z.string(),
+  installation: installationRef.optional(),
+  scope: z.string(),
+  organization: z.object({ id: z.number() }),
+  member: user.nullable(),
+  team,
+});
+
+export const memberEvent = z.object({
+  action: z.string(),
+  installation: installationRef.optional(),
+  member: user.nullable(),
+  repository: z.object({ id: z.number(), owner: z.object({ id: z.number() }) }),
+  changes: z
+    .object({
+      permission: z.object({ to: z.string().nullable().optional() }).optional(),
+      role_name: z.object({ to: z.string() }).optional(),
+    })
+    .optional(),
+});
+
 const activity = { installation: installationRef.optional(), repository: fullRepository };
 
 export const pullRequestEvent = z.object({

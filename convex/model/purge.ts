@@ -10,6 +10,7 @@ import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { log } from "../log";
+import { purgeAccountTeams } from "./teams";
 
 const BATCH = 400;
 
@@ -25,7 +26,8 @@ type ReadModelTable =
   | "activityEvents"
   | "installationCounters"
   | "dailyActivity"
-  | "userDailyActivity";
+  | "userDailyActivity"
+  | "repositoryGrants";
 
 export const purgeInstallation = internalMutation({
   args: { installationId: v.id("installations") },
@@ -55,6 +57,7 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
     const perRepository = [
       () => db.query("reviews").withIndex("by_repo_pr", (q) => q.eq("repositoryId", r)),
       () => db.query("reviewRequests").withIndex("by_repository", (q) => q.eq("repositoryId", r)),
+      () => db.query("repositoryGrants").withIndex("by_repository", (q) => q.eq("repositoryId", r)),
       () => db.query("ciResults").withIndex("by_repo_sha_name", (q) => q.eq("repositoryId", r)),
       () => db.query("commits").withIndex("by_repo_sha", (q) => q.eq("repositoryId", r)),
       () => db.query("comments").withIndex("by_repo_issue", (q) => q.eq("repositoryId", r)),
@@ -78,5 +81,18 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
         .withIndex("by_installation_login_day", (q) => q.eq("installationId", installationId)),
   ];
   for (const rows of installationWide) if (budget > 0) await drop(await rows().take(budget));
+  // Teams belong to the organisation's account: they go with its last installation (a reinstall lists them again).
+  if (budget > 0) budget -= await purgeTeamsOfAccount(ctx, installationId, budget);
   return BATCH - budget;
+}
+
+async function purgeTeamsOfAccount(ctx: MutationCtx, installationId: Id<"installations">, budget: number) {
+  const installation = await ctx.db.get(installationId);
+  if (!installation) return 0;
+  const others = await ctx.db
+    .query("installations")
+    .withIndex("by_account", (q) => q.eq("accountId", installation.accountId))
+    .take(20);
+  if (others.some((i) => i._id !== installationId && i.status !== "deleted")) return 0;
+  return purgeAccountTeams(ctx.db, installation.accountId, budget);
 }

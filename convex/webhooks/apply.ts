@@ -8,9 +8,11 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
-import { webhookMapping, type LifecycleChange } from "../github/mapWebhook";
+import { webhookMapping, type LifecycleChange, type OrgChange } from "../github/mapWebhook";
 import { log } from "../log";
 import { recordMembership } from "../memberships";
+import { grant, removeTeamGrants, revoke } from "../model/grants";
+import { removeTeam, removeTeamMember, removeUserFromTeams, upsertTeam, upsertTeamMember } from "../model/teams";
 import {
   installationByGithubId,
   recordInstallation,
@@ -66,6 +68,15 @@ export const applyDelivery = internalMutation({
         const reason = await applyLifecycle(ctx, mapping.installationGithubId, mapping.change, partial ?? false);
         if (partial) return;
         return finish("processed", reason ? { reason } : {});
+      }
+      case "org": {
+        const ignoredBecause = await applyOrgChange(
+          ctx,
+          mapping.accountId,
+          mapping.installationGithubId,
+          mapping.change,
+        );
+        return ignoredBecause ? finish("ignored", { reason: ignoredBecause }) : finish("processed");
       }
     }
   },
@@ -123,6 +134,8 @@ async function applyLifecycle(
       return;
     case "membership":
       await recordMembership(ctx, change);
+      // Leaving the organisation ends every team membership in it.
+      if (!change.member) await removeUserFromTeams(ctx.db, change.accountId, change.githubUserId);
       return;
     case "repositories_added":
       await withWritePath(ctx, installation._id, (w) => w.repositories.add(change.repositories));
@@ -138,9 +151,81 @@ async function applyLifecycle(
       const created = await withWritePath(ctx, installation._id, async (w) => {
         const known = await w.repositories.get(change.repository.githubId);
         await w.repositories.upsert(change.repository);
+        // Made private: who may read it now is its teams and collaborators, listed again.
+        if (known && !known.private && change.repository.private) await listMembers(ctx, installation._id);
         return known === null;
       });
       return created ? backfill(installation._id) : undefined;
+    }
+  }
+}
+
+/**
+ * A team, team membership or repository grant changed (`team`, `membership`, `member` events). Teams
+ * belong to the organisation's account; grants to the installation named, else to the account's
+ * installations. Returns why the change was ignored, if it was.
+ */
+async function applyOrgChange(
+  ctx: MutationCtx,
+  accountId: number,
+  installationGithubId: number | undefined,
+  change: OrgChange,
+): Promise<string | undefined> {
+  const named = installationGithubId !== undefined ? await installationByGithubId(ctx, installationGithubId) : null;
+  const installations = (
+    named
+      ? [named]
+      : await ctx.db
+          .query("installations")
+          .withIndex("by_account", (q) => q.eq("accountId", accountId))
+          .take(10)
+  ).filter((i) => i.status !== "deleted");
+  if (installations.length === 0) return "no installation of this account";
+  const now = Date.now();
+  const { db } = ctx;
+  const repositoriesOf = async (repoGithubId: number) =>
+    (
+      await Promise.all(
+        installations.map((i) =>
+          db
+            .query("repositories")
+            .withIndex("by_installation_github_id", (q) => q.eq("installationId", i._id).eq("githubId", repoGithubId))
+            .unique(),
+        ),
+      )
+    ).filter((r) => r !== null);
+
+  switch (change.kind) {
+    case "team_changed":
+      await upsertTeam(db, accountId, change.team, now);
+      return;
+    case "team_deleted":
+      await removeTeam(db, accountId, change.teamGithubId);
+      for (const i of installations) await removeTeamGrants(db, i._id, change.teamGithubId);
+      return;
+    case "team_membership": {
+      const m = { accountId, teamGithubId: change.teamGithubId, githubUserId: change.githubUserId };
+      if (!change.member) return void (await removeTeamMember(db, m));
+      if (change.team) await upsertTeam(db, accountId, change.team, now);
+      await upsertTeamMember(db, { ...m, login: change.login }, now);
+      return;
+    }
+    case "team_repository": {
+      await upsertTeam(db, accountId, change.team, now);
+      const repos = await repositoriesOf(change.repoGithubId);
+      for (const r of repos) {
+        if (change.granted) await grant(db, r, { teamGithubId: change.team.githubId }, change.permission, now);
+        else await revoke(db, r._id, { teamGithubId: change.team.githubId });
+      }
+      return repos.length === 0 ? "repository not in the installation" : undefined;
+    }
+    case "collaborator": {
+      const repos = await repositoriesOf(change.repoGithubId);
+      for (const r of repos) {
+        if (change.granted) await grant(db, r, { githubUserId: change.githubUserId }, change.permission, now);
+        else await revoke(db, r._id, { githubUserId: change.githubUserId });
+      }
+      return repos.length === 0 ? "repository not in the installation" : undefined;
     }
   }
 }

@@ -141,6 +141,49 @@ export class Ids {
   }
 }
 
+/** A team of the organisation: its members (logins) and repositories (names) with the team's role on them. */
+export interface Team {
+  id: number;
+  slug: string;
+  name: string;
+  /** The parent team's slug: a child team inherits its access. */
+  parent: string | null;
+  members: string[];
+  repos: Array<{ name: string; role: "read" | "triage" | "write" | "maintain" | "admin" }>;
+}
+/** A repository's direct collaborator (outside collaborators, and members granted one by one). */
+export interface Collaborator {
+  login: string;
+  role: "read" | "triage" | "write" | "maintain" | "admin";
+}
+
+/**
+ * The organisation's teams and direct collaborators: "core" (hubot, defunkt) writes every private
+ * repository, its child "platform" (mojombo) inherits that, "web" (mona, pjhyett) reads the public
+ * ones; wycats collaborates directly on the first private repository. The owner (the first member)
+ * is in no team.
+ */
+export function generateTeams(org: Org): { teams: Team[]; collaborators: Record<string, Collaborator[]> } {
+  const priv = org.repos.filter((r) => r.private).map((r) => r.name);
+  const pub = org.repos.filter((r) => !r.private).map((r) => r.name);
+  return {
+    teams: [
+      { id: 7_001, slug: "core", name: "Core", parent: null, members: ["hubot", "defunkt"], repos: [] },
+      { id: 7_002, slug: "platform", name: "Platform", parent: "core", members: ["mojombo"], repos: [] },
+      { id: 7_003, slug: "web", name: "Web", parent: null, members: ["mona", "pjhyett"], repos: [] },
+    ].map((t) => ({
+      ...t,
+      repos:
+        t.slug === "core"
+          ? priv.map((name) => ({ name, role: "write" as const }))
+          : t.slug === "web"
+            ? pub.map((name) => ({ name, role: "read" as const }))
+            : [],
+    })),
+    collaborators: priv.length > 0 ? { [priv[0]!]: [{ login: "wycats", role: "write" }] } : {},
+  };
+}
+
 export function generateOrg(seed: number, size: OrgSize, now: number, ids: Ids): Org {
   const rng = prng(seed);
   const s = {

@@ -11,8 +11,11 @@ import { createServer } from "node:http";
 import { executeGraphql, graphqlRequest, queryCost } from "./graphql";
 import {
   generateOrg,
+  generateTeams,
   Ids,
   USERS,
+  type Collaborator,
+  type Team,
   type Comment,
   type Issue,
   type Org,
@@ -21,6 +24,7 @@ import {
   type Repo,
 } from "./generator";
 import {
+  collaboratorJson,
   commitJson,
   deliveryJson,
   issueCommentJson,
@@ -29,6 +33,8 @@ import {
   rateLimitJson,
   repositoryJson,
   reviewCommentJson,
+  teamJson,
+  teamRepositoryJson,
   userJson,
   tokenJson,
   type Delivery,
@@ -45,7 +51,9 @@ export type Fault =
   | { type: "malformed" }
   /** A 200 whose JSON body is cut off mid-transfer. */
   | { type: "truncated" }
-  | { type: "not_found" };
+  | { type: "not_found" }
+  /** A permission the installation lacks (403 without a rate limit). */
+  | { type: "forbidden" };
 interface ScheduledFault {
   fault: Fault;
   method?: string;
@@ -132,6 +140,9 @@ export class FakeGitHub {
   private readonly missingRepos = new Set<string>();
   /** The organisation's members (GET /orgs/{org}/members); the first is its owner. Tests may change it. */
   orgMembers: string[] = [...USERS];
+  /** The organisation's teams (members, repositories with the team's role) and private repositories' direct collaborators. Tests may change them. */
+  teams: Team[];
+  collaborators: Record<string, Collaborator[]>;
   readonly budgets: { core: Budget; graphql: Budget };
   latencyMs: number;
   graphqlCostMultiplier: number;
@@ -151,6 +162,7 @@ export class FakeGitHub {
     this.installationId = options.installationId ?? 1001;
     this.appId = options.appId ?? 4242;
     this.org = generateOrg(options.seed ?? 1, options.org ?? {}, this.now(), this.ids);
+    ({ teams: this.teams, collaborators: this.collaborators } = generateTeams(this.org));
     const budget = (): Budget => ({
       limit: options.rateLimit?.limit ?? 5000,
       remaining: options.rateLimit?.remaining ?? options.rateLimit?.limit ?? 5000,
@@ -553,6 +565,8 @@ export class FakeGitHub {
           return "hang";
         case "not_found":
           return error(404, "Not Found");
+        case "forbidden":
+          return error(403, "Resource not accessible by integration");
         case "truncated":
           log(200, true);
           return {
@@ -660,6 +674,23 @@ export class FakeGitHub {
       const logins = url.searchParams.get("role") === "admin" ? this.orgMembers.slice(0, 1) : this.orgMembers;
       return { items: logins.map((login) => userJson(login, api)) };
     }
+    const teams = /^\/orgs\/([^/]+)\/teams(?:\/([^/]+)\/(members|repos))?$/.exec(path);
+    if (teams) {
+      if (teams[1] !== this.org.login) return "missing";
+      if (!teams[2]) {
+        const bySlug = (slug: string | null) => this.teams.find((t) => t.slug === slug) ?? null;
+        return { items: this.teams.map((t) => teamJson(this.org, t, bySlug(t.parent), api)) };
+      }
+      const team = this.teams.find((t) => t.slug === teams[2]);
+      if (!team) return "missing";
+      if (teams[3] === "members") return { items: team.members.map((login) => userJson(login, api)) };
+      return {
+        items: team.repos.flatMap(({ name, role }) => {
+          const repo = this.org.repos.find((r) => r.name === name);
+          return repo ? [teamRepositoryJson(this.org, repo, role, api)] : [];
+        }),
+      };
+    }
     const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
     if (!m) return null;
     const full = `${m[1]}/${m[2]}`;
@@ -673,6 +704,11 @@ export class FakeGitHub {
     switch (m[3] ?? "") {
       case "":
         return { items: [repositoryJson(this.org, repo, api, true)], single: true };
+      case "/collaborators": {
+        // Direct collaborators (affiliation=direct); "all" would add the teams' members and the owners.
+        const direct = this.collaborators[repo.name] ?? [];
+        return { items: direct.map((c) => collaboratorJson(c, api)) };
+      }
       case "/issues": {
         const state = q.get("state") ?? "open";
         type Row = { updatedAt: number; createdAt: number; json: unknown; open: boolean };

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Comment, Commit, Issue, Org, PullRequest, Repo } from "./generator";
+import type { Collaborator, Comment, Commit, Issue, Org, PullRequest, Repo, Team } from "./generator";
 
 type Json = Record<string, any>;
 let spec: Json | null = null;
@@ -80,6 +80,9 @@ function t(): Record<string, Json> {
     rateLimit: example("/rate_limit", "get", "200"),
     delivery: example("/app/hook/deliveries", "get", "200")[0],
     user: example("/repos/{owner}/{repo}/issues", "get", "200")[0].user,
+    team: example("/orgs/{org}/teams", "get", "200")[0],
+    teamRepository: example("/orgs/{org}/teams/{team_slug}/repos", "get", "200")[0],
+    collaborator: example("/repos/{owner}/{repo}/collaborators", "get", "200")[0],
   };
   return templates;
 }
@@ -97,6 +100,49 @@ export function userJson(login: string, api: string): Json {
     html_url: `${WEB}/${login}`,
     type: "User",
   };
+}
+
+/** GET /orgs/{org}/teams: a team, its parent as a team-simple (null at the top). */
+export function teamJson(org: Org, team: Team, parent: Team | null, api: string): Json {
+  const own = (x: Team) => ({
+    ...t().team,
+    id: x.id,
+    node_id: `T_${x.id}`,
+    url: `${api}/organizations/${org.id}/team/${x.id}`,
+    html_url: `${WEB}/orgs/${org.login}/teams/${x.slug}`,
+    members_url: `${api}/organizations/${org.id}/team/${x.id}/members{/member}`,
+    repositories_url: `${api}/organizations/${org.id}/team/${x.id}/repos`,
+    name: x.name,
+    slug: x.slug,
+    description: null,
+    permission: "pull",
+  });
+  const parentJson: Json | null = parent ? own(parent) : null;
+  if (parentJson) delete parentJson.parent;
+  return { ...own(team), parent: parentJson };
+}
+
+const ROLE_PERMISSIONS = {
+  read: { admin: false, maintain: false, push: false, triage: false, pull: true },
+  triage: { admin: false, maintain: false, push: false, triage: true, pull: true },
+  write: { admin: false, maintain: false, push: true, triage: true, pull: true },
+  maintain: { admin: false, maintain: true, push: true, triage: true, pull: true },
+  admin: { admin: true, maintain: true, push: true, triage: true, pull: true },
+} as const;
+
+/** GET /orgs/{org}/teams/{team_slug}/repos: a minimal-repository with the team's permissions on it. */
+export function teamRepositoryJson(org: Org, r: Repo, role: Collaborator["role"], api: string): Json {
+  return {
+    ...t().teamRepository,
+    ...repositoryJson(org, r, api),
+    permissions: ROLE_PERMISSIONS[role],
+    role_name: role,
+  };
+}
+
+/** GET /repos/{owner}/{repo}/collaborators: a collaborator with their permissions and role. */
+export function collaboratorJson(c: Collaborator, api: string): Json {
+  return { ...t().collaborator, ...userJson(c.login, api), permissions: ROLE_PERMISSIONS[c.role], role_name: c.role };
 }
 
 export function repositoryJson(org: Org, r: Repo, api: string, detail = false): Json {
