@@ -8,9 +8,10 @@ import { validate as validateGraphql } from "@octokit/graphql-schema";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { CLOSED_ISSUES_PAGE_QUERY, PULL_REQUESTS_PAGE_QUERY } from "../convex/github/queries";
+import { CLOSED_ISSUES_PAGE_QUERY, PULL_REQUESTS_PAGE_QUERY, pullRequestPageCost } from "../convex/github/queries";
+import { pullRequestsPage } from "../convex/github/schemas";
 import { createFakeGitHub, FakeGitHub } from "./fakeGitHub";
-import { openapi } from "./fakeGitHub/shapes";
+import { iso, openapi } from "./fakeGitHub/shapes";
 
 const ajv = new Ajv({ strict: false, allErrors: false });
 addFormats(ajv);
@@ -299,6 +300,85 @@ describe("GraphQL", () => {
     expect(updated).toEqual([...updated].sort((a, b) => b - a));
   });
 
+  test("review requests (users and teams), the timeline's request and ready-for-review events and sizes, in GitHub's shape", async () => {
+    const fake = createFakeGitHub({ latencyMs: 0, seed: 14, org: { repos: 2, prsPerRepo: 60, reviewsPerPr: 2 } });
+    const c = await client(fake);
+    const kinds = { teams: 0, users: 0, bots: 0, reRequests: 0, ready: 0 };
+    for (const repo of fake.org.repos) {
+      const res = await fake.fetch(`${BASE}/graphql`, {
+        method: "POST",
+        headers: { authorization: `token ${c.token}` },
+        body: JSON.stringify({
+          query: PULL_REQUESTS_PAGE_QUERY,
+          variables: { owner: "acme", name: repo.name, first: 100 },
+        }),
+      });
+      const body = (await res.json()) as { data: any; errors?: unknown };
+      // Executed against GitHub's schema (an answer of the wrong shape is an error), and our zod schema reads it.
+      expect(body.errors).toBeUndefined();
+      expect(body.data.rateLimit.cost).toBe(pullRequestPageCost(100));
+      const parsed = pullRequestsPage.parse(body.data);
+      for (const pr of parsed.repository!.pullRequests.nodes) {
+        const truth = repo.pullRequests.find((p) => p.number === pr.number)!;
+        expect([pr.additions, pr.deletions, pr.changedFiles]).toEqual([
+          truth.additions,
+          truth.deletions,
+          truth.changedFiles,
+        ]);
+        expect(pr.reviewRequests!.totalCount).toBe(truth.requestedReviewers.length + truth.requestedTeams.length);
+        expect(pr.reviewRequests!.nodes.map((n) => n!.requestedReviewer)).toEqual([
+          ...truth.requestedReviewers.map((login) => ({ __typename: "User", login })),
+          ...truth.requestedTeams.map((slug) => ({ __typename: "Team", slug })),
+        ]);
+        const events = pr.timelineItems.nodes.map((n) => n!);
+        const requested = events.flatMap((e) => (e.__typename === "ReviewRequestedEvent" ? [e] : []));
+        expect(requested.map((e) => Date.parse(e.createdAt))).toEqual(
+          truth.reviewRequestEvents.map((e) => Date.parse(iso(e.createdAt))),
+        );
+        for (const [i, e] of requested.entries()) {
+          const key = truth.reviewRequestEvents[i]!.reviewer;
+          const r = e.requestedReviewer!;
+          if (key.startsWith("team:")) expect(r).toEqual({ __typename: "Team", slug: key.slice(5) });
+          else if (key.endsWith("[bot]")) expect(r).toEqual({ __typename: "Bot", login: key.slice(0, -5) });
+          else expect(r).toEqual({ __typename: "User", login: key });
+          kinds[r.__typename === "Team" ? "teams" : r.__typename === "Bot" ? "bots" : "users"]++;
+        }
+        kinds.reRequests += requested.length - new Set(truth.reviewRequestEvents.map((e) => e.reviewer)).size;
+        const ready = events.flatMap((e) => (e.__typename === "ReadyForReviewEvent" ? [Date.parse(e.createdAt)] : []));
+        expect(ready).toEqual(truth.readyForReviewEvents.map((at) => Date.parse(iso(at)))); // GitHub's times are whole seconds
+        kinds.ready += ready.length;
+        const times = events.map((e) => Date.parse(e.createdAt));
+        expect(times).toEqual([...times].sort((a, b) => a - b)); // the timeline is chronological
+      }
+    }
+    // The generated organisation exercises every kind.
+    expect(
+      Object.values(kinds).every((n) => n > 0),
+      JSON.stringify(kinds),
+    ).toBe(true);
+
+    // `itemTypes` filters and `last` keeps the latest, as on GitHub.
+    const query = `query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) {
+      pullRequests(first: 100) { nodes { number timelineItems(last: 1, itemTypes: [REVIEW_REQUESTED_EVENT]) {
+        totalCount nodes { __typename ... on ReviewRequestedEvent { createdAt } } } } } } }`;
+    expect(validateGraphql(query)).toEqual([]);
+    const res = await fake.fetch(`${BASE}/graphql`, {
+      method: "POST",
+      headers: { authorization: `token ${c.token}` },
+      body: JSON.stringify({ query, variables: { owner: "acme", name: fake.org.repos[0]!.name } }),
+    });
+    const latest = (await res.json()) as { data: any; errors?: unknown };
+    expect(latest.errors).toBeUndefined();
+    for (const node of latest.data.repository.pullRequests.nodes) {
+      const truth = fake.org.repos[0]!.pullRequests.find((p) => p.number === node.number)!;
+      const last = truth.reviewRequestEvents.at(-1);
+      expect(node.timelineItems).toEqual({
+        totalCount: truth.reviewRequestEvents.length,
+        nodes: last ? [{ __typename: "ReviewRequestedEvent", createdAt: iso(last.createdAt) }] : [],
+      });
+    }
+  });
+
   test("an invalid document or `first` over 100 is an error, as on GitHub; no budget → RATE_LIMITED in a 200", async () => {
     const fake = createFakeGitHub({ latencyMs: 0, seed: 12, org: { repos: 1 } });
     const c = await client(fake);
@@ -378,7 +458,8 @@ describe("under load, like GitHub", () => {
     expect(refused.status).toBe(403);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(60);
-    // A page of 100 pull requests with reviews and check contexts costs (1 + 3 × 100) / 100 ≈ 3 points.
+    // A page of 100 pull requests with review requests, timeline events, reviews and check contexts
+    // costs (1 + 5 × 100) / 100 ≈ 5 points.
     const page = await fake.fetch(`${BASE}/graphql`, {
       method: "POST",
       headers: { authorization: `token ${token}` },
@@ -387,7 +468,7 @@ describe("under load, like GitHub", () => {
         variables: { owner: "acme", name: "repo-001", first: 100 },
       }),
     });
-    expect(((await page.json()) as { data: { rateLimit: { cost: number } } }).data.rateLimit.cost).toBe(3);
-    expect(fake.requests.at(-1)).toMatchObject({ resource: "graphql", cost: 3, first: 100 });
+    expect(((await page.json()) as { data: { rateLimit: { cost: number } } }).data.rateLimit.cost).toBe(5);
+    expect(fake.requests.at(-1)).toMatchObject({ resource: "graphql", cost: 5, first: 100 });
   });
 });

@@ -2,7 +2,15 @@
 import type { AnyRecord, CommentRecord, CommitRecord, IssueRecord } from "../model/records";
 import { checkRunState, commitStatusState } from "./ciStates";
 import { commentRecord, GHOST_LOGIN, issueRecord, loginOf, optionalTimeMs, reviewRecord, timeMs } from "./mapShared";
-import type { GqlPullRequest, gqlIssue, restCommit, restIssue, restIssueComment, restReviewComment } from "./schemas";
+import type {
+  GqlPullRequest,
+  GqlRequestedReviewer,
+  gqlIssue,
+  restCommit,
+  restIssue,
+  restIssueComment,
+  restReviewComment,
+} from "./schemas";
 import type { z } from "zod";
 
 /** A GraphQL issue node → the same record as its REST form. */
@@ -47,6 +55,55 @@ export function mapReviewComment(repoGithubId: number, c: z.infer<typeof restRev
   return commentRecord(repoGithubId, "review", trailingNumber(c.pull_request_url), c);
 }
 
+/**
+ * A requested reviewer's key, as webhooks name it: a login, or `team:<slug>`. GraphQL names a bot
+ * without the `[bot]` suffix its REST login (and so the webhook payloads) carries. Undefined for a
+ * deleted account or a kind of reviewer we do not know.
+ */
+function reviewerKey(r: GqlRequestedReviewer): string | undefined {
+  if (!r) return undefined;
+  if (r.__typename === "Team") return r.slug === undefined ? undefined : `team:${r.slug}`;
+  if (r.login === undefined) return undefined;
+  return r.__typename === "Bot" ? `${r.login}[bot]` : r.login;
+}
+
+/**
+ * The PR's review requests and readiness from the sync: `reviewRequests` are the outstanding ones,
+ * each dated by its reviewer's latest ReviewRequestedEvent in the timeline we read (undefined when
+ * the event is older than that window: the write path then keeps the time it knew, or dates it by
+ * this version); `requestHistory` every ReviewRequestedEvent read; `readyForReviewAt` the latest
+ * ReadyForReviewEvent.
+ */
+function reviewRequestFields(pr: GqlPullRequest) {
+  const requestHistory: Array<{ reviewer: string; requestedAt: number }> = [];
+  let readyForReviewAt: number | undefined;
+  for (const e of pr.timelineItems.nodes) {
+    if (e?.__typename === "ReviewRequestedEvent") {
+      const reviewer = reviewerKey(e.requestedReviewer);
+      if (reviewer !== undefined) requestHistory.push({ reviewer, requestedAt: timeMs(e.createdAt) });
+    } else if (e?.__typename === "ReadyForReviewEvent") {
+      readyForReviewAt = Math.max(readyForReviewAt ?? 0, timeMs(e.createdAt));
+    }
+  }
+  const latest = new Map<string, number>();
+  for (const h of requestHistory) latest.set(h.reviewer, Math.max(latest.get(h.reviewer) ?? 0, h.requestedAt));
+  const reviewers = new Set<string>();
+  for (const n of pr.reviewRequests?.nodes ?? []) {
+    const reviewer = reviewerKey(n?.requestedReviewer ?? null);
+    if (reviewer !== undefined) reviewers.add(reviewer);
+  }
+  return {
+    ...(pr.reviewRequests && {
+      reviewRequests: [...reviewers].map((reviewer) => {
+        const requestedAt = latest.get(reviewer);
+        return { reviewer, ...(requestedAt !== undefined && { requestedAt }) };
+      }),
+    }),
+    requestHistory: requestHistory.sort((a, b) => a.requestedAt - b.requestedAt),
+    ...(readyForReviewAt !== undefined && { readyForReviewAt }),
+  };
+}
+
 /** One GraphQL pull request node → the PR, its reviews and its head commit's CI results. */
 export function mapGraphqlPullRequest(repoGithubId: number, pr: GqlPullRequest): AnyRecord[] {
   const head = pr.commits.nodes[0]?.commit;
@@ -66,6 +123,10 @@ export function mapGraphqlPullRequest(repoGithubId: number, pr: GqlPullRequest):
           pr.mergeable === "MERGEABLE" ? "mergeable" : pr.mergeable === "CONFLICTING" ? "conflicting" : "unknown",
         headSha,
         requestedReviewers: pr.reviewRequests?.totalCount ?? 0,
+        ...reviewRequestFields(pr),
+        additions: pr.additions,
+        deletions: pr.deletions,
+        changedFiles: pr.changedFiles,
         url: pr.url,
         createdAt: timeMs(pr.createdAt),
         updatedAt: timeMs(pr.updatedAt),

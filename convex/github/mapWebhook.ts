@@ -314,6 +314,11 @@ const MAPPERS = {
   pull_request: (payload) =>
     parsed(P.pullRequestEvent, payload, (p) => {
       const pr = p.pull_request;
+      const reviewRequests = reviewRequestsOf(p);
+      // The request a review_requested event is about, the only one it dates, is also history.
+      const requested = reviewRequests.flatMap((r) =>
+        r.requestedAt === undefined ? [] : [{ reviewer: r.reviewer, requestedAt: r.requestedAt }],
+      );
       return apply(p, [
         {
           kind: "pullRequest",
@@ -328,7 +333,8 @@ const MAPPERS = {
             mergeable: pr.mergeable === true ? "mergeable" : pr.mergeable === false ? "conflicting" : "unknown",
             headSha: pr.head.sha,
             requestedReviewers: (pr.requested_reviewers?.length ?? 0) + (pr.requested_teams?.length ?? 0),
-            reviewRequests: reviewRequestsOf(p),
+            reviewRequests,
+            ...(requested.length > 0 && { requestHistory: requested }),
             ...(p.action === "ready_for_review" && { readyForReviewAt: timeMs(pr.updated_at) }),
             ...(pr.additions !== undefined && { additions: pr.additions }),
             ...(pr.deletions !== undefined && { deletions: pr.deletions }),

@@ -8,8 +8,9 @@
  * while the cost per pull request and the response time allow, and shrinks when they do not.
  *
  * To read more of a pull request, add fields to `PULL_REQUEST_FIELDS` (and to `gqlPullRequest` in
- * schemas.ts, which parses exactly what we read); a nested connection adds `first` × page size to
- * the query's cost, which `pullRequestPageCost` estimates from `NESTED_CONNECTIONS_PER_PR`.
+ * schemas.ts, which parses exactly what we read); a nested connection adds one request per pull
+ * request of the page (whatever its own `first`) to the query's cost, which `pullRequestPageCost`
+ * estimates from `NESTED_CONNECTIONS_PER_PR`.
  */
 export const PULL_REQUEST_PAGE_SIZE = 25;
 export const MIN_PULL_REQUEST_PAGE_SIZE = 5;
@@ -17,14 +18,35 @@ export const MIN_PULL_REQUEST_PAGE_SIZE = 5;
 const MAX_PULL_REQUEST_PAGE_SIZE = 100;
 const REVIEWS_PER_PR = 50;
 const CHECKS_PER_PR = 50;
-/** Connections resolved once per pull request in `PULL_REQUEST_FIELDS` (reviews, commits, contexts). */
-const NESTED_CONNECTIONS_PER_PR = 3;
+/** Outstanding review requests read per pull request (GitHub caps a PR's reviewers well below this). */
+const REVIEW_REQUESTS_PER_PR = 25;
+/** The latest review-requested and ready-for-review events read from each pull request's timeline. */
+const TIMELINE_EVENTS_PER_PR = 50;
+/**
+ * Connections resolved once per pull request in `PULL_REQUEST_FIELDS` (reviewRequests, timelineItems,
+ * reviews, commits, contexts).
+ */
+const NESTED_CONNECTIONS_PER_PR = 5;
+
+/**
+ * Who a review request names. GraphQL's `RequestedReviewer` is a user, a team, a bot or a mannequin;
+ * the sync keys them as webhooks do (mapSync.ts `reviewerKey`).
+ */
+const REQUESTED_REVIEWER = /* GraphQL */ `
+  requestedReviewer { __typename ... on User { login } ... on Team { slug } ... on Bot { login } ... on Mannequin { login } }
+`;
 
 /** One pull request node: everything the sync reads of it. */
 const PULL_REQUEST_FIELDS = /* GraphQL */ `
   databaseId number title url state isDraft mergeable createdAt updatedAt closedAt mergedAt headRefOid
   author { login }
-  reviewRequests { totalCount }
+  additions deletions changedFiles
+  reviewRequests(first: ${REVIEW_REQUESTS_PER_PR}) { totalCount nodes { ${REQUESTED_REVIEWER} } }
+  timelineItems(last: ${TIMELINE_EVENTS_PER_PR}, itemTypes: [REVIEW_REQUESTED_EVENT, READY_FOR_REVIEW_EVENT]) { nodes {
+    __typename
+    ... on ReviewRequestedEvent { createdAt ${REQUESTED_REVIEWER} }
+    ... on ReadyForReviewEvent { createdAt }
+  } }
   reviews(first: ${REVIEWS_PER_PR}) { totalCount nodes { databaseId state submittedAt url author { login } } }
   commits(last: 1) { nodes { commit { oid statusCheckRollup { state contexts(first: ${CHECKS_PER_PR}) { totalCount nodes {
     __typename
@@ -105,12 +127,13 @@ const SLOW_PAGE_MS = 5_000;
 
 /**
  * The next page size after a page of `pageSize` that cost `cost` points and took `elapsedMs`:
- * double while the answer is fast and the cost per pull request is no worse than the baseline page's
- * (`pullRequestPageCost(PULL_REQUEST_PAGE_SIZE)` per `PULL_REQUEST_PAGE_SIZE`); halve when it is slow
- * or costs more than twice that; otherwise keep it.
+ * double while the answer is fast and the page cost no more than our document's estimate for that
+ * size (`pullRequestPageCost(pageSize)`: GitHub's rounding makes the cost per pull request of small
+ * pages vary by size, so each size is compared with its own estimate); halve when it is slow or
+ * costs more than twice the estimate (large nested connections); otherwise keep it.
  */
 export function nextPullRequestPageSize(pageSize: number, cost: number | undefined, elapsedMs: number): number {
-  const baseline = pullRequestPageCost(PULL_REQUEST_PAGE_SIZE) / PULL_REQUEST_PAGE_SIZE;
+  const baseline = pullRequestPageCost(pageSize) / pageSize;
   const perPr = cost === undefined ? baseline : cost / pageSize;
   if (elapsedMs > SLOW_PAGE_MS || perPr > 2 * baseline) {
     return Math.max(MIN_PULL_REQUEST_PAGE_SIZE, Math.floor(pageSize / 2));

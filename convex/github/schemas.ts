@@ -113,6 +113,25 @@ const gqlCheckContext = z.discriminatedUnion("__typename", [
   }),
 ]);
 
+/**
+ * GraphQL's `RequestedReviewer`: a user, bot or mannequin (`login`) or a team (`slug`); null for a
+ * deleted account. Kept open to union members GitHub may add (they arrive with `__typename` only).
+ */
+const gqlRequestedReviewer = z
+  .object({ __typename: z.string(), login: z.string().optional(), slug: z.string().optional() })
+  .nullable();
+export type GqlRequestedReviewer = z.infer<typeof gqlRequestedReviewer>;
+
+/** The timeline items we ask for (`itemTypes: [REVIEW_REQUESTED_EVENT, READY_FOR_REVIEW_EVENT]`). */
+const gqlTimelineEvent = z.discriminatedUnion("__typename", [
+  z.object({
+    __typename: z.literal("ReviewRequestedEvent"),
+    createdAt: isoTime,
+    requestedReviewer: gqlRequestedReviewer,
+  }),
+  z.object({ __typename: z.literal("ReadyForReviewEvent"), createdAt: isoTime }),
+]);
+
 export const gqlPullRequest = z.object({
   databaseId: z.number(),
   number: z.number(),
@@ -127,7 +146,16 @@ export const gqlPullRequest = z.object({
   mergedAt: isoTime.nullable(),
   headRefOid: z.string(),
   author: gqlActor,
-  reviewRequests: z.object({ totalCount: z.number() }).nullable(),
+  additions: z.number(),
+  deletions: z.number(),
+  changedFiles: z.number(),
+  reviewRequests: z
+    .object({
+      totalCount: z.number(),
+      nodes: z.array(z.object({ requestedReviewer: gqlRequestedReviewer }).nullable()),
+    })
+    .nullable(),
+  timelineItems: z.object({ nodes: z.array(gqlTimelineEvent.nullable()) }),
   reviews: z
     .object({
       totalCount: z.number(),

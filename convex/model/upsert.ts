@@ -80,6 +80,29 @@ function reviewRequestsOf(rec: PullRequestRecord, existing: Doc<"pullRequests"> 
 const laterReady = (rec: PullRequestRecord, existing: Doc<"pullRequests"> | null) =>
   rec.readyForReviewAt !== undefined && rec.readyForReviewAt > (existing?.readyForReviewAt ?? -Infinity);
 
+/** The most review requests a pull request's history keeps: the latest. */
+const REQUEST_HISTORY_CAP = 100;
+
+/**
+ * Every review request known, across versions and sources: the stored and incoming entries, one per
+ * (reviewer, time), oldest first, the latest `REQUEST_HISTORY_CAP`. A source without history keeps
+ * what is stored. Requests are facts: an older version may add them too (see `addsHistory`).
+ */
+function requestHistoryOf(rec: PullRequestRecord, existing: Doc<"pullRequests"> | null) {
+  if (rec.requestHistory === undefined) return existing?.requestHistory;
+  const entries = new Map<string, { reviewer: string; requestedAt: number }>();
+  for (const h of [...(existing?.requestHistory ?? []), ...rec.requestHistory]) {
+    entries.set(JSON.stringify([h.requestedAt, h.reviewer]), { reviewer: h.reviewer, requestedAt: h.requestedAt });
+  }
+  if (entries.size === 0) return existing?.requestHistory;
+  return [...entries.values()]
+    .sort((a, b) => a.requestedAt - b.requestedAt || (a.reviewer < b.reviewer ? -1 : a.reviewer > b.reviewer ? 1 : 0))
+    .slice(-REQUEST_HISTORY_CAP);
+}
+
+const addsHistory = (rec: PullRequestRecord, existing: Doc<"pullRequests">) =>
+  JSON.stringify(requestHistoryOf(rec, existing) ?? []) !== JSON.stringify(existing.requestHistory ?? []);
+
 /** A review only moves forward: pending → submitted → dismissed. */
 const reviewRank = (s: ReviewRecord["state"]) => (s === "pending" ? 0 : s === "dismissed" ? 2 : 1);
 
@@ -87,13 +110,18 @@ export const UPSERTS = {
   pullRequest: {
     table: "pullRequests",
     find: byGithubId("pullRequests"),
-    // An older version is stale, unless it carries a later ready-for-review time (a fact, kept in any order).
-    keep: (existing, rec) => (existing.updatedAt > rec.updatedAt && !laterReady(rec, existing) ? "stale" : undefined),
+    // An older version is stale, unless it carries a later ready-for-review time or review requests
+    // not yet in the history (facts, kept in any order).
+    keep: (existing, rec) =>
+      existing.updatedAt > rec.updatedAt && !laterReady(rec, existing) && !addsHistory(rec, existing)
+        ? "stale"
+        : undefined,
     build: async (db, scope, rec, existing) => {
       const readyForReviewAt = laterReady(rec, existing) ? rec.readyForReviewAt : existing?.readyForReviewAt;
+      const requestHistory = requestHistoryOf(rec, existing);
       if (existing && existing.updatedAt > rec.updatedAt) {
         const { _id, _creationTime, ...stored } = existing;
-        const base = { ...stored, readyForReviewAt };
+        const base = { ...stored, readyForReviewAt, requestHistory };
         return { ...base, ...(await derivePullRequest(db, scope.repositoryId, base)) };
       }
       // GitHub computes mergeability lazily: keep what we knew while the head commit is the same.
@@ -106,6 +134,7 @@ export const UPSERTS = {
         mergeable,
         reviewRequests: reviewRequestsOf(rec, existing),
         readyForReviewAt,
+        requestHistory,
       };
       return { ...base, ...(await derivePullRequest(db, scope.repositoryId, base)) };
     },

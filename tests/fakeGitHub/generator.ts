@@ -56,10 +56,25 @@ export interface PullRequest {
   updatedAt: number;
   closedAt: number | null;
   mergedAt: number | null;
+  /** Users whose review is requested and outstanding (logins). */
   requestedReviewers: string[];
+  /** Teams whose review is requested and outstanding (slugs). */
+  requestedTeams: string[];
+  /** The timeline's ReviewRequestedEvents, oldest first: fulfilled and outstanding requests, re-requests. */
+  reviewRequestEvents: ReviewRequestEvent[];
+  /** The timeline's ReadyForReviewEvents (draft → ready), oldest first. */
+  readyForReviewEvents: number[];
+  additions: number;
+  deletions: number;
+  changedFiles: number;
   reviews: Review[];
   checkRuns: CheckRun[];
   statuses: CommitStatus[];
+}
+export interface ReviewRequestEvent {
+  /** A login (a bot's ends in `[bot]`, as REST spells it), or `team:<slug>`. */
+  reviewer: string;
+  createdAt: number;
 }
 export interface Issue {
   id: number;
@@ -132,6 +147,10 @@ export interface OrgSize {
 }
 
 export const USERS = ["octocat", "hubot", "mona", "defunkt", "mojombo", "pjhyett", "wycats", "ezmobius"] as const;
+/** Teams review requests name (slugs). */
+export const REVIEW_TEAMS = ["core", "platform", "web"] as const;
+/** A bot some pull requests once asked for a review (REST spells its login with `[bot]`, GraphQL without). */
+export const REVIEW_BOT = "copilot-pull-request-reviewer[bot]";
 const DAY = 86_400_000;
 
 export class Ids {
@@ -296,6 +315,12 @@ function generatePr(rng: Rng, repo: Repo, s: Required<Omit<OrgSize, "login">>, n
     closedAt: state === "open" ? null : updatedAt,
     mergedAt: state === "merged" ? updatedAt : null,
     requestedReviewers: rng.next() < 0.3 ? [rng.pick(USERS)] : [],
+    requestedTeams: [],
+    reviewRequestEvents: [],
+    readyForReviewEvents: [],
+    additions: 0,
+    deletions: 0,
+    changedFiles: 0,
     reviews: [],
     checkRuns: [],
     statuses: [],
@@ -336,5 +361,40 @@ function generatePr(rng: Rng, repo: Repo, s: Required<Omit<OrgSize, "login">>, n
       updatedAt: createdAt + 2_000_000,
     });
   }
+  addReviewRequests(pr);
   return pr;
+}
+
+/**
+ * Review requests, readiness and size, drawn from a PRNG of the pull request's own (so everything
+ * else stays what the organisation's seed made it): each reviewer was requested before their first
+ * review; each outstanding request (users and teams) was made after its reviewer's last review, some
+ * re-requested; a few asked a bot once; some PRs opened as drafts and were later marked ready.
+ */
+function addReviewRequests(pr: PullRequest) {
+  const rng = prng(pr.id * 7919);
+  const minute = 60_000;
+  pr.additions = rng.int(1, 10) ** rng.int(1, 3);
+  pr.deletions = rng.int(0, pr.additions);
+  pr.changedFiles = rng.int(1, Math.min(50, Math.ceil((pr.additions + pr.deletions) / 20)));
+  if (rng.next() < 0.2) pr.requestedTeams.push(rng.pick(REVIEW_TEAMS));
+  const events: ReviewRequestEvent[] = [];
+  for (const reviewer of new Set(pr.reviews.map((r) => r.author))) {
+    const first = Math.min(...pr.reviews.filter((r) => r.author === reviewer).map((r) => r.submittedAt));
+    events.push({ reviewer, createdAt: Math.max(pr.createdAt, first - rng.int(1, 25) * minute) });
+  }
+  if (rng.next() < 0.05) events.push({ reviewer: REVIEW_BOT, createdAt: pr.createdAt + minute });
+  for (const reviewer of [...pr.requestedReviewers, ...pr.requestedTeams.map((slug) => `team:${slug}`)]) {
+    const last = Math.max(pr.createdAt, ...pr.reviews.filter((r) => r.author === reviewer).map((r) => r.submittedAt));
+    const at = Math.min(pr.updatedAt, last + rng.int(1, 120) * minute);
+    const requestedAt = at > last ? at : last + minute;
+    if (rng.next() < 0.3) events.push({ reviewer, createdAt: Math.floor((pr.createdAt + requestedAt) / 2) });
+    events.push({ reviewer, createdAt: requestedAt });
+  }
+  pr.reviewRequestEvents = events.sort((a, b) => a.createdAt - b.createdAt);
+  if (!pr.draft && rng.next() < 0.25) {
+    const readyAt = pr.createdAt + Math.floor((rng.next() * (pr.updatedAt - pr.createdAt)) / minute) * minute;
+    if (rng.next() < 0.2) pr.readyForReviewEvents.push(pr.createdAt + Math.floor((readyAt - pr.createdAt) / 2));
+    pr.readyForReviewEvents.push(readyAt);
+  }
 }

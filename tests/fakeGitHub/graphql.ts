@@ -16,7 +16,7 @@ import {
 } from "graphql";
 import { schema as officialSchema } from "@octokit/graphql-schema";
 import type { Org, PullRequest, Repo } from "./generator";
-import { iso } from "./shapes";
+import { hashId, iso } from "./shapes";
 
 let schema: GraphQLSchema | null = null;
 export function githubSchema(): GraphQLSchema {
@@ -56,6 +56,36 @@ function connection<T>(items: T[], args: { first?: number; last?: number; after?
 }
 
 const actor = (login: string) => ({ __typename: "User", login });
+
+/** A `RequestedReviewer` as GitHub answers it: a Team (`team:<slug>`), a Bot (GraphQL drops `[bot]`) or a User. */
+function requestedReviewer(key: string) {
+  if (key.startsWith("team:")) {
+    const slug = key.slice("team:".length);
+    return { __typename: "Team", slug, name: slug, databaseId: hashId(key) };
+  }
+  if (key.endsWith("[bot]")) return { __typename: "Bot", login: key.slice(0, -"[bot]".length) };
+  return actor(key);
+}
+
+/** The PR's timeline items of the types we model, oldest first, each with its `itemTypes` name. */
+function timeline(pr: PullRequest) {
+  return [
+    ...pr.reviewRequestEvents.map((e) => ({
+      itemType: "REVIEW_REQUESTED_EVENT",
+      at: e.createdAt,
+      node: {
+        __typename: "ReviewRequestedEvent",
+        createdAt: iso(e.createdAt),
+        requestedReviewer: requestedReviewer(e.reviewer),
+      },
+    })),
+    ...pr.readyForReviewEvents.map((at) => ({
+      itemType: "READY_FOR_REVIEW_EVENT",
+      at,
+      node: { __typename: "ReadyForReviewEvent", createdAt: iso(at) },
+    })),
+  ].sort((a, b) => a.at - b.at);
+}
 
 function pullRequestNode(org: Org, repo: Repo, pr: PullRequest) {
   const full = `${repo.owner}/${repo.name}`;
@@ -98,7 +128,24 @@ function pullRequestNode(org: Org, repo: Repo, pr: PullRequest) {
     mergedAt: pr.mergedAt === null ? null : iso(pr.mergedAt),
     headRefOid: pr.headSha,
     author: actor(pr.author),
-    reviewRequests: () => ({ totalCount: pr.requestedReviewers.length }),
+    additions: pr.additions,
+    deletions: pr.deletions,
+    changedFiles: pr.changedFiles,
+    reviewRequests: (args: { first?: number; last?: number; after?: string }) =>
+      connection(
+        [...pr.requestedReviewers, ...pr.requestedTeams.map((slug) => `team:${slug}`)].map((key) => ({
+          asCodeOwner: false,
+          requestedReviewer: requestedReviewer(key),
+        })),
+        args,
+      ),
+    timelineItems: (args: { first?: number; last?: number; after?: string; itemTypes?: string[] }) =>
+      connection(
+        timeline(pr)
+          .filter((e) => !args.itemTypes || args.itemTypes.includes(e.itemType))
+          .map((e) => e.node),
+        args,
+      ),
     reviews: (args: { first?: number; last?: number; after?: string }) =>
       connection(
         pr.reviews.map((r) => ({

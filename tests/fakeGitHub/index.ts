@@ -236,12 +236,48 @@ export class FakeGitHub {
       closedAt: null,
       mergedAt: null,
       requestedReviewers: [],
+      requestedTeams: [],
+      reviewRequestEvents: [],
+      readyForReviewEvents: [],
+      additions: 10,
+      deletions: 2,
+      changedFiles: 1,
       reviews: [],
       checkRuns: [],
       statuses: [],
     };
     repo.pullRequests.push(pr);
     return pr;
+  }
+
+  /** Request a review from a user (login) or a team (`team:<slug>`); a re-request moves its time. */
+  requestReview(repoName: string, number: number, reviewer: string) {
+    const pr = this.pr(repoName, number);
+    const at = this.touch(this.repo(repoName));
+    const team = reviewer.startsWith("team:") ? reviewer.slice("team:".length) : null;
+    const list = team === null ? pr.requestedReviewers : pr.requestedTeams;
+    if (!list.includes(team ?? reviewer)) list.push(team ?? reviewer);
+    pr.reviewRequestEvents.push({ reviewer, createdAt: at });
+    pr.updatedAt = at;
+    return at;
+  }
+
+  /** Withdraw a review request (GitHub's review_request_removed): the timeline keeps the request. */
+  removeReviewRequest(repoName: string, number: number, reviewer: string) {
+    const pr = this.pr(repoName, number);
+    const at = this.touch(this.repo(repoName));
+    pr.requestedReviewers = pr.requestedReviewers.filter((r) => r !== reviewer);
+    pr.requestedTeams = pr.requestedTeams.filter((slug) => `team:${slug}` !== reviewer);
+    pr.updatedAt = at;
+  }
+
+  /** A draft leaves draft (a ReadyForReviewEvent on its timeline). */
+  markReadyForReview(repoName: string, number: number) {
+    const pr = this.pr(repoName, number);
+    const at = this.touch(this.repo(repoName));
+    Object.assign(pr, { draft: false, updatedAt: at });
+    pr.readyForReviewEvents.push(at);
+    return at;
   }
 
   private pr(repoName: string, number: number): PullRequest {
@@ -278,6 +314,8 @@ export class FakeGitHub {
     const pr = this.pr(repoName, number);
     const at = this.touch(this.repo(repoName));
     pr.reviews.push({ id: this.ids.next(), author: review.author ?? "hubot", state: review.state, submittedAt: at });
+    // As on GitHub, a review fulfils its author's outstanding request.
+    pr.requestedReviewers = pr.requestedReviewers.filter((r) => r !== (review.author ?? "hubot"));
     pr.updatedAt = at;
   }
 
