@@ -147,6 +147,15 @@ export const dailyCounts = {
   comments: v.number(),
 };
 
+/** A request answered by a review: who was asked, the day of the review, the log2-hour bin of the wait. */
+export const pickupSample = v.object({ reviewer: v.string(), day: v.number(), bin: v.number() });
+
+/**
+ * A scope of the visibility groups (model/scopes.ts): "all", "public" (public repositories), or a
+ * repository id (that repository alone).
+ */
+const scope = v.string();
+
 export default defineSchema({
   ...authTables,
   /** @convex-dev/auth's users, plus the GitHub identity access is decided by. */
@@ -327,6 +336,8 @@ export default defineSchema({
     firstReviewAt: v.optional(v.number()),
     health: health,
     healthReasons: v.array(v.string()),
+    /** Reviewer load: one sample per answered review request (model/contribution.ts `reviewPickups`). */
+    pickups: v.optional(v.array(pickupSample)),
   })
     .index("by_repo_github_id", ["repositoryId", "githubId"])
     .index("by_repo_number", ["repositoryId", "number"])
@@ -433,6 +444,51 @@ export default defineSchema({
     firstReviewHist: v.array(v.number()),
     mergeHist: v.array(v.number()),
   }).index("by_installation_day", ["installationId", "day"]),
+
+  /** `installationCounters` of the public, non-removed repositories only (restricted viewers' summary). */
+  publicCounters: defineTable({
+    installationId: v.id("installations"),
+    shard: v.number(),
+    repos: v.number(),
+    ...openCounts,
+  }).index("by_installation_shard", ["installationId", "shard"]),
+
+  /**
+   * `dailyActivity` per scope: "public", and every repository's own (scope = its id). A repository's
+   * documents carry `inPublic`: whether they are counted in "public" (follows `!private`, moved in
+   * chunks when it flips).
+   */
+  scopedDailyActivity: defineTable({
+    installationId: v.id("installations"),
+    scope,
+    day: v.number(),
+    ...dailyCounts,
+    firstReviewHist: v.array(v.number()),
+    mergeHist: v.array(v.number()),
+    inPublic: v.optional(v.boolean()),
+  })
+    .index("by_installation_scope_day", ["installationId", "scope", "day"])
+    .index("by_installation_scope_public_day", ["installationId", "scope", "inPublic", "day"]),
+
+  /** Reviewer load per scope ("all", "public", a repository id) and UTC day: reviews given and pickup times. */
+  reviewerDaily: defineTable({
+    installationId: v.id("installations"),
+    scope,
+    day: v.number(),
+    /** A login or `team:<slug>`; `pickupHist` is log2 hours from request to first review (HIST_BINS). */
+    reviewers: v.array(v.object({ reviewer: v.string(), reviews: v.number(), pickupHist: v.array(v.number()) })),
+    inPublic: v.optional(v.boolean()),
+  })
+    .index("by_installation_scope_day", ["installationId", "scope", "day"])
+    .index("by_installation_scope_public_day", ["installationId", "scope", "inPublic", "day"]),
+
+  /** Outstanding review requests per scope and reviewer (`reviewRequests` rows counted; deleted at 0). */
+  reviewerOpenRequests: defineTable({
+    installationId: v.id("installations"),
+    scope,
+    reviewer: v.string(),
+    open: v.number(),
+  }).index("by_installation_scope_reviewer", ["installationId", "scope", "reviewer"]),
 
   /** The same per actor, for a user's own stats. */
   userDailyActivity: defineTable({

@@ -295,6 +295,8 @@ describe("tenant isolation", () => {
       "dashboard/trends:trends": (c) => c.query(api.dashboard.trends.trends, { installationId, days: 30 }),
       "dashboard/trends:userStats": (c) => c.query(api.dashboard.trends.userStats, { installationId, days: 30 }),
       "dashboard/inbox:inbox": (c) => c.query(api.dashboard.inbox.inbox, { installationId }),
+      "dashboard/reviewerLoad:reviewerLoad": (c) =>
+        c.query(api.dashboard.reviewerLoad.reviewerLoad, { installationId }),
       "sync/status:getStatus": (c) => c.query(api.sync.status.getStatus, { installationId }),
       "sync/status:syncNow": (c) =>
         c.mutation(api.sync.status.syncNow, { installationId }).catch((e: Error) => ({ error: e.message })),

@@ -62,6 +62,7 @@ const cases: Record<string, () => Record<string, unknown>> = {
   "dashboard/trends:trends": () => ({ installationId, days: 30 }),
   "dashboard/trends:userStats": () => ({ installationId, days: 90 }),
   "dashboard/inbox:inbox": () => ({ installationId }),
+  "dashboard/reviewerLoad:reviewerLoad": () => ({ installationId }),
   "sync/status:getStatus": () => ({ installationId }),
   "dashboard/syncHealth:syncHealth": () => ({ installationId, hour: Math.floor(NOW / HOUR) }),
   "dashboard/syncHealth:deadDeliveries": () => ({ installationId, paginationOpts: page }),

@@ -44,6 +44,15 @@ async function bucket(
       mergeHist: hist,
     });
     await ctx.db.insert("userDailyActivity", { installationId, login, day, ...full });
+    // The public group's bucket too (all repositories public here): what a member without grants reads.
+    await ctx.db.insert("scopedDailyActivity", {
+      installationId,
+      scope: "public",
+      day,
+      ...full,
+      firstReviewHist: hist.map((_, i) => (i === 2 ? (counts.reviews ?? 0) : 0)),
+      mergeHist: hist,
+    });
   });
 }
 

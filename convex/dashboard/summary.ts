@@ -1,26 +1,25 @@
 /**
  * Constant-cost summaries: they read the installation and its counter shards (and nothing that
- * grows with repositories or pull requests).
+ * grows with repositories or pull requests). A caller with restricted access (`repositoryAccess`)
+ * reads the public repositories' shards plus the private repositories granted to them, one each
+ * (`scoped.ts`).
  */
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
-import { viewableInstallation, viewableInstallations } from "../access";
+import { repositoryAccess, viewableInstallation, viewableInstallations } from "../access";
+import { openTotals } from "./scoped";
 
-async function totals(ctx: Pick<QueryCtx, "db">, installation: Doc<"installations">) {
-  const shards = await ctx.db
-    .query("installationCounters")
-    .withIndex("by_installation_shard", (q) => q.eq("installationId", installation._id))
-    .collect();
-  const sum = (k: "repos" | "openPrs" | "green" | "yellow" | "red" | "openIssues") =>
-    shards.reduce((n, s) => n + s[k], 0);
+async function totals(ctx: Pick<QueryCtx, "db" | "auth">, installation: Doc<"installations">) {
+  const access = await repositoryAccess(ctx, installation);
+  const sum = await openTotals(ctx, installation._id, access);
   return {
     installationId: installation._id as Id<"installations">,
     account: { login: installation.accountLogin, type: installation.accountType },
-    repositories: sum("repos"),
-    openPullRequests: sum("openPrs"),
-    openPullRequestsByHealth: { green: sum("green"), yellow: sum("yellow"), red: sum("red") },
-    openIssues: sum("openIssues"),
+    repositories: sum.repos,
+    openPullRequests: sum.openPrs,
+    openPullRequestsByHealth: { green: sum.green, yellow: sum.yellow, red: sum.red },
+    openIssues: sum.openIssues,
     lastSyncedAt: installation.sync.lastSyncedAt ?? null,
   };
 }

@@ -10,7 +10,8 @@
 import { ConvexError, v } from "convex/values";
 import { query, type QueryCtx } from "../_generated/server";
 import type { Id } from "../_generated/dataModel";
-import { currentViewer, viewableInstallation } from "../access";
+import { currentViewer, repositoryAccess, viewableInstallation } from "../access";
+import { dailyBuckets, newestDay } from "./scoped";
 import { DAY_MS, histBinHours, HIST_BINS, ZERO_DAILY, addCounts, type DailyCounts } from "../model/contribution";
 import { pickDaily } from "../model/derived";
 
@@ -23,7 +24,7 @@ const MIN_DAY = Date.UTC(2000, 0, 1) / DAY_MS;
 const MAX_DAY = Date.UTC(2200, 0, 1) / DAY_MS - 1;
 
 /** `days` as given, when it is a whole number of days in 1..max; a ConvexError otherwise. */
-function validateDays(days: number, max: number): number {
+export function validateDays(days: number, max: number): number {
   if (!Number.isInteger(days) || days < 1 || days > max)
     throw new ConvexError(`days must be a whole number from 1 to ${max}; got ${String(days)}.`);
   return days;
@@ -63,7 +64,7 @@ const windowArgs = {
 };
 
 /** Median of a log2-hour histogram, as the representative duration of the median bin (hours). */
-function histogramMedianHours(hist: number[]): number | null {
+export function histogramMedianHours(hist: number[]): number | null {
   const total = hist.reduce((a, b) => a + b, 0);
   if (total === 0) return null;
   let seen = 0;
@@ -84,19 +85,13 @@ export const trends = query({
     const n = validateDays(args.days, MAX_TREND_DAYS);
     const given = validateToday(args.today);
     const { installationId } = args;
-    if (!(await viewableInstallation(ctx, installationId))) return null;
-    const today = await windowEnd(ctx, installationId, given);
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation) return null;
+    // A restricted caller sees the public repositories' buckets and their readable private ones (scoped.ts).
+    const access = await repositoryAccess(ctx, installation);
+    const today = given ?? (await newestDay(ctx, installationId, access));
     if (today === null) return { days: [], medianHoursToFirstReview: null, medianHoursToMerge: null };
-    const buckets = await ctx.db
-      .query("dailyActivity")
-      .withIndex("by_installation_day", (q) =>
-        q
-          .eq("installationId", installationId)
-          .gt("day", today - n)
-          .lte("day", today),
-      )
-      .collect();
-    const byDay = new Map(buckets.map((b) => [b.day, b]));
+    const byDay = await dailyBuckets(ctx, installationId, access, today - n + 1, today);
     const zeros = new Array<number>(HIST_BINS).fill(0);
     const firstReview = [...zeros];
     const merge = [...zeros];
@@ -105,7 +100,7 @@ export const trends = query({
       const b = byDay.get(day);
       b?.firstReviewHist.forEach((x, k) => (firstReview[k]! += x));
       b?.mergeHist.forEach((x, k) => (merge[k]! += x));
-      return { date: new Date(day * DAY_MS).toISOString().slice(0, 10), ...(b ? pickDaily(b) : ZERO_DAILY) };
+      return { date: new Date(day * DAY_MS).toISOString().slice(0, 10), ...(b ? b.counts : ZERO_DAILY) };
     });
     return {
       days: series,

@@ -38,7 +38,7 @@ export const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
 
 /** Histogram bins of durations in hours: [<1h, <2h, <4h, … , <512h, ≥512h]. */
 export const HIST_BINS = 11;
-function histBin(durationMs: number): number {
+export function histBin(durationMs: number): number {
   const hours = Math.max(0, durationMs) / 3_600_000;
   return hours < 1 ? 0 : Math.min(HIST_BINS - 1, Math.floor(Math.log2(hours)) + 1);
 }
@@ -91,3 +91,56 @@ export const DAILY_FIELD: Record<ActivityType, keyof DailyCounts> = {
   issue_closed: "issuesClosed",
   comment_created: "comments",
 };
+
+/**
+ * Visibility groups. Every repository's daily figures are kept in its own scope (its id) and, while it
+ * is public, in "public"; installation-wide ones in "all" (`dailyActivity` for the activity buckets).
+ * A restricted viewer reads "public" plus the scopes of the private repositories they may read.
+ */
+export const ALL_SCOPE = "all";
+export const PUBLIC_SCOPE = "public";
+export const repositoryScope = (repositoryId: string) => repositoryId;
+/** Counted in the public open counters: visible and public. */
+export const inPublicCounters = (repo: { removed: boolean; private: boolean }) => !repo.removed && !repo.private;
+
+export type Pickup = { reviewer: string; day: number; bin: number };
+
+/**
+ * Reviewer load samples of one PR, pure: for each review request (reviewer R at time t, from
+ * `requestHistory` and the outstanding `reviewRequests`), the first submitted review by R — for a
+ * team (`team:<slug>`), by anyone but the author — at or after t and before R's next request gives
+ * one sample: the day of that review and the log2-hour bin of its wait since the request.
+ */
+export function reviewPickups(
+  pr: {
+    authorLogin: string;
+    requestHistory?: Array<{ reviewer: string; requestedAt: number }> | undefined;
+    reviewRequests?: Array<{ reviewer: string; requestedAt: number }> | undefined;
+  },
+  reviews: Array<{ authorLogin: string; state: string; submittedAt?: number | undefined }>,
+): Pickup[] {
+  const times = new Map<string, Set<number>>();
+  for (const r of [...(pr.requestHistory ?? []), ...(pr.reviewRequests ?? [])]) {
+    const set = times.get(r.reviewer) ?? new Set<number>();
+    set.add(r.requestedAt);
+    times.set(r.reviewer, set);
+  }
+  const submitted = reviews
+    .filter((r) => r.state !== "pending" && r.submittedAt !== undefined && r.authorLogin !== pr.authorLogin)
+    .map((r) => ({ by: r.authorLogin, at: r.submittedAt! }))
+    .sort((a, b) => a.at - b.at);
+  const out: Pickup[] = [];
+  for (const [reviewer, set] of times) {
+    const team = reviewer.startsWith("team:");
+    const asked = [...set].sort((a, b) => a - b);
+    asked.forEach((t, i) => {
+      const next = asked[i + 1] ?? Infinity;
+      const answer = submitted.find((r) => r.at >= t && r.at < next && (team || r.by === reviewer));
+      // Keys in the order Convex stores them (alphabetical), so stored and derived compare equal.
+      if (answer) out.push({ bin: histBin(answer.at - t), day: dayOf(answer.at), reviewer });
+    });
+  }
+  return out.sort((a, b) =>
+    a.reviewer < b.reviewer ? -1 : a.reviewer > b.reviewer ? 1 : a.day - b.day || a.bin - b.bin,
+  );
+}

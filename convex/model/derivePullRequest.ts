@@ -7,6 +7,7 @@
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseReader } from "../_generated/server";
+import { reviewPickups } from "./contribution";
 import { computeHealth, summarizeChecks, summarizeReviews } from "./health";
 import { whoseTurn } from "./turn";
 
@@ -23,6 +24,7 @@ type DerivationInput = Pick<
   | "updatedAt"
   | "readyForReviewAt"
   | "reviewRequests"
+  | "requestHistory"
 >;
 
 export async function derivePullRequest(db: DatabaseReader, repositoryId: Id<"repositories">, pr: DerivationInput) {
@@ -49,6 +51,7 @@ export async function derivePullRequest(db: DatabaseReader, repositoryId: Id<"re
     reviews,
     failingSince,
   });
+  const pickups = reviewPickups(pr, reviews);
   return {
     checks,
     failingChecks: failing,
@@ -56,6 +59,7 @@ export async function derivePullRequest(db: DatabaseReader, repositoryId: Id<"re
     firstReviewAt,
     health,
     healthReasons: reasons,
+    pickups: pickups.length > 0 ? pickups : undefined,
     // Closed and merged PRs wait on nobody: no turn, so the inbox's indexes never list them.
     ...(pr.state === "open"
       ? { turn: turn.turn, turnReason: turn.turnReason, waitingOn: turn.waitingOn, waitingSince: turn.waitingSince }

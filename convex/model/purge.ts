@@ -27,7 +27,11 @@ type ReadModelTable =
   | "installationCounters"
   | "dailyActivity"
   | "userDailyActivity"
-  | "repositoryGrants";
+  | "repositoryGrants"
+  | "publicCounters"
+  | "scopedDailyActivity"
+  | "reviewerDaily"
+  | "reviewerOpenRequests";
 
 export const purgeInstallation = internalMutation({
   args: { installationId: v.id("installations") },
@@ -79,6 +83,17 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
       db
         .query("userDailyActivity")
         .withIndex("by_installation_login_day", (q) => q.eq("installationId", installationId)),
+    () => db.query("publicCounters").withIndex("by_installation_shard", (q) => q.eq("installationId", installationId)),
+    () =>
+      db
+        .query("scopedDailyActivity")
+        .withIndex("by_installation_scope_day", (q) => q.eq("installationId", installationId)),
+    () =>
+      db.query("reviewerDaily").withIndex("by_installation_scope_day", (q) => q.eq("installationId", installationId)),
+    () =>
+      db
+        .query("reviewerOpenRequests")
+        .withIndex("by_installation_scope_reviewer", (q) => q.eq("installationId", installationId)),
   ];
   for (const rows of installationWide) if (budget > 0) await drop(await rows().take(budget));
   // Teams belong to the organisation's account: they go with its last installation (a reinstall lists them again).

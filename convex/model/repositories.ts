@@ -49,6 +49,7 @@ export class RepositorySet {
       const repo = await this.get(githubId);
       if (!repo || repo.removed) continue;
       this.derived.shard(repo.githubId, -1, addCounts(ZERO_OPEN, repo.stats, -1));
+      this.derived.repositoryChanging(repo._id, repo);
       await this.ctx.db.patch(repo._id, { removed: true });
       this.cache.set(githubId, { ...repo, removed: true });
     }
@@ -113,6 +114,7 @@ export class RepositorySet {
         stats: ZERO_OPEN,
       });
       this.derived.shard(rec.githubId, 1, ZERO_OPEN);
+      this.derived.repositoryChanging(id, null);
       return this.remember((await this.ctx.db.get(id))!);
     }
     // Newer-wins on the repository's own fields when both sides carry GitHub's updated_at.
@@ -124,6 +126,10 @@ export class RepositorySet {
     const patch = { ...(stale ? {} : fields), ...stamp, ...(restore && { removed: false }) };
     if (restore) this.derived.shard(existing.githubId, 1, existing.stats);
     if (Object.keys(patch).length === 0 || !differs(existing, patch)) return existing;
+    // Hidden, restored or privatized/publicized: its figures move between the visibility groups.
+    if (restore || ("private" in patch && patch.private !== existing.private)) {
+      this.derived.repositoryChanging(existing._id, existing);
+    }
     await this.ctx.db.patch(existing._id, patch);
     return this.remember((await this.ctx.db.get(existing._id))!);
   }

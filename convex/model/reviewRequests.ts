@@ -19,6 +19,8 @@ export async function syncReviewRequests(
   ctx: MutationCtx,
   pr: TurnFields & Pick<Doc<"pullRequests">, "installationId" | "repositoryId"> & { id: Id<"pullRequests"> },
   before: TurnFields | null,
+  /** Told of every row inserted (+1) or deleted (−1): the reviewer's open-request counters. */
+  counted?: (reviewer: string, delta: 1 | -1) => void,
 ): Promise<void> {
   const want = outstanding(pr);
   const had = outstanding(before);
@@ -29,8 +31,10 @@ export async function syncReviewRequests(
     .collect();
   for (const row of rows) {
     const at = want.get(row.reviewer);
-    if (at === undefined) await ctx.db.delete(row._id);
-    else if (at !== row.requestedAt) await ctx.db.patch(row._id, { requestedAt: at });
+    if (at === undefined) {
+      await ctx.db.delete(row._id);
+      counted?.(row.reviewer, -1);
+    } else if (at !== row.requestedAt) await ctx.db.patch(row._id, { requestedAt: at });
     want.delete(row.reviewer);
   }
   for (const [reviewer, requestedAt] of want) {
@@ -41,5 +45,6 @@ export async function syncReviewRequests(
       reviewer,
       requestedAt,
     });
+    counted?.(reviewer, 1);
   }
 }

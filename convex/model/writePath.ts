@@ -17,6 +17,7 @@ import {
   pullRequestDurations,
   pullRequestOpenCounts,
   ZERO_OPEN,
+  type Pickup,
 } from "./contribution";
 import { DerivedDeltas } from "./derived";
 import { derivePullRequest } from "./derivePullRequest";
@@ -162,8 +163,8 @@ class WritePath {
   }
 
   /**
-   * Counters and histograms follow `contribution(after) − contribution(before)`; the PR's outstanding
-   * review requests (the inbox's rows) follow its turn.
+   * Counters, histograms and reviewer pickup samples follow `contribution(after) − contribution(before)`;
+   * the PR's outstanding review requests (the inbox's rows, counted per reviewer) follow its turn.
    */
   private async pullRequestChanged(
     repo: Repo,
@@ -171,16 +172,28 @@ class WritePath {
     before: Doc<"pullRequests"> | null,
     after: Row<"pullRequests">,
   ) {
-    await syncReviewRequests(this.ctx, { id, ...after }, before);
+    await syncReviewRequests(this.ctx, { id, ...after }, before, (reviewer, delta) =>
+      this.derived.openRequest(repo, reviewer, delta),
+    );
     this.derived.open(repo, addCounts(pullRequestOpenCounts(after), pullRequestOpenCounts(before), -1));
     const [was, now] = [pullRequestDurations(before), pullRequestDurations(after)];
     for (const kind of ["firstReview", "merge"] as const) {
       const hist = kind === "merge" ? "mergeHist" : "firstReviewHist";
       const [a, b] = [was[kind], now[kind]];
       if (a?.day === b?.day && a?.bin === b?.bin) continue;
-      if (a) this.derived.histogram(hist, a, -1);
-      if (b) this.derived.histogram(hist, b, 1);
+      if (a) this.derived.histogram(repo, hist, a, -1);
+      if (b) this.derived.histogram(repo, hist, b, 1);
     }
+    // Reviewer load: the request → first review samples, as a multiset difference.
+    const key = (p: Pickup) => `${p.reviewer}\u0000${p.day}\u0000${p.bin}`;
+    const had = new Map<string, { p: Pickup; n: number }>();
+    for (const p of before?.pickups ?? []) had.set(key(p), { p, n: (had.get(key(p))?.n ?? 0) + 1 });
+    for (const p of after.pickups ?? []) {
+      const h = had.get(key(p));
+      if (h && h.n > 0) h.n -= 1;
+      else this.derived.pickup(repo, p, 1);
+    }
+    for (const { p, n } of had.values()) for (let i = 0; i < n; i++) this.derived.pickup(repo, p, -1);
   }
 
   private async applyDeletion(repo: Repo, rec: DeletionRecord): Promise<WriteOutcome> {
@@ -214,6 +227,6 @@ class WritePath {
       url: e.url,
       ...(e.title !== undefined && { title: e.title }),
     });
-    this.derived.activity(e.type, dayOf(e.at), e.actor);
+    this.derived.activity(repo, e.type, dayOf(e.at), e.actor);
   }
 }
