@@ -7,17 +7,7 @@
 import { useMutation, usePaginatedQuery, useQuery } from "convex/react";
 import type { FunctionReturnType } from "convex/server";
 import { useEffect, useState } from "react";
-import {
-  Bar,
-  BarChart,
-  CartesianGrid,
-  Legend,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { Empty, Skeleton } from "./Skeleton";
@@ -131,11 +121,13 @@ function HourlyChart({ health }: { health: Health }) {
             <Legend />
             <Bar dataKey="requests" name="Requests" fill="#64748b" />
             <Bar dataKey="points" name="Budget points" fill="#3b82f6" />
-            {Number.isFinite(limit) && <ReferenceLine y={limit} stroke="#dc2626" label="budget per hour" />}
           </BarChart>
         </ResponsiveContainer>
       </div>
-      <figcaption>GitHub requests and budget points per hour, last 24 hours (your time zone).</figcaption>
+      <figcaption>
+        GitHub requests and budget points per hour, last 24 hours (your time zone)
+        {Number.isFinite(limit) && `, against a budget of ${limit.toLocaleString()} points per hour`}.
+      </figcaption>
     </figure>
   );
 }
@@ -173,7 +165,15 @@ function DeadDeliveries({ installationId, now }: { installationId: Id<"installat
   const [pending, setPending] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   if (status === "LoadingFirstPage") return <Skeleton lines={2} label="Loading dead-lettered deliveries" />;
-  if (results.length === 0) return <Empty>No dead-lettered webhook deliveries.</Empty>;
+  // The answer to the last replay stays while the delivery leaves the list.
+  const answer = message && <p role="status">{message}</p>;
+  if (results.length === 0)
+    return (
+      <>
+        <Empty>No dead-lettered webhook deliveries.</Empty>
+        {answer}
+      </>
+    );
   return (
     <>
       <ul className="failed-list" aria-label="Dead-lettered deliveries">
@@ -208,7 +208,7 @@ function DeadDeliveries({ installationId, now }: { installationId: Id<"installat
           </li>
         ))}
       </ul>
-      {message && <p role="status">{message}</p>}
+      {answer}
       {status === "CanLoadMore" && (
         <button type="button" className="button" onClick={() => loadMore(DEAD_PAGE)}>
           Show more
