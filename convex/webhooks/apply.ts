@@ -76,7 +76,9 @@ export const applyDelivery = internalMutation({
           mapping.installationGithubId,
           mapping.change,
         );
-        return ignoredBecause ? finish("ignored", { reason: ignoredBecause }) : finish("processed");
+        return ignoredBecause
+          ? finish("ignored", { reason: ignoredBecause })
+          : finish("processed", { reason: mapping.change.kind });
       }
     }
   },
