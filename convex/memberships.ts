@@ -7,6 +7,10 @@
  * listing of the organisation's members (`syncOrgMembers`) when the App is installed, unsuspended or
  * granted new permissions, and hourly (`syncAllOrgMembers`), so people who were members before the
  * App was installed see it too, and departures missed by webhooks end.
+ *
+ * Each listing is followed by the teams' (`syncOrgTeams`): teams, their members and repositories, and
+ * private repositories' direct collaborators, which decide who reads which private repository
+ * (access.ts `repositoryAccess`); the `team`, `membership` and `member` webhooks keep them current.
  */
 import { v, type Infer } from "convex/values";
 import { internal } from "./_generated/api";

@@ -20,11 +20,7 @@ export interface TeamRef {
 /** Deleted per transaction when a team goes or a member leaves the organisation. */
 const DELETE_BATCH = 200;
 
-export async function teamByGithubId(
-  db: QueryCtx["db"],
-  accountId: number,
-  githubId: number,
-): Promise<Doc<"teams"> | null> {
+async function teamByGithubId(db: QueryCtx["db"], accountId: number, githubId: number): Promise<Doc<"teams"> | null> {
   return db
     .query("teams")
     .withIndex("by_account_github_id", (q) => q.eq("accountId", accountId).eq("githubId", githubId))
