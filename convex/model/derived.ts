@@ -321,10 +321,10 @@ export class DerivedDeltas {
     for (const [repoId, was] of this.standing) {
       const repo = repos.get(repoId);
       if (!repo || !was || was.private === repo.private) continue;
-      const moved = await moveRepositoryBuckets(db, id, repoId, !repo.private, budget);
+      // Fewer moved than the budget allowed: none left. Else the rest in later transactions.
+      const moved = budget > 0 ? await moveRepositoryBuckets(db, id, repoId, !repo.private, budget) : 0;
+      if (moved >= budget) await scheduleScopeMove(this.ctx, repoId);
       budget -= moved;
-      if (budget <= 0) await scheduleScopeMove(this.ctx, repoId);
-      budget = Math.max(budget, 0);
     }
   }
 
@@ -351,7 +351,8 @@ export class DerivedDeltas {
       const listed = (r: Standing) => Number(r !== null && !r.removed);
       const pub = (r: Standing) => Number(r !== null && inPublicCounters(r));
       const [dAll, dPublic] = [listed(repo) - listed(was ?? null), pub(repo) - pub(was ?? null)];
-      if (dAll !== 0 || dPublic !== 0) {
+      // A new repository (no standing before) has no stored rows yet.
+      if ((dAll !== 0 || dPublic !== 0) && was !== null) {
         const stored = await db
           .query("reviewerOpenRequests")
           .withIndex("by_installation_scope_reviewer", (q) =>

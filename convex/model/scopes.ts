@@ -8,6 +8,10 @@
  * first — in the same transaction up to a budget (so the windows the dashboard reads, ≤ 90 days, move
  * at once), the rest by `continueScopeMove`, a chunk per transaction. Each document says where it is
  * counted, so writes landing in between, and a flip back before the move ends, stay exact.
+ *
+ * Removing a repository from the installation moves its open counts and open requests out of "all"
+ * and "public" (as `installationCounters`), not its day buckets: history stays counted, as in
+ * `dailyActivity`, so a restricted caller's trends stay a part of the installation's.
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";

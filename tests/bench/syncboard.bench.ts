@@ -18,6 +18,7 @@ import examples from "@octokit/webhooks-examples";
 import { TABLE_MARK } from "./tablesReporter";
 import { hotDocumentsBench } from "./hotDocuments";
 import { initialSyncBench } from "./initialSync";
+import { reviewerLoadBench } from "./reviewerLoad";
 
 // Only the tables: the functions' structured log lines (one per page, delivery…) are not output.
 const print = console.log.bind(console);
@@ -190,6 +191,19 @@ describe("hot documents (issue 11)", () => {
     once(async () => {
       const scale = Number(process.env.SYNCBOARD_HOT_DOCUMENTS_SCALE ?? 0.1);
       for (const [title, rows] of await hotDocumentsBench(scale)) table(title, rows);
+    }),
+    { iterations: 1, warmupIterations: 0, time: 0 },
+  );
+});
+
+describe("inbox and reviewer load (issue 13)", () => {
+  bench(
+    "documents read by inbox and reviewerLoad at seed 002's XL scale",
+    once(async () => {
+      // SYNCBOARD_REVIEWER_LOAD_SCALE < 1 shrinks the organisation (repositories; same per-repository shapes).
+      for (const [title, rows] of await reviewerLoadBench(Number(process.env.SYNCBOARD_REVIEWER_LOAD_SCALE ?? 1))) {
+        table(title, rows);
+      }
     }),
     { iterations: 1, warmupIterations: 0, time: 0 },
   );
