@@ -29,4 +29,7 @@ crons.interval(
   {},
 );
 
+// Alerts whose breach is a matter of time (a review request or a PR getting old), and seed 000's sync health.
+crons.interval("evaluate time-based alerts", { minutes: 5 }, internal.alerts.engine.tick, {});
+
 export default crons;

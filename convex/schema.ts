@@ -156,6 +156,17 @@ export const pickupSample = v.object({ reviewer: v.string(), day: v.number(), bi
  */
 const scope = v.string();
 
+export const alertKind = v.union(
+  v.literal("pickup"),
+  v.literal("open_too_long"),
+  v.literal("size"),
+  v.literal("open_requests"),
+  v.literal("sync_failures"),
+  v.literal("rate_limit"),
+  v.literal("webhook_lag"),
+);
+
+
 export default defineSchema({
   ...authTables,
   /** @convex-dev/auth's users, plus the GitHub identity access is decided by. */
@@ -280,6 +291,11 @@ export default defineSchema({
     installationId: v.id("installations"),
     /** An open PR waiting this many days is stale (inbox, PR list). */
     staleAfterDays: v.number(),
+    /** Working agreements (alerts/): absent = the defaults in model/settings.ts. */
+    pickupHours: v.optional(v.number()),
+    openDays: v.optional(v.number()),
+    maxChangedLines: v.optional(v.number()),
+    maxOpenRequests: v.optional(v.number()),
     updatedAt: v.number(),
     updatedByLogin: v.string(),
   }).index("by_installation", ["installationId"]),
@@ -360,7 +376,9 @@ export default defineSchema({
       "health",
       "updatedAt",
     ])
-    .index("by_installation_author_turn_waiting", ["installationId", "authorLogin", "turn", "waitingSince"]),
+    .index("by_installation_author_turn_waiting", ["installationId", "authorLogin", "turn", "waitingSince"])
+    /** The alert engine's cron: open PRs that became older than the agreement since its last run. */
+    .index("by_installation_state_created", ["installationId", "state", "createdAt"]),
 
   /** Outstanding review requests of open PRs, one per (PR, reviewer): the inbox's "requested from you". */
   reviewRequests: defineTable({
@@ -373,7 +391,9 @@ export default defineSchema({
   })
     .index("by_repository", ["repositoryId"])
     .index("by_pull_request", ["pullRequestId", "reviewer"])
-    .index("by_installation_reviewer", ["installationId", "reviewer", "requestedAt"]),
+    .index("by_installation_reviewer", ["installationId", "reviewer", "requestedAt"])
+    /** The alert engine's cron: requests whose pickup time crossed the agreement since its last run. */
+    .index("by_installation_requested", ["installationId", "requestedAt"]),
 
   reviews: defineTable(storedFields(reviewRecord))
     .index("by_repo_github_id", ["repositoryId", "githubId"])
@@ -616,6 +636,72 @@ export default defineSchema({
     durationMsSum: v.number(),
     durationHist: v.array(v.number()),
   }).index("by_installation_hour", ["installationId", "hour"]),
+
+  /**
+   * Alerts (convex/alerts/): one document per breach of a working agreement or of seed 000's sync health
+   * conditions, opened once (`subject` names the breach) and resolved when the condition clears.
+   */
+  alerts: defineTable({
+    installationId: v.id("installations"),
+    /** Absent: about the installation (sync health, a person's open requests). */
+    repositoryId: v.optional(v.id("repositories")),
+    pullRequestId: v.optional(v.id("pullRequests")),
+    kind: alertKind,
+    /** The breach, e.g. `pickup:<pullRequestId>:<reviewer>`; at most one open alert per subject. */
+    subject: v.string(),
+    openedAt: v.number(),
+    resolvedAt: v.optional(v.number()),
+    message: v.string(),
+    url: v.optional(v.string()),
+  })
+    .index("by_installation_opened", ["installationId", "openedAt"])
+    .index("by_installation_subject_resolved", ["installationId", "subject", "resolvedAt"])
+    .index("by_pull_request_resolved", ["pullRequestId", "resolvedAt"])
+    .index("by_installation_kind_resolved", ["installationId", "kind", "resolvedAt"]),
+
+  /** Per user and installation: alerts opened at or before `readUpTo` are read (the bell's watermark). */
+  alertReads: defineTable({
+    userId: v.id("users"),
+    installationId: v.id("installations"),
+    readUpTo: v.number(),
+  }).index("by_user_installation", ["userId", "installationId"]),
+
+  /**
+   * The alert engine's own state per installation: how far its cron has evaluated the time-based
+   * boundaries (request + pickup time, creation + open days), so each run reads only what crossed since.
+   */
+  alertClocks: defineTable({
+    installationId: v.id("installations"),
+    pickupScannedTo: v.number(),
+    openScannedTo: v.number(),
+  }).index("by_installation", ["installationId"]),
+
+  /** PRs the write path changed in an alert-relevant way, waiting for the engine (drained in batches). */
+  alertQueue: defineTable({
+    installationId: v.id("installations"),
+    pullRequestId: v.id("pullRequests"),
+    /** Reviewers whose outstanding requests changed (their per-person count is re-checked). */
+    reviewers: v.array(v.string()),
+  }).index("by_installation", ["installationId"]),
+
+  /** What each evaluated PR added to `agreementDaily` (its creation day and size), so a change moves it. */
+  alertPullRequests: defineTable({
+    installationId: v.id("installations"),
+    pullRequestId: v.id("pullRequests"),
+    day: v.number(),
+    changedLines: v.number(),
+  }).index("by_pull_request", ["pullRequestId"]),
+
+  /**
+   * The agreements' buckets the read model does not keep, per installation and UTC day: the changed
+   * lines of PRs opened that day (sorted), and each reviewer's peak of open requests that day.
+   */
+  agreementDaily: defineTable({
+    installationId: v.id("installations"),
+    day: v.number(),
+    sizes: v.array(v.number()),
+    requestPeaks: v.array(v.object({ reviewer: v.string(), peak: v.number() })),
+  }).index("by_installation_day", ["installationId", "day"]),
 
   /** Webhook deliveries applied per installation and UTC hour, with their lag (log2-ms histogram). Same owner and reader. */
   webhookHourly: defineTable({

@@ -5,7 +5,18 @@
 import { ConvexError, v } from "convex/values";
 import { mutation, query } from "./_generated/server";
 import { canAdminister, currentViewer, viewableInstallation } from "./access";
-import { installationSettings, updateSettings } from "./model/settings";
+import { internal } from "./_generated/api";
+import { previewBreaches } from "./alerts/preview";
+import { validateToday } from "./dashboard/trends";
+import { installationAgreements, installationSettings, updateSettings, validAgreements } from "./model/settings";
+
+/** The working agreements as the settings page sends them (model/settings.ts `Agreements`). */
+const agreementsArg = v.object({
+  pickupHours: v.number(),
+  openDays: v.number(),
+  maxChangedLines: v.number(),
+  maxOpenRequests: v.number(),
+});
 
 export const get = query({
   args: { installationId: v.id("installations") },
@@ -20,13 +31,32 @@ export const get = query({
   },
 });
 
+/**
+ * How often `agreements` would have been broken over the 90 days up to `today` (the client's UTC day),
+ * from the buckets (alerts/preview.ts), before they are saved. For the installation's administrators
+ * (who see every repository); null for anyone else.
+ */
+export const preview = query({
+  args: { installationId: v.id("installations"), agreements: agreementsArg, today: v.number() },
+  handler: async (ctx, { installationId, agreements, today }) => {
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation || !(await canAdminister(ctx, installation))) return null;
+    validateToday(today);
+    return previewBreaches(ctx, installationId, validAgreements(agreements), today);
+  },
+});
+
 export const update = mutation({
-  args: { installationId: v.id("installations"), staleAfterDays: v.number() },
-  handler: async (ctx, { installationId, staleAfterDays }) => {
+  args: { installationId: v.id("installations"), staleAfterDays: v.number(), agreements: v.optional(agreementsArg) },
+  handler: async (ctx, { installationId, staleAfterDays, agreements }) => {
     const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
     if (!viewer || !installation) throw new ConvexError("Installation not found.");
     if (!(await canAdminister(ctx, installation)))
       throw new ConvexError("Only the account's owners and the person who installed the App can change its settings.");
-    await updateSettings(ctx, installation, { staleAfterDays }, viewer);
+    const before = await installationAgreements(ctx, installationId);
+    await updateSettings(ctx, installation, { staleAfterDays, ...(agreements && { agreements }) }, viewer);
+    // Changed agreements move every boundary: the alert engine evaluates the open work again.
+    if (agreements && (Object.keys(before) as Array<keyof typeof before>).some((k) => before[k] !== agreements[k]))
+      await ctx.scheduler.runAfter(0, internal.alerts.engine.agreementsChanged, { installationId });
   },
 });

@@ -309,6 +309,21 @@ describe("tenant isolation", () => {
         c
           .mutation(api.dashboard.syncHealth.replayDelivery, { id: deadDeliveryId })
           .catch((e: Error) => ({ error: e.message })),
+      "settings:get": (c) => c.query(api.settings.get, { installationId }),
+      "settings:update": (c) =>
+        c
+          .mutation(api.settings.update, { installationId, staleAfterDays: 3 })
+          .catch((e: Error) => ({ error: e.message })),
+      "settings:preview": (c) =>
+        c.query(api.settings.preview, {
+          installationId,
+          today: 20_000,
+          agreements: { pickupHours: 24, openDays: 14, maxChangedLines: 500, maxOpenRequests: 5 },
+        }),
+      "alerts/bell:list": (c) => c.query(api.alerts.bell.list, { installationId, paginationOpts: page }),
+      "alerts/bell:unreadCount": (c) => c.query(api.alerts.bell.unreadCount, { installationId }),
+      "alerts/bell:markRead": (c) =>
+        c.mutation(api.alerts.bell.markRead, { installationId }).catch((e: Error) => ({ error: e.message })),
     };
     const nothing = (r: unknown) =>
       r === null ||

@@ -66,6 +66,14 @@ const cases: Record<string, () => Record<string, unknown>> = {
   "sync/status:getStatus": () => ({ installationId }),
   "dashboard/syncHealth:syncHealth": () => ({ installationId, hour: Math.floor(NOW / HOUR) }),
   "dashboard/syncHealth:deadDeliveries": () => ({ installationId, paginationOpts: page }),
+  "settings:get": () => ({ installationId }),
+  "settings:preview": () => ({
+    installationId,
+    today: Math.floor(NOW / (24 * HOUR)),
+    agreements: { pickupHours: 24, openDays: 14, maxChangedLines: 500, maxOpenRequests: 5 },
+  }),
+  "alerts/bell:list": () => ({ installationId, paginationOpts: page }),
+  "alerts/bell:unreadCount": () => ({ installationId }),
 };
 
 /** `api.<dir>.<file>.<name>` for "dir/file:name". */

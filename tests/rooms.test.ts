@@ -54,6 +54,12 @@ const OWNERS: Record<string, readonly string[]> = {
   webhookHourly: ["convex/sync/health.ts"],
   users: ["convex/memberships.ts", "convex/auth.ts"],
   orgMemberships: ["convex/memberships.ts", "convex/auth.ts"],
+  alerts: ["convex/alerts/"],
+  alertReads: ["convex/alerts/"],
+  alertClocks: ["convex/alerts/"],
+  alertQueue: ["convex/alerts/"],
+  alertPullRequests: ["convex/alerts/"],
+  agreementDaily: ["convex/alerts/"],
 };
 
 const WRITE_METHODS = new Set(["insert", "patch", "replace", "delete"]);

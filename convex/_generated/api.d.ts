@@ -14,6 +14,9 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as access from "../access.js";
+import type * as alerts_bell from "../alerts/bell.js";
+import type * as alerts_engine from "../alerts/engine.js";
+import type * as alerts_preview from "../alerts/preview.js";
 import type * as auth from "../auth.js";
 import type * as crons from "../crons.js";
 import type * as dashboard_inbox from "../dashboard/inbox.js";
@@ -95,6 +98,9 @@ import type * as webhooks_recovery from "../webhooks/recovery.js";
  */
 declare const fullApi: ApiFromModules<{
   access: typeof access;
+  "alerts/bell": typeof alerts_bell;
+  "alerts/engine": typeof alerts_engine;
+  "alerts/preview": typeof alerts_preview;
   auth: typeof auth;
   crons: typeof crons;
   "dashboard/inbox": typeof dashboard_inbox;

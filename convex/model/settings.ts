@@ -1,5 +1,5 @@
 /**
- * An installation's settings: what its team agreed on (today the stale threshold). One small document
+ * An installation's settings: what its team agreed on (the stale threshold and the working agreements). One small document
  * per installation, written only when an administrator changes it, so the queries that read it (the
  * inbox) are not re-run by sync traffic.
  */
@@ -10,7 +10,68 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 export const DEFAULT_STALE_AFTER_DAYS = 7;
 const MAX_STALE_AFTER_DAYS = 365;
 
-export type Settings = { staleAfterDays: number; updatedAt: number | null; updatedByLogin: string | null };
+/** Working agreements (issue 15): a breach of one opens an alert (convex/alerts/). */
+export type Agreements = {
+  /** Review request → first review, hours. */
+  pickupHours: number;
+  /** A PR open this many days. */
+  openDays: number;
+  /** Changed lines (additions + deletions) of a PR. */
+  maxChangedLines: number;
+  /** Open review requests per person (a login or a team). */
+  maxOpenRequests: number;
+};
+export const DEFAULT_AGREEMENTS: Agreements = {
+  pickupHours: 24,
+  openDays: 14,
+  maxChangedLines: 500,
+  maxOpenRequests: 5,
+};
+const AGREEMENT_LIMITS: Record<keyof Agreements, { max: number; words: string }> = {
+  pickupHours: { max: 24 * 90, words: "The pickup time must be a whole number of hours" },
+  openDays: { max: 365, words: "The open-days limit must be a whole number of days" },
+  maxChangedLines: { max: 1_000_000, words: "The PR size limit must be a whole number of lines" },
+  maxOpenRequests: { max: 1_000, words: "The open review requests limit must be a whole number" },
+};
+
+/** `a` as given when every agreement is a whole number in 1..its maximum; a ConvexError otherwise. */
+export function validAgreements(a: Agreements): Agreements {
+  for (const key of Object.keys(AGREEMENT_LIMITS) as Array<keyof Agreements>) {
+    const { max, words } = AGREEMENT_LIMITS[key];
+    const n = a[key];
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new ConvexError(`${words} from 1 to ${max}.`);
+  }
+  return {
+    pickupHours: a.pickupHours,
+    openDays: a.openDays,
+    maxChangedLines: a.maxChangedLines,
+    maxOpenRequests: a.maxOpenRequests,
+  };
+}
+
+export type Settings = {
+  staleAfterDays: number;
+  agreements: Agreements;
+  updatedAt: number | null;
+  updatedByLogin: string | null;
+};
+
+/** The installation's working agreements (the defaults where none were saved). */
+export async function installationAgreements(
+  ctx: Pick<QueryCtx, "db">,
+  installationId: Id<"installations">,
+): Promise<Agreements> {
+  return agreementsOf(await settingsDoc(ctx, installationId));
+}
+
+function agreementsOf(doc: Doc<"installationSettings"> | null): Agreements {
+  return {
+    pickupHours: doc?.pickupHours ?? DEFAULT_AGREEMENTS.pickupHours,
+    openDays: doc?.openDays ?? DEFAULT_AGREEMENTS.openDays,
+    maxChangedLines: doc?.maxChangedLines ?? DEFAULT_AGREEMENTS.maxChangedLines,
+    maxOpenRequests: doc?.maxOpenRequests ?? DEFAULT_AGREEMENTS.maxOpenRequests,
+  };
+}
 
 function settingsDoc(ctx: Pick<QueryCtx, "db">, installationId: Id<"installations">) {
   return ctx.db
@@ -26,6 +87,7 @@ export async function installationSettings(
   const doc = await settingsDoc(ctx, installationId);
   return {
     staleAfterDays: doc?.staleAfterDays ?? DEFAULT_STALE_AFTER_DAYS,
+    agreements: agreementsOf(doc),
     updatedAt: doc?.updatedAt ?? null,
     updatedByLogin: doc?.updatedByLogin ?? null,
   };
@@ -41,11 +103,12 @@ function validStaleAfterDays(days: number): number {
 export async function updateSettings(
   ctx: MutationCtx,
   installation: Doc<"installations">,
-  change: { staleAfterDays: number },
+  change: { staleAfterDays: number; agreements?: Agreements },
   by: { login: string },
 ): Promise<void> {
   const fields = {
     staleAfterDays: validStaleAfterDays(change.staleAfterDays),
+    ...(change.agreements && validAgreements(change.agreements)),
     updatedAt: Date.now(),
     updatedByLogin: by.login,
   };

@@ -8,6 +8,7 @@
  * always flushes. Callers never open or flush a write path by hand.
  */
 import type { Doc, Id } from "../_generated/dataModel";
+import { alertOnPullRequestChange } from "../alerts/engine";
 import type { MutationCtx } from "../_generated/server";
 import { newActivity, type ActivityDraft, type ActivitySource } from "./activity";
 import {
@@ -175,6 +176,8 @@ class WritePath {
     await syncReviewRequests(this.ctx, { id, ...after }, before, (reviewer, delta) =>
       this.derived.openRequest(repo, reviewer, delta),
     );
+    // The alert engine re-evaluates the PR (scheduled) when a field an agreement depends on changed.
+    await alertOnPullRequestChange(this.ctx, this.installation._id, id, before, after);
     this.derived.open(repo, addCounts(pullRequestOpenCounts(after), pullRequestOpenCounts(before), -1));
     const [was, now] = [pullRequestDurations(before), pullRequestDurations(after)];
     for (const kind of ["firstReview", "merge"] as const) {

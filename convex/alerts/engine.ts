@@ -1,0 +1,531 @@
+/**
+ * The alert engine: one alert per breach of a working agreement (model/settings.ts) or of seed 000's
+ * sync health conditions, never repeated while the breach lasts, resolved when it clears.
+ *
+ * When it runs:
+ * - on data: the write path calls `alertOnPullRequestChange` for every PR it changes; when something an
+ *   agreement depends on moved (state, size, creation, outstanding review requests) it queues the PR in
+ *   `alertQueue` and schedules one `drain` per transaction, which evaluates queued PRs in batches.
+ * - on time: `tick` (cron, every 5 minutes) evaluates, per active installation, the review requests and
+ *   open PRs whose boundary (request + pickup time, creation + open days) was crossed since its last run
+ *   (`alertClocks`: index ranges on `reviewRequests.by_installation_requested` and
+ *   `pullRequests.by_installation_state_created`, in bounded batches), and the sync health conditions.
+ *
+ * Subjects (at most one open alert each): `pickup:<pr>:<reviewer>`, `open:<pr>`, `size:<pr>`,
+ * `requests:<reviewer>`, `sync_failures`, `rate_limit:<resource>`, `webhook_lag`.
+ */
+import { v } from "convex/values";
+import { internal } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
+import { internalMutation, type MutationCtx } from "../_generated/server";
+import { HEALTH_THRESHOLDS } from "../dashboard/syncHealth";
+import { ALL_SCOPE, DAY_MS, dayOf } from "../model/contribution";
+import { installationAgreements, type Agreements } from "../model/settings";
+import { HOUR_MS, hourOf } from "../sync/health";
+// Slack delivery (issue 15, deliverable 3) is built in parallel: see `notify` below.
+
+type Kind = Doc<"alerts">["kind"];
+type Wanted = {
+  kind: Kind;
+  message: string;
+  url?: string;
+  repositoryId?: Id<"repositories">;
+  pullRequestId?: Id<"pullRequests">;
+};
+
+/** PRs evaluated per drain or scan transaction. */
+const BATCH = 50;
+/** Installations handled per `tick` transaction (each gets its own scan transaction). */
+const TICK_BATCH = 25;
+/** Seed 000: the last finished jobs whose failure rate is judged. */
+const RECENT_JOBS = 10;
+/** Open-day buckets keep at most this many sizes (a day opening more PRs is not counted further). */
+const MAX_SIZES_PER_DAY = 4_000;
+
+// ---------------------------------------------------------------- the write path's hook
+
+type PrFields = Pick<
+  Doc<"pullRequests">,
+  "state" | "additions" | "deletions" | "createdAt" | "turn" | "waitingOn" | "waitingSince" | "reviewRequests"
+>;
+
+/** Outstanding requests of a PR version as "reviewer@time" (what `reviewRequests` rows hold). */
+function outstanding(pr: PrFields | null): Map<string, number> {
+  if (!pr || pr.turn !== "reviewers") return new Map();
+  const at = new Map((pr.reviewRequests ?? []).map((r) => [r.reviewer, r.requestedAt]));
+  return new Map((pr.waitingOn ?? []).map((r) => [r, at.get(r) ?? pr.waitingSince ?? 0]));
+}
+
+const scheduled = new WeakMap<object, Set<string>>();
+
+/**
+ * Called by the write path for every PR write (model/writePath.ts `pullRequestChanged`). Cheap when
+ * nothing an agreement depends on changed: a comparison of a few fields, no read, no write.
+ */
+export async function alertOnPullRequestChange(
+  ctx: MutationCtx,
+  installationId: Id<"installations">,
+  pullRequestId: Id<"pullRequests">,
+  before: PrFields | null,
+  after: PrFields,
+): Promise<void> {
+  const [was, now] = [outstanding(before), outstanding(after)];
+  const reviewers = [...new Set([...was.keys(), ...now.keys()])].filter((r) => was.get(r) !== now.get(r)).sort();
+  const relevant =
+    before === null ||
+    reviewers.length > 0 ||
+    before.state !== after.state ||
+    before.additions !== after.additions ||
+    before.deletions !== after.deletions ||
+    before.createdAt !== after.createdAt;
+  if (!relevant) return;
+  await ctx.db.insert("alertQueue", { installationId, pullRequestId, reviewers });
+  const seen = scheduled.get(ctx) ?? new Set<string>();
+  scheduled.set(ctx, seen);
+  if (seen.has(installationId)) return;
+  seen.add(installationId);
+  await ctx.scheduler.runAfter(0, internal.alerts.engine.drain, { installationId });
+}
+
+/** Evaluates queued PRs, a batch per transaction. */
+export const drain = internalMutation({
+  args: { installationId: v.id("installations") },
+  handler: async (ctx, { installationId }) => {
+    const rows = await ctx.db
+      .query("alertQueue")
+      .withIndex("by_installation", (q) => q.eq("installationId", installationId))
+      .take(BATCH);
+    if (rows.length === 0) return;
+    const prs = new Map<Id<"pullRequests">, Set<string>>();
+    for (const row of rows) {
+      const set = prs.get(row.pullRequestId) ?? new Set<string>();
+      for (const r of row.reviewers) set.add(r);
+      prs.set(row.pullRequestId, set);
+      await ctx.db.delete(row._id);
+    }
+    const engine = await Engine.open(ctx, installationId);
+    const reviewers = new Set<string>();
+    for (const [id, rs] of prs) {
+      await engine.pullRequest(id);
+      for (const r of rs) reviewers.add(r);
+    }
+    for (const r of reviewers) await engine.openRequests(r);
+    if (rows.length === BATCH) await ctx.scheduler.runAfter(0, internal.alerts.engine.drain, { installationId });
+  },
+});
+
+// ---------------------------------------------------------------- evaluation
+
+class Engine {
+  private readonly repos = new Map<Id<"repositories">, Doc<"repositories"> | null>();
+
+  private constructor(
+    private readonly ctx: MutationCtx,
+    readonly installationId: Id<"installations">,
+    readonly agreements: Agreements,
+    readonly now: number,
+  ) {}
+
+  static async open(ctx: MutationCtx, installationId: Id<"installations">) {
+    return new Engine(ctx, installationId, await installationAgreements(ctx, installationId), Date.now());
+  }
+
+  private async repo(id: Id<"repositories">) {
+    if (!this.repos.has(id)) this.repos.set(id, await this.ctx.db.get(id));
+    return this.repos.get(id)!;
+  }
+
+  /** Opens and resolves the PR's alerts (pickup, open too long, size) and keeps its size bucket. */
+  async pullRequest(id: Id<"pullRequests">) {
+    const { ctx, agreements, now } = this;
+    const pr = await ctx.db.get(id);
+    const want = new Map<string, Wanted>();
+    if (pr && pr.installationId === this.installationId) {
+      const repo = await this.repo(pr.repositoryId);
+      await this.recordSize(pr);
+      if (repo && !repo.removed && pr.state === "open") {
+        const name = `${repo.fullName}#${pr.number}`;
+        const base = { url: pr.url, repositoryId: repo._id, pullRequestId: pr._id };
+        const requests = await ctx.db
+          .query("reviewRequests")
+          .withIndex("by_pull_request", (q) => q.eq("pullRequestId", pr._id))
+          .collect();
+        for (const r of requests) {
+          if (now - r.requestedAt < agreements.pickupHours * HOUR_MS) continue;
+          want.set(`pickup:${pr._id}:${r.reviewer}`, {
+            ...base,
+            kind: "pickup",
+            message: `${name} “${pr.title}” has waited over ${agreements.pickupHours} h for a review from ${r.reviewer}.`,
+          });
+        }
+        if (now - pr.createdAt >= agreements.openDays * DAY_MS) {
+          want.set(`open:${pr._id}`, {
+            ...base,
+            kind: "open_too_long",
+            message: `${name} “${pr.title}” has been open over ${agreements.openDays} days.`,
+          });
+        }
+        const lines = changedLines(pr);
+        if (lines !== null && lines >= agreements.maxChangedLines) {
+          want.set(`size:${pr._id}`, {
+            ...base,
+            kind: "size",
+            message: `${name} “${pr.title}” changes ${lines} lines (the agreement is under ${agreements.maxChangedLines}).`,
+          });
+        }
+      }
+    }
+    const open = await ctx.db
+      .query("alerts")
+      .withIndex("by_pull_request_resolved", (q) => q.eq("pullRequestId", id).eq("resolvedAt", undefined))
+      .collect();
+    await this.reconcile(open, want);
+  }
+
+  /** A person's (or team's) open review requests across the installation against the agreement. */
+  async openRequests(reviewer: string) {
+    const { ctx, installationId, agreements } = this;
+    const row = await ctx.db
+      .query("reviewerOpenRequests")
+      .withIndex("by_installation_scope_reviewer", (q) =>
+        q.eq("installationId", installationId).eq("scope", ALL_SCOPE).eq("reviewer", reviewer),
+      )
+      .unique();
+    const count = row?.open ?? 0;
+    await this.recordPeak(reviewer, count);
+    const subject = `requests:${reviewer}`;
+    const want = new Map<string, Wanted>();
+    if (count >= agreements.maxOpenRequests) {
+      want.set(subject, {
+        kind: "open_requests",
+        message: `${reviewer} has ${count} open review requests (the agreement is under ${agreements.maxOpenRequests}).`,
+      });
+    }
+    await this.reconcile(await this.openBySubject(subject), want);
+  }
+
+  /** Seed 000's conditions from the sync's own data (convex/sync/health.ts and the job rows). */
+  async syncHealth() {
+    const { ctx, installationId, now } = this;
+    const want = new Map<string, Wanted>();
+    const lastOf = (state: "completed" | "failed") =>
+      ctx.db
+        .query("syncJobs")
+        .withIndex("by_installation_state", (q) => q.eq("installationId", installationId).eq("state", state))
+        .order("desc")
+        .take(RECENT_JOBS);
+    const recent = [...(await lastOf("completed")), ...(await lastOf("failed"))]
+      .sort((a, b) => b._creationTime - a._creationTime)
+      .slice(0, RECENT_JOBS);
+    const failed = recent.filter((j) => j.state === "failed").length;
+    if (recent.length > 0 && failed / recent.length > HEALTH_THRESHOLDS.failureRate) {
+      want.set("sync_failures", {
+        kind: "sync_failures",
+        message: `${failed} of the last ${recent.length} syncs failed (over ${HEALTH_THRESHOLDS.failureRate * 100}%).`,
+      });
+    }
+    const budgets = await ctx.db
+      .query("rateLimits")
+      .withIndex("by_installation_resource", (q) => q.eq("installationId", installationId))
+      .collect();
+    for (const b of budgets) {
+      if (b.limit <= 0 || b.resetAt <= now || b.remaining / b.limit >= HEALTH_THRESHOLDS.budgetLeft) continue;
+      want.set(`rate_limit:${b.resource}`, {
+        kind: "rate_limit",
+        message: `GitHub's ${b.resource} budget is low: ${b.remaining} of ${b.limit} left until it resets.`,
+      });
+    }
+    // Lag over the threshold this hour or the last one (the hourly maximum, convex/sync/health.ts).
+    const hour = hourOf(now);
+    const hours = await ctx.db
+      .query("webhookHourly")
+      .withIndex("by_installation_hour", (q) => q.eq("installationId", installationId).gte("hour", hour - 1))
+      .collect();
+    const maxLag = Math.max(0, ...hours.map((h) => h.lagMsMax));
+    if (maxLag > HEALTH_THRESHOLDS.webhookLagMs) {
+      want.set("webhook_lag", {
+        kind: "webhook_lag",
+        message: `Webhooks took up to ${Math.round(maxLag / 1000)} s to apply (over ${HEALTH_THRESHOLDS.webhookLagMs / 1000} s).`,
+      });
+    }
+    const open = (
+      await Promise.all(
+        (["sync_failures", "rate_limit", "webhook_lag"] as const).map((kind) =>
+          ctx.db
+            .query("alerts")
+            .withIndex("by_installation_kind_resolved", (q) =>
+              q.eq("installationId", installationId).eq("kind", kind).eq("resolvedAt", undefined),
+            )
+            .collect(),
+        ),
+      )
+    ).flat();
+    await this.reconcile(open, want);
+  }
+
+  private openBySubject(subject: string) {
+    return this.ctx.db
+      .query("alerts")
+      .withIndex("by_installation_subject_resolved", (q) =>
+        q.eq("installationId", this.installationId).eq("subject", subject).eq("resolvedAt", undefined),
+      )
+      .collect();
+  }
+
+  /** Resolve the open alerts of `open` no longer wanted; open the wanted subjects not already open. */
+  private async reconcile(open: Doc<"alerts">[], want: Map<string, Wanted>) {
+    const { ctx, now } = this;
+    const openSubjects = new Set<string>();
+    for (const alert of open) {
+      if (want.has(alert.subject) && !openSubjects.has(alert.subject)) {
+        openSubjects.add(alert.subject);
+        continue;
+      }
+      await ctx.db.patch(alert._id, { resolvedAt: now });
+      await notify(ctx, { ...alert, resolvedAt: now }, "resolved");
+    }
+    for (const [subject, w] of want) {
+      if (openSubjects.has(subject)) continue;
+      const id = await ctx.db.insert("alerts", { installationId: this.installationId, subject, openedAt: now, ...w });
+      await notify(ctx, (await ctx.db.get(id))!, "opened");
+    }
+  }
+
+  /** `agreementDaily.sizes` of the PR's creation day holds its changed lines (when GitHub told them). */
+  private async recordSize(pr: Doc<"pullRequests">) {
+    const { db } = this.ctx;
+    const lines = changedLines(pr);
+    const stored = await db
+      .query("alertPullRequests")
+      .withIndex("by_pull_request", (q) => q.eq("pullRequestId", pr._id))
+      .unique();
+    const day = dayOf(pr.createdAt);
+    if (stored && lines !== null && stored.day === day && stored.changedLines === lines) return;
+    if (stored) {
+      await this.editDay(stored.day, (d) => {
+        const i = d.sizes.indexOf(stored.changedLines);
+        return { sizes: i < 0 ? d.sizes : [...d.sizes.slice(0, i), ...d.sizes.slice(i + 1)] };
+      });
+      if (lines === null) await db.delete(stored._id);
+    }
+    if (lines === null) return;
+    await this.editDay(day, (d) =>
+      d.sizes.length >= MAX_SIZES_PER_DAY ? {} : { sizes: [...d.sizes, lines].sort((a, b) => a - b) },
+    );
+    if (stored) await db.patch(stored._id, { day, changedLines: lines });
+    else
+      await db.insert("alertPullRequests", {
+        installationId: this.installationId,
+        pullRequestId: pr._id,
+        day,
+        changedLines: lines,
+      });
+  }
+
+  /** Today's peak of the reviewer's open requests. */
+  private async recordPeak(reviewer: string, count: number) {
+    if (count === 0) return;
+    await this.editDay(dayOf(this.now), (d) => {
+      const at = d.requestPeaks.findIndex((p) => p.reviewer === reviewer);
+      if (at >= 0 && d.requestPeaks[at]!.peak >= count) return {};
+      const peaks = d.requestPeaks.filter((p) => p.reviewer !== reviewer);
+      return {
+        requestPeaks: [...peaks, { reviewer, peak: count }].sort((a, b) => a.reviewer.localeCompare(b.reviewer)),
+      };
+    });
+  }
+
+  private async editDay(
+    day: number,
+    edit: (d: Pick<Doc<"agreementDaily">, "sizes" | "requestPeaks">) => Partial<Doc<"agreementDaily">>,
+  ) {
+    const { db } = this.ctx;
+    const doc = await db
+      .query("agreementDaily")
+      .withIndex("by_installation_day", (q) => q.eq("installationId", this.installationId).eq("day", day))
+      .unique();
+    const change = edit(doc ?? { sizes: [], requestPeaks: [] });
+    if (Object.keys(change).length === 0) return;
+    if (doc) await db.patch(doc._id, change);
+    else
+      await db.insert("agreementDaily", {
+        installationId: this.installationId,
+        day,
+        sizes: [],
+        requestPeaks: [],
+        ...change,
+      });
+  }
+}
+
+/** Additions + deletions, or null when the source did not say. */
+export function changedLines(pr: Pick<Doc<"pullRequests">, "additions" | "deletions">): number | null {
+  if (pr.additions === undefined && pr.deletions === undefined) return null;
+  return (pr.additions ?? 0) + (pr.deletions ?? 0);
+}
+
+/**
+ * An alert opened or resolved: the in-app bell reads the `alerts` table itself; other destinations
+ * are told here. A failed delivery never blocks the in-app alert (delivery is scheduled apart).
+ */
+async function notify(_ctx: MutationCtx, _alert: Doc<"alerts">, _event: "opened" | "resolved") {
+  // SLACK CALL SITE: when convex/notify/slack.ts exports it, call
+  //   await notifyDestinations(_ctx, _alert, _event);
+  // (import { notifyDestinations } from "../notify/slack").
+}
+
+// ---------------------------------------------------------------- time
+
+/** Cron: every active installation gets a `scan` (time boundaries and sync health), 25 per transaction. */
+export const tick = internalMutation({
+  args: { cursor: v.optional(v.string()) },
+  handler: async (ctx, { cursor }) => {
+    const page = await ctx.db
+      .query("installations")
+      .withIndex("by_status", (q) => q.eq("status", "active"))
+      .paginate({ numItems: TICK_BATCH, cursor: cursor ?? null });
+    for (const installation of page.page) {
+      await ctx.scheduler.runAfter(0, internal.alerts.engine.scan, { installationId: installation._id });
+    }
+    if (!page.isDone) await ctx.scheduler.runAfter(0, internal.alerts.engine.tick, { cursor: page.continueCursor });
+  },
+});
+
+/**
+ * One installation's time-based breaches: the review requests and open PRs whose boundary was crossed
+ * since the last scan (at most `BATCH` each per transaction; a continuation takes the rest), and the
+ * sync health conditions.
+ */
+export const scan = internalMutation({
+  args: { installationId: v.id("installations"), healthDone: v.optional(v.boolean()) },
+  handler: async (ctx, { installationId, healthDone }) => {
+    const engine = await Engine.open(ctx, installationId);
+    const { now, agreements } = engine;
+    if (!healthDone) await engine.syncHealth();
+    const clock = await ctx.db
+      .query("alertClocks")
+      .withIndex("by_installation", (q) => q.eq("installationId", installationId))
+      .unique();
+    const pickupMs = agreements.pickupHours * HOUR_MS;
+    const openMs = agreements.openDays * DAY_MS;
+    const from = { pickup: clock?.pickupScannedTo ?? 0, open: clock?.openScannedTo ?? 0 };
+
+    // Requests requested in (from − pickup, now − pickup]: their boundary fell in (from, now].
+    const requests = await throughTies(
+      (after, upTo, n) =>
+        ctx.db
+          .query("reviewRequests")
+          .withIndex("by_installation_requested", (q) =>
+            q.eq("installationId", installationId).gt("requestedAt", after).lte("requestedAt", upTo),
+          )
+          .take(n),
+      (r) => r.requestedAt,
+      from.pickup - pickupMs,
+      now - pickupMs,
+    );
+    const prs = await throughTies(
+      (after, upTo, n) =>
+        ctx.db
+          .query("pullRequests")
+          .withIndex("by_installation_state_created", (q) =>
+            q.eq("installationId", installationId).eq("state", "open").gt("createdAt", after).lte("createdAt", upTo),
+          )
+          .take(n),
+      (p) => p.createdAt,
+      from.open - openMs,
+      now - openMs,
+    );
+    const ids = new Set<Id<"pullRequests">>([
+      ...requests.rows.map((r) => r.pullRequestId),
+      ...prs.rows.map((p) => p._id),
+    ]);
+    for (const id of ids) await engine.pullRequest(id);
+
+    const next = { pickupScannedTo: requests.through + pickupMs, openScannedTo: prs.through + openMs };
+    if (clock) await ctx.db.patch(clock._id, next);
+    else await ctx.db.insert("alertClocks", { installationId, ...next });
+    if (!requests.done || !prs.done) {
+      await ctx.scheduler.runAfter(0, internal.alerts.engine.scan, { installationId, healthDone: true });
+    }
+  },
+});
+
+/**
+ * Rows of an index range (after, upTo] in key order, at most about `BATCH`: when the batch is full it
+ * ends after the last key's ties (all rows with that key), so a continuation from `through` loses none.
+ */
+async function throughTies<R>(
+  read: (after: number, upTo: number, n: number) => Promise<R[]>,
+  key: (r: R) => number,
+  after: number,
+  upTo: number,
+): Promise<{ rows: R[]; through: number; done: boolean }> {
+  if (upTo <= after) return { rows: [], through: Math.max(after, upTo), done: true };
+  const rows = await read(after, upTo, BATCH + 1);
+  if (rows.length <= BATCH) return { rows, through: upTo, done: true };
+  const last = key(rows[BATCH - 1]!);
+  const ties = await read(last - 1, last, 10_000);
+  const kept = [...rows.filter((r) => key(r) < last), ...ties];
+  return { rows: kept, through: last, done: false };
+}
+
+/**
+ * The agreements changed: every open PR and every reviewer with open requests is evaluated again (a
+ * batch per transaction), so breaches the new agreements make or end open or resolve now; the scan's
+ * clock restarts at the pass's start (every boundary up to it is covered by the pass).
+ */
+export const agreementsChanged = internalMutation({
+  args: {
+    installationId: v.id("installations"),
+    continuation: v.optional(
+      v.object({ phase: v.union(v.literal("prs"), v.literal("reviewers")), cursor: v.string() }),
+    ),
+  },
+  handler: async (ctx, { installationId, continuation }) => {
+    const engine = await Engine.open(ctx, installationId);
+    if (continuation === undefined) {
+      const clock = await ctx.db
+        .query("alertClocks")
+        .withIndex("by_installation", (q) => q.eq("installationId", installationId))
+        .unique();
+      const next = { pickupScannedTo: engine.now, openScannedTo: engine.now };
+      if (clock) await ctx.db.patch(clock._id, next);
+      else await ctx.db.insert("alertClocks", { installationId, ...next });
+    }
+    const phase = continuation?.phase ?? "prs";
+    const cursor = continuation?.cursor || null;
+    let page: { isDone: boolean; continueCursor: string };
+    if (phase === "prs") {
+      const prs = await ctx.db
+        .query("pullRequests")
+        .withIndex("by_installation_state_created", (q) => q.eq("installationId", installationId).eq("state", "open"))
+        .paginate({ numItems: BATCH, cursor });
+      for (const pr of prs.page) await engine.pullRequest(pr._id);
+      page = prs;
+    } else {
+      const rows = await ctx.db
+        .query("reviewerOpenRequests")
+        .withIndex("by_installation_scope_reviewer", (q) =>
+          q.eq("installationId", installationId).eq("scope", ALL_SCOPE),
+        )
+        .paginate({ numItems: BATCH, cursor });
+      for (const row of rows.page) await engine.openRequests(row.reviewer);
+      page = rows;
+    }
+    // Open per-person alerts whose reviewer has no requests left are resolved by the last batch.
+    if (phase === "reviewers" && page.isDone) {
+      const open = await ctx.db
+        .query("alerts")
+        .withIndex("by_installation_kind_resolved", (q) =>
+          q.eq("installationId", installationId).eq("kind", "open_requests").eq("resolvedAt", undefined),
+        )
+        .take(BATCH);
+      for (const alert of open) await engine.openRequests(alert.subject.slice("requests:".length));
+      return;
+    }
+    await ctx.scheduler.runAfter(0, internal.alerts.engine.agreementsChanged, {
+      installationId,
+      continuation: page.isDone ? { phase: "reviewers", cursor: "" } : { phase, cursor: page.continueCursor },
+    });
+  },
+});
