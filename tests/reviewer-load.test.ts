@@ -5,6 +5,7 @@
  * and its request history arrive in.
  */
 import { describe, expect, test } from "vitest";
+import { upsertTeam, upsertTeamMember } from "../convex/model/teams";
 import { api, internal } from "../convex/_generated/api";
 import { dayOf, histBin, reviewPickups } from "../convex/model/contribution";
 import type { AnyRecord } from "../convex/model/records";
@@ -99,15 +100,48 @@ describe("reviewerLoad", () => {
     expect(result.people[0]!.reviewer).toBe("ann"); // most open requests first
     // The team's request is answered by the first review of anyone but the author (hubot's, 1.5 h); it
     // stays open while GitHub lists it (as the inbox shows it).
+    // Not listed from GitHub (yet): the team's own requests, under its slug.
     expect(result.teams).toEqual([
-      { reviewer: "team:core", kind: "team", openRequests: 1, pickups: 1, medianPickupHours: 1.4, reviewsGiven: 0 },
+      {
+        reviewer: "team:core",
+        kind: "team",
+        name: "core",
+        members: 0,
+        openRequests: 1,
+        pickups: 1,
+        medianPickupHours: 1.4,
+        reviewsGiven: 0,
+      },
     ]);
     await expectNoAggregateDifferences(t, installationId);
+
+    // Once the team and its members are known, its load adds its members' to its own requests.
+    await t.run(async (ctx) => {
+      await upsertTeam(ctx.db, 9001, { githubId: 31, slug: "core", name: "Core" }, 1);
+      for (const [id, login] of [
+        [41, "ann"],
+        [42, "hubot"],
+      ] as const) {
+        await upsertTeamMember(ctx.db, { accountId: 9001, teamGithubId: 31, githubUserId: id, login }, 1);
+      }
+    });
+    expect((await load()).teams).toEqual([
+      {
+        reviewer: "team:core",
+        kind: "team",
+        name: "Core",
+        members: 2,
+        openRequests: 2, // the team's and ann's
+        pickups: 2, // the team's and hubot's
+        medianPickupHours: 1.4,
+        reviewsGiven: 1, // hubot's
+      },
+    ]);
 
     // Outside the window (30 days later), nothing but open requests remains.
     const later = await load({ today: today + 40 });
     expect(later.people.map((p) => [p.reviewer, p.openRequests, p.reviewsGiven])).toEqual([["ann", 1, 0]]);
-    expect(later.teams.map((p) => [p.reviewer, p.openRequests, p.pickups])).toEqual([["team:core", 1, 0]]);
+    expect(later.teams.map((p) => [p.reviewer, p.openRequests, p.pickups])).toEqual([["team:core", 2, 0]]);
   });
 
   test("the order PR, reviews and request history arrive in does not matter", async () => {

@@ -9,7 +9,7 @@
  * day with activity they can see.
  */
 import { v } from "convex/values";
-import { query } from "../_generated/server";
+import { query, type QueryCtx } from "../_generated/server";
 import { repositoryAccess, viewableInstallation } from "../access";
 import { DAY_MS } from "../model/contribution";
 import { newestDay, openRequestsByReviewer, reviewerDays, sumHist } from "./scoped";
@@ -31,6 +31,16 @@ export type ReviewerLoadRow = {
   medianPickupHours: number | null;
   reviewsGiven: number;
 };
+
+/**
+ * A team: the requests made to the team itself (`team:<slug>`) and its members' own, together — the
+ * load that lands on the team. Reviews given are its members'.
+ */
+export type TeamLoadRow = ReviewerLoadRow & { kind: "team"; name: string; members: number };
+
+/** Bounds of the team roll-up: an organisation's teams and each team's members read per call. */
+const MAX_TEAMS = 200;
+const MAX_MEMBERS_PER_TEAM = 500;
 
 export const reviewerLoad = query({
   args: {
@@ -79,12 +89,67 @@ export const reviewerLoad = query({
         (a.reviewer < b.reviewer ? -1 : a.reviewer > b.reviewer ? 1 : 0),
     );
     const day = (d: number) => new Date(d * DAY_MS).toISOString().slice(0, 10);
+    const byReviewer = new Map(rows.map((r) => [r.reviewer, r]));
+    const requestedTeams = rows.filter((r) => r.kind === "team");
+    const teams = await teamRows(ctx, installation.accountId, requestedTeams, (reviewer) => ({
+      row: byReviewer.get(reviewer),
+      hist: acc.get(reviewer)?.hist ?? [],
+    }));
     return {
       days: n,
       from: today === null ? null : day(today - n + 1),
       to: today === null ? null : day(today),
       people: rows.filter((r) => r.kind === "person"),
-      teams: rows.filter((r) => r.kind === "team"),
+      teams,
     };
   },
 });
+
+/** Each team of the organisation with its own requests and its members' load added up. */
+async function teamRows(
+  ctx: QueryCtx,
+  accountId: number,
+  requestedTeams: ReviewerLoadRow[],
+  of: (reviewer: string) => { row: ReviewerLoadRow | undefined; hist: number[] },
+): Promise<TeamLoadRow[]> {
+  const teams = await ctx.db
+    .query("teams")
+    .withIndex("by_account_slug", (q) => q.eq("accountId", accountId))
+    .take(MAX_TEAMS);
+  const rows = await Promise.all(
+    teams.map(async (team) => {
+      const members = await ctx.db
+        .query("teamMembers")
+        .withIndex("by_team_user", (q) => q.eq("accountId", accountId).eq("teamGithubId", team.githubId))
+        .take(MAX_MEMBERS_PER_TEAM);
+      const own = of(`${TEAM}${team.slug}`);
+      let hist = own.hist;
+      let openRequests = own.row?.openRequests ?? 0;
+      let reviewsGiven = 0;
+      for (const m of members) {
+        const person = of(m.login);
+        hist = sumHist(hist, person.hist);
+        openRequests += person.row?.openRequests ?? 0;
+        reviewsGiven += person.row?.reviewsGiven ?? 0;
+      }
+      return {
+        reviewer: `${TEAM}${team.slug}`,
+        kind: "team" as const,
+        name: team.name,
+        members: members.length,
+        openRequests,
+        pickups: hist.reduce((x, y) => x + y, 0),
+        medianPickupHours: histogramMedianHours(hist),
+        reviewsGiven,
+      };
+    }),
+  );
+  // Requests to a team we have not listed (no Members permission, or not synced yet) still show.
+  const listed = new Set(rows.map((r) => r.reviewer));
+  const unlisted = requestedTeams
+    .filter((r) => !listed.has(r.reviewer))
+    .map((r) => ({ ...r, kind: "team" as const, name: r.reviewer.slice(TEAM.length), members: 0 }));
+  return [...rows, ...unlisted].sort(
+    (a, b) => b.openRequests - a.openRequests || b.reviewsGiven - a.reviewsGiven || a.name.localeCompare(b.name),
+  );
+}
