@@ -8,6 +8,7 @@ import { Link, useLocation } from "wouter";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { ActivityFeed } from "./components/ActivityFeed";
+import { AlertBell, AlertList } from "./components/Alerts";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { Inbox } from "./components/Inbox";
 import { IntegrationHealthCard } from "./components/IntegrationHealthCard";
@@ -15,6 +16,7 @@ import { IntegrationStatusBanner } from "./components/IntegrationStatusBanner";
 import { MyStats } from "./components/MyStats";
 import { PullRequestTable } from "./components/PullRequestTable";
 import { RepositoryTable } from "./components/RepositoryTable";
+import { ReviewerLoad } from "./components/ReviewerLoad";
 import { Settings } from "./components/Settings";
 import { SummaryCards } from "./components/SummaryCards";
 import { SyncHealth } from "./components/SyncHealth";
@@ -53,6 +55,11 @@ const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
       </div>
     </>
   ),
+  reviewers: ({ installationId }) => (
+    <ErrorBoundary label="reviewer load">
+      <ReviewerLoad installationId={installationId} />
+    </ErrorBoundary>
+  ),
   repos: ({ installationId }) => (
     <div className="columns">
       <section className="panel" aria-label="Repository list">
@@ -78,6 +85,11 @@ const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
         <ActivityFeed installationId={installationId} />
       </ErrorBoundary>
     </section>
+  ),
+  alerts: ({ installationId }) => (
+    <ErrorBoundary label="alerts">
+      <AlertList installationId={installationId} />
+    </ErrorBoundary>
   ),
   health: ({ installationId }) => (
     <ErrorBoundary label="sync health">
@@ -120,7 +132,12 @@ export function Workspace({
         ) : (
           <h2>{account}</h2>
         )}
-        <SyncNowButton installationId={installationId} />
+        <div className="toolbar-actions">
+          <ErrorBoundary label="alerts">
+            <AlertBell installationId={installationId} account={account} />
+          </ErrorBoundary>
+          <SyncNowButton installationId={installationId} />
+        </div>
       </div>
       <ErrorBoundary label="summary">
         <SummaryCards installationId={installationId} />

@@ -7,9 +7,11 @@
 export const PAGES = [
   { slug: "inbox", label: "Inbox" },
   { slug: "pulls", label: "Pull requests" },
+  { slug: "reviewers", label: "Reviewer load" },
   { slug: "repos", label: "Repositories" },
   { slug: "activity", label: "Activity" },
   { slug: "health", label: "Sync health" },
+  { slug: "alerts", label: "Alerts" },
   { slug: "settings", label: "Settings" },
 ] as const;
 
