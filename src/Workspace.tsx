@@ -16,6 +16,7 @@ import { IntegrationStatusBanner } from "./components/IntegrationStatusBanner";
 import { MyStats } from "./components/MyStats";
 import { PullRequestTable } from "./components/PullRequestTable";
 import { RepositoryTable } from "./components/RepositoryTable";
+import { ReviewerLoad } from "./components/ReviewerLoad";
 import { Settings } from "./components/Settings";
 import { SummaryCards } from "./components/SummaryCards";
 import { SyncHealth } from "./components/SyncHealth";
@@ -53,6 +54,11 @@ const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
         </aside>
       </div>
     </>
+  ),
+  reviewers: ({ installationId }) => (
+    <ErrorBoundary label="reviewer load">
+      <ReviewerLoad installationId={installationId} />
+    </ErrorBoundary>
   ),
   repos: ({ installationId }) => (
     <div className="columns">

@@ -7,6 +7,7 @@
 export const PAGES = [
   { slug: "inbox", label: "Inbox" },
   { slug: "pulls", label: "Pull requests" },
+  { slug: "reviewers", label: "Reviewer load" },
   { slug: "repos", label: "Repositories" },
   { slug: "activity", label: "Activity" },
   { slug: "health", label: "Sync health" },

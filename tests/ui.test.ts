@@ -384,6 +384,21 @@ describe("the app in Chromium", () => {
     for (const page of Object.values(pages)) await page.close();
   });
 
+  test("reviewer load: people and teams, readable at 1280 and 360 px", async () => {
+    for (const width of [1280, 360]) {
+      const page = await open(admin, width, "/acme/reviewers");
+      const people = page.getByRole("region", { name: "People" });
+      await people.locator("tbody tr").first().waitFor();
+      expect(await people.textContent()).toMatch(/Median pickup/);
+      await page.getByRole("region", { name: "Teams" }).waitFor();
+      await shoot(page, `reviewer-load-${width}`, "Requests picked up");
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(
+        0,
+      );
+      await page.close();
+    }
+  });
+
   test("trends and your stats ask for the browser's UTC day, and move on at midnight", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const beforeMidnight = Date.UTC(2031, 4, 4, 23, 59, 30);
