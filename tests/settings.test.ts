@@ -41,6 +41,7 @@ test("members read the settings; only administrators change them, and the change
   const { installationId, installer, owner, dev, stranger } = await setup();
   expect(await dev.query(api.settings.get, { installationId })).toEqual({
     staleAfterDays: 7,
+    agreements: { pickupHours: 24, openDays: 14, maxChangedLines: 500, maxOpenRequests: 5 },
     updatedAt: null,
     updatedByLogin: null,
     canEdit: false,
