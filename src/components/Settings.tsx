@@ -7,7 +7,9 @@ import { ConvexError } from "convex/values";
 import { useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { AgreementsForm } from "./Agreements";
 import { Skeleton } from "./Skeleton";
+import { SlackNotifications } from "./SlackNotifications";
 
 export function Settings({ installationId }: { installationId: Id<"installations"> }) {
   const settings = useQuery(api.settings.get, { installationId });
@@ -65,11 +67,18 @@ export function Settings({ installationId }: { installationId: Id<"installations
         )}
         {message && <p role="status">{message}</p>}
       </form>
+      <AgreementsForm
+        installationId={installationId}
+        saved={settings.agreements}
+        staleAfterDays={settings.staleAfterDays}
+        canEdit={settings.canEdit}
+      />
       <p className="muted">
         {settings.updatedAt !== null
           ? `Last changed by ${settings.updatedByLogin} on ${new Date(settings.updatedAt).toLocaleString()}.`
           : "The defaults apply; nobody has changed them yet."}
       </p>
+      <SlackNotifications installationId={installationId} />
     </section>
   );
 }
