@@ -139,10 +139,10 @@ export async function reviewerLoadBench(scale = 1): Promise<Array<[string, Recor
       ],
     ] as const;
     for (const [query, m] of measured) {
-      rows.push({ caller: who, query, "documents read": m.documentsRead, "index ranges": m.indexRanges });
+      rows.push({ figure: `${query}, ${who}`, "documents read": m.documentsRead, "index ranges": m.indexRanges });
     }
   }
-  const prCount = await t.run(async (ctx) => (await ctx.db.query("pullRequests").collect()).length);
+  const prCount = repos * SHAPE.prsPerRepo;
   return [
     [
       `Inbox and reviewer load at XL scale (${repos} repositories, ${prCount.toLocaleString("en-US")} PRs, ${PEOPLE.length} reviewers + ${TEAMS.length} teams)`,
