@@ -28,6 +28,8 @@ crons.interval(
   internal.webhooks.recovery.recoverMissedDeliveries,
   {},
 );
+// Slack notification attempts whose scheduled action was lost (rescheduled; retries are in notify/slack.ts).
+crons.interval("sweep lost Slack deliveries", { minutes: 10 }, internal.notify.slack.sweepLost, {});
 
 // Alerts whose breach is a matter of time (a review request or a PR getting old), and seed 000's sync health.
 crons.interval("evaluate time-based alerts", { minutes: 5 }, internal.alerts.engine.tick, {});

@@ -20,7 +20,10 @@ type LogEvent =
   | "webhook.invalid"
   | "webhook.dead_letter"
   | "webhook.recovery"
-  | "model.installation.purged";
+  | "model.installation.purged"
+  | "notify.queue_failed"
+  | "notify.destination_disabled"
+  | "notify.delivery_failed";
 
 type LogLevel = "debug" | "info" | "warn" | "error";
 

@@ -74,6 +74,8 @@ const cases: Record<string, () => Record<string, unknown>> = {
   }),
   "alerts/bell:list": () => ({ installationId, paginationOpts: page }),
   "alerts/bell:unreadCount": () => ({ installationId }),
+  "notify/destinations:list": () => ({ installationId }),
+  "notify/destinations:deliveries": () => ({ installationId, paginationOpts: page }),
 };
 
 /** `api.<dir>.<file>.<name>` for "dir/file:name". */

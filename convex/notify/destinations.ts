@@ -1,0 +1,253 @@
+/**
+ * The settings page's Slack destinations. Every member who sees the installation reads them (label,
+ * team, a hint of the URL, whether they are enabled and why not, and the audit log); only its
+ * administrators (`canAdminister`) add, replace, remove, re-enable or test one, and read the delivery
+ * log. The URL is write-only: no function here returns it, and every change is logged with who and when.
+ */
+import { paginationOptsValidator } from "convex/server";
+import { ConvexError, v } from "convex/values";
+import type { Doc, Id } from "../_generated/dataModel";
+import { mutation, query, type MutationCtx } from "../_generated/server";
+import { canAdminister, currentViewer, viewableInstallation } from "../access";
+import { MAX_DESTINATIONS, messageText, queueDelivery } from "./slack";
+import { checkWebhookUrl, urlHint } from "./webhookUrl";
+
+const NOT_ADMIN =
+  "Only the account's owners and the person who installed the App can change notification destinations.";
+/** The audit lines the settings show (the newest). */
+const CHANGES_SHOWN = 20;
+const MAX_LABEL = 80;
+
+type Action = Doc<"destinationChanges">["action"];
+
+/** The signed-in administrator and the installation, or a ConvexError ("not found" for those who may not see it). */
+async function administrator(ctx: MutationCtx, installationId: Id<"installations">) {
+  const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
+  if (!viewer || !installation) throw new ConvexError("Installation not found.");
+  if (!(await canAdminister(ctx, installation))) throw new ConvexError(NOT_ADMIN);
+  return { viewer, installation };
+}
+
+/** A destination the caller administers, or a ConvexError. */
+async function administeredDestination(ctx: MutationCtx, destinationId: Id<"notificationDestinations">) {
+  const destination = await ctx.db.get(destinationId);
+  const visible = destination && (await viewableInstallation(ctx, destination.installationId));
+  if (!destination || !visible) throw new ConvexError("Destination not found.");
+  return { destination, ...(await administrator(ctx, destination.installationId)) };
+}
+
+function validUrl(raw: string): string {
+  const checked = checkWebhookUrl(raw, process.env.SYNCBOARD_SLACK_WEBHOOK_HOSTS);
+  if ("error" in checked) throw new ConvexError(checked.error);
+  return checked.url;
+}
+
+function validLabel(raw: string): string {
+  const label = raw.trim();
+  if (label.length === 0 || label.length > MAX_LABEL)
+    throw new ConvexError(`Name the destination (e.g. its channel, "#eng-alerts"), at most ${MAX_LABEL} characters.`);
+  return label;
+}
+
+async function logChange(
+  ctx: MutationCtx,
+  destination: Pick<Doc<"notificationDestinations">, "_id" | "installationId" | "label" | "hint">,
+  action: Action,
+  by: string,
+  reason?: string,
+) {
+  await ctx.db.insert("destinationChanges", {
+    installationId: destination.installationId,
+    destinationId: destination._id,
+    action,
+    label: destination.label,
+    hint: destination.hint,
+    by,
+    at: Date.now(),
+    ...(reason !== undefined && { reason }),
+  });
+}
+
+export const list = query({
+  args: { installationId: v.id("installations") },
+  handler: async (ctx, { installationId }) => {
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation) return null;
+    const [canEdit, destinations, changes] = await Promise.all([
+      canAdminister(ctx, installation),
+      ctx.db
+        .query("notificationDestinations")
+        .withIndex("by_installation", (q) => q.eq("installationId", installationId))
+        .take(MAX_DESTINATIONS),
+      ctx.db
+        .query("destinationChanges")
+        .withIndex("by_installation_at", (q) => q.eq("installationId", installationId))
+        .order("desc")
+        .take(CHANGES_SHOWN),
+    ]);
+    return {
+      canEdit,
+      // Field by field: never the stored `url`.
+      destinations: destinations.map((d) => ({
+        id: d._id,
+        kind: d.kind,
+        label: d.label,
+        hint: d.hint,
+        teamSlug: d.teamSlug ?? null,
+        enabled: d.enabled,
+        disabledReason: d.disabledReason ?? null,
+        createdBy: d.createdBy,
+        createdAt: d.createdAt,
+        updatedBy: d.updatedBy,
+        updatedAt: d.updatedAt,
+      })),
+      changes: changes.map((c) => ({
+        id: c._id,
+        destinationId: c.destinationId,
+        action: c.action,
+        label: c.label,
+        hint: c.hint,
+        by: c.by,
+        at: c.at,
+        reason: c.reason ?? null,
+      })),
+    };
+  },
+});
+
+export const add = mutation({
+  args: {
+    installationId: v.id("installations"),
+    url: v.string(),
+    label: v.string(),
+    teamSlug: v.optional(v.string()),
+  },
+  handler: async (ctx, { installationId, url: rawUrl, label: rawLabel, teamSlug }) => {
+    const { viewer, installation } = await administrator(ctx, installationId);
+    const url = validUrl(rawUrl);
+    const label = validLabel(rawLabel);
+    const existing = await ctx.db
+      .query("notificationDestinations")
+      .withIndex("by_installation", (q) => q.eq("installationId", installationId))
+      .take(MAX_DESTINATIONS);
+    if (existing.length >= MAX_DESTINATIONS)
+      throw new ConvexError(`At most ${MAX_DESTINATIONS} destinations per account; remove one first.`);
+    if (existing.some((d) => d.url === url)) throw new ConvexError("This webhook URL is already a destination.");
+    if (teamSlug !== undefined) {
+      const team = await ctx.db
+        .query("teams")
+        .withIndex("by_account_slug", (q) => q.eq("accountId", installation.accountId).eq("slug", teamSlug))
+        .unique();
+      if (!team) throw new ConvexError(`There is no team "${teamSlug}" in ${installation.accountLogin}.`);
+    }
+    const now = Date.now();
+    const fields = {
+      installationId,
+      kind: "slack" as const,
+      url,
+      hint: urlHint(url),
+      label,
+      ...(teamSlug !== undefined && { teamSlug }),
+      enabled: true,
+      createdBy: viewer.login,
+      createdAt: now,
+      updatedBy: viewer.login,
+      updatedAt: now,
+    };
+    const id = await ctx.db.insert("notificationDestinations", fields);
+    await logChange(ctx, { _id: id, ...fields }, "added", viewer.login);
+    return id;
+  },
+});
+
+/** A new URL for a destination (Slack shows a new one when a webhook is re-created); re-enables it. */
+export const replaceUrl = mutation({
+  args: { destinationId: v.id("notificationDestinations"), url: v.string() },
+  handler: async (ctx, { destinationId, url: rawUrl }) => {
+    const { destination, viewer } = await administeredDestination(ctx, destinationId);
+    const url = validUrl(rawUrl);
+    const fields = {
+      url,
+      hint: urlHint(url),
+      enabled: true,
+      disabledReason: undefined,
+      updatedBy: viewer.login,
+      updatedAt: Date.now(),
+    };
+    await ctx.db.patch(destinationId, fields);
+    await logChange(ctx, { ...destination, ...fields }, "replaced", viewer.login);
+  },
+});
+
+export const remove = mutation({
+  args: { destinationId: v.id("notificationDestinations") },
+  handler: async (ctx, { destinationId }) => {
+    const { destination, viewer } = await administeredDestination(ctx, destinationId);
+    // Its pending deliveries find it gone and fail ("removed"); the delivery log keeps its label.
+    await ctx.db.delete(destinationId);
+    await logChange(ctx, destination, "removed", viewer.login);
+  },
+});
+
+/** Turn a disabled destination back on (e.g. after the channel was un-archived). */
+export const enable = mutation({
+  args: { destinationId: v.id("notificationDestinations") },
+  handler: async (ctx, { destinationId }) => {
+    const { destination, viewer } = await administeredDestination(ctx, destinationId);
+    if (destination.enabled) return;
+    await ctx.db.patch(destinationId, {
+      enabled: true,
+      disabledReason: undefined,
+      updatedBy: viewer.login,
+      updatedAt: Date.now(),
+    });
+    await logChange(ctx, destination, "enabled", viewer.login);
+  },
+});
+
+/** Queue a test message to one destination; its outcome shows in the delivery log (and a revoked URL disables it). */
+export const sendTest = mutation({
+  args: { destinationId: v.id("notificationDestinations") },
+  handler: async (ctx, { destinationId }) => {
+    const { destination, viewer, installation } = await administeredDestination(ctx, destinationId);
+    if (!destination.enabled)
+      throw new ConvexError("This destination is disabled; re-enable it or replace its URL first.");
+    const text = messageText(
+      { message: `Test message from Syncboard for ${installation.accountLogin}, sent by ${viewer.login}.` },
+      "test",
+    );
+    return queueDelivery(ctx, destination, { event: "test", text });
+  },
+});
+
+/** The delivery log, newest first: administrators only (messages name private repositories). */
+export const deliveries = query({
+  args: { installationId: v.id("installations"), paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { installationId, paginationOpts }) => {
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation || !(await canAdminister(ctx, installation)))
+      return { page: [], isDone: true, continueCursor: "" };
+    const result = await ctx.db
+      .query("notificationDeliveries")
+      .withIndex("by_installation_created", (q) => q.eq("installationId", installationId))
+      .order("desc")
+      .paginate(paginationOpts);
+    return {
+      ...result,
+      page: result.page.map((d) => ({
+        id: d._id,
+        destinationId: d.destinationId,
+        destinationLabel: d.destinationLabel,
+        alertId: d.alertId ?? null,
+        event: d.event,
+        text: d.text,
+        status: d.status,
+        attempts: d.attempts,
+        nextAttemptAt: d.nextAttemptAt ?? null,
+        lastError: d.lastError ?? null,
+        createdAt: d.createdAt,
+        sentAt: d.sentAt ?? null,
+      })),
+    };
+  },
+});
