@@ -643,4 +643,25 @@ describe("the app in Chromium", () => {
     });
     harness.changed();
   });
+
+  test("settings: a saved Slack webhook URL is never shown again (only its hint), before or after a reload", async () => {
+    const secret = "https://hooks.slack.com/services/T0UI/B0UI/uiS3cretT0kenWxyz";
+    const page = await open(admin, 1280, "/acme/settings");
+    await page.getByRole("heading", { name: "Slack notifications" }).waitFor();
+    await page.getByLabel("Name").fill("#eng-alerts");
+    const urlInput = page.getByLabel("Webhook URL");
+    expect(await urlInput.getAttribute("type")).toBe("password");
+    await urlInput.fill(secret);
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByText("Destination added.").waitFor();
+    await page.getByText("hooks.slack.com/…/Wxyz").first().waitFor();
+    expect(await urlInput.inputValue()).toBe("");
+    for (const part of [secret, "uiS3cretT0ken", "T0UI/B0UI"]) expect(await page.content()).not.toContain(part);
+    await shoot(page, "settings-slack", "Slack notifications");
+    await page.reload();
+    await page.getByText("hooks.slack.com/…/Wxyz").first().waitFor();
+    expect(await page.getByText("acme added #eng-alerts").count()).toBe(1);
+    for (const part of [secret, "uiS3cretT0ken", "T0UI/B0UI"]) expect(await page.content()).not.toContain(part);
+    await page.close();
+  });
 });
