@@ -49,12 +49,15 @@ type QueryName = (typeof QUERIES)[number];
  * row, users, memberships, `rateLimits` and the job are never among them.
  */
 const ALLOWED: Record<Exclude<QueryName, "getStatus">, TableNames[]> = {
-  summary: ["installationCounters"],
+  // The member's access is restricted: the public group's counters plus each readable private repository's.
+  summary: ["installationCounters", "publicCounters", "repositories"],
   repositories: ["repositories"],
-  // Both lists skip rows of removed repositories (dashboard/visibility.ts reads that range).
-  pullRequests: ["pullRequests", "repositories"],
+  // Both lists skip rows of removed repositories (dashboard/visibility.ts reads that range); the PR list's
+  // stale boundary ends on the newest daily bucket when the client sends no `today`.
+  pullRequests: ["pullRequests", "repositories", "dailyActivity"],
   activity: ["activityEvents", "repositories"],
-  trends: ["dailyActivity"],
+  // A restricted member's trends: the public group's day buckets (and their readable private repositories').
+  trends: ["dailyActivity", "scopedDailyActivity"],
   // The window ends on the installation's newest daily bucket when the client sends no `today`.
   userStats: ["userDailyActivity", "dailyActivity"],
 };
@@ -118,9 +121,10 @@ async function runScenario() {
       private: r.private,
     })),
   });
-  // A member of the organisation who also works in it (the fake's users author PRs, reviews, commits).
+  // An owner of the organisation who also works in it (the fake's users author PRs, reviews, commits); an
+  // owner reads every repository, private ones included, so the second sync's merge moves their summary.
   await t.run((ctx) =>
-    recordMembership(ctx, { accountId: fake.org.id, githubUserId: 42, login: "mona", member: true }),
+    recordMembership(ctx, { accountId: fake.org.id, githubUserId: 42, login: "mona", member: true, role: "admin" }),
   );
   const member = t.withIdentity(await signInAs(t, 42, "mona"));
   const runAll = () => t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
