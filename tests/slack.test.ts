@@ -10,7 +10,7 @@ import { makeFunctionReference } from "convex/server";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { recordMembership } from "../convex/memberships";
-import { notifyDestinations } from "../convex/notify/slack";
+import { notifyDestinations, slackBody } from "../convex/notify/slack";
 import { checkWebhookUrl, classifyResponse, urlHint } from "../convex/notify/webhookUrl";
 import { makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 import { seedInstallation } from "./helpers/seed";
@@ -342,6 +342,9 @@ describe("destinations in the settings", () => {
 
   test("the pure parts: hint, classification", () => {
     expect(urlHint(SECRET_URL)).toBe("hooks.slack.com/…/XyZw");
+    const body = slackBody({ text: "<!channel> & <https://evil.example|x>", link: "javascript:alert(1)" });
+    expect(body.text).toBe("&lt;!channel&gt; &amp; &lt;https://evil.example|x&gt;");
+    expect(JSON.stringify(body.blocks)).not.toMatch(/<!channel>|javascript:|<https/);
     expect(urlHint("http://localhost:8788/x")).toBe("localhost:8788/…");
     expect(checkWebhookUrl(` ${SECRET_URL} `, undefined)).toEqual({ url: SECRET_URL });
     expect(classifyResponse(200, "ok", null)).toEqual({ kind: "sent" });

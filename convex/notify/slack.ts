@@ -50,7 +50,8 @@ export function slackBody(d: Pick<Doc<"notificationDeliveries">, "text" | "link"
 } {
   const link = d.link && /^https?:\/\//.test(d.link) ? ` <${d.link.replace(/[<>|]/g, encodeURIComponent)}|Open>` : "";
   return {
-    text: d.text,
+    // Escaped in both: a title such as "<!channel>" must not ping anyone or forge a link.
+    text: escapeMrkdwn(d.text),
     blocks: [{ type: "section", text: { type: "mrkdwn", text: `${escapeMrkdwn(d.text)}${link}` } }],
   };
 }
