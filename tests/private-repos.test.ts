@@ -138,7 +138,13 @@ async function organisation() {
   });
   await t.run(async (ctx) => {
     for (const m of [DEV, LEAD]) {
-      await recordMembership(ctx, { accountId: ORG.id, githubUserId: m.id, login: m.login, member: true, role: "member" });
+      await recordMembership(ctx, {
+        accountId: ORG.id,
+        githubUserId: m.id,
+        login: m.login,
+        member: true,
+        role: "member",
+      });
     }
   });
   await t.mutation(internal.model.ingest.applyRecords, {
@@ -223,7 +229,11 @@ test("a member outside the owning team sees nothing of a private repository, in 
   for (const who of [lead, installer]) {
     const all = (await who.query(api.dashboard.summary.summary, { installationId }))!;
     expect(all).toMatchObject({ repositories: 2, openPullRequests: 5, openIssues: 7 });
-    const prs = await who.query(api.dashboard.lists.pullRequests, { installationId, paginationOpts: page, state: "all" });
+    const prs = await who.query(api.dashboard.lists.pullRequests, {
+      installationId,
+      paginationOpts: page,
+      state: "all",
+    });
     expect(prs.page.filter((p) => p.title.startsWith("Secret"))).toHaveLength(3);
     const wide = (await who.query(api.dashboard.trends.trends, { installationId, days: 30, today }))!;
     expect(wide.days.reduce((n, d) => n + d.prsOpened, 0)).toBe(7);
