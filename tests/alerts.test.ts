@@ -192,6 +192,37 @@ describe("one alert per breach, at its boundary, resolved when it clears", () =>
   });
 });
 
+test("opening and resolving an alert queues it for the installation's Slack destinations (notify/slack.ts)", async () => {
+  vi.stubGlobal("fetch", async () => new Response("ok", { status: 200 }));
+  try {
+    const { t, installationId, apply } = await setup();
+    await t.run((ctx) =>
+      ctx.db.insert("notificationDestinations", {
+        installationId,
+        kind: "slack",
+        url: "https://hooks.slack.com/services/T1/B1/secret",
+        hint: "hooks.slack.com/…/cret",
+        label: "#alerts",
+        enabled: true,
+        createdBy: "owner",
+        createdAt: T0,
+        updatedBy: "owner",
+        updatedAt: T0,
+      }),
+    );
+    await apply({ kind: "pullRequest", record: pr({ additions: 900 }) });
+    await apply({ kind: "pullRequest", record: pr({ additions: 9, updatedAt: T0 + 1 }) });
+    const [alert] = await t.run((ctx) => ctx.db.query("alerts").collect());
+    const deliveries = await t.run((ctx) => ctx.db.query("notificationDeliveries").collect());
+    expect(deliveries.map((d) => [d.event, d.alertId])).toEqual([
+      ["opened", alert!._id],
+      ["resolved", alert!._id],
+    ]);
+  } finally {
+    vi.unstubAllGlobals();
+  }
+});
+
 describe("the bell", () => {
   test("an alert about a private repository reaches only people who can read it", async () => {
     const { t, installationId, owner, dev, apply } = await setup({ private: true });

@@ -22,7 +22,7 @@ import { HEALTH_THRESHOLDS } from "../dashboard/syncHealth";
 import { ALL_SCOPE, DAY_MS, dayOf } from "../model/contribution";
 import { installationAgreements, type Agreements } from "../model/settings";
 import { HOUR_MS, hourOf } from "../sync/health";
-// Slack delivery (issue 15, deliverable 3) is built in parallel: see `notify` below.
+import { notifyDestinations } from "../notify/slack";
 
 type Kind = Doc<"alerts">["kind"];
 type Wanted = {
@@ -365,13 +365,23 @@ export function changedLines(pr: Pick<Doc<"pullRequests">, "additions" | "deleti
 }
 
 /**
- * An alert opened or resolved: the in-app bell reads the `alerts` table itself; other destinations
- * are told here. A failed delivery never blocks the in-app alert (delivery is scheduled apart).
+ * An alert opened or resolved: the in-app bell reads the `alerts` table itself; Slack destinations
+ * are queued here (convex/notify/slack.ts: each delivery is a scheduled action with its own retries,
+ * and a destination's failure is logged, never thrown, so it never blocks or loses the in-app alert).
  */
-async function notify(_ctx: MutationCtx, _alert: Doc<"alerts">, _event: "opened" | "resolved") {
-  // SLACK CALL SITE: when convex/notify/slack.ts exports it, call
-  //   await notifyDestinations(_ctx, _alert, _event);
-  // (import { notifyDestinations } from "../notify/slack").
+async function notify(ctx: MutationCtx, alert: Doc<"alerts">, event: "opened" | "resolved") {
+  await notifyDestinations(
+    ctx,
+    {
+      installationId: alert.installationId,
+      kind: alert.kind,
+      message: alert.message,
+      alertId: alert._id,
+      ...(alert.repositoryId !== undefined && { repositoryId: alert.repositoryId }),
+      ...(alert.url !== undefined && { url: alert.url }),
+    },
+    event,
+  );
 }
 
 // ---------------------------------------------------------------- time
