@@ -23,11 +23,12 @@ async function orgWithMember(t: TestConvex) {
 }
 
 describe("cost does not grow with the user's data", () => {
+  // Three sizes, 40× apart, show the reads stay flat; XL (60,000 PRs) is the bench's (npm run bench):
+  // seeding it through the write path here would take minutes.
   const scales = [
     [10, 50],
     [50, 500],
     [100, 2_000],
-    [200, 6_000],
   ] as const;
   test.each(scales)("%i repositories / %i pull requests", async (repos, prs) => {
     const t = makeConvex();
