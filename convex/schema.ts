@@ -663,7 +663,9 @@ export default defineSchema({
     userId: v.id("users"),
     installationId: v.id("installations"),
     readUpTo: v.number(),
-  }).index("by_user_installation", ["userId", "installationId"]),
+  })
+    .index("by_user_installation", ["userId", "installationId"])
+    .index("by_installation", ["installationId"]),
 
   /**
    * The alert engine's own state per installation: how far its cron has evaluated the time-based
@@ -689,7 +691,9 @@ export default defineSchema({
     pullRequestId: v.id("pullRequests"),
     day: v.number(),
     changedLines: v.number(),
-  }).index("by_pull_request", ["pullRequestId"]),
+  })
+    .index("by_pull_request", ["pullRequestId"])
+    .index("by_installation", ["installationId"]),
 
   /**
    * The agreements' buckets the read model does not keep, per installation and UTC day: the changed

@@ -10,6 +10,9 @@ import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { log } from "../log";
+import { purgeAlertsOf } from "../alerts/purge";
+import { purgeNotificationsOf } from "../notify/purge";
+import { purgeHourlyOf } from "../sync/health";
 import { purgeAccountTeams } from "./teams";
 
 const BATCH = 400;
@@ -31,7 +34,8 @@ type ReadModelTable =
   | "publicCounters"
   | "scopedDailyActivity"
   | "reviewerDaily"
-  | "reviewerOpenRequests";
+  | "reviewerOpenRequests"
+  | "installationSettings";
 
 export const purgeInstallation = internalMutation({
   args: { installationId: v.id("installations") },
@@ -94,8 +98,13 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
       db
         .query("reviewerOpenRequests")
         .withIndex("by_installation_scope_reviewer", (q) => q.eq("installationId", installationId)),
+    () => db.query("installationSettings").withIndex("by_installation", (q) => q.eq("installationId", installationId)),
   ];
   for (const rows of installationWide) if (budget > 0) await drop(await rows().take(budget));
+  // The other rooms' documents about the installation, each deleted by its owner.
+  for (const purge of [purgeAlertsOf, purgeNotificationsOf, purgeHourlyOf]) {
+    if (budget > 0) budget -= await purge(ctx, installationId, budget);
+  }
   // Teams belong to the organisation's account: they go with its last installation (a reinstall lists them again).
   if (budget > 0) budget -= await purgeTeamsOfAccount(ctx, installationId, budget);
   return BATCH - budget;

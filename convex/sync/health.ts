@@ -189,3 +189,32 @@ export const recordDeliveryApplied = internalMutation({
     for (const r of old) await ctx.db.delete(r._id);
   },
 });
+
+/**
+ * An uninstalled installation's hourly figures, deleted in bounded batches by the model's purge
+ * (`convex/model/purge.ts`) with what is left of its budget; returns how many it deleted.
+ */
+export async function purgeHourlyOf(ctx: MutationCtx, installationId: Id<"installations">, budget: number) {
+  const { db } = ctx;
+  const i = installationId;
+  const tables = [
+    (n: number) =>
+      db
+        .query("syncHourly")
+        .withIndex("by_installation_hour", (q) => q.eq("installationId", i))
+        .take(n),
+    (n: number) =>
+      db
+        .query("webhookHourly")
+        .withIndex("by_installation_hour", (q) => q.eq("installationId", i))
+        .take(n),
+  ];
+  let deleted = 0;
+  for (const take of tables) {
+    if (deleted >= budget) break;
+    const docs = await take(budget - deleted);
+    for (const doc of docs) await db.delete(doc._id);
+    deleted += docs.length;
+  }
+  return deleted;
+}

@@ -1,0 +1,37 @@
+/**
+ * An uninstalled installation's notification destinations, their change log and deliveries, deleted in
+ * bounded batches by the model's purge (`convex/model/purge.ts`) with what is left of its budget.
+ */
+import type { Id } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+
+/** Deletes up to `budget` documents; returns how many it deleted. */
+export async function purgeNotificationsOf(ctx: MutationCtx, installationId: Id<"installations">, budget: number) {
+  const { db } = ctx;
+  const i = installationId;
+  const tables = [
+    (n: number) =>
+      db
+        .query("notificationDeliveries")
+        .withIndex("by_installation_created", (q) => q.eq("installationId", i))
+        .take(n),
+    (n: number) =>
+      db
+        .query("destinationChanges")
+        .withIndex("by_installation_at", (q) => q.eq("installationId", i))
+        .take(n),
+    (n: number) =>
+      db
+        .query("notificationDestinations")
+        .withIndex("by_installation", (q) => q.eq("installationId", i))
+        .take(n),
+  ];
+  let deleted = 0;
+  for (const take of tables) {
+    if (deleted >= budget) break;
+    const docs = await take(budget - deleted);
+    for (const doc of docs) await db.delete(doc._id);
+    deleted += docs.length;
+  }
+  return deleted;
+}
