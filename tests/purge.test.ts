@@ -4,7 +4,7 @@
  * and the SyncService keeps its own job history.
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
-import { api, internal } from "../convex/_generated/api";
+import { api } from "../convex/_generated/api";
 import type { TableNames } from "../convex/_generated/dataModel";
 import { setInstallationStatus } from "../convex/model/installations";
 import schema from "../convex/schema";
