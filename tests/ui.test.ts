@@ -399,6 +399,46 @@ describe("the app in Chromium", () => {
     }
   });
 
+  test("the bell counts a new alert live, and its page lists it", async () => {
+    const page = await open(admin, 1280, "/acme/pulls");
+    const bell = page.locator("a.bell");
+    await bell.waitFor();
+    const unread = () => t.withIdentity(admin).query(api.alerts.bell.unreadCount, { installationId });
+    const before = (await unread()).count;
+    expect((await unread()).more).toBe(false);
+    await expect.poll(async () => Number(await bell.getAttribute("data-unread"))).toBe(before);
+    // A pull request far over the size agreement (500 changed lines) arrives: one alert, live.
+    const now = Date.now();
+    await t.mutation(internal.model.ingest.applyRecords, {
+      installationId,
+      records: [
+        {
+          kind: "pullRequest",
+          record: pr({
+            repoGithubId: 100_000,
+            githubId: 4_545,
+            number: 4_545,
+            title: "Huge live change",
+            url: "https://github.com/acme/repo-0/pull/4545",
+            headSha: "b".repeat(40),
+            additions: 4_000,
+            deletions: 1_000,
+            changedFiles: 120,
+            createdAt: now,
+            updatedAt: now,
+          }),
+        },
+      ],
+    });
+    await t.finishInProgressScheduledFunctions();
+    await expect.poll(async () => Number(await bell.getAttribute("data-unread"))).toBe(before + 1);
+    await bell.click();
+    await expect.poll(() => pathOf(page)).toBe("/acme/alerts");
+    await page.getByText("Huge live change").first().waitFor();
+    await shoot(page, "alerts", "Huge live change");
+    await page.close();
+  });
+
   test("trends and your stats ask for the browser's UTC day, and move on at midnight", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const beforeMidnight = Date.UTC(2031, 4, 4, 23, 59, 30);
