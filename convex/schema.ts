@@ -18,8 +18,8 @@ function storedFields<F extends { repoGithubId: unknown }>({ fields }: { fields:
   return { installationId: v.id("installations"), repositoryId: v.id("repositories"), ...rest };
 }
 
-export const installationStatus = v.union(v.literal("active"), v.literal("suspended"), v.literal("deleted"));
-export const syncState = v.union(v.literal("idle"), v.literal("syncing"), v.literal("blocked"), v.literal("error"));
+const installationStatus = v.union(v.literal("active"), v.literal("suspended"), v.literal("deleted"));
+const syncState = v.union(v.literal("idle"), v.literal("syncing"), v.literal("blocked"), v.literal("error"));
 export const repoSyncStatus = v.union(v.literal("processing"), v.literal("ready"), v.literal("failed"));
 export const syncTrigger = v.union(
   v.literal("manual"),
@@ -30,7 +30,7 @@ export const syncTrigger = v.union(
 /** The sync stage a job is in: open work first, then history; "full" walks each repository to its end at once. */
 export const syncStage = v.union(v.literal("open_work"), v.literal("history"), v.literal("full"));
 /** A repository's sync phases (the plan per stage is in convex/sync/worker.ts). */
-export const repoSyncPhase = v.union(
+const repoSyncPhase = v.union(
   v.literal("probe"),
   v.literal("openPulls"),
   v.literal("openIssues"),
@@ -99,7 +99,7 @@ export const repoSyncProgress = v.object({
   /** Failed permanently in this job: the rest of the job leaves it alone. */
   failed: v.optional(v.boolean()),
 });
-export const deliveryStatus = v.union(
+const deliveryStatus = v.union(
   v.literal("received"),
   v.literal("processed"),
   v.literal("ignored"),
@@ -108,8 +108,8 @@ export const deliveryStatus = v.union(
   v.literal("dead"),
 );
 export const health = v.union(v.literal("green"), v.literal("yellow"), v.literal("red"));
-export const checksState = v.union(v.literal("passing"), v.literal("failing"), v.literal("pending"), v.literal("none"));
-export const reviewSummary = v.union(
+const checksState = v.union(v.literal("passing"), v.literal("failing"), v.literal("pending"), v.literal("none"));
+const reviewSummary = v.union(
   v.literal("approved"),
   v.literal("changes_requested"),
   v.literal("review_required"),
@@ -127,7 +127,7 @@ export const rateLimitSnapshot = v.object({
 });
 
 /** Open-item counters; the same shape per repository and per installation shard. */
-export const openCounts = {
+const openCounts = {
   openPrs: v.number(),
   green: v.number(),
   yellow: v.number(),
@@ -136,7 +136,7 @@ export const openCounts = {
 };
 
 /** Per-day activity counts; `*Hist` are log2-hour histograms (see model/contribution.ts). */
-export const dailyCounts = {
+const dailyCounts = {
   prsOpened: v.number(),
   prsMerged: v.number(),
   prsClosed: v.number(),
@@ -148,7 +148,7 @@ export const dailyCounts = {
 };
 
 /** A request answered by a review: who was asked, the day of the review, the log2-hour bin of the wait. */
-export const pickupSample = v.object({ reviewer: v.string(), day: v.number(), bin: v.number() });
+const pickupSample = v.object({ reviewer: v.string(), day: v.number(), bin: v.number() });
 
 /**
  * A scope of the visibility groups (model/scopes.ts): "all", "public" (public repositories), or a
@@ -156,7 +156,7 @@ export const pickupSample = v.object({ reviewer: v.string(), day: v.number(), bi
  */
 const scope = v.string();
 
-export const alertKind = v.union(
+const alertKind = v.union(
   v.literal("pickup"),
   v.literal("open_too_long"),
   v.literal("size"),

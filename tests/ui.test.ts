@@ -404,8 +404,8 @@ describe("the app in Chromium", () => {
     const bell = page.locator("a.bell");
     await bell.waitFor();
     const unread = () => t.withIdentity(admin).query(api.alerts.bell.unreadCount, { installationId });
-    const before = (await unread()).count;
-    expect((await unread()).more).toBe(false);
+    const before = (await unread())!.count;
+    expect((await unread())!.more).toBe(false);
     await expect.poll(async () => Number(await bell.getAttribute("data-unread"))).toBe(before);
     // A pull request far over the size agreement (500 changed lines) arrives: one alert, live.
     const now = Date.now();

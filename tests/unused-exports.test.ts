@@ -177,9 +177,7 @@ describe("exports", () => {
     expect(used.has("convex/dashboard/summary.ts:summary")).toBe(true); // api.dashboard.summary.summary
   });
 
-  // TODO: enable once the dead exports are removed (other engineers are removing them; 87 listed
-  // when this was written). Run it with `it` to see the list.
-  it.skip("every export in convex/ and src/ is used", () => {
+  it("every export in convex/ and src/ is used", () => {
     const unused = unusedExports();
     if (unused.length > 0) console.log(`unused exports (${unused.length}):\n${unused.join("\n")}`);
     expect(unused).toEqual([]);

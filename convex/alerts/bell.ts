@@ -14,7 +14,7 @@ import { currentViewer, viewableInstallation } from "../access";
 import { RepositoryVisibility } from "../dashboard/visibility";
 
 /** The unread count reads at most this many unread alerts (the bell shows "50+" beyond). */
-export const UNREAD_SCAN = 50;
+const UNREAD_SCAN = 50;
 
 async function readUpTo(ctx: Pick<QueryCtx, "db">, userId: Id<"users">, installationId: Id<"installations">) {
   const row = await ctx.db

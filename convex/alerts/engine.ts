@@ -359,7 +359,7 @@ class Engine {
 }
 
 /** Additions + deletions, or null when the source did not say. */
-export function changedLines(pr: Pick<Doc<"pullRequests">, "additions" | "deletions">): number | null {
+function changedLines(pr: Pick<Doc<"pullRequests">, "additions" | "deletions">): number | null {
   if (pr.additions === undefined && pr.deletions === undefined) return null;
   return (pr.additions ?? 0) + (pr.deletions ?? 0);
 }

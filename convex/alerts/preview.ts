@@ -19,12 +19,12 @@ import type { QueryCtx } from "../_generated/server";
 import { ALL_SCOPE, HIST_BINS } from "../model/contribution";
 import type { Agreements } from "../model/settings";
 
-export const PREVIEW_DAYS = 90;
+const PREVIEW_DAYS = 90;
 
 type Range = { atLeast: number; atMost: number; samples: number };
 
 /** Samples of a log2-hours histogram (HIST_BINS) at or over `hours`, as a range. */
-export function histogramBreaches(hist: readonly number[], hours: number): Range {
+function histogramBreaches(hist: readonly number[], hours: number): Range {
   const out = { atLeast: 0, atMost: 0, samples: 0 };
   hist.forEach((n, i) => {
     const low = i === 0 ? 0 : 2 ** (i - 1);

@@ -20,7 +20,7 @@ const DEFAULT_DAYS = 30;
 const MAX_DAYS = 90;
 const TEAM = "team:";
 
-export type ReviewerLoadRow = {
+type ReviewerLoadRow = {
   /** A login, or `team:<slug>`. */
   reviewer: string;
   kind: "person" | "team";
@@ -36,7 +36,7 @@ export type ReviewerLoadRow = {
  * A team: the requests made to the team itself (`team:<slug>`) and its members' own, together — the
  * load that lands on the team. Reviews given are its members'.
  */
-export type TeamLoadRow = ReviewerLoadRow & { kind: "team"; name: string; members: number };
+type TeamLoadRow = ReviewerLoadRow & { kind: "team"; name: string; members: number };
 
 /** Bounds of the team roll-up: an organisation's teams and each team's members read per call. */
 const MAX_TEAMS = 200;

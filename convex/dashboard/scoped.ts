@@ -21,15 +21,15 @@ import {
 import { pickDaily } from "../model/derived";
 
 type Ctx = Pick<QueryCtx, "db">;
-export type OpenTotals = OpenCounts & { repos: number };
-export type DayBucket = { day: number; counts: DailyCounts; firstReviewHist: number[]; mergeHist: number[] };
-export type ReviewerDay = {
+type OpenTotals = OpenCounts & { repos: number };
+type DayBucket = { day: number; counts: DailyCounts; firstReviewHist: number[]; mergeHist: number[] };
+type ReviewerDay = {
   day: number;
   reviewers: Array<{ reviewer: string; reviews: number; pickupHist: number[] }>;
 };
 
 /** The private repositories of this installation the caller was granted and that are private now. */
-export async function readablePrivateRepositories(
+async function readablePrivateRepositories(
   ctx: Ctx,
   installationId: Id<"installations">,
   access: RepositoryAccess,

@@ -35,7 +35,7 @@ export const HEALTH_THRESHOLDS = {
 };
 const RECENT_JOBS = 10;
 /** Failed repositories listed by name (the rest are counted as "more"). */
-export const FAILED_REPOSITORIES_LISTED = 50;
+const FAILED_REPOSITORIES_LISTED = 50;
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 const addHists = (hists: ReadonlyArray<readonly number[]>, bins: number) => {

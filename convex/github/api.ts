@@ -30,9 +30,9 @@ import {
 } from "./schemas";
 import { z } from "zod";
 
-export const PER_PAGE = 100;
+const PER_PAGE = 100;
 
-export interface RepoCoordinates {
+interface RepoCoordinates {
   githubId: number;
   owner: string;
   name: string;

@@ -72,7 +72,7 @@ export const restReviewComment = z.object({
 });
 export const restReviewComments = z.array(restReviewComment);
 
-export const hookDelivery = z.object({
+const hookDelivery = z.object({
   id: z.number(),
   guid: z.string(),
   delivered_at: isoTime,
@@ -132,7 +132,7 @@ const gqlTimelineEvent = z.discriminatedUnion("__typename", [
   z.object({ __typename: z.literal("ReadyForReviewEvent"), createdAt: isoTime }),
 ]);
 
-export const gqlPullRequest = z.object({
+const gqlPullRequest = z.object({
   databaseId: z.number(),
   number: z.number(),
   title: z.string(),

@@ -47,7 +47,7 @@ function roleOf(x: { role_name?: string | undefined; permissions?: Record<string
 
 type Page<T> = { items: T[]; next?: string };
 
-export interface OrgTeam {
+interface OrgTeam {
   githubId: number;
   slug: string;
   name: string;

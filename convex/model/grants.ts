@@ -11,7 +11,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 
 type Db = MutationCtx["db"];
-export type Grantee = { teamGithubId: number } | { githubUserId: number };
+type Grantee = { teamGithubId: number } | { githubUserId: number };
 
 /** Deleted per transaction when a team goes. */
 const DELETE_BATCH = 400;

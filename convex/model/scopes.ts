@@ -22,7 +22,7 @@ import { pickDaily } from "./derived";
 
 type Db = MutationCtx["db"];
 export type DayDelta = { counts: DailyCounts; firstReviewHist: number[]; mergeHist: number[] };
-export type ReviewerEntry = { reviewer: string; reviews: number; pickupHist: number[] };
+type ReviewerEntry = { reviewer: string; reviews: number; pickupHist: number[] };
 /** Reviewer → change of one day's reviews given and pickup histogram. */
 export type ReviewerDelta = Map<string, { reviews: number; pickupHist: number[] }>;
 
@@ -81,7 +81,7 @@ export async function addScopedDay(
 }
 
 /** Merge reviewer entries (`sign × delta`) into a list, dropping those back at zero. */
-export function mergeReviewers(entries: ReviewerEntry[], delta: ReviewerDelta, sign: 1 | -1): ReviewerEntry[] {
+function mergeReviewers(entries: ReviewerEntry[], delta: ReviewerDelta, sign: 1 | -1): ReviewerEntry[] {
   const byReviewer = new Map(entries.map((e) => [e.reviewer, e]));
   for (const [reviewer, d] of delta) {
     const e = byReviewer.get(reviewer) ?? { reviewer, reviews: 0, pickupHist: [] };

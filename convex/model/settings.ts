@@ -7,7 +7,7 @@ import { ConvexError } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 
-export const DEFAULT_STALE_AFTER_DAYS = 7;
+const DEFAULT_STALE_AFTER_DAYS = 7;
 const MAX_STALE_AFTER_DAYS = 365;
 
 /** Working agreements (issue 15): a breach of one opens an alert (convex/alerts/). */
@@ -21,7 +21,7 @@ export type Agreements = {
   /** Open review requests per person (a login or a team). */
   maxOpenRequests: number;
 };
-export const DEFAULT_AGREEMENTS: Agreements = {
+const DEFAULT_AGREEMENTS: Agreements = {
   pickupHours: 24,
   openDays: 14,
   maxChangedLines: 500,
@@ -49,7 +49,7 @@ export function validAgreements(a: Agreements): Agreements {
   };
 }
 
-export type Settings = {
+type Settings = {
   staleAfterDays: number;
   agreements: Agreements;
   updatedAt: number | null;

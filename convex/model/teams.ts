@@ -10,7 +10,7 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 
 type Db = MutationCtx["db"];
 
-export interface TeamRef {
+interface TeamRef {
   githubId: number;
   slug: string;
   name: string;

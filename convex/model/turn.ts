@@ -11,7 +11,7 @@
  */
 import type { ChecksState, HealthReason } from "./health";
 
-export type Turn = "author" | "reviewers" | "merge" | "none";
+type Turn = "author" | "reviewers" | "merge" | "none";
 export type TurnReason =
   | "draft"
   | "checks_failing"
@@ -39,7 +39,7 @@ export interface TurnInput {
   failingSince?: number | undefined;
 }
 
-export interface TurnResult {
+interface TurnResult {
   turn: Turn;
   turnReason?: TurnReason;
   waitingOn: string[];

@@ -18,7 +18,7 @@ import { log } from "../log";
 import { MAX_ATTEMPTS, retryDelay } from "./webhookUrl";
 
 /** What an alert tells its destinations (the alert engine's alert, or a test message). */
-export interface AlertNotice {
+interface AlertNotice {
   installationId: Id<"installations">;
   repositoryId?: Id<"repositories">;
   message: string;

@@ -58,7 +58,7 @@ export function urlHint(url: string): string {
  * Retries after a transient failure: 30 s, 2 min, 10 min, 1 h, then the delivery has failed
  * (5 attempts in all, the last about 1 h 13 min after the first).
  */
-export const RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 3_600_000] as const;
+const RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 3_600_000] as const;
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 /** A 429's Retry-After is respected up to this long. */
 const MAX_RETRY_AFTER_MS = 3_600_000;

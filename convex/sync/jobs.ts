@@ -41,7 +41,7 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 const statsDelta = v.object({ requests: v.number(), notModified: v.number() });
 type StatsDelta = { requests: number; notModified: number };
 /** Repositories pruned per transaction once a listing completes (two index ranges each, far below 4,096). */
-export const PRUNE_BATCH = 200;
+const PRUNE_BATCH = 200;
 
 async function heldJob(ctx: MutationCtx, jobId: Id<"syncJobs">, generation: number) {
   const job = await ctx.db.get(jobId);

@@ -12,7 +12,7 @@ import { loadPolicyState, statusInstant } from "./policyState";
 import { requestSync } from "./service";
 
 /** At most this many failed repositories are listed by name (the rest are counted). */
-export const FAILED_REPOSITORIES_SHOWN = 10;
+const FAILED_REPOSITORIES_SHOWN = 10;
 
 export const getStatus = query({
   args: { installationId: v.id("installations") },

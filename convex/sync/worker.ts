@@ -50,14 +50,14 @@ import { WINDOW, type JobRepository } from "./jobs";
 import { POLICY } from "./policy";
 
 /** Well inside Convex's 10-minute action limit, leaving room for the last pages in flight. */
-export const SLICE_TIME_BUDGET_MS = 2 * 60_000;
+const SLICE_TIME_BUDGET_MS = 2 * 60_000;
 /** Pages per slice (requests answered), across all repositories in flight. */
-export const SLICE_PAGE_BUDGET = 400;
+const SLICE_PAGE_BUDGET = 400;
 /** Transient failures of one step before the job fails. */
-export const MAX_ATTEMPTS = 5;
-export const BACKOFF_BASE_MS = 2_000;
+const MAX_ATTEMPTS = 5;
+const BACKOFF_BASE_MS = 2_000;
 /** The incremental watermark starts this long before the previous sync began (clock skew, in-flight edits). */
-export const WATERMARK_OVERLAP_MS = 5 * 60_000;
+const WATERMARK_OVERLAP_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 /** Seed 001: a year of pull requests, issues, comments and commits; at most 1,000 commits per repository. */
 const DEFAULT_HISTORY_DAYS = 365;
@@ -109,7 +109,7 @@ function syncSettings() {
 type Settings = ReturnType<typeof syncSettings>;
 
 /** Exponential backoff with full jitter: 2 s, 4 s, 8 s… (±50%). */
-export function backoffMs(attempt: number, random = Math.random): number {
+function backoffMs(attempt: number, random = Math.random): number {
   const base = BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1);
   return Math.round(base * (0.5 + random()));
 }

@@ -18,7 +18,7 @@ import { verifyWebhookSignature } from "../github/webhookSignature";
 /** Convex HTTP actions take requests of at most 20 MiB (GitHub itself caps payloads at 25 MB). */
 export const MAX_PAYLOAD_BYTES = 20 * 1024 * 1024;
 /** Larger payloads go to file storage: a document holds at most 1 MiB. */
-export const INLINE_PAYLOAD_BYTES = 512 * 1024;
+const INLINE_PAYLOAD_BYTES = 512 * 1024;
 
 const text = (status: number, message: string) =>
   new Response(message, { status, headers: { "content-type": "text/plain" } });
