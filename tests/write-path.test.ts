@@ -354,7 +354,8 @@ describe("randomized sequences", () => {
                 kind: "review",
                 record: review({
                   repoGithubId,
-                  githubId: repoGithubId * 100 + o.id,
+                  // A review belongs to one pull request for good (GitHub never moves it): its id says which.
+                  githubId: repoGithubId * 100 + o.n * 10 + o.id,
                   prNumber: o.n,
                   state: o.state,
                   authorLogin: o.by,
