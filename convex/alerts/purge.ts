@@ -4,6 +4,7 @@
  */
 import type { Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
+import { deleteUpTo } from "../model/chunks";
 
 /** Deletes up to `budget` documents; returns how many it deleted. */
 export async function purgeAlertsOf(ctx: MutationCtx, installationId: Id<"installations">, budget: number) {
@@ -41,12 +42,5 @@ export async function purgeAlertsOf(ctx: MutationCtx, installationId: Id<"instal
         .withIndex("by_installation_day", (q) => q.eq("installationId", i))
         .take(n),
   ];
-  let deleted = 0;
-  for (const take of tables) {
-    if (deleted >= budget) break;
-    const docs = await take(budget - deleted);
-    for (const doc of docs) await db.delete(doc._id);
-    deleted += docs.length;
-  }
-  return deleted;
+  return deleteUpTo(tables, budget, (id) => db.delete(id));
 }

@@ -15,3 +15,22 @@ export function chunksOf<T>(items: readonly T[], size = RECORDS_PER_MUTATION): T
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/**
+ * Deletes rows taken from each source in turn, at most `budget` in all; returns how many. The caller
+ * passes `remove` (its own `db.delete`), so each room still deletes only the tables it owns.
+ */
+export async function deleteUpTo<S extends (n: number) => Promise<Array<{ _id: unknown }>>>(
+  sources: readonly S[],
+  budget: number,
+  remove: (id: Awaited<ReturnType<S>>[number]["_id"]) => Promise<void>,
+): Promise<number> {
+  let deleted = 0;
+  for (const take of sources) {
+    if (deleted >= budget) break;
+    const docs = await take(budget - deleted);
+    for (const doc of docs) await remove(doc._id);
+    deleted += docs.length;
+  }
+  return deleted;
+}

@@ -17,6 +17,7 @@
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
+import { deleteUpTo } from "../model/chunks";
 
 export const HOUR_MS = 3_600_000;
 /** The page's windows, in hours: a day and a week. */
@@ -209,12 +210,5 @@ export async function purgeHourlyOf(ctx: MutationCtx, installationId: Id<"instal
         .withIndex("by_installation_hour", (q) => q.eq("installationId", i))
         .take(n),
   ];
-  let deleted = 0;
-  for (const take of tables) {
-    if (deleted >= budget) break;
-    const docs = await take(budget - deleted);
-    for (const doc of docs) await db.delete(doc._id);
-    deleted += docs.length;
-  }
-  return deleted;
+  return deleteUpTo(tables, budget, (id) => db.delete(id));
 }
