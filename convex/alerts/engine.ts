@@ -21,7 +21,7 @@ import { internalMutation, type MutationCtx } from "../_generated/server";
 import { HEALTH_THRESHOLDS } from "../dashboard/syncHealth";
 import { ALL_SCOPE, DAY_MS, dayOf } from "../model/contribution";
 import { installationAgreements, type Agreements } from "../model/settings";
-import { HOUR_MS, hourOf } from "../sync/health";
+import { HOUR_MS, hourOf, recentFinishedJobs } from "../sync/health";
 import { notifyDestinations } from "../notify/slack";
 
 type Kind = Doc<"alerts">["kind"];
@@ -38,7 +38,6 @@ const BATCH = 50;
 /** Installations handled per `tick` transaction (each gets its own scan transaction). */
 const TICK_BATCH = 25;
 /** Seed 000: the last finished jobs whose failure rate is judged. */
-const RECENT_JOBS = 10;
 /** Open-day buckets keep at most this many sizes (a day opening more PRs is not counted further). */
 const MAX_SIZES_PER_DAY = 4_000;
 
@@ -208,15 +207,7 @@ class Engine {
   async syncHealth() {
     const { ctx, installationId, now } = this;
     const want = new Map<string, Wanted>();
-    const lastOf = (state: "completed" | "failed") =>
-      ctx.db
-        .query("syncJobs")
-        .withIndex("by_installation_state", (q) => q.eq("installationId", installationId).eq("state", state))
-        .order("desc")
-        .take(RECENT_JOBS);
-    const recent = [...(await lastOf("completed")), ...(await lastOf("failed"))]
-      .sort((a, b) => b._creationTime - a._creationTime)
-      .slice(0, RECENT_JOBS);
+    const recent = await recentFinishedJobs(ctx.db, installationId);
     const failed = recent.filter((j) => j.state === "failed").length;
     if (recent.length > 0 && failed / recent.length > HEALTH_THRESHOLDS.failureRate) {
       want.set("sync_failures", {

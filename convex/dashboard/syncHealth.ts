@@ -20,6 +20,7 @@ import {
   histogramQuantile,
   LAG_BINS,
   LAG_UNIT_MS,
+  recentFinishedJobs,
   WEEK_HOURS,
 } from "../sync/health";
 import { requeue } from "../webhooks/deliveries";
@@ -33,7 +34,6 @@ export const HEALTH_THRESHOLDS = {
   /** Webhook lag (stored → applied), ms. */
   webhookLagMs: 60_000,
 };
-const RECENT_JOBS = 10;
 /** Failed repositories listed by name (the rest are counted as "more"). */
 const FAILED_REPOSITORIES_LISTED = 50;
 
@@ -116,16 +116,7 @@ export const syncHealth = query({
       .collect();
     const inDay = <R extends { hour: number }>(rows: R[]) => rows.filter((r) => r.hour > hour - DAY_HOURS);
 
-    // The last finished jobs (completed or failed; cancelled ones say nothing about health).
-    const lastOf = (state: "completed" | "failed") =>
-      ctx.db
-        .query("syncJobs")
-        .withIndex("by_installation_state", (q) => q.eq("installationId", installationId).eq("state", state))
-        .order("desc")
-        .take(RECENT_JOBS);
-    const recent = [...(await lastOf("completed")), ...(await lastOf("failed"))]
-      .sort((a, b) => b._creationTime - a._creationTime)
-      .slice(0, RECENT_JOBS);
+    const recent = await recentFinishedJobs(ctx.db, installationId);
     const recentFailed = recent.filter((j) => j.state === "failed").length;
 
     const budgets = await ctx.db

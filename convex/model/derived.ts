@@ -159,27 +159,7 @@ export class DerivedDeltas {
       const repo = repos.get(repoId);
       if (repo && !isZero(delta)) await db.patch(repoId, { stats: addCounts(repo.stats, delta) });
     }
-    for (const [shard, delta] of this.shards) {
-      if (delta.repos === 0 && isZero(delta.open)) continue;
-      const doc = await db
-        .query("installationCounters")
-        .withIndex("by_installation_shard", (q) => q.eq("installationId", this.installationId).eq("shard", shard))
-        .unique();
-      if (doc) {
-        const { openPrs, green, yellow, red, openIssues } = doc;
-        await db.patch(doc._id, {
-          repos: doc.repos + delta.repos,
-          ...addCounts({ openPrs, green, yellow, red, openIssues }, delta.open),
-        });
-      } else {
-        await db.insert("installationCounters", {
-          installationId: this.installationId,
-          shard,
-          repos: delta.repos,
-          ...delta.open,
-        });
-      }
-    }
+    await this.addToShards("installationCounters", this.shards);
     for (const [day, delta] of this.days) {
       const doc = await db
         .query("dailyActivity")
@@ -240,11 +220,16 @@ export class DerivedDeltas {
       if (pending) open = addCounts(open, pending, after);
       shards.set(key, { repos: prev.repos + after - before, open });
     }
+    await this.addToShards("publicCounters", shards);
+  }
+
+  /** Add each shard's delta to its counter document (the installation's, or the public group's). */
+  private async addToShards(table: "installationCounters" | "publicCounters", shards: Map<number, ShardDelta>) {
     const { db } = this.ctx;
     for (const [shard, delta] of shards) {
       if (delta.repos === 0 && isZero(delta.open)) continue;
       const doc = await db
-        .query("publicCounters")
+        .query(table)
         .withIndex("by_installation_shard", (q) => q.eq("installationId", this.installationId).eq("shard", shard))
         .unique();
       if (doc) {
@@ -254,12 +239,7 @@ export class DerivedDeltas {
           ...addCounts({ openPrs, green, yellow, red, openIssues }, delta.open),
         });
       } else {
-        await db.insert("publicCounters", {
-          installationId: this.installationId,
-          shard,
-          repos: delta.repos,
-          ...delta.open,
-        });
+        await db.insert(table, { installationId: this.installationId, shard, repos: delta.repos, ...delta.open });
       }
     }
   }

@@ -16,7 +16,7 @@
  */
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import { internalMutation, type MutationCtx } from "../_generated/server";
+import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated/server";
 import { deleteUpTo } from "../model/chunks";
 
 export const HOUR_MS = 3_600_000;
@@ -211,4 +211,23 @@ export async function purgeHourlyOf(ctx: MutationCtx, installationId: Id<"instal
         .take(n),
   ];
   return deleteUpTo(tables, budget, (id) => db.delete(id));
+}
+
+/** Seed 000's failure rate is over this many of the latest finished jobs. */
+const RECENT_JOBS = 10;
+
+/** The latest finished jobs (completed or failed; cancelled ones say nothing about health), newest first. */
+export async function recentFinishedJobs(
+  db: QueryCtx["db"],
+  installationId: Id<"installations">,
+): Promise<Doc<"syncJobs">[]> {
+  const lastOf = (state: "completed" | "failed") =>
+    db
+      .query("syncJobs")
+      .withIndex("by_installation_state", (q) => q.eq("installationId", installationId).eq("state", state))
+      .order("desc")
+      .take(RECENT_JOBS);
+  return [...(await lastOf("completed")), ...(await lastOf("failed"))]
+    .sort((a, b) => b._creationTime - a._creationTime)
+    .slice(0, RECENT_JOBS);
 }
