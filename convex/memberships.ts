@@ -23,6 +23,8 @@ import { listDirectCollaborators, listOrgTeams, listTeamMembers, listTeamReposit
 import { log } from "./log";
 import { grant, pruneGrants } from "./model/grants";
 import { pruneTeams, upsertTeam, upsertTeamMember } from "./model/teams";
+import { stream } from "convex-helpers/server/stream";
+import schema from "./schema";
 
 type Role = "admin" | "member";
 
@@ -271,12 +273,13 @@ export const syncOrgTeams = internalAction({
 export const nextTeamToSync = internalQuery({
   args: { accountId: v.number(), seenAt: v.number(), after: v.optional(v.string()) },
   handler: async (ctx, { accountId, seenAt, after }) => {
-    const team = await ctx.db
+    // Teams the listing did not see (about to be pruned) are skipped while the index is read.
+    const team = await stream(ctx.db, schema)
       .query("teams")
       .withIndex("by_account_slug", (q) =>
         after === undefined ? q.eq("accountId", accountId) : q.eq("accountId", accountId).gt("slug", after),
       )
-      .filter((q) => q.gte(q.field("seenAt"), seenAt))
+      .filterWith(async (t) => t.seenAt >= seenAt)
       .first();
     return team && { githubId: team.githubId, slug: team.slug };
   },
@@ -286,14 +289,15 @@ export const nextTeamToSync = internalQuery({
 export const nextPrivateRepository = internalQuery({
   args: { installationId: v.id("installations"), after: v.optional(v.string()) },
   handler: async (ctx, { installationId, after }) => {
-    const repo = await ctx.db
+    // Public repositories are skipped while the index is read (collaborators matter only for private ones).
+    const repo = await stream(ctx.db, schema)
       .query("repositories")
       .withIndex("by_installation", (q) =>
         after === undefined
           ? q.eq("installationId", installationId).eq("removed", false)
           : q.eq("installationId", installationId).eq("removed", false).gt("fullName", after),
       )
-      .filter((q) => q.eq(q.field("private"), true))
+      .filterWith(async (r) => r.private)
       .first();
     if (!repo) return null;
     const [owner = repo.ownerLogin, name = repo.name] = repo.fullName.split("/");

@@ -540,7 +540,8 @@ export default defineSchema({
   })
     .index("by_delivery_id", ["deliveryId"])
     .index("by_status", ["status", "receivedAt"])
-    .index("by_installation_received", ["installationGithubId", "receivedAt"]),
+    .index("by_installation_received", ["installationGithubId", "receivedAt"])
+    .index("by_installation_status_received", ["installationGithubId", "status", "receivedAt"]),
 
   /** The body of a delivery small enough to keep in the database. */
   webhookPayloads: defineTable({

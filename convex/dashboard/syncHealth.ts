@@ -198,8 +198,8 @@ type DeadDelivery = {
 };
 
 /**
- * Dead-lettered deliveries of the installation, newest first, a page at a time (the delivery log's
- * `by_status` index: dead letters of every installation are few, and kept until replayed).
+ * Dead-lettered deliveries of the installation, newest first, a page at a time (one index range of
+ * the delivery log; dead letters are kept until replayed).
  */
 export const deadDeliveries = query({
   args: { installationId: v.id("installations"), paginationOpts: paginationOptsValidator },
@@ -208,9 +208,10 @@ export const deadDeliveries = query({
     if (!installation) return { page: [], isDone: true, continueCursor: "" };
     const result = await ctx.db
       .query("webhookDeliveries")
-      .withIndex("by_status", (q) => q.eq("status", "dead"))
+      .withIndex("by_installation_status_received", (q) =>
+        q.eq("installationGithubId", installation.githubInstallationId).eq("status", "dead"),
+      )
       .order("desc")
-      .filter((q) => q.eq(q.field("installationGithubId"), installation.githubInstallationId))
       .paginate(paginationOpts);
     return {
       ...result,
