@@ -6,7 +6,15 @@
 import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { ciRecord, commentRecord, commitRecord, issueRecord, pullRequestRecord, reviewRecord } from "./model/records";
+import {
+  ciRecord,
+  commentRecord,
+  commitRecord,
+  deploymentRecord,
+  issueRecord,
+  pullRequestRecord,
+  reviewRecord,
+} from "./model/records";
 import { jobError, jobErrorKind, jobState } from "./sync/jobState";
 
 /**
@@ -353,6 +361,9 @@ export default defineSchema({
     healthReasons: v.array(v.string()),
     /** Reviewer load: one sample per answered review request (model/contribution.ts `reviewPickups`). */
     pickups: v.optional(v.array(pickupSample)),
+    /** Cycle time (model/cycle.ts): the last approving review, and the first successful deployment after the merge. */
+    approvedAt: v.optional(v.number()),
+    deployedAt: v.optional(v.number()),
   })
     .index("by_repo_github_id", ["repositoryId", "githubId"])
     .index("by_repo_number", ["repositoryId", "number"])
@@ -377,7 +388,12 @@ export default defineSchema({
     ])
     .index("by_installation_author_turn_waiting", ["installationId", "authorLogin", "turn", "waitingSince"])
     /** The alert engine's cron: open PRs that became older than the agreement since its last run. */
-    .index("by_installation_state_created", ["installationId", "state", "createdAt"]),
+    .index("by_installation_state_created", ["installationId", "state", "createdAt"])
+    /** Analytics drill-down (merged in a range) and deployment attribution (merged before a deployment). */
+    .index("by_installation_merged", ["installationId", "mergedAt"])
+    .index("by_installation_author_merged", ["installationId", "authorLogin", "mergedAt"])
+    .index("by_repo_merged", ["repositoryId", "mergedAt"])
+    .index("by_repo_author_merged", ["repositoryId", "authorLogin", "mergedAt"]),
 
   /** Outstanding review requests of open PRs, one per (PR, reviewer): the inbox's "requested from you". */
   reviewRequests: defineTable({
@@ -398,7 +414,37 @@ export default defineSchema({
     .index("by_repo_github_id", ["repositoryId", "githubId"])
     .index("by_repo_pr", ["repositoryId", "prNumber"]),
 
-  ciResults: defineTable(storedFields(ciRecord)).index("by_repo_sha_name", ["repositoryId", "sha", "kind", "name"]),
+  ciResults: defineTable({
+    ...storedFields(ciRecord),
+    /** Failed, then passed on the same commit (a re-run): a flaky check (repository health). Never unset. */
+    flaky: v.optional(v.boolean()),
+  }).index("by_repo_sha_name", ["repositoryId", "sha", "kind", "name"]),
+
+  /**
+   * Deployments (GitHub's, or a chosen workflow's runs), written by the write path (model/deployments.ts).
+   * `production`: counted by DORA and the deploy stage (a production environment, or the chosen workflow).
+   */
+  deployments: defineTable({
+    ...storedFields(deploymentRecord),
+    production: v.boolean(),
+    /** Derived: a success ending a run of failures in its environment: ms from the first failure (DORA time to restore). */
+    restoreMs: v.optional(v.number()),
+  })
+    .index("by_repo_source_github_id", ["repositoryId", "source", "githubId"])
+    .index("by_repo_production_created", ["repositoryId", "production", "createdAt"])
+    .index("by_installation_created", ["installationId", "createdAt"]),
+
+  /** A repository's own choices (absent: defaults). Changed by administrators (settings.ts). */
+  repositorySettings: defineTable({
+    installationId: v.id("installations"),
+    repositoryId: v.id("repositories"),
+    /** DORA's fallback: count this Actions workflow's completed runs on the default branch as deployments. */
+    deploymentWorkflow: v.optional(v.string()),
+    updatedAt: v.number(),
+    updatedByLogin: v.string(),
+  })
+    .index("by_repository", ["repositoryId"])
+    .index("by_installation", ["installationId"]),
 
   issues: defineTable({
     ...storedFields(issueRecord),
@@ -508,6 +554,79 @@ export default defineSchema({
     reviewer: v.string(),
     open: v.number(),
   }).index("by_installation_scope_reviewer", ["installationId", "scope", "reviewer"]),
+
+  /**
+   * Cycle time of merged PRs per scope ("all", "public", a repository id), author ("" = everyone) and
+   * merge day (model/cycle.ts): counts and log2-hour histograms (HIST_BINS) of each stage. A team's
+   * figures are its members' author series summed.
+   */
+  cycleDaily: defineTable({
+    installationId: v.id("installations"),
+    scope,
+    author: v.string(),
+    day: v.number(),
+    merged: v.number(),
+    /** Merged without an approving review. */
+    unapproved: v.number(),
+    /** Merged PRs a production deployment has shipped. */
+    deployed: v.number(),
+    /** first commit → ready for review → first review → last approval → merge → deployed. */
+    codingHist: v.array(v.number()),
+    pickupHist: v.array(v.number()),
+    reviewHist: v.array(v.number()),
+    mergeHist: v.array(v.number()),
+    deployHist: v.array(v.number()),
+    /** first commit (or creation) → merge, and → deployed (DORA lead time for changes). */
+    cycleHist: v.array(v.number()),
+    leadHist: v.array(v.number()),
+    inPublic: v.optional(v.boolean()),
+  })
+    .index("by_installation_scope_author_day", ["installationId", "scope", "author", "day"])
+    .index("by_installation_scope_public_day", ["installationId", "scope", "inPublic", "day"]),
+
+  /** Production deployments per scope and UTC day of their outcome (model/deployments.ts): DORA. */
+  deploymentDaily: defineTable({
+    installationId: v.id("installations"),
+    scope,
+    day: v.number(),
+    deployments: v.number(),
+    successes: v.number(),
+    failures: v.number(),
+    /** Time to restore of the successes that ended a failure run (log2-hour histogram). */
+    restoreHist: v.array(v.number()),
+    inPublic: v.optional(v.boolean()),
+  })
+    .index("by_installation_scope_day", ["installationId", "scope", "day"])
+    .index("by_installation_scope_public_day", ["installationId", "scope", "inPublic", "day"]),
+
+  /** CI outcomes per repository and UTC day of the result (repository health): passed, failed, flaky. */
+  ciDaily: defineTable({
+    installationId: v.id("installations"),
+    repositoryId: v.id("repositories"),
+    day: v.number(),
+    passed: v.number(),
+    failed: v.number(),
+    flaky: v.number(),
+  }).index("by_repository_day", ["repositoryId", "day"]),
+
+  /**
+   * A repository's health score per UTC day (model/repositoryHealth.ts), recomputed from the buckets by
+   * a cron and after syncs: the Repositories page reads one document per row (the latest, with its trend).
+   */
+  repositoryHealth: defineTable({
+    installationId: v.id("installations"),
+    repositoryId: v.id("repositories"),
+    day: v.number(),
+    /** 0–100. */
+    score: v.number(),
+    grade: health,
+    reasons: v.array(v.object({ key: v.string(), text: v.string(), penalty: v.number() })),
+    /** The scores of the days before, oldest first (≤ 30), so a row reads one document for its trend. */
+    trend: v.array(v.object({ day: v.number(), score: v.number() })),
+    computedAt: v.number(),
+  })
+    .index("by_repository_day", ["repositoryId", "day"])
+    .index("by_installation_day", ["installationId", "day"]),
 
   /** The same per actor, for a user's own stats. */
   userDailyActivity: defineTable({

@@ -51,10 +51,21 @@ export const repositories = query({
       .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", false))
       .filterWith(async (r) => visibility.visibleRepository(r))
       .paginate({ ...paginationOpts, maximumRowsRead: MAX_ROWS_READ_PER_PAGE });
+    // One more read per row: the repository's latest health score, with its trend (model/repositoryHealth.ts).
+    const healthOf = await Promise.all(
+      result.page.map((r) =>
+        ctx.db
+          .query("repositoryHealth")
+          .withIndex("by_repository_day", (q) => q.eq("repositoryId", r._id))
+          .order("desc")
+          .first(),
+      ),
+    );
     return {
       ...result,
-      page: result.page.map((r) => ({
+      page: result.page.map((r, i) => ({
         id: r._id,
+        health: repositoryHealthRow(healthOf[i] ?? null),
         fullName: r.fullName,
         url: r.htmlUrl,
         private: r.private,
@@ -68,6 +79,18 @@ export const repositories = query({
     };
   },
 });
+
+/** What the Repositories page shows of a health document: the score, its grade and reasons, the trend. */
+function repositoryHealthRow(doc: Doc<"repositoryHealth"> | null) {
+  if (!doc) return null;
+  return {
+    day: doc.day,
+    score: doc.score,
+    grade: doc.grade,
+    reasons: doc.reasons.map((r) => r.text),
+    trend: [...doc.trend.map((t) => t.score), doc.score],
+  };
+}
 
 const prState = v.union(v.literal("open"), v.literal("closed"), v.literal("merged"));
 

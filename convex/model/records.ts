@@ -58,6 +58,8 @@ export const pullRequestRecord = v.object({
   requestHistory: v.optional(v.array(v.object({ reviewer: v.string(), requestedAt: v.number() }))),
   /** When it left draft (ready_for_review), if the source knows it. */
   readyForReviewAt: v.optional(v.number()),
+  /** Its first commit's time (cycle time's coding stage starts there), if the source knows it. */
+  firstCommitAt: v.optional(v.number()),
   additions: v.optional(v.number()),
   deletions: v.optional(v.number()),
   changedFiles: v.optional(v.number()),
@@ -145,6 +147,33 @@ export const commentRecord = v.object({
   updatedAt: v.number(),
 });
 export type CommentRecord = Infer<typeof commentRecord>;
+
+/**
+ * A deployment of a repository: a GitHub deployment (`source` "deployment", keyed by its id) or, for a
+ * repository that chose the fallback, a completed Actions workflow run on its default branch
+ * ("workflow_run", keyed by the run id; `environment` is the workflow's name).
+ */
+export const deploymentRecord = v.object({
+  githubId: v.number(),
+  repoGithubId: v.number(),
+  source: v.union(v.literal("deployment"), v.literal("workflow_run")),
+  environment: v.string(),
+  /** GitHub's `production_environment` when the source says so. */
+  productionEnvironment: v.optional(v.boolean()),
+  sha: v.string(),
+  ref: v.optional(v.string()),
+  creatorLogin: v.optional(v.string()),
+  url: v.string(),
+  createdAt: v.number(),
+  /** The latest status's time: drives newer-wins. */
+  updatedAt: v.number(),
+  /** The latest status: error counts as failure; inactive (superseded) keeps an earlier success. */
+  state: v.union(v.literal("pending"), v.literal("success"), v.literal("failure"), v.literal("inactive")),
+  /** When it first succeeded / first failed, if the source knows it (kept across versions). */
+  succeededAt: v.optional(v.number()),
+  failedAt: v.optional(v.number()),
+});
+export type DeploymentRecord = Infer<typeof deploymentRecord>;
 
 /** Something GitHub says no longer exists (an issue or comment was deleted). */
 const deletionRecord = v.object({
