@@ -3,6 +3,7 @@
  * administrators (`canAdminister`: the account, the installer, organisation owners) change them.
  */
 import { ConvexError, v } from "convex/values";
+import type { Id } from "./_generated/dataModel";
 import { mutation, query } from "./_generated/server";
 import { canAdminister, currentViewer, viewableInstallation } from "./access";
 import { internal } from "./_generated/api";
@@ -59,4 +60,23 @@ export const update = mutation({
     if (agreements && (Object.keys(before) as Array<keyof typeof before>).some((k) => before[k] !== agreements[k]))
       await ctx.scheduler.runAfter(0, internal.alerts.engine.agreementsChanged, { installationId });
   },
+});
+
+/**
+ * Each visible repository's own choices (DORA's workflow fallback). STUB: filled in by the DORA work.
+ */
+export const repositorySettings = query({
+  args: { installationId: v.id("installations") },
+  handler: async (): Promise<Array<{
+    repositoryId: Id<"repositories">;
+    fullName: string;
+    /** The Actions workflow whose completed default-branch runs count as deployments (null: GitHub deployments). */
+    deploymentWorkflow: string | null;
+  }> | null> => null,
+});
+
+/** Choose (a workflow's name or file name) or clear (null) a repository's deployment fallback; administrators only. STUB. */
+export const updateRepositorySettings = mutation({
+  args: { repositoryId: v.id("repositories"), deploymentWorkflow: v.union(v.string(), v.null()) },
+  handler: async (): Promise<null> => null,
 });

@@ -56,6 +56,7 @@ import type * as messages from "../messages.js";
 import type * as model_activity from "../model/activity.js";
 import type * as model_chunks from "../model/chunks.js";
 import type * as model_contribution from "../model/contribution.js";
+import type * as model_deployments from "../model/deployments.js";
 import type * as model_derivePullRequest from "../model/derivePullRequest.js";
 import type * as model_derived from "../model/derived.js";
 import type * as model_grants from "../model/grants.js";
@@ -149,6 +150,7 @@ declare const fullApi: ApiFromModules<{
   "model/activity": typeof model_activity;
   "model/chunks": typeof model_chunks;
   "model/contribution": typeof model_contribution;
+  "model/deployments": typeof model_deployments;
   "model/derivePullRequest": typeof model_derivePullRequest;
   "model/derived": typeof model_derived;
   "model/grants": typeof model_grants;
