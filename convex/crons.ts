@@ -30,6 +30,8 @@ crons.interval(
 );
 // Slack notification attempts whose scheduled action was lost (rescheduled; retries are in notify/slack.ts).
 crons.interval("sweep lost Slack deliveries", { minutes: 10 }, internal.notify.slack.sweepLost, {});
+// The Slack delivery log keeps 30 days (the destinations' audit log is kept).
+crons.daily("prune Slack deliveries", { hourUTC: 3, minuteUTC: 47 }, internal.notify.purge.pruneDeliveries, {});
 
 // Alerts whose breach is a matter of time (a review request or a PR getting old), and seed 000's sync health.
 crons.interval("evaluate time-based alerts", { minutes: 5 }, internal.alerts.engine.tick, {});

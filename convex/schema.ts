@@ -432,6 +432,8 @@ export default defineSchema({
   })
     .index("by_repo_source_github_id", ["repositoryId", "source", "githubId"])
     .index("by_repo_production_created", ["repositoryId", "production", "createdAt"])
+    /** Time to restore: the failure run before a success in its environment. */
+    .index("by_repo_production_environment_created", ["repositoryId", "production", "environment", "createdAt"])
     .index("by_installation_created", ["installationId", "createdAt"]),
 
   /** A repository's own choices (absent: defaults). Changed by administrators (settings.ts). */
@@ -902,5 +904,7 @@ export default defineSchema({
   })
     .index("by_installation_created", ["installationId", "createdAt"])
     .index("by_status_next", ["status", "nextAttemptAt"])
-    .index("by_destination", ["destinationId"]),
+    .index("by_destination", ["destinationId"])
+    /** Retention (notify/purge.ts): the delivery log keeps 30 days. */
+    .index("by_created", ["createdAt"]),
 });

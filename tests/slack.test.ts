@@ -259,7 +259,7 @@ describe("sending", () => {
 
 describe("destinations in the settings", () => {
   test("only administrators change destinations; every change is logged with who and when; members read them", async () => {
-    const { installationId, installer, owner, dev } = await setup();
+    const { t, installationId, installer, owner, dev } = await setup();
     await expect(
       dev.mutation(api.notify.destinations.add, { installationId, url: SECRET_URL, label: "#eng" }),
     ).rejects.toThrow(/owners and the person who installed/);
@@ -300,6 +300,14 @@ describe("destinations in the settings", () => {
     expect(
       (await owner.query(api.notify.destinations.deliveries, { installationId, paginationOpts: page })).page,
     ).toHaveLength(1);
+    // The delivery log keeps 30 days: a month later the daily retention empties it; the audit log stays.
+    await step(t);
+    await vi.advanceTimersByTimeAsync(31 * 86_400_000);
+    await t.mutation(internal.notify.purge.pruneDeliveries, {});
+    expect(
+      (await owner.query(api.notify.destinations.deliveries, { installationId, paginationOpts: page })).page,
+    ).toEqual([]);
+    expect((await owner.query(api.notify.destinations.list, { installationId }))!.changes).toHaveLength(2);
 
     await owner.mutation(api.notify.destinations.remove, { destinationId: id });
     const after = (await owner.query(api.notify.destinations.list, { installationId }))!;

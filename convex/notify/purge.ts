@@ -1,10 +1,28 @@
 /**
  * An uninstalled installation's notification destinations, their change log and deliveries, deleted in
- * bounded batches by the model's purge (`convex/model/purge.ts`) with what is left of its budget.
+ * bounded batches by the model's purge (`convex/model/purge.ts`) with what is left of its budget; and
+ * the delivery log's retention. The destinations' change log is an audit log: it is kept.
  */
+import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import type { MutationCtx } from "../_generated/server";
+import { internalMutation, type MutationCtx } from "../_generated/server";
 import { deleteUpTo } from "../model/chunks";
+
+const KEEP_DELIVERIES_MS = 30 * 86_400_000;
+const PRUNE_BATCH = 200;
+
+/** Daily: deletes delivery rows older than 30 days (retries end within hours), a batch per transaction. */
+export const pruneDeliveries = internalMutation({
+  args: {},
+  handler: async (ctx) => {
+    const old = await ctx.db
+      .query("notificationDeliveries")
+      .withIndex("by_created", (q) => q.lt("createdAt", Date.now() - KEEP_DELIVERIES_MS))
+      .take(PRUNE_BATCH);
+    for (const d of old) await ctx.db.delete(d._id);
+    if (old.length === PRUNE_BATCH) await ctx.scheduler.runAfter(0, internal.notify.purge.pruneDeliveries, {});
+  },
+});
 
 /** Deletes up to `budget` documents; returns how many it deleted. */
 export async function purgeNotificationsOf(ctx: MutationCtx, installationId: Id<"installations">, budget: number) {
