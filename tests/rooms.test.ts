@@ -65,6 +65,8 @@ const OWNERS: Record<string, readonly string[]> = {
   alertQueue: ["convex/alerts/"],
   alertPullRequests: ["convex/alerts/"],
   agreementDaily: ["convex/alerts/"],
+  ciDaily: ["convex/model/ciDaily.ts", "convex/model/purge.ts"],
+  repositoryHealth: ["convex/model/repositoryHealth.ts", "convex/model/purge.ts"],
 };
 
 /** Files outside convex/github/ that may use `fetch`, and what for (never GitHub). */

@@ -35,7 +35,9 @@ type ReadModelTable =
   | "scopedDailyActivity"
   | "reviewerDaily"
   | "reviewerOpenRequests"
-  | "installationSettings";
+  | "installationSettings"
+  | "ciDaily"
+  | "repositoryHealth";
 
 export const purgeInstallation = internalMutation({
   args: { installationId: v.id("installations") },
@@ -72,6 +74,8 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
       () => db.query("pullRequests").withIndex("by_repo_updated", (q) => q.eq("repositoryId", r)),
       () => db.query("issues").withIndex("by_repo_state_updated", (q) => q.eq("repositoryId", r)),
       () => db.query("activityEvents").withIndex("by_repo_time", (q) => q.eq("repositoryId", r)),
+      () => db.query("ciDaily").withIndex("by_repository_day", (q) => q.eq("repositoryId", r)),
+      () => db.query("repositoryHealth").withIndex("by_repository_day", (q) => q.eq("repositoryId", r)),
     ];
     for (const rows of perRepository) if (budget > 0) await drop(await rows().take(budget));
     if (budget > 0) await drop([repo]);

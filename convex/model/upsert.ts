@@ -103,6 +103,17 @@ function requestHistoryOf(rec: PullRequestRecord, existing: Doc<"pullRequests"> 
 const addsHistory = (rec: PullRequestRecord, existing: Doc<"pullRequests">) =>
   JSON.stringify(requestHistoryOf(rec, existing) ?? []) !== JSON.stringify(existing.requestHistory ?? []);
 
+/**
+ * A check that failed and then passed on the same (sha, kind, name) is a re-run that passed: `flaky`,
+ * never unset. `false` remembers a failure seen, so failure → pending (the re-run) → success counts too.
+ */
+function flakyOf(existing: Doc<"ciResults"> | null, rec: CiRecord): { flaky?: boolean } {
+  if (existing?.flaky) return { flaky: true };
+  const failedBefore = existing?.state === "failure" || existing?.flaky === false;
+  if (rec.state === "success" && failedBefore) return { flaky: true };
+  return rec.state === "failure" || failedBefore ? { flaky: false } : {};
+}
+
 /** A review only moves forward: pending → submitted → dismissed. */
 const reviewRank = (s: ReviewRecord["state"]) => (s === "pending" ? 0 : s === "dismissed" ? 2 : 1);
 
@@ -155,7 +166,7 @@ export const UPSERTS = {
         )
         .unique(),
     keep: (existing, rec) => (existing.updatedAt > rec.updatedAt ? "stale" : undefined),
-    build: async (_db, scope, rec) => ({ url: undefined, ...scoped(scope, rec) }),
+    build: async (_db, scope, rec, existing) => ({ url: undefined, ...scoped(scope, rec), ...flakyOf(existing, rec) }),
   } satisfies UpsertSpec<"ciResults", CiRecord>,
   issue: {
     table: "issues",

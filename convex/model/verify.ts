@@ -25,6 +25,7 @@ import {
   type DailyCounts,
   type OpenCounts,
 } from "./contribution";
+import { verifyCiDaily } from "./ciDaily";
 import { pickDaily } from "./derived";
 import { derivePullRequest } from "./derivePullRequest";
 
@@ -250,6 +251,7 @@ export const verifyAggregates = internalAction({
         }
       }
       if (!repo) continue;
+      differences.push(...(await verifyCiDaily(ctx, repositoryId, repo.fullName)));
       if (!sameCounts(repo.stats, open)) {
         differences.push(
           `${repo.fullName} stats: stored ${JSON.stringify(repo.stats)}, recount ${JSON.stringify(open)}`,

@@ -20,6 +20,7 @@ import {
   ZERO_OPEN,
   type Pickup,
 } from "./contribution";
+import { CiDailyDeltas } from "./ciDaily";
 import { DerivedDeltas } from "./derived";
 import { derivePullRequest } from "./derivePullRequest";
 import { syncReviewRequests } from "./reviewRequests";
@@ -48,6 +49,8 @@ export async function withWritePath<T>(
 
 class WritePath {
   private readonly derived: DerivedDeltas;
+  /** CI outcomes per repository and day (repository health). */
+  private readonly ci: CiDailyDeltas;
   readonly repositories: RepositorySet;
   /** PRs whose reviews or head-commit CI changed: re-derived once each at flush, however many records touched them. */
   private readonly staleDerivations = new Map<Id<"pullRequests">, Repo>();
@@ -57,6 +60,7 @@ class WritePath {
     readonly installation: Doc<"installations">,
   ) {
     this.derived = new DerivedDeltas(ctx, installation._id);
+    this.ci = new CiDailyDeltas(ctx, installation._id);
     this.repositories = new RepositorySet(ctx, installation, this.derived);
   }
 
@@ -68,6 +72,7 @@ class WritePath {
     }
     this.staleDerivations.clear();
     await this.derived.flush();
+    await this.ci.flush();
   }
 
   async applyAll(items: AnyRecord[]): Promise<Tally> {
@@ -95,7 +100,8 @@ class WritePath {
           return { kind: "review", doc: after };
         });
       case "ci":
-        return this.write(repo, UPSERTS.ci, item.record, async (_before, after) => {
+        return this.write(repo, UPSERTS.ci, item.record, async (before, after) => {
+          this.ci.change(repo._id, before, after);
           // Linked by head SHA, not by the payload's PR list (empty for pushes from forks).
           const prs = await this.ctx.db
             .query("pullRequests")

@@ -192,6 +192,10 @@ export async function endJob(
   const durationMs = now - (job.startedAt ?? job.createdAt);
   const final = stats ?? job.stats;
   if (outcome === "completed") {
+    // Fresh data: re-score the installation's repositories now rather than at the next hourly cron.
+    await ctx.scheduler.runAfter(0, internal.model.repositoryHealth.refreshInstallation, {
+      installationId: job.installationId,
+    });
     log.info("sync.job.completed", {
       jobId: job._id,
       items: final.itemsWritten,

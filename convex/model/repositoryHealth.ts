@@ -1,0 +1,260 @@
+/**
+ * Repository health (seed 001): a score 0–100 per repository and UTC day, with the reasons behind it,
+ * computed from the buckets of the last 30 days only (bounded reads, never a scan of pull requests
+ * beyond `STALE_SCAN_CAP`), stored as one `repositoryHealth` document per repository and day carrying
+ * the previous ≤ 30 days' scores as its trend. The Repositories page reads the latest document.
+ *
+ * The score is 100 minus penalties, each capped (they add up to 100 at worst):
+ *   CI failures        ≤ 25  25 × failure rate / 50% (half the runs failing costs all 25)
+ *   flaky checks       ≤ 10  2 per check that failed and then passed on the same commit
+ *   merged unapproved  ≤ 25  25 × share of merged PRs without an approving review (cycleDaily)
+ *   stale open PRs     ≤ 20  20 × share of open PRs waiting longer than the stale threshold
+ *   median to merge    ≤ 10  0 up to a day, 10 from a week, log-linear between
+ *   no activity        10    no commits, pull requests or reviews in 30 days
+ * Grade: green ≥ 80, yellow ≥ 50, red below. A factor without data (no CI runs, nothing merged, no
+ * open PRs) costs nothing: absence of evidence is shown as a reason, not punished.
+ *
+ * Refreshed by an hourly cron (`refreshAll`), after each completed sync (`refreshInstallation`,
+ * scheduled by the SyncService), and on demand (the same internal function). The day is the
+ * mutation's clock; queries never compute scores.
+ */
+import { v } from "convex/values";
+import { internal } from "../_generated/api";
+import type { Doc } from "../_generated/dataModel";
+import { internalMutation, type MutationCtx } from "../_generated/server";
+import { DAY_MS, dayOf, HIST_BINS, histBinHours, repositoryScope } from "./contribution";
+import { installationSettings } from "./settings";
+
+const WINDOW_DAYS = 30;
+/** Open PRs read per repository to count the stale ones (oldest update first); beyond it the count is a floor. */
+const STALE_SCAN_CAP = 500;
+/** Repositories scored per transaction: each reads ≤ ~600 documents (3 × 30 buckets, ≤ 500 open PRs, 2 scores). */
+const REPOS_PER_TRANSACTION = 4;
+/** Installations fanned out per cron transaction. */
+const INSTALLATIONS_PER_TRANSACTION = 25;
+
+type Reason = { key: string; text: string; penalty: number };
+type Inputs = {
+  ci: { passed: number; failed: number; flaky: number };
+  merged: number;
+  unapproved: number;
+  /** Time-to-merge histogram (log2 hours) of the window. */
+  mergeHist: number[];
+  open: number;
+  stale: number;
+  staleCapped: boolean;
+  staleAfterDays: number;
+  activity: { commits: number; pullRequests: number; reviews: number };
+};
+
+/** Keys in the order Convex stores them (alphabetical), so a stored reason and a new one compare equal. */
+const reason = (key: string, text: string, penalty: number): Reason => ({ key, penalty, text });
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+function medianHours(hist: number[]): number | null {
+  const total = hist.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let bin = 0; bin < hist.length && total > 0; bin++) {
+    seen += hist[bin] ?? 0;
+    if (seen * 2 >= total) return histBinHours(bin);
+  }
+  return null;
+}
+
+const duration = (hours: number) =>
+  hours < 48 ? `${Math.round(hours * 10) / 10} hours` : `${Math.round((hours / 24) * 10) / 10} days`;
+
+/** The score, its grade and its reasons (costliest first), pure. */
+function scoreOf(x: Inputs): { score: number; grade: Doc<"repositoryHealth">["grade"]; reasons: Reason[] } {
+  const reasons: Reason[] = [];
+  const runs = x.ci.passed + x.ci.failed;
+  if (runs > 0) {
+    const passRate = x.ci.passed / runs;
+    const penalty = Math.round(25 * Math.min(1, (1 - passRate) / 0.5));
+    reasons.push(reason("ci", `CI passed ${pct(passRate)} of ${plural(runs, "run")}`, penalty));
+  } else {
+    reasons.push(reason("ci", "No CI runs in 30 days", 0));
+  }
+  if (x.ci.flaky > 0) {
+    const text = `${plural(x.ci.flaky, "flaky check")} (failed, then passed on a re-run)`;
+    reasons.push(reason("flaky", text, Math.min(10, 2 * x.ci.flaky)));
+  }
+  if (x.merged > 0) {
+    const share = x.unapproved / x.merged;
+    const text = `${pct(share)} of ${plural(x.merged, "merged PR")} merged without approval`;
+    reasons.push(reason("unapproved", text, Math.round(25 * share)));
+  }
+  if (x.open > 0) {
+    const share = x.stale / x.open;
+    const floor = x.staleCapped ? "at least " : "";
+    const text = `${floor}${x.stale} of ${plural(x.open, "open PR")} stale (waiting over ${plural(x.staleAfterDays, "day")})`;
+    reasons.push(reason("stale", text, Math.round(20 * share)));
+  }
+  const median = medianHours(x.mergeHist);
+  if (median !== null) {
+    const penalty = median <= 24 ? 0 : Math.round(10 * Math.min(1, Math.log(median / 24) / Math.log(7)));
+    reasons.push(reason("merge", `Median time to merge ${duration(median)}`, penalty));
+  }
+  const { commits, pullRequests, reviews } = x.activity;
+  if (commits + pullRequests + reviews === 0) {
+    reasons.push(reason("activity", "No commits, pull requests or reviews in 30 days", 10));
+  } else {
+    const text = `${plural(commits, "commit")}, ${plural(pullRequests, "pull request")}, ${plural(reviews, "review")} in 30 days`;
+    reasons.push(reason("activity", text, 0));
+  }
+  const score = Math.max(0, 100 - reasons.reduce((s, r) => s + r.penalty, 0));
+  const grade = score >= 80 ? "green" : score >= 50 ? "yellow" : "red";
+  // Stable: equal penalties keep the order above.
+  return { score, grade, reasons: reasons.sort((a, b) => b.penalty - a.penalty) };
+}
+
+const addHist = (a: number[], b: number[]) => a.map((x, i) => x + (b[i] ?? 0));
+
+/** The window's figures of one repository, from its buckets and (capped) its open PRs. */
+async function inputsOf(
+  ctx: MutationCtx,
+  repo: Doc<"repositories">,
+  today: number,
+  staleAfterDays: number,
+): Promise<Inputs> {
+  const { db } = ctx;
+  const from = today - WINDOW_DAYS + 1;
+  const scope = repositoryScope(repo._id);
+  const [ciDays, cycleDays, activityDays, open] = await Promise.all([
+    db
+      .query("ciDaily")
+      .withIndex("by_repository_day", (q) => q.eq("repositoryId", repo._id).gte("day", from).lte("day", today))
+      .collect(),
+    db
+      .query("cycleDaily")
+      .withIndex("by_installation_scope_author_day", (q) =>
+        q
+          .eq("installationId", repo.installationId)
+          .eq("scope", scope)
+          .eq("author", "")
+          .gte("day", from)
+          .lte("day", today),
+      )
+      .collect(),
+    db
+      .query("scopedDailyActivity")
+      .withIndex("by_installation_scope_day", (q) =>
+        q.eq("installationId", repo.installationId).eq("scope", scope).gte("day", from).lte("day", today),
+      )
+      .collect(),
+    // Oldest update first: the PRs most likely stale are read before the cap.
+    db
+      .query("pullRequests")
+      .withIndex("by_repo_state_updated", (q) => q.eq("repositoryId", repo._id).eq("state", "open"))
+      .take(STALE_SCAN_CAP),
+  ]);
+  const ci = { passed: 0, failed: 0, flaky: 0 };
+  for (const d of ciDays)
+    [ci.passed, ci.failed, ci.flaky] = [ci.passed + d.passed, ci.failed + d.failed, ci.flaky + d.flaky];
+  let [merged, unapproved, cycleHist] = [0, 0, new Array<number>(HIST_BINS).fill(0)];
+  for (const d of cycleDays)
+    [merged, unapproved, cycleHist] = [merged + d.merged, unapproved + d.unapproved, addHist(cycleHist, d.cycleHist)];
+  const activity = { commits: 0, pullRequests: 0, reviews: 0 };
+  let createdToMerge = new Array<number>(HIST_BINS).fill(0);
+  for (const d of activityDays) {
+    activity.commits += d.commits;
+    activity.pullRequests += d.prsOpened + d.prsMerged + d.prsClosed;
+    activity.reviews += d.reviews;
+    createdToMerge = addHist(createdToMerge, d.mergeHist);
+  }
+  // Same boundary as the PR list's stale flag (dashboard/lists.ts staleBoundary), counted back from today.
+  const staleBefore = (today + 1 - staleAfterDays) * DAY_MS;
+  const stale = open.filter((pr) => (pr.waitingSince ?? pr.updatedAt) < staleBefore).length;
+  return {
+    ci,
+    merged,
+    unapproved,
+    // Cycle time (first commit → merge) where cycleDaily has it, else creation → merge from the activity buckets.
+    mergeHist: merged > 0 ? cycleHist : createdToMerge,
+    open: Math.max(repo.stats.openPrs, open.length),
+    stale,
+    staleCapped: open.length === STALE_SCAN_CAP,
+    staleAfterDays,
+    activity,
+  };
+}
+
+/** Upsert the repository's score of `today`, its trend continued from the latest earlier score. */
+async function refreshRepository(ctx: MutationCtx, repo: Doc<"repositories">, today: number, staleAfterDays: number) {
+  const { db } = ctx;
+  const { score, grade, reasons } = scoreOf(await inputsOf(ctx, repo, today, staleAfterDays));
+  const [current, previous] = await Promise.all([
+    db
+      .query("repositoryHealth")
+      .withIndex("by_repository_day", (q) => q.eq("repositoryId", repo._id).eq("day", today))
+      .unique(),
+    db
+      .query("repositoryHealth")
+      .withIndex("by_repository_day", (q) => q.eq("repositoryId", repo._id).lt("day", today))
+      .order("desc")
+      .first(),
+  ]);
+  const trend = previous
+    ? [...previous.trend, { day: previous.day, score: previous.score }].filter((t) => t.day >= today - WINDOW_DAYS)
+    : [];
+  const fields = { score, grade, reasons, trend };
+  // Unchanged: no write, so the Repositories page's query is not re-run every hour for nothing.
+  if (current && JSON.stringify(pick(current)) === JSON.stringify(fields)) return;
+  if (current) await db.patch(current._id, { ...fields, computedAt: Date.now() });
+  else {
+    await db.insert("repositoryHealth", {
+      installationId: repo.installationId,
+      repositoryId: repo._id,
+      day: today,
+      ...fields,
+      computedAt: Date.now(),
+    });
+  }
+}
+
+const pick = (d: Doc<"repositoryHealth">) => ({ score: d.score, grade: d.grade, reasons: d.reasons, trend: d.trend });
+
+/**
+ * Scores an installation's visible repositories, `REPOS_PER_TRANSACTION` per transaction, continuing
+ * itself until all are done. Scheduled by the cron, after a completed sync, and called by tests.
+ */
+export const refreshInstallation = internalMutation({
+  args: { installationId: v.id("installations"), cursor: v.optional(v.union(v.string(), v.null())) },
+  handler: async (ctx, { installationId, cursor }) => {
+    const installation = await ctx.db.get(installationId);
+    if (!installation || installation.status === "deleted") return;
+    const today = dayOf(Date.now());
+    const { staleAfterDays } = await installationSettings(ctx, installationId);
+    const page = await ctx.db
+      .query("repositories")
+      .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", false))
+      .paginate({ numItems: REPOS_PER_TRANSACTION, cursor: cursor ?? null });
+    for (const repo of page.page) await refreshRepository(ctx, repo, today, staleAfterDays);
+    if (!page.isDone) {
+      await ctx.scheduler.runAfter(0, internal.model.repositoryHealth.refreshInstallation, {
+        installationId,
+        cursor: page.continueCursor,
+      });
+    }
+  },
+});
+
+/** The hourly cron: every active installation's refresh, fanned out in bounded batches. */
+export const refreshAll = internalMutation({
+  args: { cursor: v.optional(v.union(v.string(), v.null())) },
+  handler: async (ctx, { cursor }) => {
+    const page = await ctx.db
+      .query("installations")
+      .withIndex("by_status", (q) => q.eq("status", "active"))
+      .paginate({ numItems: INSTALLATIONS_PER_TRANSACTION, cursor: cursor ?? null });
+    for (const installation of page.page) {
+      await ctx.scheduler.runAfter(0, internal.model.repositoryHealth.refreshInstallation, {
+        installationId: installation._id,
+      });
+    }
+    if (!page.isDone) {
+      await ctx.scheduler.runAfter(0, internal.model.repositoryHealth.refreshAll, { cursor: page.continueCursor });
+    }
+  },
+});
