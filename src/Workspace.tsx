@@ -8,12 +8,14 @@ import { Link, useLocation } from "wouter";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { ActivityFeed } from "./components/ActivityFeed";
+import { Analytics } from "./components/Analytics";
 import { AlertBell, AlertList } from "./components/Alerts";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { Inbox } from "./components/Inbox";
 import { IntegrationHealthCard } from "./components/IntegrationHealthCard";
 import { IntegrationStatusBanner } from "./components/IntegrationStatusBanner";
 import { MyStats } from "./components/MyStats";
+import { Organisations } from "./components/Organisations";
 import { PullRequestTable } from "./components/PullRequestTable";
 import { RepositoryTable } from "./components/RepositoryTable";
 import { ReviewerLoad } from "./components/ReviewerLoad";
@@ -25,7 +27,7 @@ import { TrendsChart } from "./components/TrendsChart";
 import { DEFAULT_PAGE, PAGES, isPage, pagePath, type PageSlug } from "./routes";
 
 type Installation = FunctionReturnType<typeof api.dashboard.summary.myInstallations>[number];
-type PageProps = { installationId: Id<"installations"> };
+type PageProps = { installationId: Id<"installations">; account: string };
 
 const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
   inbox: ({ installationId }) => (
@@ -58,6 +60,16 @@ const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
   reviewers: ({ installationId }) => (
     <ErrorBoundary label="reviewer load">
       <ReviewerLoad installationId={installationId} />
+    </ErrorBoundary>
+  ),
+  analytics: ({ installationId, account }) => (
+    <ErrorBoundary label="analytics">
+      <Analytics installationId={installationId} account={account} />
+    </ErrorBoundary>
+  ),
+  organisations: ({ account }) => (
+    <ErrorBoundary label="organisations">
+      <Organisations current={account} />
     </ErrorBoundary>
   ),
   repos: ({ installationId }) => (
@@ -143,7 +155,7 @@ export function Workspace({
         <SummaryCards installationId={installationId} />
       </ErrorBoundary>
       <nav aria-label="Pages" className="tabs">
-        {PAGES.map((p) => (
+        {PAGES.filter((p) => p.slug !== "organisations" || installations.length > 1).map((p) => (
           <Link key={p.slug} href={pagePath(account, p.slug)} aria-current={p.slug === page ? "page" : undefined}>
             {p.label}
           </Link>
@@ -154,7 +166,7 @@ export function Workspace({
           {title}
         </h2>
         {known ? (
-          PAGE_CONTENT[known.slug]({ installationId })
+          PAGE_CONTENT[known.slug]({ installationId, account })
         ) : (
           <p className="empty">
             There is no page “{page}”. <Link href={pagePath(account, DEFAULT_PAGE)}>Go to your inbox</Link>
@@ -190,7 +202,8 @@ function InstallationPicker({
             </option>
           ))}
         </select>
-      </label>
+      </label>{" "}
+      <Link href={pagePath(current.account.login, "organisations")}>All organisations</Link>
     </nav>
   );
 }

@@ -8,11 +8,14 @@ export const PAGES = [
   { slug: "inbox", label: "Inbox" },
   { slug: "pulls", label: "Pull requests" },
   { slug: "reviewers", label: "Reviewer load" },
+  { slug: "analytics", label: "Analytics" },
   { slug: "repos", label: "Repositories" },
   { slug: "activity", label: "Activity" },
   { slug: "health", label: "Sync health" },
   { slug: "alerts", label: "Alerts" },
   { slug: "settings", label: "Settings" },
+  // Across every installation the user sees; in the navigation only when there are several.
+  { slug: "organisations", label: "Organisations" },
 ] as const;
 
 export type PageSlug = (typeof PAGES)[number]["slug"];

@@ -6,6 +6,7 @@ import { Empty, Skeleton } from "./Skeleton";
 const SYNC_STATUS_TEXT = { ready: "✓ ready", processing: "⟳ syncing", failed: "✕ failed" } as const;
 const PAGE_SIZE = 25;
 const HEALTH_ICON = { green: "✓", yellow: "●", red: "✕" } as const;
+const GRADE_TEXT = { green: "Healthy", yellow: "Needs attention", red: "Unhealthy" } as const;
 
 /** The installation's repositories with their open work and each one's sync status (and why it failed). */
 export function RepositoryTable({ installationId }: { installationId: Id<"installations"> }) {
@@ -26,6 +27,7 @@ export function RepositoryTable({ installationId }: { installationId: Id<"instal
               <th scope="col">Open PRs</th>
               <th scope="col">Health of open PRs</th>
               <th scope="col">Open issues</th>
+              <th scope="col">Repository health</th>
               <th scope="col">Sync</th>
             </tr>
           </thead>
@@ -47,6 +49,30 @@ export function RepositoryTable({ installationId }: { installationId: Id<"instal
                   ))}
                 </td>
                 <td data-label="Open issues">{r.openIssues.toLocaleString()}</td>
+                <td data-label="Repository health" className="repo-health">
+                  {r.health ? (
+                    <>
+                      <span className={`pill health-${r.health.grade}`}>
+                        {HEALTH_ICON[r.health.grade]} {r.health.score} · {GRADE_TEXT[r.health.grade]}
+                      </span>{" "}
+                      <Sparkline scores={r.health.trend} />
+                      {r.health.reasons.length > 0 && (
+                        <details className="reasons">
+                          <summary>
+                            {r.health.reasons.length} reason{r.health.reasons.length === 1 ? "" : "s"}
+                          </summary>
+                          <ul>
+                            {r.health.reasons.map((reason) => (
+                              <li key={reason}>{reason}</li>
+                            ))}
+                          </ul>
+                        </details>
+                      )}
+                    </>
+                  ) : (
+                    <span className="muted">not scored yet</span>
+                  )}
+                </td>
                 <td data-label="Sync">
                   <span className="tag">{SYNC_STATUS_TEXT[r.syncStatus]}</span>
                   {r.syncError && <div className="muted">{r.syncError}</div>}
@@ -63,5 +89,33 @@ export function RepositoryTable({ installationId }: { installationId: Id<"instal
       )}
       {status === "LoadingMore" && <Skeleton lines={1} label="Loading more repositories" />}
     </>
+  );
+}
+
+/** A score's recent days as a line (0–100, oldest first), with its first and last score in words. */
+function Sparkline({ scores }: { scores: number[] }) {
+  if (scores.length < 2) return null;
+  const width = 64;
+  const height = 18;
+  const points = scores
+    .map(
+      (score, i) =>
+        `${((i / (scores.length - 1)) * width).toFixed(1)},${(height - 1 - (score / 100) * (height - 2)).toFixed(1)}`,
+    )
+    .join(" ");
+  const first = scores[0]!;
+  const last = scores[scores.length - 1]!;
+  return (
+    <svg
+      className="sparkline"
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={`Trend over ${scores.length} days: ${first} to ${last}`}
+    >
+      <title>{`Trend over ${scores.length} days: ${first} to ${last}`}</title>
+      <polyline points={points} fill="none" stroke="currentColor" strokeWidth={1.5} strokeLinejoin="round" />
+    </svg>
   );
 }

@@ -8,6 +8,7 @@ import { useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { AgreementsForm } from "./Agreements";
+import { RepositoryDeploymentSettings } from "./RepositoryDeploymentSettings";
 import { Skeleton } from "./Skeleton";
 import { SlackNotifications } from "./SlackNotifications";
 
@@ -79,6 +80,7 @@ export function Settings({ installationId }: { installationId: Id<"installations
           : "The defaults apply; nobody has changed them yet."}
       </p>
       <SlackNotifications installationId={installationId} />
+      <RepositoryDeploymentSettings installationId={installationId} canEdit={settings.canEdit} />
     </section>
   );
 }

@@ -67,6 +67,13 @@ export class TestConvexClient {
     };
   }
 
+  /** A one-shot query (`useConvex().query`), as the exports fetch page after page. */
+  async query(fn: FunctionReference<"query">, args: Record<string, Value> = {}) {
+    const result = await this.call("query", getFunctionName(fn), args);
+    if ("error" in result) throw new Error(result.error);
+    return result.value;
+  }
+
   async mutation(fn: FunctionReference<"mutation">, args: Record<string, Value> = {}) {
     const result = await this.call("mutation", getFunctionName(fn), args);
     if ("error" in result) throw new Error(result.error);

@@ -1,0 +1,118 @@
+/**
+ * DORA's four keys with their band (elite/high/medium/low, the 2023 State of DevOps thresholds), each
+ * with a line on how it is derived. Without deployments, how to get them: GitHub deployments to a
+ * production environment, or a workflow chosen per repository in Settings.
+ */
+import { useQuery } from "convex/react";
+import { Link } from "wouter";
+import { api } from "../../convex/_generated/api";
+import type { Band } from "../../convex/dashboard/dora";
+import type { Stage } from "../../convex/dashboard/analytics";
+import { formatHours, type AnalyticsFilters } from "./AnalyticsFormat";
+import { Empty, Skeleton } from "./Skeleton";
+
+const BAND_TEXT: Record<Band, string> = { elite: "★ Elite", high: "▲ High", medium: "● Medium", low: "▼ Low" };
+
+export function AnalyticsDora({
+  filters,
+  settingsPath,
+  onDrill,
+}: {
+  filters: AnalyticsFilters;
+  settingsPath: string;
+  onDrill: (from: number | "range", to?: number, stage?: Stage) => void;
+}) {
+  const { installationId, from, to, repositoryId } = filters;
+  const dora = useQuery(api.dashboard.dora.metrics, {
+    installationId,
+    from,
+    to,
+    ...(repositoryId && { repositoryId }),
+  });
+  if (dora === undefined) return <Skeleton lines={4} label="Loading DORA metrics" />;
+  if (dora === null) return <Empty>DORA metrics are not available for this account.</Empty>;
+  const { deploymentFrequency: df, leadTime: lt, changeFailureRate: cfr, timeToRestore: ttr } = dora;
+  return (
+    <>
+      {!dora.hasDeployments && <NoDeployments settingsPath={settingsPath} />}
+      <ul className="cards dora" aria-label="DORA metrics">
+        <DoraCard
+          title="Deployment frequency"
+          value={
+            df.deployments === 0 ? "none" : `${df.perWeek < 10 ? df.perWeek.toFixed(1) : Math.round(df.perWeek)} / week`
+          }
+          band={df.band}
+          explain={`${df.deployments.toLocaleString()} successful production deployments in the range. Elite: daily or more; high: weekly; medium: monthly.`}
+        />
+        <DoraCard
+          title="Lead time for changes"
+          value={formatHours(lt.p50Hours)}
+          band={lt.band}
+          explain={`Median from first commit to running in production, over ${lt.changes.toLocaleString()} changes. Elite: under a day; high: a week; medium: a month.`}
+          onClick={lt.changes > 0 ? () => onDrill("range", undefined, "lead") : undefined}
+        />
+        <DoraCard
+          title="Change failure rate"
+          value={cfr.rate === null ? "—" : `${Math.round(cfr.rate * 1000) / 10}%`}
+          band={cfr.band}
+          explain={`${cfr.failures.toLocaleString()} of ${cfr.deployments.toLocaleString()} production deployments failed. Elite: at most 5%; high: 10%; medium: 15%.`}
+        />
+        <DoraCard
+          title="Time to restore"
+          value={formatHours(ttr.p50Hours)}
+          band={ttr.band}
+          explain={`Median from a failed production deployment to the next successful one, over ${ttr.restores.toLocaleString()} restores. Elite: under an hour; high: a day; medium: a week.`}
+        />
+      </ul>
+      {(filters.team || filters.author) && (
+        <p className="muted">
+          Deployments belong to repositories: the team and person filters do not narrow DORA metrics.
+        </p>
+      )}
+    </>
+  );
+}
+
+function DoraCard({
+  title,
+  value,
+  band,
+  explain,
+  onClick,
+}: {
+  title: string;
+  value: string;
+  band: Band | null;
+  explain: string;
+  onClick?: (() => void) | undefined;
+}) {
+  return (
+    <li className={`card dora-card band-${band ?? "none"}`} data-metric={title}>
+      <span className="card-label">{title}</span>
+      <span className="card-value">{value}</span>
+      <span className="band">{band ? BAND_TEXT[band] : "No data yet"}</span>
+      <span className="muted">{explain}</span>
+      {onClick && (
+        <button type="button" className="link" onClick={onClick}>
+          Show the pull requests
+        </button>
+      )}
+    </li>
+  );
+}
+
+function NoDeployments({ settingsPath }: { settingsPath: string }) {
+  return (
+    <div className="callout" role="note">
+      <p>
+        <strong>No deployments yet.</strong> Syncboard counts GitHub deployments to a production environment (one marked
+        as production, or named <code>production</code>, <code>prod…</code> or <code>live</code>): create them from your
+        deploy job (for example with an Actions job&apos;s <code>environment: production</code>).
+      </p>
+      <p>
+        Deploying without GitHub deployments? Choose, per repository, a workflow whose runs on the default branch count
+        as deployments in <Link href={settingsPath}>Settings</Link>.
+      </p>
+    </div>
+  );
+}
