@@ -326,6 +326,28 @@ describe("tenant isolation", () => {
       "dashboard/inbox:inbox": (c) => c.query(api.dashboard.inbox.inbox, { installationId }),
       "dashboard/reviewerLoad:reviewerLoad": (c) =>
         c.query(api.dashboard.reviewerLoad.reviewerLoad, { installationId }),
+      "dashboard/analytics:cycleTime": (c) =>
+        c.query(api.dashboard.analytics.cycleTime, { installationId, from: 20_000, to: 20_029 }),
+      "dashboard/analytics:mergedPullRequests": (c) =>
+        c.query(api.dashboard.analytics.mergedPullRequests, {
+          installationId,
+          from: 20_000,
+          to: 20_029,
+          repositoryId,
+          paginationOpts: page,
+        }),
+      "dashboard/analytics:filterOptions": (c) => c.query(api.dashboard.analytics.filterOptions, { installationId }),
+      "dashboard/dora:metrics": (c) =>
+        c.query(api.dashboard.dora.metrics, { installationId, from: 20_000, to: 20_029 }),
+      "dashboard/organisations:overview": (c) =>
+        c
+          .query(api.dashboard.organisations.overview, { today: 20_029 })
+          .then((rows) => rows.filter((r) => r.installationId === installationId)),
+      "settings:repositorySettings": (c) => c.query(api.settings.repositorySettings, { installationId }),
+      "settings:updateRepositorySettings": (c) =>
+        c
+          .mutation(api.settings.updateRepositorySettings, { repositoryId, deploymentWorkflow: "deploy.yml" })
+          .catch((e: Error) => ({ error: e.message })),
       "sync/status:getStatus": (c) => c.query(api.sync.status.getStatus, { installationId }),
       "sync/status:syncNow": (c) =>
         c.mutation(api.sync.status.syncNow, { installationId }).catch((e: Error) => ({ error: e.message })),

@@ -51,6 +51,7 @@ beforeAll(async () => {
 afterAll(() => vi.useRealTimers());
 
 const page = { numItems: 10, cursor: null };
+const DAY = Math.floor(NOW / (24 * HOUR));
 /** Arguments for every public query, by name: a new public query must be added here. */
 const cases: Record<string, () => Record<string, unknown>> = {
   "auth:isAuthenticated": () => ({}),
@@ -63,6 +64,12 @@ const cases: Record<string, () => Record<string, unknown>> = {
   "dashboard/trends:userStats": () => ({ installationId, days: 90 }),
   "dashboard/inbox:inbox": () => ({ installationId }),
   "dashboard/reviewerLoad:reviewerLoad": () => ({ installationId }),
+  "dashboard/analytics:cycleTime": () => ({ installationId, from: DAY - 29, to: DAY }),
+  "dashboard/analytics:mergedPullRequests": () => ({ installationId, from: DAY - 89, to: DAY, paginationOpts: page }),
+  "dashboard/analytics:filterOptions": () => ({ installationId }),
+  "dashboard/dora:metrics": () => ({ installationId, from: DAY - 29, to: DAY }),
+  "dashboard/organisations:overview": () => ({ today: DAY }),
+  "settings:repositorySettings": () => ({ installationId }),
   "sync/status:getStatus": () => ({ installationId }),
   "dashboard/syncHealth:syncHealth": () => ({ installationId, hour: Math.floor(NOW / HOUR) }),
   "dashboard/syncHealth:deadDeliveries": () => ({ installationId, paginationOpts: page }),

@@ -10,6 +10,9 @@ import type { PullRequest, Repo } from "./generator";
 /** The demo installation's installing user (the `sender` of its webhooks), whom the demo sign-in signs in as. */
 export const DEMO_USER_LOGIN = "octocat";
 
+/** POSTs of one delivery before it is logged as failed. */
+const DELIVERY_ATTEMPTS = 3;
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export class DemoWebhooks {
@@ -29,24 +32,38 @@ export class DemoWebhooks {
       ...payload,
     });
     const guid = `demo-${Date.now()}-${++this.n}`;
-    const res = await fetch(this.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": event,
-        "x-github-delivery": guid,
-        "x-hub-signature-256": await new Webhooks({ secret: this.secret }).sign(body),
-      },
-      body,
-    });
-    this.fake.addDelivery({
-      guid,
-      event,
-      action: (payload as { action?: string }).action ?? null,
-      status: res.ok ? "OK" : `HTTP ${res.status}`,
-      statusCode: res.status,
-    });
-    return res.status;
+    const action = (payload as { action?: string }).action ?? null;
+    const post = async () =>
+      fetch(this.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": event,
+          "x-github-delivery": guid,
+          "x-hub-signature-256": await new Webhooks({ secret: this.secret }).sign(body),
+        },
+        body,
+      });
+    // A reused keep-alive socket the server just closed fails the POST before it is received
+    // (ECONNRESET): send again with the same delivery id (the receiver dedupes by it), as a redelivery
+    // would. A delivery that never got through is logged as failed, where recovery can find it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await post();
+        this.fake.addDelivery({
+          guid,
+          event,
+          action,
+          status: res.ok ? "OK" : `HTTP ${res.status}`,
+          statusCode: res.status,
+        });
+        return res.status;
+      } catch (e) {
+        if (attempt < DELIVERY_ATTEMPTS) continue;
+        this.fake.addDelivery({ guid, event, action, status: `failed: ${String(e)}`, statusCode: 0 });
+        throw e;
+      }
+    }
   }
 
   installationCreated() {
