@@ -44,7 +44,7 @@ type Inputs = {
   stale: number;
   staleCapped: boolean;
   staleAfterDays: number;
-  activity: { commits: number; pullRequests: number; reviews: number };
+  activity: { commits: number; opened: number; merged: number; reviews: number };
 };
 
 /** Keys in the order Convex stores them (alphabetical), so a stored reason and a new one compare equal. */
@@ -96,12 +96,17 @@ function scoreOf(x: Inputs): { score: number; grade: Doc<"repositoryHealth">["gr
     const penalty = median <= 24 ? 0 : Math.round(10 * Math.min(1, Math.log(median / 24) / Math.log(7)));
     reasons.push(reason("merge", `Median time to merge ${duration(median)}`, penalty));
   }
-  const { commits, pullRequests, reviews } = x.activity;
-  if (commits + pullRequests + reviews === 0) {
+  const { commits, opened, merged, reviews } = x.activity;
+  const parts = [
+    commits > 0 && plural(commits, "commit"),
+    opened > 0 && `${plural(opened, "PR")} opened`,
+    merged > 0 && (opened > 0 ? `${merged} merged` : `${plural(merged, "PR")} merged`),
+    reviews > 0 && plural(reviews, "review"),
+  ].filter((p): p is string => p !== false);
+  if (parts.length === 0) {
     reasons.push(reason("activity", "No commits, pull requests or reviews in 30 days", 10));
   } else {
-    const text = `${plural(commits, "commit")}, ${plural(pullRequests, "pull request")}, ${plural(reviews, "review")} in 30 days`;
-    reasons.push(reason("activity", text, 0));
+    reasons.push(reason("activity", `${parts.join(", ")} in 30 days`, 0));
   }
   const score = Math.max(0, 100 - reasons.reduce((s, r) => s + r.penalty, 0));
   const grade = score >= 80 ? "green" : score >= 50 ? "yellow" : "red";
@@ -155,11 +160,12 @@ async function inputsOf(
   let [merged, unapproved, cycleHist] = [0, 0, new Array<number>(HIST_BINS).fill(0)];
   for (const d of cycleDays)
     [merged, unapproved, cycleHist] = [merged + d.merged, unapproved + d.unapproved, addHist(cycleHist, d.cycleHist)];
-  const activity = { commits: 0, pullRequests: 0, reviews: 0 };
+  const activity = { commits: 0, opened: 0, merged: 0, reviews: 0 };
   let createdToMerge = new Array<number>(HIST_BINS).fill(0);
   for (const d of activityDays) {
     activity.commits += d.commits;
-    activity.pullRequests += d.prsOpened + d.prsMerged + d.prsClosed;
+    activity.opened += d.prsOpened;
+    activity.merged += d.prsMerged;
     activity.reviews += d.reviews;
     createdToMerge = addHist(createdToMerge, d.mergeHist);
   }
