@@ -65,6 +65,10 @@ const OWNERS: Record<string, readonly string[]> = {
   alertQueue: ["convex/alerts/"],
   alertPullRequests: ["convex/alerts/"],
   agreementDaily: ["convex/alerts/"],
+  deployments: ["convex/model/upsert.ts", "convex/model/deployments.ts", "convex/model/purge.ts"],
+  deploymentDaily: ["convex/model/deployments.ts", "convex/model/purge.ts"],
+  repositorySettings: ["convex/model/settings.ts", "convex/model/purge.ts"],
+  cycleDaily: ["convex/model/"],
   ciDaily: ["convex/model/ciDaily.ts", "convex/model/purge.ts"],
   repositoryHealth: ["convex/model/repositoryHealth.ts", "convex/model/purge.ts"],
 };

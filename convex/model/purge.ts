@@ -35,6 +35,10 @@ type ReadModelTable =
   | "scopedDailyActivity"
   | "reviewerDaily"
   | "reviewerOpenRequests"
+  | "cycleDaily"
+  | "deployments"
+  | "deploymentDaily"
+  | "repositorySettings"
   | "installationSettings"
   | "ciDaily"
   | "repositoryHealth";
@@ -75,6 +79,8 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
       () => db.query("issues").withIndex("by_repo_state_updated", (q) => q.eq("repositoryId", r)),
       () => db.query("activityEvents").withIndex("by_repo_time", (q) => q.eq("repositoryId", r)),
       () => db.query("ciDaily").withIndex("by_repository_day", (q) => q.eq("repositoryId", r)),
+      () => db.query("deployments").withIndex("by_repo_source_github_id", (q) => q.eq("repositoryId", r)),
+      () => db.query("repositorySettings").withIndex("by_repository", (q) => q.eq("repositoryId", r)),
       () => db.query("repositoryHealth").withIndex("by_repository_day", (q) => q.eq("repositoryId", r)),
     ];
     for (const rows of perRepository) if (budget > 0) await drop(await rows().take(budget));
@@ -103,6 +109,10 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
         .query("reviewerOpenRequests")
         .withIndex("by_installation_scope_reviewer", (q) => q.eq("installationId", installationId)),
     () => db.query("installationSettings").withIndex("by_installation", (q) => q.eq("installationId", installationId)),
+    () =>
+      db.query("cycleDaily").withIndex("by_installation_scope_author_day", (q) => q.eq("installationId", installationId)),
+    () =>
+      db.query("deploymentDaily").withIndex("by_installation_scope_day", (q) => q.eq("installationId", installationId)),
   ];
   for (const rows of installationWide) if (budget > 0) await drop(await rows().take(budget));
   // The other rooms' documents about the installation, each deleted by its owner.

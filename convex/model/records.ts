@@ -158,6 +158,8 @@ export const deploymentRecord = v.object({
   repoGithubId: v.number(),
   source: v.union(v.literal("deployment"), v.literal("workflow_run")),
   environment: v.string(),
+  /** Workflow runs: the workflow file's path (`.github/workflows/deploy.yml`), matched by the repository's choice. */
+  workflowPath: v.optional(v.string()),
   /** GitHub's `production_environment` when the source says so. */
   productionEnvironment: v.optional(v.boolean()),
   sha: v.string(),
@@ -192,5 +194,6 @@ export const anyRecord = v.union(
   v.object({ kind: v.literal("commit"), record: commitRecord }),
   v.object({ kind: v.literal("comment"), record: commentRecord }),
   v.object({ kind: v.literal("deletion"), record: deletionRecord }),
+  v.object({ kind: v.literal("deployment"), record: deploymentRecord }),
 );
 export type AnyRecord = Infer<typeof anyRecord>;

@@ -18,6 +18,8 @@ import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { addCounts, HIST_BINS, PUBLIC_SCOPE, ZERO_DAILY, type DailyCounts } from "./contribution";
+import { moveCycleBuckets } from "./cycle";
+import { moveDeploymentDays } from "./deployments";
 import { pickDaily } from "./derived";
 
 type Db = MutationCtx["db"];
@@ -189,7 +191,12 @@ export async function moveRepositoryBuckets(
     await addReviewerDay(db, installationId, PUBLIC_SCOPE, doc.day, delta, sign);
     await db.patch(doc._id, { inPublic: toPublic });
   }
-  return moved + reviewerDays.length;
+  moved += reviewerDays.length;
+  if (moved >= budget) return moved;
+  moved += await moveCycleBuckets(db, installationId, repositoryId, toPublic, budget - moved);
+  if (moved >= budget) return moved;
+  moved += await moveDeploymentDays(db, installationId, repositoryId, toPublic, budget - moved);
+  return moved;
 }
 
 /** Schedule the rest of a repository's scope move (after a flip whose first chunk did not finish it). */

@@ -8,10 +8,19 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseReader, DatabaseWriter } from "../_generated/server";
 import type { WithoutSystemFields } from "convex/server";
+import { isProduction } from "./deployments";
 import { derivePullRequest } from "./derivePullRequest";
-import type { CiRecord, CommentRecord, CommitRecord, IssueRecord, PullRequestRecord, ReviewRecord } from "./records";
+import type {
+  CiRecord,
+  CommentRecord,
+  CommitRecord,
+  DeploymentRecord,
+  IssueRecord,
+  PullRequestRecord,
+  ReviewRecord,
+} from "./records";
 
-export type BaseTable = "pullRequests" | "reviews" | "ciResults" | "issues" | "commits" | "comments";
+export type BaseTable = "pullRequests" | "reviews" | "ciResults" | "issues" | "commits" | "comments" | "deployments";
 export type Row<T extends BaseTable> = WithoutSystemFields<Doc<T>>;
 type Scope = { installationId: Id<"installations">; repositoryId: Id<"repositories"> };
 
@@ -118,6 +127,15 @@ function flakyOf(existing: Doc<"ciResults"> | null, rec: CiRecord): { flaky?: bo
 const reviewRank = (s: ReviewRecord["state"]) => (s === "pending" ? 0 : s === "dismissed" ? 2 : 1);
 
 export const UPSERTS = {
+/** The earlier of two known times. */
+const earliest = (a: number | undefined, b: number | undefined) =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+
+/** A deployment's first success / failure are facts: an older version that knows an earlier one still adds it. */
+const earlierOutcome = (existing: Doc<"deployments">, rec: DeploymentRecord) =>
+  earliest(existing.succeededAt, rec.succeededAt) !== existing.succeededAt ||
+  earliest(existing.failedAt, rec.failedAt) !== existing.failedAt;
+
   pullRequest: {
     table: "pullRequests",
     find: byGithubId("pullRequests"),
@@ -192,3 +210,44 @@ export const UPSERTS = {
     build: async (_db, scope, rec) => ({ ...scoped(scope, rec), deleted: false }),
   } satisfies UpsertSpec<"comments", CommentRecord>,
 };
+  deployment: {
+    table: "deployments",
+    find: (db, scope, rec) =>
+      db
+        .query("deployments")
+        .withIndex("by_repo_source_github_id", (q) =>
+          q.eq("repositoryId", scope.repositoryId).eq("source", rec.source).eq("githubId", rec.githubId),
+        )
+        .unique(),
+    // Newer-wins by the latest status's time; at the same time a terminal state beats "pending" (the
+    // `deployment` event of a deployment whose status arrived first).
+    keep: (existing, rec) =>
+      (existing.updatedAt > rec.updatedAt ||
+        (existing.updatedAt === rec.updatedAt && rec.state === "pending" && existing.state !== "pending")) &&
+      !earlierOutcome(existing, rec)
+        ? "stale"
+        : undefined,
+    build: async (db, scope, rec, existing) => {
+      const { _id, _creationTime, production: _p, ...stored } = existing ?? ({} as Partial<Doc<"deployments">>);
+      const newer =
+        !existing ||
+        existing.updatedAt < rec.updatedAt ||
+        (existing.updatedAt === rec.updatedAt && rec.state !== "pending");
+      const base = newer
+        ? {
+            workflowPath: undefined,
+            productionEnvironment: undefined,
+            ref: undefined,
+            creatorLogin: undefined,
+            ...scoped(scope, rec),
+            restoreMs: existing?.restoreMs,
+          }
+        : (stored as Omit<Doc<"deployments">, "_id" | "_creationTime" | "production">);
+      return {
+        ...base,
+        succeededAt: earliest(existing?.succeededAt, rec.succeededAt),
+        failedAt: earliest(existing?.failedAt, rec.failedAt),
+        production: await isProduction(db, scope.repositoryId, base),
+      };
+    },
+  } satisfies UpsertSpec<"deployments", DeploymentRecord>,

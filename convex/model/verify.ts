@@ -26,6 +26,8 @@ import {
   type OpenCounts,
 } from "./contribution";
 import { verifyCiDaily } from "./ciDaily";
+import { verifyDeployments } from "./deployments";
+import { verifyCycle } from "./cycleRecount";
 import { pickDaily } from "./derived";
 import { derivePullRequest } from "./derivePullRequest";
 
@@ -290,6 +292,8 @@ export const verifyAggregates = internalAction({
         }
       }
     }
+    differences.push(...(await verifyCycle(ctx, installationId, repositoryIds)));
+    differences.push(...(await verifyDeployments(ctx, installationId, repositoryIds)));
     const publicScope = await readScope(ctx, installationId, PUBLIC_SCOPE);
     compare(differences, "public day", publicDays, publicScope.days, null);
     compare(differences, "public reviewer day", reviewerScopes.get(PUBLIC_SCOPE)!, publicScope.reviewers, null);

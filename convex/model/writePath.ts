@@ -21,6 +21,8 @@ import {
   type Pickup,
 } from "./contribution";
 import { CiDailyDeltas } from "./ciDaily";
+import { CycleDeltas } from "./cycle";
+import { DeploymentEffects, ignoredDeployment } from "./deployments";
 import { DerivedDeltas } from "./derived";
 import { derivePullRequest } from "./derivePullRequest";
 import { syncReviewRequests } from "./reviewRequests";
@@ -56,12 +58,16 @@ class WritePath {
   private readonly staleDerivations = new Map<Id<"pullRequests">, Repo>();
 
   constructor(
+  /** Production deployments per day (`deploymentDaily`), restores, and the merged PRs they ship. */
+  private readonly deployments: DeploymentEffects;
     private readonly ctx: MutationCtx,
     readonly installation: Doc<"installations">,
   ) {
     this.derived = new DerivedDeltas(ctx, installation._id);
     this.ci = new CiDailyDeltas(ctx, installation._id);
     this.repositories = new RepositorySet(ctx, installation, this.derived);
+    this.deployments = new DeploymentEffects(ctx, installation._id, (repo, id) => this.rederive(repo, id));
+    this.cycle = new CycleDeltas(ctx.db, installation._id);
   }
 
   /** Re-derive touched PRs, then write every counter touched since the last flush. */
@@ -76,6 +82,12 @@ class WritePath {
   }
 
   async applyAll(items: AnyRecord[]): Promise<Tally> {
+    await this.deployments.flush();
+  }
+
+  /** Re-derive a stored PR at flush (a deployment may have changed its `deployedAt`). */
+  rederive(repo: Repo, id: Id<"pullRequests">) {
+    this.staleDerivations.set(id, repo);
     const tally: Tally = {};
     for (const item of items) {
       const outcome = await this.apply(item);
@@ -128,6 +140,12 @@ class WritePath {
     }
   }
 
+      case "deployment":
+        if (await ignoredDeployment(this.ctx.db, repo, item.record)) return "unchanged";
+        return this.write(repo, UPSERTS.deployment, item.record, async (before, after, id) => {
+          await this.deployments.changed(repo, id, before, after);
+          return null;
+        });
   /**
    * Upsert one record; when it changed, apply its derived effects (`effects` returns what activity
    * source the new version is) and record the activity it newly implies.
