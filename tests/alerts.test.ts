@@ -7,13 +7,10 @@
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
-import { recordMembership } from "../convex/memberships";
 import { DAY_MS, dayOf } from "../convex/model/contribution";
 import type { AnyRecord } from "../convex/model/records";
-import { makeConvex, signInAs } from "./helpers/convex";
+import { orgWithPeople } from "./helpers/org";
 import { HOUR, pr, repo, review, T0 } from "./helpers/records";
-
-const ORG = 9001;
 
 beforeEach(() => {
   vi.useFakeTimers({ now: T0 });
@@ -23,26 +20,11 @@ afterEach(() => {
 });
 
 async function setup(options: { private?: boolean } = {}) {
-  const t = makeConvex();
-  const installationId = await t.mutation(internal.model.ingest.upsertInstallation, {
-    githubInstallationId: 77,
-    accountLogin: "acme",
-    accountId: ORG,
-    accountType: "Organization",
-    installedByGithubUserId: 1,
-    installedByLogin: "installer",
-  });
-  await t.run(async (ctx) => {
-    await recordMembership(ctx, { accountId: ORG, githubUserId: 2, login: "owner", member: true, role: "admin" });
-    await recordMembership(ctx, { accountId: ORG, githubUserId: 3, login: "dev", member: true, role: "member" });
-  });
+  const { t, installationId, owner, dev } = await orgWithPeople();
   await t.mutation(internal.model.ingest.addRepositories, {
     installationId,
     repositories: [repo({ private: options.private ?? false })],
   });
-  const as = async (id: number, login: string) => t.withIdentity(await signInAs(t, id, login));
-  const owner = await as(2, "owner");
-  const dev = await as(3, "dev");
   const processDue = async () => {
     for (let i = 0; i < 4; i++) {
       vi.runOnlyPendingTimers();

@@ -5,36 +5,14 @@
  */
 import { expect, test } from "vitest";
 import { api, internal } from "../convex/_generated/api";
-import { recordMembership } from "../convex/memberships";
 import { DAY_MS } from "../convex/model/contribution";
-import { makeConvex, signInAs } from "./helpers/convex";
+import { orgWithPeople } from "./helpers/org";
+import { signInAs } from "./helpers/convex";
 import { pr } from "./helpers/records";
 
-const ORG = 9001;
-
 async function setup() {
-  const t = makeConvex();
-  const installationId = await t.mutation(internal.model.ingest.upsertInstallation, {
-    githubInstallationId: 77,
-    accountLogin: "acme",
-    accountId: ORG,
-    accountType: "Organization",
-    installedByGithubUserId: 1,
-    installedByLogin: "installer",
-  });
-  await t.run(async (ctx) => {
-    await recordMembership(ctx, { accountId: ORG, githubUserId: 2, login: "owner", member: true, role: "admin" });
-    await recordMembership(ctx, { accountId: ORG, githubUserId: 3, login: "dev", member: true, role: "member" });
-  });
-  const as = async (id: number, login: string) => t.withIdentity(await signInAs(t, id, login));
-  return {
-    t,
-    installationId,
-    installer: await as(1, "installer"),
-    owner: await as(2, "owner"),
-    dev: await as(3, "dev"),
-    stranger: await as(4, "stranger"),
-  };
+  const org = await orgWithPeople();
+  return { ...org, stranger: org.t.withIdentity(await signInAs(org.t, 4, "stranger")) };
 }
 
 test("members read the settings; only administrators change them, and the change is attributed", async () => {

@@ -9,13 +9,12 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { makeFunctionReference } from "convex/server";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { recordMembership } from "../convex/memberships";
 import { notifyDestinations, slackBody } from "../convex/notify/slack";
 import { checkWebhookUrl, classifyResponse, urlHint } from "../convex/notify/webhookUrl";
-import { makeConvex, signInAs, type TestConvex } from "./helpers/convex";
+import { orgWithPeople, ORG } from "./helpers/org";
+import type { TestConvex } from "./helpers/convex";
 import { seedInstallation } from "./helpers/seed";
 
-const ORG = 9001;
 const SECRET_URL = "https://hooks.slack.com/services/T0001/B0002/s3cr3tT0kenXyZw";
 const OTHER_URL = "https://hooks.slack.com/services/T0001/B0003/an0therT0kenQrSt";
 
@@ -51,29 +50,7 @@ async function step(t: TestConvex, ms = 0) {
   await t.finishInProgressScheduledFunctions();
 }
 
-async function setup() {
-  const t = makeConvex();
-  const installationId = await t.mutation(internal.model.ingest.upsertInstallation, {
-    githubInstallationId: 77,
-    accountLogin: "acme",
-    accountId: ORG,
-    accountType: "Organization",
-    installedByGithubUserId: 1,
-    installedByLogin: "installer",
-  });
-  await t.run(async (ctx) => {
-    await recordMembership(ctx, { accountId: ORG, githubUserId: 2, login: "owner", member: true, role: "admin" });
-    await recordMembership(ctx, { accountId: ORG, githubUserId: 3, login: "dev", member: true, role: "member" });
-  });
-  const as = async (id: number, login: string) => t.withIdentity(await signInAs(t, id, login));
-  return {
-    t,
-    installationId,
-    installer: await as(1, "installer"),
-    owner: await as(2, "owner"),
-    dev: await as(3, "dev"),
-  };
-}
+const setup = () => orgWithPeople();
 
 const deliveriesOf = (t: TestConvex) => t.run((ctx) => ctx.db.query("notificationDeliveries").order("asc").collect());
 
