@@ -458,8 +458,8 @@ describe("under load, like GitHub", () => {
     expect(refused.status).toBe(403);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(60);
-    // A page of 100 pull requests with review requests, timeline events, reviews and check contexts
-    // costs (1 + 5 × 100) / 100 ≈ 5 points.
+    // A page of 100 pull requests with review requests, timeline events, reviews, the first commit and
+    // check contexts costs (1 + 6 × 100) / 100 ≈ 6 points.
     const page = await fake.fetch(`${BASE}/graphql`, {
       method: "POST",
       headers: { authorization: `token ${token}` },
@@ -468,7 +468,7 @@ describe("under load, like GitHub", () => {
         variables: { owner: "acme", name: "repo-001", first: 100 },
       }),
     });
-    expect(((await page.json()) as { data: { rateLimit: { cost: number } } }).data.rateLimit.cost).toBe(5);
-    expect(fake.requests.at(-1)).toMatchObject({ resource: "graphql", cost: 5, first: 100 });
+    expect(((await page.json()) as { data: { rateLimit: { cost: number } } }).data.rateLimit.cost).toBe(6);
+    expect(fake.requests.at(-1)).toMatchObject({ resource: "graphql", cost: 6, first: 100 });
   });
 });

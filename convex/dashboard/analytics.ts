@@ -3,15 +3,23 @@
  * author, read from `cycleDaily` (≤ one document per day per series, never the PRs), and the drill-down
  * to the merged PRs behind a figure (an index range, paginated).
  *
- * STUB: the contract the Analytics page is built against; the handlers are filled in by the analytics work.
+ * Series read: an unrestricted caller the "all" scope, a restricted one "public" plus each readable
+ * private repository's scope (as dashboard/scoped.ts), a repository filter that repository's scope;
+ * everyone's series (author "") or the author's, a team's members' series summed.
  */
 import { paginationOptsValidator, type PaginationResult } from "convex/server";
-import { v } from "convex/values";
-import type { Id } from "../_generated/dataModel";
-import { query } from "../_generated/server";
+import { mergedStream, stream, type QueryStream } from "convex-helpers/server/stream";
+import { ConvexError, v } from "convex/values";
+import type { Doc, Id } from "../_generated/dataModel";
+import { query, type QueryCtx } from "../_generated/server";
+import { repositoryAccess, viewableInstallation, type RepositoryAccess } from "../access";
+import { ALL_SCOPE, DAY_MS, HIST_BINS, PUBLIC_SCOPE, repositoryScope } from "../model/contribution";
+import { CYCLE_STAGES, readyAt, STAGE_HIST, stageDurations } from "../model/cycle";
+import schema from "../schema";
+import { RepositoryVisibility } from "./visibility";
 
 /** The stages of a merged PR, then the totals: cycle (first commit → merge) and lead (first commit → deployed). */
-export const STAGES = ["coding", "pickup", "review", "merge", "deploy", "cycle", "lead"] as const;
+export const STAGES = CYCLE_STAGES;
 export type Stage = (typeof STAGES)[number];
 type Hours = number | null;
 type Percentiles = { count: number; p50Hours: Hours; p75Hours: Hours; p90Hours: Hours };
@@ -45,13 +53,217 @@ export type CycleTime = {
   totals: { merged: number; unapproved: number; deployed: number; stages: Record<Stage, Percentiles> };
 };
 
+/** The longest range (days) a query reads: a year of daily documents per series. */
+const MAX_RANGE_DAYS = 366;
+/** Accepted day numbers: 2000-01-01 to 2199-12-31. */
+const MIN_DAY = Date.UTC(2000, 0, 1) / DAY_MS;
+const MAX_DAY = Date.UTC(2200, 0, 1) / DAY_MS - 1;
+/** Members of a team whose series are read (a team's figures sum its members'). */
+const MAX_TEAM_MEMBERS = 200;
+
+function validateRange(from: number, to: number) {
+  for (const [name, day] of [
+    ["from", from],
+    ["to", to],
+  ] as const) {
+    if (!Number.isInteger(day) || day < MIN_DAY || day > MAX_DAY) {
+      throw new ConvexError(
+        `${name} must be a UTC day number (whole days since 1970-01-01) from ${MIN_DAY} to ${MAX_DAY}; got ${String(day)}.`,
+      );
+    }
+  }
+  if (to < from) throw new ConvexError(`to (${to}) must not be before from (${from}).`);
+  if (to - from + 1 > MAX_RANGE_DAYS) {
+    throw new ConvexError(`The range must be at most ${MAX_RANGE_DAYS} days; got ${to - from + 1}.`);
+  }
+}
+
+type Filters = {
+  installationId: Id<"installations">;
+  from: number;
+  to: number;
+  repositoryId?: Id<"repositories">;
+  team?: string;
+  author?: string;
+};
+
+/**
+ * What the filters select for this caller: the scopes and authors whose series are summed, or null when
+ * the installation, or the filtered repository, is not the caller's to see.
+ */
+async function selection(ctx: QueryCtx, f: Filters) {
+  validateRange(f.from, f.to);
+  const installation = await viewableInstallation(ctx, f.installationId);
+  if (!installation) return null;
+  const visibility = await RepositoryVisibility.of(ctx, installation);
+  let scopes: string[];
+  if (f.repositoryId !== undefined) {
+    if (!(await visibility.visible(f.repositoryId))) return null;
+    scopes = [repositoryScope(f.repositoryId)];
+  } else {
+    scopes = await callerScopes(ctx, installation._id, visibility.access);
+  }
+  // null: everyone's (author "").
+  let authors: string[] | null = f.author !== undefined ? [f.author] : null;
+  if (f.team !== undefined) {
+    const members = await teamLogins(ctx, installation.accountId, f.team);
+    authors = authors === null ? members : authors.filter((a) => members.includes(a));
+  }
+  return { installation, visibility, scopes, authors };
+}
+
+/** "all", or "public" plus the scope of each private repository the caller may read. */
+async function callerScopes(ctx: QueryCtx, installationId: Id<"installations">, access: RepositoryAccess) {
+  if (access.kind === "all") return [ALL_SCOPE];
+  const repos = await Promise.all([...access.privateRepositoryIds].map((id) => ctx.db.get(id)));
+  // A granted repository made public since is counted in "public" already.
+  const readable = repos.filter((r) => r !== null && r.installationId === installationId && r.private);
+  return [PUBLIC_SCOPE, ...readable.map((r) => repositoryScope(r!._id))];
+}
+
+/** The logins of a team's members (by its slug in the installation's organisation); none for an unknown team. */
+async function teamLogins(ctx: QueryCtx, accountId: number, slug: string): Promise<string[]> {
+  const team = await ctx.db
+    .query("teams")
+    .withIndex("by_account_slug", (q) => q.eq("accountId", accountId).eq("slug", slug))
+    .first();
+  if (!team) return [];
+  const members = await ctx.db
+    .query("teamMembers")
+    .withIndex("by_team_user", (q) => q.eq("accountId", accountId).eq("teamGithubId", team.githubId))
+    .take(MAX_TEAM_MEMBERS);
+  return [...new Set(members.map((m) => m.login))].sort();
+}
+
+type Figures = { merged: number; unapproved: number; deployed: number; hists: Record<Stage, number[]> };
+const zeroFigures = (): Figures => ({
+  merged: 0,
+  unapproved: 0,
+  deployed: 0,
+  hists: Object.fromEntries(STAGES.map((s) => [s, new Array<number>(HIST_BINS).fill(0)])) as Record<Stage, number[]>,
+});
+function addDoc(acc: Figures, doc: Doc<"cycleDaily">) {
+  acc.merged += doc.merged;
+  acc.unapproved += doc.unapproved;
+  acc.deployed += doc.deployed;
+  for (const s of STAGES) doc[STAGE_HIST[s]].forEach((n, i) => (acc.hists[s][i]! += n));
+}
+
+/** Bounds of a log2-hour bin (hours); the open last bin is taken to end at twice its start. */
+const binBounds = (bin: number): [number, number] => (bin === 0 ? [0, 1] : [Math.pow(2, bin - 1), Math.pow(2, bin)]);
+
+/** The `p` quantile (0..1) of a log2-hour histogram, interpolated linearly within its bin (hours, 0.1 h). */
+function percentileHours(hist: number[], p: number): Hours {
+  const total = hist.reduce((a, b) => a + b, 0);
+  if (total === 0) return null;
+  const rank = p * total;
+  let seen = 0;
+  for (let bin = 0; bin < hist.length; bin++) {
+    const n = hist[bin] ?? 0;
+    if (n > 0 && seen + n >= rank) {
+      const [lo, hi] = binBounds(bin);
+      return Math.round((lo + ((rank - seen) / n) * (hi - lo)) * 10) / 10;
+    }
+    seen += n;
+  }
+  return null;
+}
+
+type Period = { start: number; end: number; label: string };
+const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/** The periods covering from..to (inclusive): days, ISO weeks (Monday first) or calendar months, clipped to the range. */
+function periodsOf(from: number, to: number, granularity: CycleTime["granularity"]): Period[] {
+  const out: Period[] = [];
+  for (let day = from; day <= to;) {
+    let end: number;
+    let label: string;
+    if (granularity === "day") [end, label] = [day, isoDay(day)];
+    else if (granularity === "week") {
+      const monday = day - ((day + 3) % 7); // day 0 (1970-01-01) was a Thursday
+      [end, label] = [monday + 6, `Week of ${isoDay(monday)}`];
+    } else {
+      const d = new Date(day * DAY_MS);
+      const next = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / DAY_MS;
+      [end, label] = [next - 1, isoDay(day).slice(0, 7)];
+    }
+    end = Math.min(end, to);
+    out.push({ start: day, end, label });
+    day = end + 1;
+  }
+  return out;
+}
+
 /** Cycle-time figures for the range and filters; `granularity` defaults to what keeps the chart readable. */
 export const cycleTime = query({
   args: {
     ...analyticsFilters,
     granularity: v.optional(v.union(v.literal("day"), v.literal("week"), v.literal("month"))),
   },
-  handler: async (): Promise<CycleTime | null> => null,
+  handler: async (ctx, args): Promise<CycleTime | null> => {
+    const sel = await selection(ctx, args);
+    if (!sel) return null;
+    const { from, to, installationId } = args;
+    const days = to - from + 1;
+    const granularity = args.granularity ?? (days <= 31 ? "day" : days <= 180 ? "week" : "month");
+    const byDay = new Map<number, Figures>();
+    for (const scope of sel.scopes) {
+      for (const author of sel.authors ?? [""]) {
+        const docs = await ctx.db
+          .query("cycleDaily")
+          .withIndex("by_installation_scope_author_day", (q) =>
+            q
+              .eq("installationId", installationId)
+              .eq("scope", scope)
+              .eq("author", author)
+              .gte("day", from)
+              .lte("day", to),
+          )
+          .collect();
+        for (const doc of docs) {
+          const acc = byDay.get(doc.day) ?? zeroFigures();
+          addDoc(acc, doc);
+          byDay.set(doc.day, acc);
+        }
+      }
+    }
+    const total = zeroFigures();
+    const periods = periodsOf(from, to, granularity).map((p): CyclePeriod => {
+      const f = zeroFigures();
+      for (const [day, figures] of byDay) {
+        if (day < p.start || day > p.end) continue;
+        for (const acc of [f, total]) {
+          acc.merged += figures.merged;
+          acc.unapproved += figures.unapproved;
+          acc.deployed += figures.deployed;
+          for (const s of STAGES) figures.hists[s].forEach((n, i) => (acc.hists[s][i]! += n));
+        }
+      }
+      return {
+        ...p,
+        merged: f.merged,
+        unapproved: f.unapproved,
+        deployed: f.deployed,
+        p50Hours: Object.fromEntries(STAGES.map((s) => [s, percentileHours(f.hists[s], 0.5)])) as Record<Stage, Hours>,
+      };
+    });
+    const stages = Object.fromEntries(
+      STAGES.map((s) => [
+        s,
+        {
+          count: total.hists[s].reduce((a, b) => a + b, 0),
+          p50Hours: percentileHours(total.hists[s], 0.5),
+          p75Hours: percentileHours(total.hists[s], 0.75),
+          p90Hours: percentileHours(total.hists[s], 0.9),
+        },
+      ]),
+    ) as Record<Stage, Percentiles>;
+    return {
+      granularity,
+      periods,
+      totals: { merged: total.merged, unapproved: total.unapproved, deployed: total.deployed, stages },
+    };
+  },
 });
 
 export type MergedPullRequestRow = {
@@ -71,21 +283,126 @@ export type MergedPullRequestRow = {
   hours: Record<Stage, Hours>;
 };
 
+/** A page reads at most this many PRs, however many of them it skips (not the caller's to see). */
+const MAX_ROWS_READ_PER_PAGE = 2_000;
+
 /** The merged PRs behind a figure: merged within the range and filters, newest first. */
 export const mergedPullRequests = query({
   args: { ...analyticsFilters, paginationOpts: paginationOptsValidator },
-  handler: async (): Promise<PaginationResult<MergedPullRequestRow>> => ({
-    page: [],
-    isDone: true,
-    continueCursor: "",
-  }),
+  handler: async (ctx, args): Promise<PaginationResult<MergedPullRequestRow>> => {
+    const empty = { page: [], isDone: true, continueCursor: "" };
+    const sel = await selection(ctx, args);
+    if (!sel || (sel.authors !== null && sel.authors.length === 0)) return empty;
+    const { installationId, repositoryId } = args;
+    const [lo, hi] = [args.from * DAY_MS, (args.to + 1) * DAY_MS];
+    const s = stream(ctx.db, schema);
+    const ofAuthor = (author: string) =>
+      repositoryId !== undefined
+        ? s
+            .query("pullRequests")
+            .withIndex("by_repo_author_merged", (q) =>
+              q.eq("repositoryId", repositoryId).eq("authorLogin", author).gte("mergedAt", lo).lt("mergedAt", hi),
+            )
+            .order("desc")
+        : s
+            .query("pullRequests")
+            .withIndex("by_installation_author_merged", (q) =>
+              q.eq("installationId", installationId).eq("authorLogin", author).gte("mergedAt", lo).lt("mergedAt", hi),
+            )
+            .order("desc");
+    let rows: QueryStream<Doc<"pullRequests">>;
+    if (sel.authors === null) {
+      rows =
+        repositoryId !== undefined
+          ? s
+              .query("pullRequests")
+              .withIndex("by_repo_merged", (q) =>
+                q.eq("repositoryId", repositoryId).gte("mergedAt", lo).lt("mergedAt", hi),
+              )
+              .order("desc")
+          : s
+              .query("pullRequests")
+              .withIndex("by_installation_merged", (q) =>
+                q.eq("installationId", installationId).gte("mergedAt", lo).lt("mergedAt", hi),
+              )
+              .order("desc");
+    } else if (sel.authors.length === 1) {
+      rows = ofAuthor(sel.authors[0]!);
+    } else {
+      // A team: its members' ranges merged by merge time.
+      rows = mergedStream(sel.authors.map(ofAuthor), ["mergedAt"]);
+    }
+    const result = await rows
+      .filterWith(async (pr) => pr.state === "merged" && (await sel.visibility.visible(pr.repositoryId)))
+      .paginate({ ...args.paginationOpts, maximumRowsRead: MAX_ROWS_READ_PER_PAGE });
+    const names = new Map<Id<"repositories">, Promise<string>>();
+    const nameOf = (id: Id<"repositories">) => {
+      if (!names.has(id))
+        names.set(
+          id,
+          ctx.db.get(id).then((r) => r?.fullName ?? ""),
+        );
+      return names.get(id)!;
+    };
+    const page = await Promise.all(
+      result.page.map(async (pr): Promise<MergedPullRequestRow> => {
+        const ms = stageDurations(pr);
+        return {
+          id: pr._id,
+          repository: await nameOf(pr.repositoryId),
+          number: pr.number,
+          title: pr.title,
+          url: pr.url,
+          authorLogin: pr.authorLogin,
+          createdAt: pr.createdAt,
+          firstCommitAt: pr.firstCommitAt ?? null,
+          readyAt: readyAt(pr),
+          firstReviewAt: pr.firstReviewAt ?? null,
+          approvedAt: pr.approvedAt ?? null,
+          mergedAt: pr.mergedAt!,
+          deployedAt: pr.deployedAt ?? null,
+          hours: Object.fromEntries(
+            STAGES.map((st) => {
+              const d = ms[st];
+              return [st, d === null ? null : Math.round((Math.max(0, d) / 3_600_000) * 10) / 10];
+            }),
+          ) as Record<Stage, Hours>,
+        };
+      }),
+    );
+    return { ...result, page };
+  },
 });
+
+/** Repositories offered as a filter (by name). */
+const MAX_FILTER_REPOSITORIES = 500;
+const MAX_FILTER_TEAMS = 500;
 
 /** What the filters offer: the caller's visible repositories (by name, ≤ 500) and the organisation's teams. */
 export const filterOptions = query({
   args: { installationId: v.id("installations") },
-  handler: async (): Promise<{
+  handler: async (
+    ctx,
+    { installationId },
+  ): Promise<{
     repositories: Array<{ id: Id<"repositories">; fullName: string }>;
     teams: Array<{ slug: string; name: string }>;
-  } | null> => null,
+  } | null> => {
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation) return null;
+    const access = await repositoryAccess(ctx, installation);
+    const repos = await stream(ctx.db, schema)
+      .query("repositories")
+      .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", false))
+      .filterWith(async (r) => access.kind === "all" || !r.private || access.privateRepositoryIds.has(r._id))
+      .take(MAX_FILTER_REPOSITORIES);
+    const teams = await ctx.db
+      .query("teams")
+      .withIndex("by_account_slug", (q) => q.eq("accountId", installation.accountId))
+      .take(MAX_FILTER_TEAMS);
+    return {
+      repositories: repos.map((r) => ({ id: r._id, fullName: r.fullName })),
+      teams: teams.map((t) => ({ slug: t.slug, name: t.name })),
+    };
+  },
 });

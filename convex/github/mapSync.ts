@@ -104,6 +104,12 @@ function reviewRequestFields(pr: GqlPullRequest) {
   };
 }
 
+/** The first commit's time: the earlier of its authored and committed dates (a rebase moves only the latter). */
+function firstCommitAt(pr: GqlPullRequest): { firstCommitAt?: number } {
+  const c = pr.firstCommit.nodes[0]?.commit;
+  return c ? { firstCommitAt: Math.min(timeMs(c.authoredDate), timeMs(c.committedDate)) } : {};
+}
+
 /** One GraphQL pull request node → the PR, its reviews and its head commit's CI results. */
 export function mapGraphqlPullRequest(repoGithubId: number, pr: GqlPullRequest): AnyRecord[] {
   const head = pr.commits.nodes[0]?.commit;
@@ -132,6 +138,7 @@ export function mapGraphqlPullRequest(repoGithubId: number, pr: GqlPullRequest):
         updatedAt: timeMs(pr.updatedAt),
         ...optionalTimeMs("closedAt", pr.closedAt),
         ...optionalTimeMs("mergedAt", pr.mergedAt),
+        ...firstCommitAt(pr),
       },
     },
   ];

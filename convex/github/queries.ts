@@ -24,9 +24,9 @@ const REVIEW_REQUESTS_PER_PR = 25;
 const TIMELINE_EVENTS_PER_PR = 50;
 /**
  * Connections resolved once per pull request in `PULL_REQUEST_FIELDS` (reviewRequests, timelineItems,
- * reviews, commits, contexts).
+ * reviews, firstCommit, commits, contexts).
  */
-const NESTED_CONNECTIONS_PER_PR = 5;
+const NESTED_CONNECTIONS_PER_PR = 6;
 
 /**
  * Who a review request names. GraphQL's `RequestedReviewer` is a user, a team, a bot or a mannequin;
@@ -48,6 +48,7 @@ const PULL_REQUEST_FIELDS = /* GraphQL */ `
     ... on ReadyForReviewEvent { createdAt }
   } }
   reviews(first: ${REVIEWS_PER_PR}) { totalCount nodes { databaseId state submittedAt url author { login } } }
+  firstCommit: commits(first: 1) { nodes { commit { authoredDate committedDate } } }
   commits(last: 1) { nodes { commit { oid statusCheckRollup { state contexts(first: ${CHECKS_PER_PR}) { totalCount nodes {
     __typename
     ... on CheckRun { databaseId name status conclusion startedAt completedAt detailsUrl }

@@ -170,6 +170,10 @@ const gqlPullRequest = z.object({
       ),
     })
     .nullable(),
+  /** The PR's first commit (cycle time's coding stage starts at the earlier of its two dates). */
+  firstCommit: z.object({
+    nodes: z.array(z.object({ commit: z.object({ authoredDate: isoTime, committedDate: isoTime }) })),
+  }),
   commits: z.object({
     nodes: z.array(
       z.object({

@@ -8,6 +8,7 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseReader } from "../_generated/server";
 import { reviewPickups } from "./contribution";
+import { firstDeploymentAfter } from "./deployments";
 import { computeHealth, summarizeChecks, summarizeReviews } from "./health";
 import { whoseTurn } from "./turn";
 
@@ -25,6 +26,7 @@ type DerivationInput = Pick<
   | "readyForReviewAt"
   | "reviewRequests"
   | "requestHistory"
+  | "mergedAt"
 >;
 
 export async function derivePullRequest(db: DatabaseReader, repositoryId: Id<"repositories">, pr: DerivationInput) {
@@ -52,6 +54,19 @@ export async function derivePullRequest(db: DatabaseReader, repositoryId: Id<"re
     failingSince,
   });
   const pickups = reviewPickups(pr, reviews);
+  // Cycle time (model/cycle.ts): the last approval by someone else, up to the merge; the first deployment after it.
+  const approvals = reviews.filter(
+    (r) =>
+      r.state === "approved" &&
+      r.submittedAt !== undefined &&
+      r.authorLogin !== pr.authorLogin &&
+      (pr.mergedAt === undefined || r.submittedAt <= pr.mergedAt),
+  );
+  const approvedAt = approvals.length > 0 ? Math.max(...approvals.map((r) => r.submittedAt!)) : undefined;
+  const deployedAt =
+    pr.state === "merged" && pr.mergedAt !== undefined
+      ? await firstDeploymentAfter(db, repositoryId, pr.mergedAt)
+      : undefined;
   return {
     checks,
     failingChecks: failing,
@@ -60,6 +75,8 @@ export async function derivePullRequest(db: DatabaseReader, repositoryId: Id<"re
     health,
     healthReasons: reasons,
     pickups: pickups.length > 0 ? pickups : undefined,
+    approvedAt,
+    deployedAt,
     // Closed and merged PRs wait on nobody: no turn, so the inbox's indexes never list them.
     ...(pr.state === "open"
       ? { turn: turn.turn, turnReason: turn.turnReason, waitingOn: turn.waitingOn, waitingSince: turn.waitingSince }

@@ -89,6 +89,10 @@ function reviewRequestsOf(rec: PullRequestRecord, existing: Doc<"pullRequests"> 
 const laterReady = (rec: PullRequestRecord, existing: Doc<"pullRequests"> | null) =>
   rec.readyForReviewAt !== undefined && rec.readyForReviewAt > (existing?.readyForReviewAt ?? -Infinity);
 
+/** The first commit's time: the earliest known wins (webhook payloads don't carry it; the sync does). */
+const earlierFirstCommit = (rec: PullRequestRecord, existing: Doc<"pullRequests"> | null) =>
+  rec.firstCommitAt !== undefined && rec.firstCommitAt < (existing?.firstCommitAt ?? Infinity);
+
 /** The most review requests a pull request's history keeps: the latest. */
 const REQUEST_HISTORY_CAP = 100;
 
@@ -123,10 +127,6 @@ function flakyOf(existing: Doc<"ciResults"> | null, rec: CiRecord): { flaky?: bo
   return rec.state === "failure" || failedBefore ? { flaky: false } : {};
 }
 
-/** A review only moves forward: pending → submitted → dismissed. */
-const reviewRank = (s: ReviewRecord["state"]) => (s === "pending" ? 0 : s === "dismissed" ? 2 : 1);
-
-export const UPSERTS = {
 /** The earlier of two known times. */
 const earliest = (a: number | undefined, b: number | undefined) =>
   a === undefined ? b : b === undefined ? a : Math.min(a, b);
@@ -136,21 +136,29 @@ const earlierOutcome = (existing: Doc<"deployments">, rec: DeploymentRecord) =>
   earliest(existing.succeededAt, rec.succeededAt) !== existing.succeededAt ||
   earliest(existing.failedAt, rec.failedAt) !== existing.failedAt;
 
+/** A review only moves forward: pending → submitted → dismissed. */
+const reviewRank = (s: ReviewRecord["state"]) => (s === "pending" ? 0 : s === "dismissed" ? 2 : 1);
+
+export const UPSERTS = {
   pullRequest: {
     table: "pullRequests",
     find: byGithubId("pullRequests"),
     // An older version is stale, unless it carries a later ready-for-review time or review requests
     // not yet in the history (facts, kept in any order).
     keep: (existing, rec) =>
-      existing.updatedAt > rec.updatedAt && !laterReady(rec, existing) && !addsHistory(rec, existing)
+      existing.updatedAt > rec.updatedAt &&
+      !laterReady(rec, existing) &&
+      !addsHistory(rec, existing) &&
+      !earlierFirstCommit(rec, existing)
         ? "stale"
         : undefined,
     build: async (db, scope, rec, existing) => {
       const readyForReviewAt = laterReady(rec, existing) ? rec.readyForReviewAt : existing?.readyForReviewAt;
       const requestHistory = requestHistoryOf(rec, existing);
+      const firstCommitAt = earlierFirstCommit(rec, existing) ? rec.firstCommitAt : existing?.firstCommitAt;
       if (existing && existing.updatedAt > rec.updatedAt) {
         const { _id, _creationTime, ...stored } = existing;
-        const base = { ...stored, readyForReviewAt, requestHistory };
+        const base = { ...stored, readyForReviewAt, requestHistory, firstCommitAt };
         return { ...base, ...(await derivePullRequest(db, scope.repositoryId, base)) };
       }
       // GitHub computes mergeability lazily: keep what we knew while the head commit is the same.
@@ -164,6 +172,7 @@ const earlierOutcome = (existing: Doc<"deployments">, rec: DeploymentRecord) =>
         reviewRequests: reviewRequestsOf(rec, existing),
         readyForReviewAt,
         requestHistory,
+        firstCommitAt,
       };
       return { ...base, ...(await derivePullRequest(db, scope.repositoryId, base)) };
     },
@@ -209,7 +218,6 @@ const earlierOutcome = (existing: Doc<"deployments">, rec: DeploymentRecord) =>
     keep: (existing, rec) => (existing.deleted || existing.updatedAt > rec.updatedAt ? "stale" : undefined),
     build: async (_db, scope, rec) => ({ ...scoped(scope, rec), deleted: false }),
   } satisfies UpsertSpec<"comments", CommentRecord>,
-};
   deployment: {
     table: "deployments",
     find: (db, scope, rec) =>
@@ -251,3 +259,4 @@ const earlierOutcome = (existing: Doc<"deployments">, rec: DeploymentRecord) =>
       };
     },
   } satisfies UpsertSpec<"deployments", DeploymentRecord>,
+};

@@ -53,21 +53,23 @@ class WritePath {
   private readonly derived: DerivedDeltas;
   /** CI outcomes per repository and day (repository health). */
   private readonly ci: CiDailyDeltas;
+  /** Cycle time of merged PRs (`cycleDaily`), written at flush. */
+  private readonly cycle: CycleDeltas;
   readonly repositories: RepositorySet;
   /** PRs whose reviews or head-commit CI changed: re-derived once each at flush, however many records touched them. */
   private readonly staleDerivations = new Map<Id<"pullRequests">, Repo>();
-
-  constructor(
   /** Production deployments per day (`deploymentDaily`), restores, and the merged PRs they ship. */
   private readonly deployments: DeploymentEffects;
+
+  constructor(
     private readonly ctx: MutationCtx,
     readonly installation: Doc<"installations">,
   ) {
     this.derived = new DerivedDeltas(ctx, installation._id);
-    this.ci = new CiDailyDeltas(ctx, installation._id);
-    this.repositories = new RepositorySet(ctx, installation, this.derived);
     this.deployments = new DeploymentEffects(ctx, installation._id, (repo, id) => this.rederive(repo, id));
     this.cycle = new CycleDeltas(ctx.db, installation._id);
+    this.ci = new CiDailyDeltas(ctx, installation._id);
+    this.repositories = new RepositorySet(ctx, installation, this.derived);
   }
 
   /** Re-derive touched PRs, then write every counter touched since the last flush. */
@@ -78,16 +80,17 @@ class WritePath {
     }
     this.staleDerivations.clear();
     await this.derived.flush();
+    await this.cycle.flush();
     await this.ci.flush();
-  }
-
-  async applyAll(items: AnyRecord[]): Promise<Tally> {
     await this.deployments.flush();
   }
 
   /** Re-derive a stored PR at flush (a deployment may have changed its `deployedAt`). */
   rederive(repo: Repo, id: Id<"pullRequests">) {
     this.staleDerivations.set(id, repo);
+  }
+
+  async applyAll(items: AnyRecord[]): Promise<Tally> {
     const tally: Tally = {};
     for (const item of items) {
       const outcome = await this.apply(item);
@@ -137,15 +140,15 @@ class WritePath {
         return this.write(repo, UPSERTS.comment, item.record, (_before, after) => ({ kind: "comment", doc: after }));
       case "deletion":
         return this.applyDeletion(repo, item.record);
-    }
-  }
-
       case "deployment":
         if (await ignoredDeployment(this.ctx.db, repo, item.record)) return "unchanged";
         return this.write(repo, UPSERTS.deployment, item.record, async (before, after, id) => {
           await this.deployments.changed(repo, id, before, after);
           return null;
         });
+    }
+  }
+
   /**
    * Upsert one record; when it changed, apply its derived effects (`effects` returns what activity
    * source the new version is) and record the activity it newly implies.
@@ -203,6 +206,7 @@ class WritePath {
     // The alert engine re-evaluates the PR (scheduled) when a field an agreement depends on changed.
     await alertOnPullRequestChange(this.ctx, this.installation._id, id, before, after);
     this.derived.open(repo, addCounts(pullRequestOpenCounts(after), pullRequestOpenCounts(before), -1));
+    this.cycle.pullRequestChanged(repo._id, before, after);
     const [was, now] = [pullRequestDurations(before), pullRequestDurations(after)];
     for (const kind of ["firstReview", "merge"] as const) {
       const hist = kind === "merge" ? "mergeHist" : "firstReviewHist";

@@ -56,6 +56,8 @@ export interface PullRequest {
   updatedAt: number;
   closedAt: number | null;
   mergedAt: number | null;
+  /** The first commit's authored and committed times (absent: the head commit is the only one, at creation). */
+  firstCommit?: { authoredAt: number; committedAt: number };
   /** Users whose review is requested and outstanding (logins). */
   requestedReviewers: string[];
   /** Teams whose review is requested and outstanding (slugs). */
@@ -397,4 +399,9 @@ function addReviewRequests(pr: PullRequest) {
     if (rng.next() < 0.2) pr.readyForReviewEvents.push(pr.createdAt + Math.floor((readyAt - pr.createdAt) / 2));
     pr.readyForReviewEvents.push(readyAt);
   }
+  // Drawn last, so the rest stays what the seed made it. Work starts before the PR opens; a rebase
+  // sometimes moves the committed date past the authored one.
+  const authoredAt = pr.createdAt - rng.int(1, 72) * 60 * minute;
+  const committedAt = rng.next() < 0.2 ? authoredAt + rng.int(1, 48) * 60 * minute : authoredAt;
+  pr.firstCommit = { authoredAt, committedAt };
 }

@@ -157,12 +157,27 @@ function pullRequestNode(org: Org, repo: Repo, pr: PullRequest) {
         })),
         args,
       ),
+    // `commits(first: 1)` is the PR's first commit (only its dates are read), `commits(last: 1)` its head.
     commits: (args: { first?: number; last?: number }) =>
       connection(
         [
+          ...(args.first !== undefined
+            ? [
+                {
+                  commit: {
+                    oid: `${pr.headSha.slice(0, 39)}0`,
+                    authoredDate: iso(pr.firstCommit?.authoredAt ?? pr.createdAt),
+                    committedDate: iso(pr.firstCommit?.committedAt ?? pr.createdAt),
+                    statusCheckRollup: null,
+                  },
+                },
+              ]
+            : []),
           {
             commit: {
               oid: pr.headSha,
+              authoredDate: iso(pr.createdAt),
+              committedDate: iso(pr.createdAt),
               statusCheckRollup:
                 contexts.length === 0
                   ? null
