@@ -273,6 +273,45 @@ describe("cycle time", () => {
     beforeEach(() => vi.useFakeTimers());
     afterEach(() => vi.useRealTimers());
 
+    test("a production deployment after the merge adds the deploy and lead stages in the merge day", async () => {
+      const { t, installationId, apply, lead } = await setup();
+      await seed(apply);
+      const deployment = (githubId: number, environment: string, createdAt: number, succeededAt: number) =>
+        ({
+          kind: "deployment",
+          record: {
+            githubId,
+            repoGithubId: 500,
+            source: "deployment",
+            environment,
+            sha: "a".repeat(40),
+            url: `https://api.github.com/repos/acme/widgets/deployments/${githubId}`,
+            createdAt: T0 + createdAt * HOUR,
+            updatedAt: T0 + succeededAt * HOUR,
+            state: "success",
+            succeededAt: T0 + succeededAt * HOUR,
+          },
+        }) as const;
+      // Staging does not ship it; production created 2 h after the merge, succeeding 4 h after it, does.
+      await apply([deployment(1, "staging", 11, 11.5), deployment(2, "production", 12, 14)]);
+      await t.finishAllScheduledFunctions(() => vi.runAllTimers());
+      const ann = (await lead.query(api.dashboard.analytics.cycleTime, { installationId, ...range, author: "ann" }))!;
+      expect(ann.totals).toMatchObject({ merged: 1, deployed: 1 });
+      expect(ann.periods.find((p) => p.merged > 0)).toMatchObject({ start: DAY0, deployed: 1 });
+      expect(ann.totals.stages.deploy.p50Hours).toBe(6); // 4 h: bin [4 h, 8 h)
+      expect(ann.totals.stages.lead.p50Hours).toBe(24); // first commit → deployed: 24 h, bin [16 h, 32 h)
+      const row = (
+        await lead.query(api.dashboard.analytics.mergedPullRequests, {
+          installationId,
+          ...range,
+          author: "ann",
+          paginationOpts: { numItems: 10, cursor: null },
+        })
+      ).page[0]!;
+      expect(row).toMatchObject({ deployedAt: T0 + 14 * HOUR, hours: { deploy: 4, lead: 24 } });
+      await expectNoAggregateDifferences(t, installationId);
+    });
+
     test("a privacy flip moves the repository's buckets into and out of public", async () => {
       const { t, installationId, apply, mona } = await setup();
       await seed(apply);
