@@ -155,11 +155,17 @@ async function inputsOf(
       .take(STALE_SCAN_CAP),
   ]);
   const ci = { passed: 0, failed: 0, flaky: 0 };
-  for (const d of ciDays)
-    [ci.passed, ci.failed, ci.flaky] = [ci.passed + d.passed, ci.failed + d.failed, ci.flaky + d.flaky];
+  for (const d of ciDays) {
+    ci.passed += d.passed;
+    ci.failed += d.failed;
+    ci.flaky += d.flaky;
+  }
   let [merged, unapproved, cycleHist] = [0, 0, new Array<number>(HIST_BINS).fill(0)];
-  for (const d of cycleDays)
-    [merged, unapproved, cycleHist] = [merged + d.merged, unapproved + d.unapproved, addHist(cycleHist, d.cycleHist)];
+  for (const d of cycleDays) {
+    merged += d.merged;
+    unapproved += d.unapproved;
+    cycleHist = addHist(cycleHist, d.cycleHist);
+  }
   const activity = { commits: 0, opened: 0, merged: 0, reviews: 0 };
   let createdToMerge = new Array<number>(HIST_BINS).fill(0);
   for (const d of activityDays) {
