@@ -74,7 +74,7 @@ export function AnalyticsDrillDown({
   });
   const convex = useConvex();
   const [exporting, setExporting] = useState<string | null>(null);
-  const what = `${drill.stage ? `${STAGE_LABEL[drill.stage]}: ` : ""}pull requests merged ${dayRangeText(drill.from, drill.to)}`;
+  const what = `${drill.stage ? `${STAGE_LABEL[drill.stage]}: p` : "P"}ull requests merged ${dayRangeText(drill.from, drill.to)}`;
 
   async function exportAll() {
     const rows: MergedPullRequestRow[] = [];
