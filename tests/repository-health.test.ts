@@ -256,6 +256,10 @@ describe("flaky checks", () => {
       { passed: 0, failed: 2, flaky: 1 },
     ]);
     await expectNoAggregateDifferences(t, installationId);
+    // The recount catches a day that drifted.
+    await t.run((ctx) => ctx.db.patch(days[0]!._id, { flaky: 0 }));
+    const differences = await t.action(internal.model.verify.verifyAggregates, { installationId });
+    expect(differences).toEqual([expect.stringMatching(/^acme\/widgets ci day \d+: stored .*"flaky":0/)]);
   });
 });
 
