@@ -85,7 +85,6 @@ export const recountCiPage = internalQuery({
       .query("ciResults")
       .withIndex("by_repo_sha_name", (q) => q.eq("repositoryId", repositoryId))
       .paginate({ numItems: RECOUNT_PAGE, cursor });
-    const days: Array<{ day: number } & CiCounts> = [];
     const byDay = new Map<number, { day: number } & CiCounts>();
     for (const row of rows.page) {
       const c = contribution(row);
@@ -96,8 +95,7 @@ export const recountCiPage = internalQuery({
       d.failed += c.counts.failed;
       d.flaky += c.counts.flaky;
     }
-    days.push(...byDay.values());
-    return { days, isDone: rows.isDone, continueCursor: rows.continueCursor };
+    return { days: [...byDay.values()], isDone: rows.isDone, continueCursor: rows.continueCursor };
   },
 });
 
