@@ -128,6 +128,27 @@ beforeAll(async () => {
     repositories: [repo({ githubId: 400, name: "rocket", fullName: "globex/rocket", ownerLogin: "globex" })],
   });
   await t.mutation(internal.model.ingest.applyRecords, { installationId, records: seedRecords(Date.now()) });
+  // acme/api's score of yesterday, with its trend: today's score continues it (a sparkline of four days).
+  await t.run(async (ctx) => {
+    const api = await ctx.db
+      .query("repositories")
+      .withIndex("by_installation_github_id", (q) => q.eq("installationId", installationId).eq("githubId", 300))
+      .unique();
+    const yesterday = Math.floor(Date.now() / DAY) - 1;
+    await ctx.db.insert("repositoryHealth", {
+      installationId,
+      repositoryId: api!._id,
+      day: yesterday,
+      score: 70,
+      grade: "yellow",
+      reasons: [],
+      trend: [
+        { day: yesterday - 2, score: 55 },
+        { day: yesterday - 1, score: 62 },
+      ],
+      computedAt: Date.now() - DAY,
+    });
+  });
   await t.mutation(internal.model.repositoryHealth.refreshInstallation, { installationId });
   await t.finishInProgressScheduledFunctions();
   admin = await signInAs(t, 9001, "acme"); // the organisation account itself: an administrator
@@ -382,6 +403,11 @@ describe("around the Analytics page", () => {
     await health.locator(".pill").waitFor();
     expect(await health.locator(".pill").textContent()).toMatch(/^(✓|●|✕) \d+ · (Healthy|Needs attention|Unhealthy)$/);
     expect(await row.locator('td[data-label="Sync"]').textContent()).toMatch(/ready|syncing|failed/);
+    expect(await health.getByRole("img").getAttribute("aria-label")).toMatch(/^Trend over 4 days: 55 to \d+$/);
+    const reasons = health.locator("details.reasons");
+    await reasons.locator("summary").click();
+    expect(await reasons.locator("li").count()).toBeGreaterThan(0);
+    expect(await reasons.locator("li").first().isVisible()).toBe(true);
     await shoot(page, "repositories-health", "Repository health");
     await page.close();
   });
