@@ -319,7 +319,7 @@ describe("refresh: the hourly cron and the end of a sync", () => {
     expect(await docs()).toEqual(before);
   });
 
-  test("the trend keeps at most the 30 days before", async () => {
+  test("the trend keeps at most the 30 days before; older scores are deleted", async () => {
     const { t, installationId, rows, refresh } = await setup();
     await t.mutation(internal.model.ingest.addRepositories, { installationId, repositories: [repo()] });
     for (let d = 0; d < 35; d++) {
@@ -329,6 +329,9 @@ describe("refresh: the hourly cron and the end of a sync", () => {
     const [row] = await rows();
     expect(row!.health!.day).toBe(dayOf(NOW) + 34);
     expect(row!.health!.trend).toHaveLength(31); // 30 days before, then today
+    // Older documents are deleted as new days are stored.
+    const stored = await t.run((ctx) => ctx.db.query("repositoryHealth").collect());
+    expect(stored.map((h) => h.day)).toEqual(Array.from({ length: 31 }, (_, i) => dayOf(NOW) + 4 + i));
   });
 });
 

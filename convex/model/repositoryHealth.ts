@@ -14,6 +14,8 @@
  * Grade: green ≥ 80, yellow ≥ 50, red below. A factor without data (no CI runs, nothing merged, no
  * open PRs) costs nothing: absence of evidence is shown as a reason, not punished.
  *
+ * Documents older than the trend's 30 days are deleted as new days are stored.
+ *
  * Refreshed by an hourly cron (`refreshAll`), after each completed sync (`refreshInstallation`,
  * scheduled by the SyncService), and on demand (the same internal function). The day is the
  * mutation's clock; queries never compute scores.
@@ -30,6 +32,8 @@ const WINDOW_DAYS = 30;
 const STALE_SCAN_CAP = 500;
 /** Repositories scored per transaction: each reads ≤ ~600 documents (3 × 30 buckets, ≤ 500 open PRs, 2 scores). */
 const REPOS_PER_TRANSACTION = 4;
+/** Expired score documents deleted per new day (more than one, so gaps in refreshes still drain). */
+const EXPIRED_PER_REFRESH = 5;
 /** Installations fanned out per cron transaction. */
 const INSTALLATIONS_PER_TRANSACTION = 25;
 
@@ -222,6 +226,12 @@ async function refreshRepository(ctx: MutationCtx, repo: Doc<"repositories">, to
       ...fields,
       computedAt: Date.now(),
     });
+    // A new day: the days beyond the trend are no longer read (its latest document carries them).
+    const expired = await db
+      .query("repositoryHealth")
+      .withIndex("by_repository_day", (q) => q.eq("repositoryId", repo._id).lt("day", today - WINDOW_DAYS))
+      .take(EXPIRED_PER_REFRESH);
+    for (const doc of expired) await db.delete(doc._id);
   }
 }
 
