@@ -92,16 +92,17 @@ export function RepositoryTable({ installationId }: { installationId: Id<"instal
   );
 }
 
-/** A score's recent days as a line (0–100, oldest first), with its first and last score in words. */
+/** A score's recent days as a line (oldest first), with its first and last score in words. */
 function Sparkline({ scores }: { scores: number[] }) {
   if (scores.length < 2) return null;
   const width = 64;
   const height = 18;
+  // The scale follows the scores (at least 20 points tall), so a change of a few points shows.
+  const low = Math.max(0, Math.min(...scores, 100 - 20) - 2);
+  const high = Math.min(100, Math.max(...scores, low + 20) + 2);
+  const y = (score: number) => height - 1 - ((score - low) / (high - low)) * (height - 2);
   const points = scores
-    .map(
-      (score, i) =>
-        `${((i / (scores.length - 1)) * width).toFixed(1)},${(height - 1 - (score / 100) * (height - 2)).toFixed(1)}`,
-    )
+    .map((score, i) => `${((i / (scores.length - 1)) * width).toFixed(1)},${y(score).toFixed(1)}`)
     .join(" ");
   const first = scores[0]!;
   const last = scores[scores.length - 1]!;
