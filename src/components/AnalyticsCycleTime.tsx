@@ -154,7 +154,7 @@ function CycleChart({ data, onDrill }: { data: CycleTime; onDrill: DrillTo }) {
                 stroke={LINE_COLOR[s]}
                 strokeWidth={s === "cycle" ? 3 : 2}
                 strokeDasharray={s === "cycle" ? "6 3" : undefined}
-                dot={data.periods.length <= 31}
+                dot={data.periods.length <= 31 ? { r: 2 } : false}
                 connectNulls
                 isAnimationActive={false}
               />
