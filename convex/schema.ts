@@ -49,6 +49,9 @@ const repoSyncPhase = v.union(
   v.literal("issueComments"),
   v.literal("reviewComments"),
   v.literal("commits"),
+  /** DORA: GitHub deployments (GraphQL), then the chosen workflow's runs when the repository chose one. */
+  v.literal("deployments"),
+  v.literal("workflowRuns"),
   v.literal("done"),
 );
 const tokenBucket = v.object({ tokens: v.number(), at: v.number() });

@@ -5,11 +5,19 @@
 import { ConvexError, v } from "convex/values";
 import type { Id } from "./_generated/dataModel";
 import { mutation, query } from "./_generated/server";
-import { canAdminister, currentViewer, viewableInstallation } from "./access";
+import { canAdminister, canReadRepository, currentViewer, repositoryAccess, viewableInstallation } from "./access";
 import { internal } from "./_generated/api";
 import { previewBreaches } from "./alerts/preview";
 import { validateToday } from "./dashboard/trends";
-import { installationAgreements, installationSettings, updateSettings, validAgreements } from "./model/settings";
+import { scheduleReclassify } from "./model/deployments";
+import {
+  installationAgreements,
+  installationSettings,
+  updateDeploymentWorkflow,
+  updateSettings,
+  validAgreements,
+} from "./model/settings";
+import { requestSync } from "./sync/service";
 
 /** The working agreements as the settings page sends them (model/settings.ts `Agreements`). */
 const agreementsArg = v.object({
@@ -62,21 +70,66 @@ export const update = mutation({
   },
 });
 
+/** Repositories listed with their choices (the settings page's table), by name: a bound on the query's reads. */
+const MAX_REPOSITORY_SETTINGS = 500;
+
 /**
- * Each visible repository's own choices (DORA's workflow fallback). STUB: filled in by the DORA work.
+ * Each visible repository's own choices (DORA's workflow fallback), by name, at most
+ * `MAX_REPOSITORY_SETTINGS`: every member reads them; a restricted member sees only the repositories
+ * they can read.
  */
 export const repositorySettings = query({
   args: { installationId: v.id("installations") },
-  handler: async (): Promise<Array<{
+  handler: async (
+    ctx,
+    { installationId },
+  ): Promise<Array<{
     repositoryId: Id<"repositories">;
     fullName: string;
     /** The Actions workflow whose completed default-branch runs count as deployments (null: GitHub deployments). */
     deploymentWorkflow: string | null;
-  }> | null> => null,
+  }> | null> => {
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation) return null;
+    const access = await repositoryAccess(ctx, installation);
+    const [repos, settings] = await Promise.all([
+      ctx.db
+        .query("repositories")
+        .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", false))
+        .take(MAX_REPOSITORY_SETTINGS),
+      ctx.db
+        .query("repositorySettings")
+        .withIndex("by_installation", (q) => q.eq("installationId", installationId))
+        .take(MAX_REPOSITORY_SETTINGS),
+    ]);
+    const chosen = new Map(settings.map((s) => [s.repositoryId, s.deploymentWorkflow ?? null]));
+    return repos
+      .filter((r) => canReadRepository(access, r))
+      .sort((a, b) => a.fullName.localeCompare(b.fullName))
+      .map((r) => ({ repositoryId: r._id, fullName: r.fullName, deploymentWorkflow: chosen.get(r._id) ?? null }));
+  },
 });
 
-/** Choose (a workflow's name or file name) or clear (null) a repository's deployment fallback; administrators only. STUB. */
+/**
+ * Choose (a workflow's name or file name) or clear (null) a repository's deployment fallback;
+ * administrators only. The repository's stored deployments are reclassified in chunks (its DORA
+ * figures and its PRs' deploy stage follow) and a sync is requested so the chosen workflow's runs are fetched.
+ */
 export const updateRepositorySettings = mutation({
   args: { repositoryId: v.id("repositories"), deploymentWorkflow: v.union(v.string(), v.null()) },
-  handler: async (): Promise<null> => null,
+  handler: async (ctx, { repositoryId, deploymentWorkflow }): Promise<null> => {
+    const repo = await ctx.db.get(repositoryId);
+    const [viewer, installation] = await Promise.all([
+      currentViewer(ctx),
+      repo ? viewableInstallation(ctx, repo.installationId) : null,
+    ]);
+    if (!repo || !viewer || !installation || repo.removed) throw new ConvexError("Repository not found.");
+    if (!(await canAdminister(ctx, installation)))
+      throw new ConvexError("Only the account's owners and the person who installed the App can change its settings.");
+    if (await updateDeploymentWorkflow(ctx, repo, deploymentWorkflow, viewer)) {
+      await scheduleReclassify(ctx, repo._id);
+      if (deploymentWorkflow !== null) await requestSync(ctx, installation._id, "manual");
+    }
+    return null;
+  },
 });

@@ -37,6 +37,7 @@ import type * as github_ciStates from "../github/ciStates.js";
 import type * as github_client from "../github/client.js";
 import type * as github_config from "../github/config.js";
 import type * as github_connection from "../github/connection.js";
+import type * as github_deployments from "../github/deployments.js";
 import type * as github_errors from "../github/errors.js";
 import type * as github_mapShared from "../github/mapShared.js";
 import type * as github_mapSync from "../github/mapSync.js";
@@ -135,6 +136,7 @@ declare const fullApi: ApiFromModules<{
   "github/client": typeof github_client;
   "github/config": typeof github_config;
   "github/connection": typeof github_connection;
+  "github/deployments": typeof github_deployments;
   "github/errors": typeof github_errors;
   "github/mapShared": typeof github_mapShared;
   "github/mapSync": typeof github_mapSync;

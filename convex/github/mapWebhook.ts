@@ -9,6 +9,14 @@ import type { z } from "zod";
 import { anyRecord, repositoryRecord, repositoryRef, type AnyRecord } from "../model/records";
 import { checkRunState, commitStatusState } from "./ciStates";
 import {
+  deploymentEvent,
+  deploymentStatusEvent,
+  mapDeploymentEvent,
+  mapDeploymentStatusEvent,
+  mapWorkflowRunEvent,
+  workflowRunEvent,
+} from "./deployments";
+import {
   commentRecord,
   issueRecord,
   loginOf,
@@ -410,9 +418,12 @@ const MAPPERS = {
       ]),
     ),
   // A check suite's and a workflow run's outcome is carried by their check runs; counting them
-  // too would double the CI rollup. Validated, applied as a repository refresh only.
+  // too would double the CI rollup. Validated, applied as a repository refresh only; a completed
+  // workflow run on the default branch is also a deployment when the repository chose its workflow.
   check_suite: (payload) => parsed(P.checkSuiteEvent, payload, (p) => apply(p, [])),
-  workflow_run: (payload) => parsed(P.workflowRunEvent, payload, (p) => apply(p, [])),
+  workflow_run: (payload) => parsed(workflowRunEvent, payload, (p) => apply(p, mapWorkflowRunEvent(p))),
+  deployment: (payload) => parsed(deploymentEvent, payload, (p) => apply(p, mapDeploymentEvent(p))),
+  deployment_status: (payload) => parsed(deploymentStatusEvent, payload, (p) => apply(p, mapDeploymentStatusEvent(p))),
   push: (payload) =>
     parsed(P.pushEvent, payload, (p) => {
       const onDefaultBranch = p.ref === `refs/heads/${p.repository.default_branch}` && !p.deleted;

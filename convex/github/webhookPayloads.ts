@@ -193,17 +193,6 @@ export const checkSuiteEvent = z.object({
   }),
 });
 
-export const workflowRunEvent = z.object({
-  action: z.string(),
-  ...activity,
-  workflow_run: z.object({
-    id: z.number(),
-    head_sha: z.string(),
-    status: z.string().nullable(),
-    conclusion: z.string().nullable(),
-  }),
-});
-
 export const statusEvent = z.object({
   ...activity,
   sha: z.string(),

@@ -362,6 +362,18 @@ export class DeploymentEffects {
   }
 }
 
+/** The sync's question: which workflow's runs the repository counts (null: GitHub deployments), chosen when. */
+export const deploymentSource = internalQuery({
+  args: { repositoryId: v.id("repositories") },
+  handler: async (ctx, { repositoryId }) => {
+    const settings = await ctx.db
+      .query("repositorySettings")
+      .withIndex("by_repository", (q) => q.eq("repositoryId", repositoryId))
+      .unique();
+    return { workflow: settings?.deploymentWorkflow ?? null, changedAt: settings?.updatedAt ?? 0 };
+  },
+});
+
 /** Whether the write path skips this record: a workflow run of a workflow the repository did not choose (never stored). */
 export async function ignoredDeployment(db: DatabaseReader, repo: Repo, rec: DeploymentRecord): Promise<boolean> {
   if (rec.source !== "workflow_run") return false;

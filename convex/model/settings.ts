@@ -116,3 +116,40 @@ export async function updateSettings(
   if (doc) await ctx.db.patch(doc._id, fields);
   else await ctx.db.insert("installationSettings", { installationId: installation._id, ...fields });
 }
+
+/** A repository's deployment workflow choice (DORA's fallback): a workflow's name or file name, or null. */
+function validDeploymentWorkflow(workflow: string | null): string | null {
+  if (workflow === null) return null;
+  const w = workflow.trim();
+  if (w.length === 0) return null;
+  if (w.length > 200 || /[\u0000-\u001f]/.test(w))
+    throw new ConvexError("The workflow must be its name or file name (e.g. deploy.yml), at most 200 characters.");
+  return w;
+}
+
+/**
+ * Record a repository's deployment source (who chose it, when); returns whether it changed. The caller
+ * makes the stored deployments and the next sync follow (model/deployments.ts `scheduleReclassify`).
+ */
+export async function updateDeploymentWorkflow(
+  ctx: MutationCtx,
+  repo: Doc<"repositories">,
+  workflow: string | null,
+  by: { login: string },
+): Promise<boolean> {
+  const deploymentWorkflow = validDeploymentWorkflow(workflow) ?? undefined;
+  const doc = await ctx.db
+    .query("repositorySettings")
+    .withIndex("by_repository", (q) => q.eq("repositoryId", repo._id))
+    .unique();
+  if (doc?.deploymentWorkflow === deploymentWorkflow) return false;
+  const fields = { deploymentWorkflow, updatedAt: Date.now(), updatedByLogin: by.login };
+  if (doc) await ctx.db.patch(doc._id, fields);
+  else
+    await ctx.db.insert("repositorySettings", {
+      installationId: repo.installationId,
+      repositoryId: repo._id,
+      ...fields,
+    });
+  return true;
+}

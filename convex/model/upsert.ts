@@ -243,10 +243,11 @@ export const UPSERTS = {
         (existing.updatedAt === rec.updatedAt && rec.state !== "pending");
       const base = newer
         ? {
-            workflowPath: undefined,
-            productionEnvironment: undefined,
-            ref: undefined,
-            creatorLogin: undefined,
+            // What only some sources carry (GraphQL has no production flag) stays known.
+            workflowPath: existing?.workflowPath,
+            productionEnvironment: existing?.productionEnvironment,
+            ref: existing?.ref,
+            creatorLogin: existing?.creatorLogin,
             ...scoped(scope, rec),
             restoreMs: existing?.restoreMs,
           }

@@ -17,9 +17,10 @@
  * under GitHub's per-minute secondary limits, and never below the installation's budget reserve.
  *
  * Per repository (first sync): probe → open PRs → open issues | closed/merged PRs → closed issues
- * (GraphQL: no pull requests padding the pages, and off the REST budget) → issue comments → review comments → commits (at most `SYNCBOARD_MAX_COMMITS_PER_REPOSITORY`).
+ * (GraphQL: no pull requests padding the pages, and off the REST budget) → deployments (GraphQL, one point per
+ * 100) → the chosen workflow's runs, if any → issue comments → review comments → commits (at most `SYNCBOARD_MAX_COMMITS_PER_REPOSITORY`).
  * Incremental: probe (304 = nothing changed: only commits, and only if pushed) → PRs and issues
- * updated since the watermark | comments → commits.
+ * updated since the watermark | comments → the chosen workflow's runs → commits.
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
@@ -35,6 +36,7 @@ import {
   type PullRequestState,
 } from "../github/api";
 import type { GitHubClient } from "../github/client";
+import { fetchDeploymentsPage, fetchWorkflowRunsPage } from "../github/deployments";
 import { githubAppForAction } from "../github/connection";
 import { GitHubError } from "../github/errors";
 import {
@@ -127,12 +129,20 @@ function plan(stage: Stage, firstSync: boolean, changed: boolean | undefined): P
         "probe",
         ...(firstSync ? (["openPulls", "openIssues"] as const) : fetch ? (["pulls", "issues"] as const) : []),
       ];
+    // Deployments on the first sync (then webhooks carry them); the chosen workflow's runs on every sync
+    // (no request without a choice; a new choice fetches back to the horizon).
     case "history":
       return firstSync
-        ? ["closedPulls", "closedIssues", "issueComments", "reviewComments", "commits"]
-        : [...(fetch ? (["issueComments", "reviewComments"] as const) : []), "commits"];
+        ? ["closedPulls", "closedIssues", "deployments", "workflowRuns", "issueComments", "reviewComments", "commits"]
+        : [...(fetch ? (["issueComments", "reviewComments"] as const) : []), "workflowRuns", "commits"];
     case "full":
-      return ["probe", ...(fetch ? (["pulls", "issues", "issueComments", "reviewComments"] as const) : []), "commits"];
+      return [
+        "probe",
+        ...(fetch ? (["pulls", "issues", "issueComments", "reviewComments"] as const) : []),
+        ...(firstSync ? (["deployments"] as const) : []),
+        "workflowRuns",
+        "commits",
+      ];
   }
 }
 function nextPhase(p: Progress, firstSync: boolean): Phase {
@@ -636,6 +646,31 @@ class Slice {
         const page = await this.request("core", 1, () =>
           listSince(this.client, coordinates, kind, {
             ...(kind !== "openIssues" && { since }),
+            ...(p.page && { next: p.page }),
+          }),
+        );
+        return this.store(repo, page.next ? { ...p, page: page.next } : after(p), page.records, status);
+      }
+      case "deployments": {
+        // Newest first, back to the horizon.
+        const page = await this.request("graphql", 1, () =>
+          fetchDeploymentsPage(this.client, coordinates, {
+            since: horizon,
+            ...(p.page && { after: p.page }),
+          }),
+        );
+        if (page.cost !== undefined) this.pacer.settle("graphql", page.cost - 1);
+        return this.store(repo, page.next ? { ...p, page: page.next } : after(p), page.records, status);
+      }
+      case "workflowRuns": {
+        const source = await this.ctx.runQuery(internal.model.deployments.deploymentSource, { repositoryId: repo.id });
+        if (source.workflow === null) return this.store(repo, after(p), [], status);
+        // A choice made since the last sync fetches the runs back to the horizon.
+        const fresh = firstSync || source.changedAt > (repo.syncCursor.since ?? 0);
+        const workflow = source.workflow;
+        const page = await this.request("core", 1, () =>
+          fetchWorkflowRunsPage(this.client, coordinates, workflow, {
+            since: fresh ? horizon : since - DAY_MS,
             ...(p.page && { next: p.page }),
           }),
         );

@@ -117,6 +117,34 @@ export interface Repo {
   issueComments: Comment[];
   reviewComments: Comment[];
   nextNumber: number;
+  /** GitHub deployments with their statuses (oldest first); tests add them. */
+  deployments?: Deployment[];
+  /** Actions workflows and their runs; tests add them. */
+  workflows?: Array<{ id: number; name: string; path: string }>;
+  workflowRuns?: WorkflowRun[];
+}
+export interface Deployment {
+  id: number;
+  environment: string;
+  sha: string;
+  ref: string;
+  creator: string;
+  createdAt: number;
+  statuses: Array<{
+    state: "pending" | "in_progress" | "queued" | "success" | "failure" | "error" | "inactive";
+    createdAt: number;
+  }>;
+}
+export interface WorkflowRun {
+  id: number;
+  workflowId: number;
+  headBranch: string;
+  headSha: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: "success" | "failure" | "cancelled" | "timed_out" | null;
+  createdAt: number;
+  updatedAt: number;
+  actor: string;
 }
 export interface Org {
   login: string;

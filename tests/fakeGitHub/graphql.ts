@@ -269,6 +269,36 @@ export async function executeGraphql(org: Org, body: GraphqlRequest, budget: Gra
       if (!repo) return null;
       return {
         name: repo.name,
+        deployments: (args: { first?: number; after?: string; orderBy?: { field: string; direction: string } }) => {
+          const desc = args.orderBy?.direction === "DESC";
+          const deployments = [...(repo.deployments ?? [])].sort(
+            (a, b) => (a.createdAt - b.createdAt) * (desc ? -1 : 1) || (a.id - b.id) * (desc ? -1 : 1),
+          );
+          const status = (s: { state: string; createdAt: number }) => ({
+            state: s.state.toUpperCase(),
+            createdAt: iso(s.createdAt),
+          });
+          return connection(
+            deployments.map((d) => {
+              const latest = d.statuses.at(-1);
+              return {
+                databaseId: d.id,
+                environment: d.environment,
+                latestEnvironment: d.environment,
+                createdAt: iso(d.createdAt),
+                updatedAt: iso(latest?.createdAt ?? d.createdAt),
+                commitOid: d.sha,
+                ref: { name: d.ref },
+                creator: actor(d.creator),
+                latestStatus: latest ? status(latest) : null,
+                // GitHub lists a deployment's statuses newest first.
+                statuses: (a: { first?: number; after?: string }) =>
+                  connection([...d.statuses].reverse().map(status), a),
+              };
+            }),
+            args,
+          );
+        },
         issues: (args: {
           first?: number;
           after?: string;

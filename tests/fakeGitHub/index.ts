@@ -36,6 +36,8 @@ import {
   teamJson,
   teamRepositoryJson,
   userJson,
+  workflowJson,
+  workflowRunJson,
   tokenJson,
   type Delivery,
 } from "./shapes";
@@ -108,7 +110,7 @@ export interface RequestLogEntry {
   at: number;
   /** The request's full URL path and query (REST), to tell pages apart. */
   url: string;
-  /** The page asked for: the REST URL, or the GraphQL repository, states and `after` cursor. */
+  /** The page asked for: the REST URL, or the GraphQL operation, repository, states and `after` cursor. */
   page: string;
   /** GraphQL: the `first` page size asked for, the repository, and the cost GitHub computed. */
   first?: number;
@@ -508,7 +510,7 @@ export class FakeGitHub {
         at,
         url: path + url.search,
         page: gql
-          ? `graphql ${String(gql.variables?.owner)}/${String(gql.variables?.name)} ${JSON.stringify(gql.variables?.states ?? null)} ${String(gql.variables?.after ?? "")}`
+          ? `graphql ${/query\s+(\w+)/.exec(gql.query ?? "")?.[1] ?? ""} ${String(gql.variables?.owner)}/${String(gql.variables?.name)} ${JSON.stringify(gql.variables?.states ?? null)} ${String(gql.variables?.after ?? "")}`
           : `${method} ${path}${url.search}`,
         ...(gql && {
           ...(typeof gql.variables?.first === "number" && { first: gql.variables.first }),
@@ -685,7 +687,11 @@ export class FakeGitHub {
     const page = Math.max(1, Number(url.searchParams.get("page") ?? 1));
     const lastPage = Math.max(1, Math.ceil(items.length / perPage));
     const pageItems = items.slice((page - 1) * perPage, page * perPage);
-    const json = single ? items[0] : total !== undefined ? { total_count: total, repositories: pageItems } : pageItems;
+    const json = single
+      ? items[0]
+      : total !== undefined
+        ? { total_count: total, [list.key ?? "repositories"]: pageItems }
+        : pageItems;
     const etag = `W/"${fnv(JSON.stringify(json))}"`;
     const links = linkHeader(url, page, lastPage);
     const extra = { etag, ...(links && { link: links }) };
@@ -699,7 +705,10 @@ export class FakeGitHub {
     return reply(200, json, extra);
   }
 
-  private listFor(path: string, url: URL): { items: unknown[]; total?: number; single?: boolean } | "missing" | null {
+  private listFor(
+    path: string,
+    url: URL,
+  ): { items: unknown[]; total?: number; key?: string; single?: boolean } | "missing" | null {
     const api = `${url.protocol}//${url.host}`;
     if (path === "/installation/repositories") {
       const repos = this.org.repos.filter((r) => !this.missingRepos.has(`${r.owner}/${r.name}`));
@@ -739,9 +748,28 @@ export class FakeGitHub {
     const direction = q.get("direction") ?? "desc";
     const order = <T>(xs: T[], key: (x: T) => number) =>
       xs.sort((a, b) => (key(a) - key(b)) * (direction === "asc" ? 1 : -1));
+    const runs = /^\/actions\/workflows\/([^/]+)\/runs$/.exec(m[3] ?? "");
+    if (runs) {
+      // By id or file name; filtered by branch, status and `created=>=YYYY-MM-DD`, newest first.
+      const workflow = (repo.workflows ?? []).find((w) => String(w.id) === runs[1] || w.path.endsWith(`/${runs[1]}`));
+      if (!workflow) return "missing";
+      const created = /^>=(.+)$/.exec(q.get("created") ?? "");
+      const items = (repo.workflowRuns ?? [])
+        .filter((r) => r.workflowId === workflow.id)
+        .filter((r) => !q.get("branch") || r.headBranch === q.get("branch"))
+        .filter((r) => !q.get("status") || r.status === q.get("status"))
+        .filter((r) => !created || r.createdAt >= Date.parse(created[1]!))
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .map((r) => workflowRunJson(repo, r, workflow, api));
+      return { items, total: items.length, key: "workflow_runs" };
+    }
     switch (m[3] ?? "") {
       case "":
         return { items: [repositoryJson(this.org, repo, api, true)], single: true };
+      case "/actions/workflows": {
+        const items = (repo.workflows ?? []).map((w) => workflowJson(repo, w, api));
+        return { items, total: items.length, key: "workflows" };
+      }
       case "/collaborators": {
         // Direct collaborators (affiliation=direct); "all" would add the teams' members and the owners.
         const direct = this.collaborators[repo.name] ?? [];

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Collaborator, Comment, Commit, Issue, Org, PullRequest, Repo, Team } from "./generator";
+import type { Collaborator, Comment, Commit, Issue, Org, PullRequest, Repo, Team, WorkflowRun } from "./generator";
 
 type Json = Record<string, any>;
 let spec: Json | null = null;
@@ -83,6 +83,8 @@ function t(): Record<string, Json> {
     team: example("/orgs/{org}/teams", "get", "200")[0],
     teamRepository: example("/orgs/{org}/teams/{team_slug}/repos", "get", "200")[0],
     collaborator: example("/repos/{owner}/{repo}/collaborators", "get", "200")[0],
+    workflow: example("/repos/{owner}/{repo}/actions/workflows", "get", "200").workflows[0],
+    workflowRun: example("/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", "get", "200").workflow_runs[0],
   };
   return templates;
 }
@@ -313,6 +315,45 @@ export function deliveryJson(d: Delivery): Json {
     installation_id: d.installationId,
     repository_id: null,
     throttled_at: null,
+  };
+}
+
+/** GET /repos/{owner}/{repo}/actions/workflows: a workflow. */
+export function workflowJson(r: Repo, w: { id: number; name: string; path: string }, api: string): Json {
+  return {
+    ...t().workflow,
+    id: w.id,
+    node_id: `W_${w.id}`,
+    name: w.name,
+    path: w.path,
+    url: `${api}/repos/${r.owner}/${r.name}/actions/workflows/${w.id}`,
+    html_url: `${WEB}/${r.owner}/${r.name}/blob/${r.defaultBranch}/${w.path}`,
+  };
+}
+
+/** GET …/actions/workflows/{workflow_id}/runs: a run (its workflow's name and path). */
+export function workflowRunJson(
+  r: Repo,
+  run: WorkflowRun,
+  workflow: { name: string; path: string },
+  api: string,
+): Json {
+  return {
+    ...t().workflowRun,
+    id: run.id,
+    name: workflow.name,
+    path: workflow.path,
+    workflow_id: run.workflowId,
+    head_branch: run.headBranch,
+    head_sha: run.headSha,
+    status: run.status,
+    conclusion: run.conclusion,
+    created_at: iso(run.createdAt),
+    updated_at: iso(run.updatedAt),
+    run_started_at: iso(run.createdAt),
+    actor: userJson(run.actor, api),
+    url: `${api}/repos/${r.owner}/${r.name}/actions/runs/${run.id}`,
+    html_url: `${WEB}/${r.owner}/${r.name}/actions/runs/${run.id}`,
   };
 }
 

@@ -1,0 +1,357 @@
+/**
+ * Deployments from GitHub (issue 14, DORA): the `deployment`, `deployment_status` and `workflow_run`
+ * webhook payloads, a sync page of a repository's deployments (GraphQL), and a page of a chosen
+ * workflow's completed runs on the default branch (REST), all mapped to `DeploymentRecord`s.
+ *
+ * Which of them count as production is the write path's decision (model/deployments.ts): it knows the
+ * repository's choice. Workflow runs are mapped whatever the workflow; the write path keeps only the
+ * chosen workflow's.
+ */
+import { z } from "zod";
+import type { AnyRecord, DeploymentRecord } from "../model/records";
+import type { GitHubClient } from "./client";
+import { GitHubError } from "./errors";
+import { timeMs } from "./mapShared";
+import { fullRepository } from "./webhookPayloads";
+
+interface RepoCoordinates {
+  githubId: number;
+  owner: string;
+  name: string;
+  defaultBranch: string;
+}
+
+const maybeUser = z.object({ login: z.string() }).nullable().optional();
+const installationRef = z.object({ id: z.number() }).optional();
+
+/** A deployment object of the REST API and of `deployment` / `deployment_status` payloads. */
+const deploymentPayload = z.object({
+  id: z.number(),
+  url: z.string(),
+  sha: z.string(),
+  ref: z.string().nullable().optional(),
+  environment: z.string(),
+  production_environment: z.boolean().optional(),
+  creator: maybeUser,
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const deploymentEvent = z.object({
+  action: z.string(),
+  installation: installationRef,
+  repository: fullRepository,
+  deployment: deploymentPayload,
+});
+
+export const deploymentStatusEvent = z.object({
+  action: z.string(),
+  installation: installationRef,
+  repository: fullRepository,
+  deployment: deploymentPayload,
+  deployment_status: z.object({
+    state: z.string(),
+    created_at: z.string(),
+    updated_at: z.string().optional(),
+  }),
+});
+
+/** A workflow run of the REST API and of `workflow_run` payloads (its name may be empty: the workflow's is used). */
+const workflowRunPayload = z.object({
+  id: z.number(),
+  name: z.string().nullable().optional(),
+  path: z.string().optional(),
+  head_branch: z.string().nullable(),
+  head_sha: z.string(),
+  status: z.string().nullable(),
+  conclusion: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  html_url: z.string(),
+  actor: maybeUser,
+});
+
+export const workflowRunEvent = z.object({
+  action: z.string(),
+  installation: installationRef,
+  repository: fullRepository,
+  workflow_run: workflowRunPayload,
+  workflow: z.object({ name: z.string(), path: z.string() }).nullable().optional(),
+});
+
+const workflowRunsPage = z.object({ total_count: z.number(), workflow_runs: z.array(workflowRunPayload) });
+
+type DeploymentState = DeploymentRecord["state"];
+
+/** A deployment status's state: error counts as failure; queued / in_progress / waiting are pending. */
+function statusState(state: string): DeploymentState {
+  const s = state.toLowerCase();
+  if (s === "success") return "success";
+  if (s === "failure" || s === "error") return "failure";
+  if (s === "inactive") return "inactive";
+  return "pending";
+}
+
+/** The outcome's time field of a state at `at` (success → succeededAt, failure → failedAt). */
+const outcomeAt = (state: DeploymentState, at: number) =>
+  state === "success" ? { succeededAt: at } : state === "failure" ? { failedAt: at } : {};
+
+function fromDeployment(repoGithubId: number, d: z.infer<typeof deploymentPayload>) {
+  return {
+    githubId: d.id,
+    repoGithubId,
+    source: "deployment" as const,
+    environment: d.environment,
+    ...(d.production_environment !== undefined && { productionEnvironment: d.production_environment }),
+    sha: d.sha,
+    ...(d.ref && { ref: d.ref }),
+    ...(d.creator && { creatorLogin: d.creator.login }),
+    url: d.url,
+    createdAt: timeMs(d.created_at),
+  };
+}
+
+/** A `deployment` (created) event: the deployment, pending until a status says otherwise. */
+export function mapDeploymentEvent(p: z.infer<typeof deploymentEvent>): AnyRecord[] {
+  const base = fromDeployment(p.repository.id, p.deployment);
+  return [{ kind: "deployment", record: { ...base, updatedAt: timeMs(p.deployment.updated_at), state: "pending" } }];
+}
+
+/** A `deployment_status` (created) event: the deployment as of this status (dated by it). */
+export function mapDeploymentStatusEvent(p: z.infer<typeof deploymentStatusEvent>): AnyRecord[] {
+  const s = p.deployment_status;
+  const state = statusState(s.state);
+  const at = timeMs(s.updated_at ?? s.created_at);
+  const base = fromDeployment(p.repository.id, p.deployment);
+  return [{ kind: "deployment", record: { ...base, updatedAt: at, state, ...outcomeAt(state, timeMs(s.created_at)) } }];
+}
+
+/** `.github/workflows/deploy.yml` of a run's path (REST may append `@ref`). */
+const workflowFile = (path: string | undefined) => path?.split("@")[0];
+const FAILED_CONCLUSIONS = new Set(["failure", "timed_out", "startup_failure"]);
+
+/**
+ * A completed workflow run on `defaultBranch` as a deployment (null otherwise): success or failure
+ * by its conclusion; cancelled, skipped and other conclusions deploy nothing (inactive).
+ */
+function mapWorkflowRun(
+  repoGithubId: number,
+  run: z.infer<typeof workflowRunPayload>,
+  defaultBranch: string,
+  workflow?: { name: string; path: string } | null,
+): DeploymentRecord | null {
+  if (run.status !== "completed" || run.head_branch !== defaultBranch) return null;
+  const path = workflowFile(run.path ?? workflow?.path);
+  const state: DeploymentState =
+    run.conclusion === "success" ? "success" : FAILED_CONCLUSIONS.has(run.conclusion ?? "") ? "failure" : "inactive";
+  const at = timeMs(run.updated_at);
+  return {
+    githubId: run.id,
+    repoGithubId,
+    source: "workflow_run",
+    environment: workflow?.name || run.name || path?.split("/").pop() || "workflow",
+    ...(path && { workflowPath: path }),
+    sha: run.head_sha,
+    ref: run.head_branch,
+    ...(run.actor && { creatorLogin: run.actor.login }),
+    url: run.html_url,
+    createdAt: timeMs(run.created_at),
+    updatedAt: at,
+    state,
+    ...outcomeAt(state, at),
+  };
+}
+
+/** A `workflow_run` event: its run when completed on the default branch (the write path keeps the chosen workflow's). */
+export function mapWorkflowRunEvent(p: z.infer<typeof workflowRunEvent>): AnyRecord[] {
+  if (p.action !== "completed") return [];
+  const record = mapWorkflowRun(p.repository.id, p.workflow_run, p.repository.default_branch, p.workflow);
+  return record ? [{ kind: "deployment", record }] : [];
+}
+
+// ------------------------------------------------------------------ sync
+
+/** Deployments per page: one point (GitHub: 1 + 100 nested status requests ÷ 100, rounded). */
+const DEPLOYMENTS_PER_PAGE = 100;
+/** Statuses read per deployment: the first success or failure is among the first few. */
+const STATUSES_PER_DEPLOYMENT = 10;
+
+/**
+ * A page of a repository's deployments, newest first, with their latest status and first statuses
+ * (validated against GitHub's schema in tests/dora.test.ts).
+ */
+export const DEPLOYMENTS_PAGE_QUERY = /* GraphQL */ `
+  query DeploymentsPage($owner: String!, $name: String!, $after: String) {
+    rateLimit { cost limit remaining used resetAt }
+    repository(owner: $owner, name: $name) {
+      deployments(first: ${DEPLOYMENTS_PER_PAGE}, after: $after, orderBy: { field: CREATED_AT, direction: DESC }) {
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          databaseId environment latestEnvironment createdAt updatedAt commitOid
+          ref { name }
+          creator { login }
+          latestStatus { state createdAt }
+          statuses(first: ${STATUSES_PER_DEPLOYMENT}) { nodes { state createdAt } }
+        }
+      }
+    }
+  }
+`;
+
+const gqlStatus = z.object({ state: z.string(), createdAt: z.string() });
+const deploymentsPage = z.object({
+  rateLimit: z.object({ cost: z.number() }).nullable().optional(),
+  repository: z
+    .object({
+      deployments: z.object({
+        pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
+        nodes: z.array(
+          z
+            .object({
+              databaseId: z.number().nullable(),
+              environment: z.string().nullable(),
+              latestEnvironment: z.string().nullable(),
+              createdAt: z.string(),
+              updatedAt: z.string(),
+              commitOid: z.string(),
+              ref: z.object({ name: z.string() }).nullable(),
+              creator: z.object({ login: z.string() }).nullable(),
+              latestStatus: gqlStatus.nullable(),
+              statuses: z.object({ nodes: z.array(gqlStatus.nullable()).nullable() }).nullable(),
+            })
+            .nullable(),
+        ),
+      }),
+    })
+    .nullable(),
+});
+
+type DeploymentNode = NonNullable<
+  NonNullable<z.infer<typeof deploymentsPage>["repository"]>["deployments"]["nodes"][number]
+>;
+
+function mapDeploymentNode(repo: RepoCoordinates, n: DeploymentNode): DeploymentRecord | null {
+  if (n.databaseId === null) return null;
+  const state = n.latestStatus ? statusState(n.latestStatus.state) : "pending";
+  const statuses = [...(n.statuses?.nodes ?? []), n.latestStatus].flatMap((s) => (s ? [s] : []));
+  const first = (wanted: DeploymentState) => {
+    const times = statuses.filter((s) => statusState(s.state) === wanted).map((s) => timeMs(s.createdAt));
+    return times.length > 0 ? Math.min(...times) : undefined;
+  };
+  const [succeededAt, failedAt] = [first("success"), first("failure")];
+  return {
+    githubId: n.databaseId,
+    repoGithubId: repo.githubId,
+    source: "deployment",
+    environment: n.environment ?? n.latestEnvironment ?? "",
+    sha: n.commitOid,
+    ...(n.ref && { ref: n.ref.name }),
+    ...(n.creator && { creatorLogin: n.creator.login }),
+    url: `https://api.github.com/repos/${repo.owner}/${repo.name}/deployments/${n.databaseId}`,
+    createdAt: timeMs(n.createdAt),
+    updatedAt: n.latestStatus ? timeMs(n.latestStatus.createdAt) : timeMs(n.updatedAt),
+    state,
+    ...(succeededAt !== undefined && { succeededAt }),
+    ...(failedAt !== undefined && { failedAt }),
+  };
+}
+
+/**
+ * One page of a repository's deployments created since `since`, newest first. `next` is absent once
+ * the page reached `since` or the last deployment; `cost` is the points GitHub charged.
+ */
+export async function fetchDeploymentsPage(
+  client: GitHubClient,
+  repo: RepoCoordinates,
+  opts: { after?: string; since: number },
+): Promise<{ records: AnyRecord[]; next?: string; cost?: number }> {
+  const data = await optional(
+    () =>
+      client.graphql(
+        DEPLOYMENTS_PAGE_QUERY,
+        { owner: repo.owner, name: repo.name, after: opts.after ?? null },
+        deploymentsPage,
+      ),
+    null,
+  );
+  if (data === null) return { records: [] };
+  if (!data.repository) throw new GitHubError("not_found", `repository ${repo.owner}/${repo.name} not found`);
+  const { nodes, pageInfo } = data.repository.deployments;
+  const fresh = nodes.flatMap((n) => (n && Date.parse(n.createdAt) >= opts.since ? [n] : []));
+  const records = fresh.flatMap((n) => {
+    const record = mapDeploymentNode(repo, n);
+    return record ? [{ kind: "deployment" as const, record }] : [];
+  });
+  const more = pageInfo.hasNextPage && fresh.length === nodes.length && pageInfo.endCursor;
+  return {
+    records,
+    ...(more && { next: more }),
+    ...(data.rateLimit && { cost: data.rateLimit.cost }),
+  };
+}
+
+const workflowsPage = z.object({
+  workflows: z.array(z.object({ id: z.number(), name: z.string(), path: z.string() })),
+});
+
+/** What GitHub's runs route takes for a choice: a file name as is; a workflow's name → its id (one request). */
+async function workflowId(client: GitHubClient, repo: RepoCoordinates, choice: string): Promise<string | null> {
+  if (/\.ya?ml$/i.test(choice)) return choice.split("/").pop()!;
+  const res = await client.get(
+    "/repos/{owner}/{repo}/actions/workflows",
+    { owner: repo.owner, repo: repo.name, per_page: 100 },
+    workflowsPage,
+  );
+  if (res.notModified) return null;
+  const found = res.data.workflows.find((w) => w.name === choice);
+  return found ? String(found.id) : null;
+}
+
+/** Deployments are optional: without the permission (403) or the workflow (404) a repository simply has none. */
+const optional = async <T>(call: () => Promise<T>, none: T): Promise<T> => {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof GitHubError && (error.kind === "forbidden" || error.kind === "not_found")) return none;
+    throw error;
+  }
+};
+
+/**
+ * One page of the chosen workflow's completed runs on the default branch created since `since`,
+ * newest first (`choice`: its file name or name). GitHub stops filtered lists at 1,000 runs.
+ */
+export function fetchWorkflowRunsPage(
+  client: GitHubClient,
+  repo: RepoCoordinates,
+  choice: string,
+  opts: { next?: string; since: number },
+): Promise<{ records: AnyRecord[]; next?: string }> {
+  return optional(
+    async () => {
+      const id = opts.next ? "" : await workflowId(client, repo, choice);
+      if (id === null) return { records: [] };
+      const res = await client.get(
+        opts.next ?? "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
+        {
+          owner: repo.owner,
+          repo: repo.name,
+          workflow_id: id,
+          branch: repo.defaultBranch,
+          status: "completed",
+          created: `>=${new Date(opts.since).toISOString().slice(0, 10)}`,
+          per_page: 100,
+          exclude_pull_requests: "true",
+        },
+        workflowRunsPage,
+      );
+      if (res.notModified) return { records: [] };
+      const records = res.data.workflow_runs.flatMap((run) => {
+        const record = mapWorkflowRun(repo.githubId, run, repo.defaultBranch);
+        return record ? [{ kind: "deployment" as const, record }] : [];
+      });
+      return { records, ...(res.next && { next: res.next }) };
+    },
+    { records: [] },
+  );
+}
