@@ -310,6 +310,8 @@ describe("the Analytics page in Chromium", () => {
     expect(daily.rows.reduce((n, r) => n + Number(r.merged), 0)).toBe(10);
     expect(daily.rows.reduce((n, r) => n + Number(r.merged_without_approval), 0)).toBe(2);
     expect(daily.header).toEqual(expect.arrayContaining(["date", "cycle_p50_hours", "deployments"]));
+    expect(daily.rows.reduce((n, r) => n + Number(r.deployment_successes), 0)).toBe(4);
+    expect(daily.rows.reduce((n, r) => n + Number(r.deployment_failures), 0)).toBe(1);
 
     // Filters live in the URL: a repository narrows the figures; the link, opened anew, shows the same view.
     await page.getByLabel("Repository").selectOption({ label: "acme/web" });
@@ -359,6 +361,19 @@ describe("the Analytics page in Chromium", () => {
       expect(await page.getByText("No deployments yet.").count()).toBe(0);
       expect(await overflow(page)).toBeLessThanOrEqual(0);
       await shoot(page, `analytics-dora-${width}`, "Time to restore");
+      if (width === 1280) {
+        // A year's daily metrics: DORA asked a month at a time, still one row per day.
+        await page.getByRole("button", { name: "1 year" }).click();
+        await page
+          .getByRole("list", { name: "Cycle time figures" })
+          .getByRole("button", { name: /^Merged pull requests: 10\./ })
+          .waitFor();
+        const daily = await download(page, page.getByRole("button", { name: "Download daily metrics CSV" }));
+        expect(daily.rows).toHaveLength(365);
+        expect(daily.rows.reduce((n, r) => n + Number(r.merged), 0)).toBe(10);
+        expect(daily.rows.reduce((n, r) => n + Number(r.deployment_successes), 0)).toBe(4);
+        expect(daily.rows.every((r) => r.deployments !== "")).toBe(true);
+      }
       await page.close();
     }
   });

@@ -9,6 +9,9 @@ import { api } from "../../convex/_generated/api";
 import { downloadCsv, toCsv, type CsvValue } from "../csv";
 import { STAGES, isoDay, type AnalyticsFilters } from "./AnalyticsFormat";
 
+/** convex/dashboard/dora.ts gives daily periods for ranges up to this many days. */
+const DORA_DAILY_DAYS = 31;
+
 export function DailyMetricsExport({ filters }: { filters: AnalyticsFilters }) {
   const convex = useConvex();
   const [message, setMessage] = useState<string | null>(null);
@@ -16,9 +19,20 @@ export function DailyMetricsExport({ filters }: { filters: AnalyticsFilters }) {
     setMessage("Preparing…");
     try {
       const { installationId, from, to, repositoryId } = filters;
-      const [cycle, dora] = await Promise.all([
+      // DORA answers by day for up to a month: a longer range is asked a month at a time.
+      const months: Array<[number, number]> = [];
+      for (let start = from; start <= to; start += DORA_DAILY_DAYS)
+        months.push([start, Math.min(to, start + DORA_DAILY_DAYS - 1)]);
+      const [cycle, ...doras] = await Promise.all([
         convex.query(api.dashboard.analytics.cycleTime, { ...filters, granularity: "day" }),
-        convex.query(api.dashboard.dora.metrics, { installationId, from, to, ...(repositoryId && { repositoryId }) }),
+        ...months.map(([start, end]) =>
+          convex.query(api.dashboard.dora.metrics, {
+            installationId,
+            from: start,
+            to: end,
+            ...(repositoryId && { repositoryId }),
+          }),
+        ),
       ]);
       const byDay = new Map<number, CsvValue[]>();
       for (let day = from; day <= to; day++) byDay.set(day, [isoDay(day)]);
@@ -26,14 +40,13 @@ export function DailyMetricsExport({ filters }: { filters: AnalyticsFilters }) {
         const round = (h: number | null) => (h === null ? null : Math.round(h * 100) / 100);
         byDay.get(p.start)?.push(p.merged, p.unapproved, p.deployed, ...STAGES.map((s) => round(p.p50Hours[s])));
       }
-      // DORA's periods by day when the query gives days; coarser periods cannot be split into days (left empty).
-      const doraPeriods = dora?.periods ?? [];
-      const doraDaily = doraPeriods.every((p) => p.start === p.end);
+      const doraPeriods = doras.flatMap((d) => d?.periods ?? []);
+      const doraDaily = doras.every((d) => d !== null) && doraPeriods.every((p) => p.start === p.end);
       const doraDays = new Map(doraPeriods.map((p) => [p.start, p]));
       const rows = [...byDay.entries()].map(([day, row]) => {
         const cells = row.length > 1 ? row : [...row, 0, 0, 0, ...STAGES.map(() => null)];
         const d = doraDays.get(day);
-        if (!dora || !doraDaily) return [...cells, null, null, null];
+        if (!doraDaily) return [...cells, null, null, null];
         return [...cells, d?.deployments ?? 0, d?.successes ?? 0, d?.failures ?? 0];
       });
       const header = [
