@@ -434,6 +434,7 @@ describe("around the Analytics page", () => {
     await input.fill("deploy.yml");
     await input.locator("xpath=ancestor::form").getByRole("button", { name: "Save" }).click();
     await page.getByText("Runs of deploy.yml count as deployments.").waitFor();
+    await shoot(page, "settings-deployments", "Deployments (DORA)");
     await page.close();
     const asMember = await open(member, 1280, "/acme/settings");
     const section = asMember.getByRole("region", { name: "Deployments (DORA)" });

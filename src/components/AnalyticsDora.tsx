@@ -11,6 +11,8 @@ import type { Stage } from "../../convex/dashboard/analytics";
 import { formatHours, type AnalyticsFilters } from "./AnalyticsFormat";
 import { Empty, Skeleton } from "./Skeleton";
 
+const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+
 const BAND_TEXT: Record<Band, string> = { elite: "★ Elite", high: "▲ High", medium: "● Medium", low: "▼ Low" };
 
 export function AnalyticsDora({
@@ -42,26 +44,26 @@ export function AnalyticsDora({
             df.deployments === 0 ? "none" : `${df.perWeek < 10 ? df.perWeek.toFixed(1) : Math.round(df.perWeek)} / week`
           }
           band={df.band}
-          explain={`${df.deployments.toLocaleString()} successful production deployments in the range. Elite: daily or more; high: weekly; medium: monthly.`}
+          explain={`${count(df.deployments, "successful production deployment")} in the range. Elite: daily or more; high: weekly; medium: monthly.`}
         />
         <DoraCard
           title="Lead time for changes"
           value={formatHours(lt.p50Hours)}
           band={lt.band}
-          explain={`Median from first commit to running in production, over ${lt.changes.toLocaleString()} changes. Elite: under a day; high: a week; medium: a month.`}
+          explain={`Median from first commit to running in production, over ${count(lt.changes, "change")}. Elite: under a day; high: a week; medium: a month.`}
           onClick={lt.changes > 0 ? () => onDrill("range", undefined, "lead") : undefined}
         />
         <DoraCard
           title="Change failure rate"
           value={cfr.rate === null ? "—" : `${Math.round(cfr.rate * 1000) / 10}%`}
           band={cfr.band}
-          explain={`${cfr.failures.toLocaleString()} of ${cfr.deployments.toLocaleString()} production deployments failed. Elite: at most 5%; high: 10%; medium: 15%.`}
+          explain={`${cfr.failures.toLocaleString()} of ${count(cfr.deployments, "production deployment")} failed. Elite: at most 5%; high: 10%; medium: 15%.`}
         />
         <DoraCard
           title="Time to restore"
           value={formatHours(ttr.p50Hours)}
           band={ttr.band}
-          explain={`Median from a failed production deployment to the next successful one, over ${ttr.restores.toLocaleString()} restores. Elite: under an hour; high: a day; medium: a week.`}
+          explain={`Median from a production environment's first failed deployment to its next success, over ${count(ttr.restores, "restore")}. Elite: under an hour; high: a day; medium: a week.`}
         />
       </ul>
       {(filters.team || filters.author) && (
