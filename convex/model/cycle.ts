@@ -18,7 +18,7 @@ type Db = MutationCtx["db"];
 
 /** The stages of a merged PR, then the totals: cycle (first commit → merge) and lead (first commit → deployed). */
 export const CYCLE_STAGES = ["coding", "pickup", "review", "merge", "deploy", "cycle", "lead"] as const;
-export type CycleStage = (typeof CYCLE_STAGES)[number];
+type CycleStage = (typeof CYCLE_STAGES)[number];
 /** The `cycleDaily` histogram field of each stage. */
 export const STAGE_HIST = {
   coding: "codingHist",
@@ -30,7 +30,7 @@ export const STAGE_HIST = {
   lead: "leadHist",
 } as const satisfies Record<CycleStage, keyof Doc<"cycleDaily">>;
 
-export type CyclePullRequest = Pick<
+type CyclePullRequest = Pick<
   Doc<"pullRequests">,
   | "state"
   | "authorLogin"
@@ -68,7 +68,7 @@ export function stageDurations(pr: CyclePullRequest): Record<CycleStage, number 
   };
 }
 
-export type CycleContribution = {
+type CycleContribution = {
   day: number;
   author: string;
   merged: number;

@@ -96,7 +96,12 @@ export async function verifyCycle(
   };
   const stored = (scope: string) =>
     all((cursor) => ctx.runQuery(internal.model.cycleRecount.readCyclePage, { installationId, scope, cursor }));
-  const repos = await ctx.runQuery(internal.model.cycleRecount.cycleRepositories, { ids: repositoryIds });
+  const repos = [];
+  // A thousand repositories per query: far below a query's read limit.
+  for (let i = 0; i < repositoryIds.length; i += 1_000) {
+    const ids = repositoryIds.slice(i, i + 1_000);
+    repos.push(...(await ctx.runQuery(internal.model.cycleRecount.cycleRepositories, { ids })));
+  }
   for (const repo of repos) {
     const recount = new Map<string, Series>();
     const rows = await all((cursor) =>
