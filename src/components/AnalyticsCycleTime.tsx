@@ -7,7 +7,7 @@
 import { useQuery } from "convex/react";
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { api } from "../../convex/_generated/api";
-import type { CycleTime, Stage } from "../../convex/dashboard/analytics";
+import type { CyclePeriod, CycleTime, Stage } from "../../convex/dashboard/analytics";
 import { STAGES, STAGE_HELP, STAGE_LABEL, dayRangeText, formatHours, type AnalyticsFilters } from "./AnalyticsFormat";
 import { Empty, Skeleton } from "./Skeleton";
 
@@ -95,6 +95,9 @@ function Figure({
   );
 }
 
+/** A zero has no place on a log axis: that point is left out of its line (the tables have it). */
+const plotted = (p: CyclePeriod, s: Stage, log: boolean) => (log && p.p50Hours[s] === 0 ? null : p.p50Hours[s]);
+
 function CycleChart({ data, onDrill }: { data: CycleTime; onDrill: DrillTo }) {
   const stages = CHART_STAGES.filter((s) => data.periods.some((p) => p.p50Hours[s] !== null));
   const positive = data.periods
@@ -108,8 +111,7 @@ function CycleChart({ data, onDrill }: { data: CycleTime; onDrill: DrillTo }) {
   const rows = data.periods.map((p) => ({
     label: p.label,
     merged: p.merged,
-    // A zero has no place on a log axis: that point is left out of its line (the table below has it).
-    ...Object.fromEntries(stages.map((s) => [s, log && p.p50Hours[s] === 0 ? null : p.p50Hours[s]])),
+    ...Object.fromEntries(stages.map((s) => [s, plotted(p, s, log)])),
   }));
   return (
     <figure className="cycle-chart">

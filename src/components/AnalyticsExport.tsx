@@ -6,6 +6,7 @@
 import { useConvex } from "convex/react";
 import { useState } from "react";
 import { api } from "../../convex/_generated/api";
+import type { DoraMetrics } from "../../convex/dashboard/dora";
 import { downloadCsv, toCsv, type CsvValue } from "../csv";
 import { STAGES, isoDay, type AnalyticsFilters } from "./AnalyticsFormat";
 
@@ -40,7 +41,7 @@ export function DailyMetricsExport({ filters }: { filters: AnalyticsFilters }) {
         const round = (h: number | null) => (h === null ? null : Math.round(h * 100) / 100);
         byDay.get(p.start)?.push(p.merged, p.unapproved, p.deployed, ...STAGES.map((s) => round(p.p50Hours[s])));
       }
-      const doraPeriods = doras.flatMap((d) => d?.periods ?? []);
+      const doraPeriods: DoraMetrics["periods"] = doras.flatMap((d) => d?.periods ?? []);
       const doraDaily = doras.every((d) => d !== null) && doraPeriods.every((p) => p.start === p.end);
       const doraDays = new Map(doraPeriods.map((p) => [p.start, p]));
       const rows = [...byDay.entries()].map(([day, row]) => {
