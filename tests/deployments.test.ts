@@ -1,9 +1,21 @@
-import { describe, expect, test } from "vitest";
-import { internal } from "../convex/_generated/api";
+import examples from "@octokit/webhooks-examples";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import type { AnyRecord, DeploymentRecord } from "../convex/model/records";
-import { createInstallation, expectNoAggregateDifferences, makeConvex, type TestConvex } from "./helpers/convex";
+import { mapWebhookEvent } from "../convex/github/mapWebhook";
+import {
+  createInstallation,
+  expectNoAggregateDifferences,
+  makeConvex,
+  signInAs,
+  type TestConvex,
+} from "./helpers/convex";
 import { HOUR, pr, repo, T0 } from "./helpers/records";
+import { deliver, WEBHOOK_SECRET } from "./helpers/webhooks";
+
+type Example = { name: string; examples: Array<Record<string, any>> };
+const of = (name: string) => (examples as unknown as Example[]).find((e) => e.name === name)!.examples;
 
 const DAY = 24 * HOUR;
 
@@ -185,6 +197,141 @@ describe("deployment write path", () => {
     await t.finishAllScheduledFunctions(() => {});
     const prs = await t.run((ctx) => ctx.db.query("pullRequests").collect());
     expect(prs.filter((p) => p.deployedAt === T0 + DAY + HOUR)).toHaveLength(n);
+    await expectNoAggregateDifferences(t, installationId);
+  });
+});
+
+describe("changing a repository's deployment source", () => {
+  test("hundreds of stored deployments are reclassified in chunks, within each transaction's limits", async () => {
+    const { t, installationId, apply } = await setup();
+    const n = 300;
+    for (let start = 0; start < n; start += 100) {
+      await apply(
+        ...Array.from({ length: 100 }, (_, i) => {
+          const k = start + i;
+          const at = T0 + k * HOUR;
+          // Every fifth one fails, and the next success restores it.
+          const failed = k % 5 === 0;
+          return {
+            kind: "deployment",
+            record: deployment({
+              githubId: 10_000 + k,
+              createdAt: at,
+              updatedAt: at + 10 * 60_000,
+              state: failed ? "failure" : "success",
+              ...(failed ? { failedAt: at + 10 * 60_000 } : { succeededAt: at + 10 * 60_000 }),
+            }),
+          } as const;
+        }),
+      );
+    }
+    const total = async (scope: string) =>
+      (await days(t, installationId, scope)).reduce((a, d) => a + d.deployments, 0);
+    expect(await total("all")).toBe(n);
+    const admin = t.withIdentity(await signInAs(t, 9001, "acme"));
+    const repositoryId = (await t.run((ctx) => ctx.db.query("repositories").first()))!._id;
+    await admin.mutation(api.settings.updateRepositorySettings, { repositoryId, deploymentWorkflow: "deploy.yml" });
+    await t.finishAllScheduledFunctions(() => {});
+    expect(await total("all")).toBe(0);
+    expect((await deployments(t)).filter((d) => d.production || d.restoreMs !== undefined)).toEqual([]);
+    await admin.mutation(api.settings.updateRepositorySettings, { repositoryId, deploymentWorkflow: null });
+    await t.finishAllScheduledFunctions(() => {});
+    expect(await total("all")).toBe(n);
+    expect((await deployments(t)).filter((d) => d.restoreMs === HOUR)).toHaveLength(n / 5);
+    await expectNoAggregateDifferences(t, installationId);
+  });
+});
+
+describe("deployment webhooks (@octokit/webhooks-examples)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.stubEnv("GITHUB_WEBHOOK_SECRET", WEBHOOK_SECRET);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllEnvs();
+  });
+  const settle = (t: TestConvex) => t.finishAllScheduledFunctions(vi.runAllTimers);
+
+  test("every example maps to a deployment record: states, environments, production flags", () => {
+    const mapped = (event: string) =>
+      of(event).map((p) => {
+        const m = mapWebhookEvent(event, p);
+        expect(m.outcome, JSON.stringify(m)).toBe("apply");
+        return m.outcome === "apply" ? m.records.map((r) => r.record as DeploymentRecord) : [];
+      });
+    for (const records of mapped("deployment")) {
+      expect(records).toEqual([
+        expect.objectContaining({ source: "deployment", state: "pending", githubId: 145988746 }),
+      ]);
+    }
+    const statuses = mapped("deployment_status").flat();
+    expect(statuses.map((r) => [r.environment, r.state, r.productionEnvironment])).toEqual([
+      ["production", "success", undefined],
+      ["github-pages", "pending", false],
+      ["production", "success", undefined],
+      ["production", "success", undefined],
+    ]);
+    expect(statuses[0]).toMatchObject({ succeededAt: Date.parse("2019-05-15T15:20:55Z"), creatorLogin: "Codertocat" });
+    // workflow_run: only a completed run on the default branch is a deployment candidate.
+    const runs = mapped("workflow_run");
+    expect(runs.map((r) => r.length)).toEqual([0, 1, 1, 0, 0]);
+    expect(runs[1]![0]).toMatchObject({
+      source: "workflow_run",
+      environment: "test",
+      workflowPath: ".github/workflows/test.yml",
+      ref: "master",
+      state: "success",
+    });
+  });
+
+  test("a status before its deployment, an inactive after success; a workflow run only once its workflow is chosen", async () => {
+    const t = makeConvex();
+    const installationId = await createInstallation(t);
+    const withInstallation = (p: Record<string, any>) => ({ ...structuredClone(p), installation: { id: 1001 } });
+    const [status] = of("deployment_status").map(withInstallation);
+    const [created] = of("deployment").map(withInstallation);
+    const r = status!.repository;
+    await t.mutation(internal.model.ingest.addRepositories, {
+      installationId,
+      repositories: [{ githubId: r.id, name: r.name, fullName: r.full_name, private: r.private }],
+    });
+    // GitHub delivers the success first, then the `deployment` event (older).
+    expect((await deliver(t, "deployment_status", status)).status).toBe(202);
+    expect((await deliver(t, "deployment", created)).status).toBe(202);
+    await settle(t);
+    const inactive = structuredClone(status!);
+    inactive.deployment_status.state = "inactive";
+    inactive.deployment_status.created_at = inactive.deployment_status.updated_at = "2019-05-16T09:00:00Z";
+    expect((await deliver(t, "deployment_status", inactive)).status).toBe(202);
+    await settle(t);
+    const [d] = await deployments(t);
+    expect(d).toMatchObject({
+      githubId: 145988746,
+      environment: "production",
+      state: "inactive",
+      succeededAt: Date.parse("2019-05-15T15:20:55Z"),
+      creatorLogin: "Codertocat",
+      production: true,
+    });
+    const day = Math.floor(Date.parse("2019-05-15T15:20:55Z") / DAY);
+    expect(await days(t, installationId, "all")).toEqual([{ day, deployments: 1, successes: 1, failures: 0 }]);
+
+    // A workflow run of a workflow nobody chose is not stored; once chosen, the next one is.
+    // The example run is another repository's: here it is this one's (its default branch is "master" too).
+    const run = { ...withInstallation(of("workflow_run")[1]!), repository: status!.repository };
+    await deliver(t, "workflow_run", run);
+    await settle(t);
+    expect((await deployments(t)).filter((x) => x.source === "workflow_run")).toEqual([]);
+    const admin = t.withIdentity(await signInAs(t, 9001, "acme"));
+    const repositoryId = (await t.run((ctx) => ctx.db.query("repositories").first()))!._id;
+    await admin.mutation(api.settings.updateRepositorySettings, { repositoryId, deploymentWorkflow: "test.yml" });
+    await deliver(t, "workflow_run", run, { deliveryId: "00000000-0000-4000-8000-00000000ffff" });
+    await settle(t);
+    const byKind = new Map((await deployments(t)).map((x) => [x.source, x]));
+    expect(byKind.get("workflow_run")).toMatchObject({ production: true, state: "success", environment: "test" });
+    // The repository chose a workflow: its GitHub deployments no longer count.
+    expect(byKind.get("deployment")!.production).toBe(false);
     await expectNoAggregateDifferences(t, installationId);
   });
 });

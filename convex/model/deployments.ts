@@ -24,7 +24,7 @@ import type { DeploymentRecord } from "./records";
 import { withWritePath } from "./writePath";
 
 /** Days after a merge within which a production deployment is taken to ship it (beyond: not deployed). */
-export const DEPLOY_HORIZON_MS = 30 * 86_400_000;
+const DEPLOY_HORIZON_MS = 30 * 86_400_000;
 
 type Deployment = Doc<"deployments">;
 type DeploymentRow = Omit<Deployment, "_id" | "_creationTime">;
@@ -37,7 +37,7 @@ const REDERIVE_CHUNK = 200;
 /** Deployments looked at before or after one in its environment (a failure run longer than this is cut). */
 const RUN_SCAN = 200;
 /** Deployments reclassified per transaction after a repository's choice changed. */
-const RECLASSIFY_CHUNK = 100;
+const RECLASSIFY_CHUNK = 50;
 
 /**
  * When the first successful production deployment created at or after `mergedAt` (within the horizon)
@@ -123,7 +123,7 @@ async function restoreOf(
   d: Pick<DeploymentRow, "repositoryId" | "production" | "environment" | "createdAt" | "succeededAt">,
 ): Promise<number | undefined> {
   if (!d.production || d.succeededAt === undefined) return undefined;
-  const earlier = await db
+  const earlier = db
     .query("deployments")
     .withIndex("by_repo_production_environment_created", (q) =>
       q
@@ -132,10 +132,12 @@ async function restoreOf(
         .eq("environment", d.environment)
         .lt("createdAt", d.createdAt),
     )
-    .order("desc")
-    .take(RUN_SCAN);
+    .order("desc");
+  // Read only back to the previous success (at most RUN_SCAN), not a fixed page.
   let firstFailure: number | undefined;
-  for (const e of earlier) {
+  let seen = 0;
+  for await (const e of earlier) {
+    if (++seen > RUN_SCAN) break;
     const outcome = outcomeOf(e);
     if (!outcome) continue;
     if (outcome.success) break;
@@ -269,7 +271,7 @@ export class DeploymentEffects {
 
   /** The first success after `d` in its environment may start or stop ending a failure run. */
   private async refreshNextSuccess(repo: Repo, d: DeploymentRow) {
-    const later = await this.ctx.db
+    const later = this.ctx.db
       .query("deployments")
       .withIndex("by_repo_production_environment_created", (q) =>
         q
@@ -277,9 +279,16 @@ export class DeploymentEffects {
           .eq("production", true)
           .eq("environment", d.environment)
           .gt("createdAt", d.createdAt),
-      )
-      .take(RUN_SCAN);
-    const next = later.find((e) => outcomeOf(e)?.success);
+      );
+    let next: Deployment | undefined;
+    let seen = 0;
+    for await (const e of later) {
+      if (++seen > RUN_SCAN) break;
+      if (outcomeOf(e)?.success) {
+        next = e;
+        break;
+      }
+    }
     if (!next) return;
     const restoreMs = await restoreOf(this.ctx.db, next);
     if (restoreMs === next.restoreMs) return;

@@ -664,7 +664,8 @@ class Slice {
       }
       case "workflowRuns": {
         const source = await this.ctx.runQuery(internal.model.deployments.deploymentSource, { repositoryId: repo.id });
-        if (source.workflow === null) return this.store(repo, after(p), [], status);
+        // No choice: nothing to fetch or commit (the next phase stores the progress; a retry asks again).
+        if (source.workflow === null) return after(p);
         // A choice made since the last sync fetches the runs back to the horizon.
         const fresh = firstSync || source.changedAt > (repo.syncCursor.since ?? 0);
         const workflow = source.workflow;
