@@ -1,4 +1,5 @@
 import examples from "@octokit/webhooks-examples";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
@@ -198,6 +199,93 @@ describe("deployment write path", () => {
     const prs = await t.run((ctx) => ctx.db.query("pullRequests").collect());
     expect(prs.filter((p) => p.deployedAt === T0 + DAY + HOUR)).toHaveLength(n);
     await expectNoAggregateDifferences(t, installationId);
+  });
+});
+
+describe("any order of arrival", () => {
+  const status = fc.record({
+    id: fc.integer({ min: 1, max: 4 }),
+    env: fc.constantFrom("production", "production", "staging"),
+    state: fc.constantFrom("pending" as const, "success" as const, "failure" as const, "inactive" as const),
+    t: fc.integer({ min: 1, max: 30 }),
+  });
+  const version = (s: { id: number; env: string; state: DeploymentRecord["state"]; t: number }): AnyRecord => {
+    const at = T0 + s.t * HOUR;
+    return {
+      kind: "deployment",
+      record: deployment({
+        githubId: s.id,
+        // A deployment's creation and environment never change; its statuses arrive in any order.
+        environment: s.id === 4 ? "staging" : "production",
+        createdAt: T0 + s.id * HOUR,
+        updatedAt: at,
+        state: s.state,
+        ...(s.state === "success" && { succeededAt: at }),
+        ...(s.state === "failure" && { failedAt: at }),
+      }),
+    };
+  };
+
+  test("deployments, restores, buckets and PR attribution converge whatever the order", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(status, { minLength: 1, maxLength: 10 }), fc.integer(), async (statuses, seed) => {
+        const records = statuses.map(version);
+        const shuffled = [...records].sort(
+          (a, b) =>
+            (((a.record as DeploymentRecord).updatedAt * 7919 + seed) % 13) -
+            (((b.record as DeploymentRecord).updatedAt * 7919 + seed) % 13),
+        );
+        const outcomes = [];
+        for (const order of [records, shuffled.reverse()]) {
+          const { t, installationId, apply } = await setup();
+          await apply({
+            kind: "pullRequest",
+            record: pr({
+              state: "merged",
+              mergedAt: T0 + 30 * 60_000,
+              closedAt: T0 + 30 * 60_000,
+              updatedAt: T0 + HOUR,
+            }),
+          });
+          for (const r of order) await apply(r);
+          await expectNoAggregateDifferences(t, installationId);
+          outcomes.push(
+            await t.run(async (ctx) => ({
+              deployments: (await ctx.db.query("deployments").collect())
+                .map(({ githubId, state, succeededAt, failedAt, production, restoreMs, updatedAt }) => ({
+                  githubId,
+                  state,
+                  succeededAt,
+                  failedAt,
+                  production,
+                  restoreMs,
+                  updatedAt,
+                }))
+                .sort((a, b) => a.githubId - b.githubId),
+              days: (await ctx.db.query("deploymentDaily").collect())
+                .map(({ scope, day, deployments, successes, failures, restoreHist }) => ({
+                  scope,
+                  day,
+                  deployments,
+                  successes,
+                  failures,
+                  restoreHist,
+                }))
+                .filter((d) => d.deployments !== 0)
+                .sort((a, b) => a.scope.localeCompare(b.scope) || a.day - b.day),
+              deployedAt: (await ctx.db.query("pullRequests").first())!.deployedAt,
+            })),
+          );
+        }
+        // Ties (two versions at the same time) may keep either state; the facts and figures may not differ.
+        const facts = (o: (typeof outcomes)[number]) => ({
+          ...o,
+          deployments: o.deployments.map(({ state: _s, ...rest }) => rest),
+        });
+        expect(facts(outcomes[1]!)).toEqual(facts(outcomes[0]!));
+      }),
+      { numRuns: 12 },
+    );
   });
 });
 
