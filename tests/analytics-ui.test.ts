@@ -285,7 +285,16 @@ describe("the Analytics page in Chromium", () => {
     }
     await shoot(page, "analytics-drill-1280", "Download CSV");
 
-    // A period: its PRs only (the period table is the chart's figures, each a button).
+    // A bar: its period's PRs (one a day here).
+    await page.locator(".cycle-chart .recharts-bar-rectangle").last().click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("drill")).toMatch(/^\d+\.\.\d+$/);
+    await expect.poll(() => list.locator("tbody tr").count()).toBe(1);
+    const [barFrom, barTo] = new URL(page.url()).searchParams.get("drill")!.split("..").map(Number);
+    const barMerged = Date.parse((await list.locator("time").getAttribute("datetime"))!);
+    expect(await list.locator("tbody tr").getAttribute("data-pr")).toBe("acme/api#1"); // the newest merge
+    expect(Math.floor(barMerged / DAY)).toSatisfy((d: number) => d >= barFrom! && d <= barTo!);
+
+    // A period from the table: its PRs only (the table is the chart's figures, each a button).
     await page.getByText(/^Figures per (day|week|month)$/).click();
     const periods = page.locator("table.periods tbody tr");
     const counts = (await periods.locator('td[data-label="Merged"]').allTextContents()).map(Number);

@@ -117,15 +117,7 @@ function CycleChart({ data, onDrill }: { data: CycleTime; onDrill: DrillTo }) {
     <figure className="cycle-chart">
       <div style={{ width: "100%", height: 300 }}>
         <ResponsiveContainer>
-          <ComposedChart
-            data={rows}
-            margin={{ top: 8, right: 4, bottom: 0, left: -12 }}
-            onClick={(state) => {
-              const period = data.periods[Number(state.activeTooltipIndex)];
-              if (period) onDrill(period.start, period.end);
-            }}
-            style={{ cursor: "pointer" }}
-          >
+          <ComposedChart data={rows} margin={{ top: 8, right: 4, bottom: 0, left: -12 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} />
             <XAxis dataKey="label" minTickGap={12} tick={{ fontSize: 12 }} />
             <YAxis yAxisId="count" allowDecimals={false} tick={{ fontSize: 12 }} width={44} />
@@ -146,7 +138,18 @@ function CycleChart({ data, onDrill }: { data: CycleTime; onDrill: DrillTo }) {
               }
             />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Bar yAxisId="count" dataKey="merged" name="Merged" fill="#b6d4fe" isAnimationActive={false} />
+            <Bar
+              yAxisId="count"
+              dataKey="merged"
+              name="Merged"
+              fill="#b6d4fe"
+              isAnimationActive={false}
+              cursor="pointer"
+              onClick={(_, index) => {
+                const period = data.periods[index];
+                if (period) onDrill(period.start, period.end);
+              }}
+            />
             {stages.map((s) => (
               <Line
                 key={s}
