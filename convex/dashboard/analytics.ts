@@ -19,12 +19,12 @@ import schema from "../schema";
 import { RepositoryVisibility } from "./visibility";
 
 /** The stages of a merged PR, then the totals: cycle (first commit → merge) and lead (first commit → deployed). */
-export const STAGES = CYCLE_STAGES;
+const STAGES = CYCLE_STAGES;
 export type Stage = (typeof STAGES)[number];
 type Hours = number | null;
 type Percentiles = { count: number; p50Hours: Hours; p75Hours: Hours; p90Hours: Hours };
 
-export const analyticsFilters = {
+const analyticsFilters = {
   installationId: v.id("installations"),
   /** Inclusive UTC day numbers (days since 1970-01-01), at most 366 days apart. */
   from: v.number(),
