@@ -7,6 +7,7 @@
  * organisations overview, the repositories' health column and the deployment setting. Screenshots in
  * tests/output/screenshots/analytics-*.png, checked as tests/ui.test.ts checks its own.
  */
+import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
@@ -115,6 +116,12 @@ function seedRecords(now: number): AnyRecord[] {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
+  // A configured GitHub App whose API never answers: the sync a saved deployment setting requests stays queued.
+  vi.stubEnv("GITHUB_APP_ID", "1");
+  vi.stubEnv(
+    "GITHUB_APP_PRIVATE_KEY",
+    generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  );
   vi.stubGlobal("fetch", () => new Promise(() => {}));
   t = makeConvex();
   installationId = await createInstallation(t);
@@ -177,6 +184,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await harness?.close();
+  vi.unstubAllEnvs();
   vi.unstubAllGlobals();
 });
 
