@@ -19,6 +19,7 @@ import { TABLE_MARK } from "./tablesReporter";
 import { hotDocumentsBench } from "./hotDocuments";
 import { initialSyncBench } from "./initialSync";
 import { reviewerLoadBench } from "./reviewerLoad";
+import { analyticsBench } from "./analytics";
 
 // Only the tables: the functions' structured log lines (one per page, delivery…) are not output.
 const print = console.log.bind(console);
@@ -204,6 +205,16 @@ describe("inbox and reviewer load (issue 13)", () => {
       for (const [title, rows] of await reviewerLoadBench(Number(process.env.SYNCBOARD_REVIEWER_LOAD_SCALE ?? 1))) {
         table(title, rows);
       }
+    }),
+    { iterations: 1, warmupIterations: 0, time: 0 },
+  );
+});
+
+describe("analytics (issue 14)", () => {
+  bench(
+    "documents read by the analytics queries at 10/50 and 2,000/60,000",
+    once(async () => {
+      for (const [title, rows] of await analyticsBench()) table(title, rows);
     }),
     { iterations: 1, warmupIterations: 0, time: 0 },
   );
