@@ -11,7 +11,9 @@ export default defineConfig({
     server: { deps: { inline: ["convex-test"] } },
     include: ["tests/**/*.test.ts", "tests/**/*.test.tsx"],
     benchmark: { include: ["tests/bench/**/*.bench.ts"] },
-    testTimeout: 120_000,
-    hookTimeout: 60_000,
+    // Whole syncs of thousands of PRs through the write path (every derived figure in the same
+    // transaction) on a 2-CPU CI machine running two files at once: a timeout here is a hang, not a budget.
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
   },
 });
