@@ -202,6 +202,12 @@ describe("deployment write path", () => {
   });
 });
 
+type Outcome = {
+  deployments: Array<{ state: string } & Record<string, unknown>>;
+  days: unknown[];
+  deployedAt: number | undefined;
+};
+
 describe("any order of arrival", () => {
   const status = fc.record({
     id: fc.integer({ min: 1, max: 4 }),
@@ -235,7 +241,7 @@ describe("any order of arrival", () => {
             (((a.record as DeploymentRecord).updatedAt * 7919 + seed) % 13) -
             (((b.record as DeploymentRecord).updatedAt * 7919 + seed) % 13),
         );
-        const outcomes = [];
+        const outcomes: Outcome[] = [];
         for (const order of [records, shuffled.reverse()]) {
           const { t, installationId, apply } = await setup();
           await apply({
@@ -278,7 +284,7 @@ describe("any order of arrival", () => {
           );
         }
         // Ties (two versions at the same time) may keep either state; the facts and figures may not differ.
-        const facts = (o: (typeof outcomes)[number]) => ({
+        const facts = (o: Outcome) => ({
           ...o,
           deployments: o.deployments.map(({ state: _s, ...rest }) => rest),
         });
@@ -376,7 +382,10 @@ describe("deployment webhooks (@octokit/webhooks-examples)", () => {
   test("a status before its deployment, an inactive after success; a workflow run only once its workflow is chosen", async () => {
     const t = makeConvex();
     const installationId = await createInstallation(t);
-    const withInstallation = (p: Record<string, any>) => ({ ...structuredClone(p), installation: { id: 1001 } });
+    const withInstallation = (p: Record<string, any>): Record<string, any> => ({
+      ...structuredClone(p),
+      installation: { id: 1001 },
+    });
     const [status] = of("deployment_status").map(withInstallation);
     const [created] = of("deployment").map(withInstallation);
     const r = status!.repository;
