@@ -25,6 +25,7 @@ import type * as dashboard_dora from "../dashboard/dora.js";
 import type * as dashboard_inbox from "../dashboard/inbox.js";
 import type * as dashboard_lists from "../dashboard/lists.js";
 import type * as dashboard_organisations from "../dashboard/organisations.js";
+import type * as dashboard_ranges from "../dashboard/ranges.js";
 import type * as dashboard_reviewerLoad from "../dashboard/reviewerLoad.js";
 import type * as dashboard_scoped from "../dashboard/scoped.js";
 import type * as dashboard_summary from "../dashboard/summary.js";
@@ -124,6 +125,7 @@ declare const fullApi: ApiFromModules<{
   "dashboard/inbox": typeof dashboard_inbox;
   "dashboard/lists": typeof dashboard_lists;
   "dashboard/organisations": typeof dashboard_organisations;
+  "dashboard/ranges": typeof dashboard_ranges;
   "dashboard/reviewerLoad": typeof dashboard_reviewerLoad;
   "dashboard/scoped": typeof dashboard_scoped;
   "dashboard/summary": typeof dashboard_summary;

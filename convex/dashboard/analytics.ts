@@ -9,13 +9,15 @@
  */
 import { paginationOptsValidator, type PaginationResult } from "convex/server";
 import { mergedStream, stream, type QueryStream } from "convex-helpers/server/stream";
-import { ConvexError, v } from "convex/values";
+import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
-import { repositoryAccess, viewableInstallation, type RepositoryAccess } from "../access";
-import { ALL_SCOPE, DAY_MS, HIST_BINS, PUBLIC_SCOPE, repositoryScope } from "../model/contribution";
+import { repositoryAccess, viewableInstallation } from "../access";
+import { DAY_MS, HIST_BINS, repositoryScope } from "../model/contribution";
 import { CYCLE_STAGES, readyAt, STAGE_HIST, stageDurations } from "../model/cycle";
 import schema from "../schema";
+import { granularityFor, percentileHours, periodsOf, validateRange } from "./ranges";
+import { bucketScopes } from "./scoped";
 import { RepositoryVisibility } from "./visibility";
 
 /** The stages of a merged PR, then the totals: cycle (first commit → merge) and lead (first commit → deployed). */
@@ -53,30 +55,8 @@ export type CycleTime = {
   totals: { merged: number; unapproved: number; deployed: number; stages: Record<Stage, Percentiles> };
 };
 
-/** The longest range (days) a query reads: a year of daily documents per series. */
-const MAX_RANGE_DAYS = 366;
-/** Accepted day numbers: 2000-01-01 to 2199-12-31. */
-const MIN_DAY = Date.UTC(2000, 0, 1) / DAY_MS;
-const MAX_DAY = Date.UTC(2200, 0, 1) / DAY_MS - 1;
 /** Members of a team whose series are read (a team's figures sum its members'). */
 const MAX_TEAM_MEMBERS = 200;
-
-function validateRange(from: number, to: number) {
-  for (const [name, day] of [
-    ["from", from],
-    ["to", to],
-  ] as const) {
-    if (!Number.isInteger(day) || day < MIN_DAY || day > MAX_DAY) {
-      throw new ConvexError(
-        `${name} must be a UTC day number (whole days since 1970-01-01) from ${MIN_DAY} to ${MAX_DAY}; got ${String(day)}.`,
-      );
-    }
-  }
-  if (to < from) throw new ConvexError(`to (${to}) must not be before from (${from}).`);
-  if (to - from + 1 > MAX_RANGE_DAYS) {
-    throw new ConvexError(`The range must be at most ${MAX_RANGE_DAYS} days; got ${to - from + 1}.`);
-  }
-}
 
 type Filters = {
   installationId: Id<"installations">;
@@ -101,7 +81,7 @@ async function selection(ctx: QueryCtx, f: Filters) {
     if (!(await visibility.visible(f.repositoryId))) return null;
     scopes = [repositoryScope(f.repositoryId)];
   } else {
-    scopes = await callerScopes(ctx, installation._id, visibility.access);
+    scopes = await bucketScopes(ctx, installation._id, visibility.access);
   }
   // null: everyone's (author "").
   let authors: string[] | null = f.author !== undefined ? [f.author] : null;
@@ -110,15 +90,6 @@ async function selection(ctx: QueryCtx, f: Filters) {
     authors = authors === null ? members : authors.filter((a) => members.includes(a));
   }
   return { installation, visibility, scopes, authors };
-}
-
-/** "all", or "public" plus the scope of each private repository the caller may read. */
-async function callerScopes(ctx: QueryCtx, installationId: Id<"installations">, access: RepositoryAccess) {
-  if (access.kind === "all") return [ALL_SCOPE];
-  const repos = await Promise.all([...access.privateRepositoryIds].map((id) => ctx.db.get(id)));
-  // A granted repository made public since is counted in "public" already.
-  const readable = repos.filter((r) => r !== null && r.installationId === installationId && r.private);
-  return [PUBLIC_SCOPE, ...readable.map((r) => repositoryScope(r!._id))];
 }
 
 /** The logins of a team's members (by its slug in the installation's organisation); none for an unknown team. */
@@ -149,51 +120,6 @@ function addDoc(acc: Figures, doc: Doc<"cycleDaily">) {
   for (const s of STAGES) doc[STAGE_HIST[s]].forEach((n, i) => (acc.hists[s][i]! += n));
 }
 
-/** Bounds of a log2-hour bin (hours); the open last bin is taken to end at twice its start. */
-const binBounds = (bin: number): [number, number] => (bin === 0 ? [0, 1] : [Math.pow(2, bin - 1), Math.pow(2, bin)]);
-
-/** The `p` quantile (0..1) of a log2-hour histogram, interpolated linearly within its bin (hours, 0.1 h). */
-function percentileHours(hist: number[], p: number): Hours {
-  const total = hist.reduce((a, b) => a + b, 0);
-  if (total === 0) return null;
-  const rank = p * total;
-  let seen = 0;
-  for (let bin = 0; bin < hist.length; bin++) {
-    const n = hist[bin] ?? 0;
-    if (n > 0 && seen + n >= rank) {
-      const [lo, hi] = binBounds(bin);
-      return Math.round((lo + ((rank - seen) / n) * (hi - lo)) * 10) / 10;
-    }
-    seen += n;
-  }
-  return null;
-}
-
-type Period = { start: number; end: number; label: string };
-const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
-
-/** The periods covering from..to (inclusive): days, ISO weeks (Monday first) or calendar months, clipped to the range. */
-function periodsOf(from: number, to: number, granularity: CycleTime["granularity"]): Period[] {
-  const out: Period[] = [];
-  for (let day = from; day <= to;) {
-    let end: number;
-    let label: string;
-    if (granularity === "day") [end, label] = [day, isoDay(day)];
-    else if (granularity === "week") {
-      const monday = day - ((day + 3) % 7); // day 0 (1970-01-01) was a Thursday
-      [end, label] = [monday + 6, `Week of ${isoDay(monday)}`];
-    } else {
-      const d = new Date(day * DAY_MS);
-      const next = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / DAY_MS;
-      [end, label] = [next - 1, isoDay(day).slice(0, 7)];
-    }
-    end = Math.min(end, to);
-    out.push({ start: day, end, label });
-    day = end + 1;
-  }
-  return out;
-}
-
 /** Cycle-time figures for the range and filters; `granularity` defaults to what keeps the chart readable. */
 export const cycleTime = query({
   args: {
@@ -205,7 +131,7 @@ export const cycleTime = query({
     if (!sel) return null;
     const { from, to, installationId } = args;
     const days = to - from + 1;
-    const granularity = args.granularity ?? (days <= 31 ? "day" : days <= 180 ? "week" : "month");
+    const granularity = args.granularity ?? granularityFor(days);
     const byDay = new Map<number, Figures>();
     for (const scope of sel.scopes) {
       for (const author of sel.authors ?? [""]) {

@@ -7,11 +7,12 @@
  * A restricted member reads the "public" scope plus the scope of each private repository they can
  * read; everyone else "all"; a repository filter reads that repository's scope only.
  */
-import { ConvexError, v } from "convex/values";
-import type { Id } from "../_generated/dataModel";
-import { query, type QueryCtx } from "../_generated/server";
-import { viewableInstallation, type RepositoryAccess } from "../access";
-import { ALL_SCOPE, DAY_MS, HIST_BINS, PUBLIC_SCOPE, repositoryScope } from "../model/contribution";
+import { v } from "convex/values";
+import { query } from "../_generated/server";
+import { viewableInstallation } from "../access";
+import { HIST_BINS, repositoryScope } from "../model/contribution";
+import { granularityFor, percentileHours, periodsOf, validateRange } from "./ranges";
+import { bucketScopes } from "./scoped";
 import { RepositoryVisibility } from "./visibility";
 
 export type Band = "elite" | "high" | "medium" | "low";
@@ -33,40 +34,6 @@ export type DoraMetrics = {
   hasDeployments: boolean;
 };
 
-/** The longest range: a year (and a leap day), ≤ 367 documents per series. */
-const MAX_RANGE_DAYS = 366;
-const MIN_DAY = Date.UTC(2000, 0, 1) / DAY_MS;
-const MAX_DAY = Date.UTC(2200, 0, 1) / DAY_MS - 1;
-/** Period granularity: days up to a month, weeks up to half a year, months beyond. */
-const DAILY_UP_TO_DAYS = 31;
-const WEEKLY_UP_TO_DAYS = 180;
-
-function validateRange(from: number, to: number) {
-  for (const [name, day] of [
-    ["from", from],
-    ["to", to],
-  ] as const) {
-    if (!Number.isInteger(day) || day < MIN_DAY || day > MAX_DAY) {
-      throw new ConvexError(
-        `${name} must be a UTC day number (whole days since 1970-01-01) from ${MIN_DAY} to ${MAX_DAY}; got ${String(day)}.`,
-      );
-    }
-  }
-  if (to < from) throw new ConvexError(`to (${to}) must not be before from (${from}).`);
-  if (to - from > MAX_RANGE_DAYS) {
-    throw new ConvexError(`from and to must be at most ${MAX_RANGE_DAYS} days apart; got ${to - from}.`);
-  }
-}
-
-/** "all", or "public" plus the scope of each private repository the caller may read. */
-async function callerScopes(ctx: QueryCtx, installationId: Id<"installations">, access: RepositoryAccess) {
-  if (access.kind === "all") return [ALL_SCOPE];
-  const repos = await Promise.all([...access.privateRepositoryIds].map((id) => ctx.db.get(id)));
-  // A granted repository made public since is counted in "public" already.
-  const readable = repos.filter((r) => r !== null && r.installationId === installationId && r.private);
-  return [PUBLIC_SCOPE, ...readable.map((r) => repositoryScope(r!._id))];
-}
-
 // ------------------------------------------------------------------ bands (2023 State of DevOps)
 
 const HOURS = { day: 24, week: 24 * 7, month: 24 * 30 } as const;
@@ -79,52 +46,6 @@ const durationBand = (hours: number, bounds: [number, number, number]): Band =>
   hours < bounds[0] ? "elite" : hours < bounds[1] ? "high" : hours < bounds[2] ? "medium" : "low";
 const failureBand = (rate: number): Band =>
   rate <= 0.05 ? "elite" : rate <= 0.1 ? "high" : rate <= 0.15 ? "medium" : "low";
-
-// ------------------------------------------------------------------ histograms and periods
-
-/** Bounds of a log2-hour bin (hours); the open last bin is taken to end at twice its start. */
-const binBounds = (bin: number): [number, number] => (bin === 0 ? [0, 1] : [Math.pow(2, bin - 1), Math.pow(2, bin)]);
-
-/** The median of a log2-hour histogram, interpolated linearly within its bin (hours, 0.1 h), as the Analytics page's. */
-function medianHours(hist: number[]): number | null {
-  const total = hist.reduce((a, b) => a + b, 0);
-  if (total === 0) return null;
-  const rank = total / 2;
-  let seen = 0;
-  for (let bin = 0; bin < hist.length; bin++) {
-    const n = hist[bin] ?? 0;
-    if (n > 0 && seen + n >= rank) {
-      const [lo, hi] = binBounds(bin);
-      return Math.round((lo + ((rank - seen) / n) * (hi - lo)) * 10) / 10;
-    }
-    seen += n;
-  }
-  return null;
-}
-
-const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
-
-/** The periods covering from..to (inclusive): days, ISO weeks (Monday first) or calendar months, clipped to the range. */
-function periodsOf(from: number, to: number): Array<{ start: number; end: number; label: string }> {
-  const span = to - from + 1;
-  const out: Array<{ start: number; end: number; label: string }> = [];
-  for (let day = from; day <= to;) {
-    let end: number;
-    let label: string;
-    if (span <= DAILY_UP_TO_DAYS) [end, label] = [day, isoDay(day)];
-    else if (span <= WEEKLY_UP_TO_DAYS) {
-      const monday = day - ((day + 3) % 7); // day 0 (1970-01-01) was a Thursday
-      [end, label] = [monday + 6, `Week of ${isoDay(monday)}`];
-    } else {
-      const d = new Date(day * DAY_MS);
-      [end, label] = [Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / DAY_MS - 1, isoDay(day).slice(0, 7)];
-    }
-    end = Math.min(end, to);
-    out.push({ start: day, end, label });
-    day = end + 1;
-  }
-  return out;
-}
 
 export const metrics = query({
   args: {
@@ -145,7 +66,7 @@ export const metrics = query({
       if (!repo || repo.installationId !== installationId || !(await visibility.visible(repositoryId))) return null;
       scopes = [repositoryScope(repositoryId)];
     } else {
-      scopes = await callerScopes(ctx, installationId, visibility.access);
+      scopes = await bucketScopes(ctx, installationId, visibility.access);
     }
 
     const byDay = new Map<number, { deployments: number; successes: number; failures: number }>();
@@ -193,7 +114,7 @@ export const metrics = query({
     const rangeDays = to - from + 1;
     const changes = leadHist.reduce((a, b) => a + b, 0);
     const restores = restoreHist.reduce((a, b) => a + b, 0);
-    const [leadP50, restoreP50] = [medianHours(leadHist), medianHours(restoreHist)];
+    const [leadP50, restoreP50] = [percentileHours(leadHist, 0.5), percentileHours(restoreHist, 0.5)];
     const rate = total.deployments > 0 ? total.failures / total.deployments : null;
     return {
       deploymentFrequency: {
@@ -217,7 +138,7 @@ export const metrics = query({
         p50Hours: restoreP50,
         band: restoreP50 === null ? null : durationBand(restoreP50, [1, HOURS.day, HOURS.week]),
       },
-      periods: periodsOf(from, to).map((p) => {
+      periods: periodsOf(from, to, granularityFor(rangeDays)).map((p) => {
         const sum = { deployments: 0, successes: 0, failures: 0 };
         for (let day = p.start; day <= p.end; day++) {
           const d = byDay.get(day);

@@ -11,10 +11,11 @@
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
-import { repositoryAccess, viewableInstallations, type RepositoryAccess } from "../access";
-import { ALL_SCOPE, HIST_BINS, PUBLIC_SCOPE, repositoryScope } from "../model/contribution";
-import { newestDay, openTotals, sumHist } from "./scoped";
-import { histogramMedianHours, validateToday } from "./trends";
+import { repositoryAccess, viewableInstallations } from "../access";
+import { HIST_BINS } from "../model/contribution";
+import { bucketScopes, newestDay, openTotals, sumHist } from "./scoped";
+import { percentileHours } from "./ranges";
+import { validateToday } from "./trends";
 
 export type OrganisationRollup = {
   installationId: Id<"installations">;
@@ -50,7 +51,7 @@ async function rollup(
   const access = await repositoryAccess(ctx, installation);
   const [totals, scopes, end] = await Promise.all([
     openTotals(ctx, installationId, access),
-    scopesOf(ctx, installationId, access),
+    bucketScopes(ctx, installationId, access),
     given ?? newestDay(ctx, installationId, access),
   ]);
   let [merged, deployments, cycleHist] = [0, 0, new Array<number>(HIST_BINS).fill(0)];
@@ -82,18 +83,9 @@ async function rollup(
     openPullRequests: totals.openPrs,
     openPullRequestsByHealth: { green: totals.green, yellow: totals.yellow, red: totals.red },
     merged30d: merged,
-    medianCycleHours30d: histogramMedianHours(cycleHist),
+    medianCycleHours30d: percentileHours(cycleHist, 0.5),
     deployments30d: deployments,
     syncState: installation.sync.state,
     lastSyncedAt: installation.sync.lastSyncedAt ?? null,
   };
-}
-
-/** The bucket scopes the caller reads: "all", or "public" plus each granted repository that is private now. */
-async function scopesOf(ctx: QueryCtx, installationId: Id<"installations">, access: RepositoryAccess) {
-  if (access.kind === "all") return [ALL_SCOPE];
-  const repos = await Promise.all([...access.privateRepositoryIds].map((id) => ctx.db.get(id)));
-  // A granted repository made public since is counted in "public" already.
-  const readable = repos.filter((r) => r !== null && r.installationId === installationId && r.private);
-  return [PUBLIC_SCOPE, ...readable.map((r) => repositoryScope(r!._id))];
 }

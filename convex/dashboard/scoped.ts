@@ -76,6 +76,11 @@ async function restrictedScopes(ctx: Ctx, installationId: Id<"installations">, a
   return [PUBLIC_SCOPE, ...repos.map((r) => repositoryScope(r._id))];
 }
 
+/** The bucket scopes a caller reads: "all", or "public" plus each readable private repository's own. */
+export async function bucketScopes(ctx: Ctx, installationId: Id<"installations">, access: RepositoryAccess) {
+  return access.kind === "all" ? [ALL_SCOPE] : restrictedScopes(ctx, installationId, access);
+}
+
 /** Daily activity buckets of days `from`..`to` (inclusive) the caller sees, by day. */
 export async function dailyBuckets(
   ctx: Ctx,
@@ -153,7 +158,7 @@ export async function reviewerDays(
   from: number,
   to: number,
 ): Promise<ReviewerDay[]> {
-  const scopes = access.kind === "all" ? [ALL_SCOPE] : await restrictedScopes(ctx, installationId, access);
+  const scopes = await bucketScopes(ctx, installationId, access);
   const out: ReviewerDay[] = [];
   for (const scope of scopes) {
     const docs = await ctx.db
