@@ -110,7 +110,9 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
         .withIndex("by_installation_scope_reviewer", (q) => q.eq("installationId", installationId)),
     () => db.query("installationSettings").withIndex("by_installation", (q) => q.eq("installationId", installationId)),
     () =>
-      db.query("cycleDaily").withIndex("by_installation_scope_author_day", (q) => q.eq("installationId", installationId)),
+      db
+        .query("cycleDaily")
+        .withIndex("by_installation_scope_author_day", (q) => q.eq("installationId", installationId)),
     () =>
       db.query("deploymentDaily").withIndex("by_installation_scope_day", (q) => q.eq("installationId", installationId)),
   ];
