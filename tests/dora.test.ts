@@ -5,7 +5,7 @@ import { recordMembership } from "../convex/memberships";
 import type { AnyRecord, DeploymentRecord } from "../convex/model/records";
 import { queryCost, validateDocument } from "./fakeGitHub/graphql";
 import { createInstallation, expectNoAggregateDifferences, makeConvex, signInAs } from "./helpers/convex";
-import { useFakeGitHub } from "./helpers/github";
+import { installFakeOrg, useFakeGitHub } from "./helpers/github";
 import { HOUR, pr, repo, T0 } from "./helpers/records";
 
 const DAY = 24 * HOUR;
@@ -297,19 +297,7 @@ describe("the sync fetches deployments from GitHub", () => {
       },
     ];
     const t = makeConvex();
-    const installationId = await createInstallation(t, {
-      githubInstallationId: fake.installationId,
-      accountId: fake.org.id,
-    });
-    await t.mutation(internal.model.ingest.addRepositories, {
-      installationId,
-      repositories: fake.org.repos.map((r) => ({
-        githubId: r.id,
-        name: r.name,
-        fullName: `${r.owner}/${r.name}`,
-        private: r.private,
-      })),
-    });
+    const installationId = await installFakeOrg(t, fake);
     const runAll = () => t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
     await t.mutation(internal.sync.service.request, { installationId, trigger: "webhook" });
     await runAll();

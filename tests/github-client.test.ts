@@ -17,8 +17,8 @@ import { GitHubError } from "../convex/github/errors";
 import { pullRequestsPage, restIssues } from "../convex/github/schemas";
 import { PULL_REQUESTS_PAGE_QUERY } from "../convex/github/queries";
 import type { FakeGitHub } from "./fakeGitHub";
-import { createInstallation, makeConvex, type TestConvex } from "./helpers/convex";
-import { useFakeGitHub } from "./helpers/github";
+import { makeConvex, type TestConvex } from "./helpers/convex";
+import { installFakeOrg, useFakeGitHub } from "./helpers/github";
 
 const T = Date.UTC(2026, 10, 24, 12);
 beforeEach(() => vi.useFakeTimers({ now: T }));
@@ -150,19 +150,7 @@ describe("a revoked installation token", () => {
   test("in a Convex action: the persisted token is replaced and the next sync completes", async () => {
     const fake = instantFakeGitHub({ seed: 36, org: { repos: 2, prsPerRepo: 3, issuesPerRepo: 2 } });
     const t = makeConvex();
-    const installationId = await createInstallation(t, {
-      githubInstallationId: fake.installationId,
-      accountId: fake.org.id,
-    });
-    await t.mutation(internal.model.ingest.addRepositories, {
-      installationId,
-      repositories: fake.org.repos.map((r) => ({
-        githubId: r.id,
-        name: r.name,
-        fullName: `${r.owner}/${r.name}`,
-        private: r.private,
-      })),
-    });
+    const installationId = await installFakeOrg(t, fake);
     const sync = async () => {
       await t.mutation(internal.sync.service.request, { installationId, trigger: "maintenance" });
       await t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);

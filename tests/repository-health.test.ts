@@ -18,7 +18,7 @@ import {
   signInAs,
   type TestConvex,
 } from "./helpers/convex";
-import { useFakeGitHub } from "./helpers/github";
+import { installFakeOrg, useFakeGitHub } from "./helpers/github";
 import { ci, HOUR, pr, repo, review, T0 } from "./helpers/records";
 import { deliver, WEBHOOK_SECRET } from "./helpers/webhooks";
 
@@ -267,20 +267,8 @@ describe("refresh: the hourly cron and the end of a sync", () => {
   test("a completed sync scores every repository; the cron then builds a trend day by day", async () => {
     const fake = useFakeGitHub({ latencyMs: 0, seed: 5, org: { repos: 2, prsPerRepo: 6 } });
     const t = makeConvex();
-    const installationId = await createInstallation(t, {
-      githubInstallationId: fake.installationId,
-      accountId: fake.org.id,
-    });
+    const installationId = await installFakeOrg(t, fake);
     await t.run((ctx) => ctx.db.patch(installationId, { installedByGithubUserId: INSTALLER }));
-    await t.mutation(internal.model.ingest.addRepositories, {
-      installationId,
-      repositories: fake.org.repos.map((r) => ({
-        githubId: r.id,
-        name: r.name,
-        fullName: `${r.owner}/${r.name}`,
-        private: r.private,
-      })),
-    });
     await t.mutation(internal.sync.service.request, { installationId, trigger: "manual" });
     await t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
     const scores = () =>

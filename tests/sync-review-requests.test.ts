@@ -7,8 +7,8 @@ import examples from "@octokit/webhooks-examples";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Doc, Id } from "../convex/_generated/dataModel";
-import { createInstallation, expectNoAggregateDifferences, makeConvex, type TestConvex } from "./helpers/convex";
-import { useFakeGitHub } from "./helpers/github";
+import { expectNoAggregateDifferences, makeConvex, type TestConvex } from "./helpers/convex";
+import { installFakeOrg, useFakeGitHub } from "./helpers/github";
 import { deliver, WEBHOOK_SECRET } from "./helpers/webhooks";
 import type { FakeGitHub } from "./fakeGitHub";
 import type { PullRequest } from "./fakeGitHub/generator";
@@ -31,19 +31,7 @@ afterEach(() => {
 
 async function setup(fake: FakeGitHub) {
   const t = makeConvex();
-  const installationId = await createInstallation(t, {
-    githubInstallationId: fake.installationId,
-    accountId: fake.org.id,
-  });
-  await t.mutation(internal.model.ingest.addRepositories, {
-    installationId,
-    repositories: fake.org.repos.map((r) => ({
-      githubId: r.id,
-      name: r.name,
-      fullName: `${r.owner}/${r.name}`,
-      private: r.private,
-    })),
-  });
+  const installationId = await installFakeOrg(t, fake);
   return { t, installationId };
 }
 const runAll = (t: TestConvex) => t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);

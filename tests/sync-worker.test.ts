@@ -1,16 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import {
-  createInstallation,
-  expectNoAggregateDifferences,
-  makeConvex,
-  signInAs,
-  type TestConvex,
-} from "./helpers/convex";
+import { expectNoAggregateDifferences, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 import { storedRateLimits } from "./helpers/syncState";
 import { WINDOW } from "../convex/sync/jobs";
-import { useFakeGitHub } from "./helpers/github";
+import { installFakeOrg, useFakeGitHub } from "./helpers/github";
 import type { FakeGitHub, RequestLogEntry } from "./fakeGitHub";
 
 const T = Date.UTC(2026, 10, 24, 12);
@@ -24,20 +18,7 @@ afterEach(() => {
 
 async function setup(fake: FakeGitHub) {
   const t = makeConvex();
-  const installationId = await createInstallation(t, {
-    githubInstallationId: fake.installationId,
-    accountId: fake.org.id,
-  });
-  // As installation.created records them: the trimmed repository list.
-  await t.mutation(internal.model.ingest.addRepositories, {
-    installationId,
-    repositories: fake.org.repos.map((r) => ({
-      githubId: r.id,
-      name: r.name,
-      fullName: `${r.owner}/${r.name}`,
-      private: r.private,
-    })),
-  });
+  const installationId = await installFakeOrg(t, fake);
   return { t, installationId };
 }
 const runAll = (t: TestConvex) => t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);

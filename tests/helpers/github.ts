@@ -1,7 +1,10 @@
 /** Point the Convex functions at an in-process fake GitHub (safe under fake timers). */
 import { generateKeyPairSync } from "node:crypto";
 import { vi } from "vitest";
-import { createFakeGitHub, type FakeOptions } from "../fakeGitHub";
+import { internal } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { createFakeGitHub, type FakeGitHub, type FakeOptions } from "../fakeGitHub";
+import { createInstallation, type TestConvex } from "./convex";
 
 let pem: string | null = null;
 
@@ -17,4 +20,22 @@ export function useFakeGitHub(options: FakeOptions = {}) {
   vi.stubEnv("GITHUB_API_URL", "https://fake-github.test");
   vi.stubGlobal("fetch", fake.fetch);
   return fake;
+}
+
+/** An installation of the fake's organisation, its repositories listed as `installation.created` lists them. */
+export async function installFakeOrg(t: TestConvex, fake: FakeGitHub): Promise<Id<"installations">> {
+  const installationId = await createInstallation(t, {
+    githubInstallationId: fake.installationId,
+    accountId: fake.org.id,
+  });
+  await t.mutation(internal.model.ingest.addRepositories, {
+    installationId,
+    repositories: fake.org.repos.map((r) => ({
+      githubId: r.id,
+      name: r.name,
+      fullName: `${r.owner}/${r.name}`,
+      private: r.private,
+    })),
+  });
+  return installationId;
 }
