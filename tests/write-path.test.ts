@@ -1,3 +1,4 @@
+import { propertyRuns } from "./helpers/property";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { internal } from "../convex/_generated/api";
@@ -410,7 +411,7 @@ describe("randomized sequences", () => {
         }
         await expectNoAggregateDifferences(t, installationId);
       }),
-      { numRuns: 60 },
+      { numRuns: propertyRuns(60) },
     );
   });
 
@@ -436,7 +437,7 @@ describe("randomized sequences", () => {
       fc.asyncProperty(fc.shuffledSubarray([0, 1, 2, 3], { minLength: 4, maxLength: 4 }), async (order) => {
         expect(await finalState(order)).toEqual(inOrder);
       }),
-      { numRuns: 10 },
+      { numRuns: propertyRuns(10) },
     );
   });
 });

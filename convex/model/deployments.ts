@@ -243,8 +243,14 @@ export class DeploymentEffects {
       after = { ...after, restoreMs };
     }
     this.count(repo, before, after);
-    const outcomeKey = (d: DeploymentRow | null) => (d?.production ? JSON.stringify(outcomeOf(d) ?? null) : "");
-    if (outcomeKey(before) !== outcomeKey(after)) await this.refreshNextSuccess(repo, after);
+    const outcomeKey = (d: DeploymentRow | null) =>
+      d?.production ? JSON.stringify([d.environment, outcomeOf(d) ?? null]) : "";
+    if (outcomeKey(before) !== outcomeKey(after)) {
+      // The run it left (another environment, or no longer production) changes as well as the one it joined.
+      if (before?.production && (!after.production || before.environment !== after.environment))
+        await this.refreshNextSuccess(repo, before);
+      await this.refreshNextSuccess(repo, after);
+    }
     const ships = (d: DeploymentRow | null) => (d?.production && d.succeededAt !== undefined ? d.succeededAt : null);
     if (ships(before) !== ships(after)) await this.shipped(repo, after);
   }
