@@ -432,8 +432,13 @@ export default defineSchema({
     production: v.boolean(),
     /** Derived: a success ending a run of failures in its environment: ms from the first failure (DORA time to restore). */
     restoreMs: v.optional(v.number()),
+    /** Derived: when a production deployment counts for DORA (its first success, else its first failure). */
+    countedAt: v.optional(v.number()),
   })
     .index("by_repo_source_github_id", ["repositoryId", "source", "githubId"])
+    /** DORA's drill-down: the production deployments counted in a range, newest first. */
+    .index("by_installation_counted", ["installationId", "countedAt"])
+    .index("by_repo_counted", ["repositoryId", "countedAt"])
     .index("by_repo_production_created", ["repositoryId", "production", "createdAt"])
     /** Time to restore: the failure run before a success in its environment. */
     .index("by_repo_production_environment_created", ["repositoryId", "production", "environment", "createdAt"])

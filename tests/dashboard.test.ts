@@ -9,7 +9,7 @@ import {
   type TestConvex,
 } from "./helpers/convex";
 import { seedInstallation } from "./helpers/seed";
-import { pr } from "./helpers/records";
+import { pr, repo, T0 } from "./helpers/records";
 import type { Id } from "../convex/_generated/dataModel";
 import { recordMembership } from "../convex/memberships";
 
@@ -339,6 +339,13 @@ describe("tenant isolation", () => {
       "dashboard/analytics:filterOptions": (c) => c.query(api.dashboard.analytics.filterOptions, { installationId }),
       "dashboard/dora:metrics": (c) =>
         c.query(api.dashboard.dora.metrics, { installationId, from: 20_000, to: 20_029 }),
+      "dashboard/dora:deployments": (c) =>
+        c.query(api.dashboard.dora.deployments, {
+          installationId,
+          from: 20_000,
+          to: 20_029,
+          paginationOpts: page,
+        }),
       "dashboard/organisations:overview": (c) =>
         c
           .query(api.dashboard.organisations.overview, { today: 20_029 })
@@ -427,6 +434,74 @@ describe("tenant isolation", () => {
     // The list above covers every public function in convex/ (internal ones are not callable by clients).
     const publicFunctions = await listPublicFunctions();
     expect(publicFunctions.filter((f) => !(f in calls) && !f.startsWith("auth:"))).toEqual([]);
+  });
+
+  test("an installer naming another installation's repository through their own installation gets nothing", async () => {
+    const t = makeConvex();
+    // The victim: a private repository with a merged PR and its activity.
+    const victim = await createInstallation(t);
+    await t.mutation(internal.model.ingest.addRepositories, {
+      installationId: victim,
+      repositories: [repo({ githubId: 700, name: "vault", private: true })],
+    });
+    const mergedAt = T0 + 2 * 3_600_000;
+    await t.mutation(internal.model.ingest.applyRecords, {
+      installationId: victim,
+      records: [
+        {
+          kind: "pullRequest",
+          record: pr({
+            repoGithubId: 700,
+            title: "secret plan",
+            state: "merged",
+            mergedAt,
+            closedAt: mergedAt,
+            updatedAt: mergedAt,
+          }),
+        },
+      ],
+    });
+    const vault = (await t.run((ctx) => ctx.db.query("repositories").first()))!._id;
+    // Mallory installs the App on her own account: she has full access to that installation.
+    const mine = await createInstallation(t, { githubInstallationId: 6006, accountLogin: "mallory", accountId: 555 });
+    const mallory = t.withIdentity(await signInAs(t, 555, "mallory"));
+    const owner = t.withIdentity(await signInAs(t, OWNER, "acme"));
+    const day = Math.floor(T0 / 86_400_000);
+    const page = { numItems: 10, cursor: null };
+    const probes = {
+      pullRequests: (c: typeof owner, installationId: Id<"installations">) =>
+        c.query(api.dashboard.lists.pullRequests, {
+          installationId,
+          repositoryId: vault,
+          state: "all",
+          paginationOpts: page,
+        }),
+      activity: (c: typeof owner, installationId: Id<"installations">) =>
+        c.query(api.dashboard.lists.activity, { installationId, repositoryId: vault, paginationOpts: page }),
+      mergedPullRequests: (c: typeof owner, installationId: Id<"installations">) =>
+        c.query(api.dashboard.analytics.mergedPullRequests, {
+          installationId,
+          repositoryId: vault,
+          from: day - 1,
+          to: day + 1,
+          paginationOpts: page,
+        }),
+    };
+    for (const [name, probe] of Object.entries(probes)) {
+      // The owner, through their own installation, sees the rows: the probe can tell a leak.
+      expect((await probe(owner, victim)).page.length, name).toBeGreaterThan(0);
+      expect((await probe(mallory, mine)).page, name).toEqual([]);
+    }
+    const range = { repositoryId: vault, from: day - 1, to: day + 1 };
+    expect(await mallory.query(api.dashboard.analytics.cycleTime, { installationId: mine, ...range })).toBeNull();
+    expect(await mallory.query(api.dashboard.dora.metrics, { installationId: mine, ...range })).toBeNull();
+    expect(
+      (await mallory.query(api.dashboard.dora.deployments, { installationId: mine, ...range, paginationOpts: page }))
+        .page,
+    ).toEqual([]);
+    await expect(
+      mallory.mutation(api.settings.updateRepositorySettings, { repositoryId: vault, deploymentWorkflow: "x.yml" }),
+    ).rejects.toThrow(/not found/i);
   });
 
   test("deleted installations and removed repositories are invisible", async () => {

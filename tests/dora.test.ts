@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
+import type { FunctionArgs, PaginationResult } from "convex/server";
 import { api, internal } from "../convex/_generated/api";
+import type { DeploymentListRow } from "../convex/dashboard/dora";
 import { DEPLOYMENTS_PAGE_QUERY } from "../convex/github/deployments";
 import { recordMembership } from "../convex/memberships";
 import type { AnyRecord, DeploymentRecord } from "../convex/model/records";
@@ -32,6 +34,25 @@ const succeeded = (at: number, o: Partial<DeploymentRecord> = {}) =>
   deployment({ createdAt: at, updatedAt: at + 10 * MINUTE, state: "success", succeededAt: at + 10 * MINUTE, ...o });
 const failed = (at: number, o: Partial<DeploymentRecord> = {}) =>
   deployment({ createdAt: at, updatedAt: at + 10 * MINUTE, state: "failure", failedAt: at + 10 * MINUTE, ...o });
+
+type Caller = { query: ReturnType<typeof makeConvex>["query"] };
+/** Every page of the DORA drill-down, 2 rows at a time. */
+async function listDeployments(
+  caller: Caller,
+  args: Omit<FunctionArgs<typeof api.dashboard.dora.deployments>, "paginationOpts">,
+): Promise<DeploymentListRow[]> {
+  const rows: DeploymentListRow[] = [];
+  let cursor: string | null = null;
+  for (;;) {
+    const page: PaginationResult<DeploymentListRow> = await caller.query(api.dashboard.dora.deployments, {
+      ...args,
+      paginationOpts: { numItems: 2, cursor },
+    });
+    rows.push(...page.page);
+    if (page.isDone) return rows;
+    cursor = page.continueCursor;
+  }
+}
 
 async function setup(repos = [repo()]) {
   const t = makeConvex();
@@ -95,6 +116,22 @@ describe("DORA metrics", () => {
     await expect(
       admin.query(api.dashboard.dora.metrics, { installationId, from: day0 + 0.5, to: day0 }),
     ).rejects.toThrow();
+
+    // Each figure drills down to the deployments behind it, newest first, a page at a time.
+    const range = { installationId, from: day0, to: day0 + 27 };
+    const all = await listDeployments(admin, range);
+    expect(all).toHaveLength(m.changeFailureRate.deployments);
+    expect(all.map((d) => d.at)).toEqual([...all.map((d) => d.at)].sort((a, b) => b - a));
+    expect(all.every((d) => d.environment === "production" && d.repository === "acme/widgets")).toBe(true);
+    expect(all[0]).toMatchObject({ url: "https://github.com/acme/widgets/deployments/production", outcome: "success" });
+    expect(await listDeployments(admin, { ...range, outcome: "success" })).toHaveLength(14);
+    const failures = await listDeployments(admin, { ...range, outcome: "failure" });
+    expect(failures.map((d) => d.at)).toEqual([T0 + 5 * DAY + 12 * HOUR]);
+    expect((await listDeployments(admin, { ...range, outcome: "restore" })).map((d) => [d.at, d.restoreHours])).toEqual(
+      [[T0 + 6 * DAY + 10 * MINUTE, 12.2]], // 12 h 10 min
+    );
+    // A day's period lists that day's only.
+    expect(await listDeployments(admin, { ...range, from: day0 + 6, to: day0 + 6 })).toHaveLength(2);
     await expectNoAggregateDifferences(t, installationId);
   });
 
@@ -124,8 +161,12 @@ describe("DORA metrics", () => {
     const mine = (await member.query(api.dashboard.dora.metrics, range))!;
     expect(mine.changeFailureRate).toMatchObject({ deployments: 2, failures: 0 });
     expect(mine.timeToRestore.restores).toBe(0);
+    expect(await listDeployments(admin, range)).toHaveLength(5);
+    expect((await listDeployments(member, range)).map((d) => d.repository)).toEqual(["acme/widgets", "acme/widgets"]);
     const vaultId = (await t.run((ctx) => ctx.db.query("repositories").collect())).find((r) => r.private)!._id;
     expect(await member.query(api.dashboard.dora.metrics, { ...range, repositoryId: vaultId })).toBeNull();
+    expect(await listDeployments(member, { ...range, repositoryId: vaultId })).toEqual([]);
+    expect(await listDeployments(admin, { ...range, repositoryId: vaultId })).toHaveLength(3);
     expect(
       (await admin.query(api.dashboard.dora.metrics, { ...range, repositoryId: vaultId }))!.changeFailureRate,
     ).toMatchObject({ deployments: 3, failures: 1 });

@@ -68,6 +68,7 @@ const cases: Record<string, () => Record<string, unknown>> = {
   "dashboard/analytics:mergedPullRequests": () => ({ installationId, from: DAY - 89, to: DAY, paginationOpts: page }),
   "dashboard/analytics:filterOptions": () => ({ installationId }),
   "dashboard/dora:metrics": () => ({ installationId, from: DAY - 29, to: DAY }),
+  "dashboard/dora:deployments": () => ({ installationId, from: DAY - 29, to: DAY, paginationOpts: page }),
   "dashboard/organisations:overview": () => ({ today: DAY }),
   "settings:repositorySettings": () => ({ installationId }),
   "sync/status:getStatus": () => ({ installationId }),

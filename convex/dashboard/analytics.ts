@@ -78,7 +78,7 @@ async function selection(ctx: QueryCtx, f: Filters) {
   const visibility = await RepositoryVisibility.of(ctx, installation);
   let scopes: string[];
   if (f.repositoryId !== undefined) {
-    if (!(await visibility.visible(f.repositoryId))) return null;
+    if (!(await visibility.named(f.repositoryId))) return null;
     scopes = [repositoryScope(f.repositoryId)];
   } else {
     scopes = await bucketScopes(ctx, installation._id, visibility.access);

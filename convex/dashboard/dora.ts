@@ -7,10 +7,14 @@
  * A restricted member reads the "public" scope plus the scope of each private repository they can
  * read; everyone else "all"; a repository filter reads that repository's scope only.
  */
+import { paginationOptsValidator, type PaginationResult } from "convex/server";
+import { stream } from "convex-helpers/server/stream";
 import { v } from "convex/values";
+import type { Id } from "../_generated/dataModel";
 import { query } from "../_generated/server";
 import { viewableInstallation } from "../access";
-import { HIST_BINS, repositoryScope } from "../model/contribution";
+import { DAY_MS, HIST_BINS, repositoryScope } from "../model/contribution";
+import schema from "../schema";
 import { granularityFor, percentileHours, periodsOf, validateRange } from "./ranges";
 import { bucketScopes } from "./scoped";
 import { RepositoryVisibility } from "./visibility";
@@ -62,8 +66,7 @@ export const metrics = query({
     const visibility = await RepositoryVisibility.of(ctx, installation);
     let scopes: string[];
     if (repositoryId !== undefined) {
-      const repo = await ctx.db.get(repositoryId);
-      if (!repo || repo.installationId !== installationId || !(await visibility.visible(repositoryId))) return null;
+      if (!(await visibility.named(repositoryId))) return null;
       scopes = [repositoryScope(repositoryId)];
     } else {
       scopes = await bucketScopes(ctx, installationId, visibility.access);
@@ -151,5 +154,99 @@ export const metrics = query({
       }),
       hasDeployments,
     };
+  },
+});
+
+/** A drill-down page reads at most this many deployments, however many it skips (unreadable, other outcome). */
+const MAX_ROWS_READ_PER_PAGE = 2_000;
+
+export type DeploymentListRow = {
+  id: Id<"deployments">;
+  repository: string;
+  environment: string;
+  /** A GitHub deployment, or a run of the repository's chosen workflow. */
+  source: "deployment" | "workflow_run";
+  sha: string;
+  ref: string | null;
+  creatorLogin: string | null;
+  /** On GitHub: the workflow run, or the repository's deployments to that environment. */
+  url: string;
+  createdAt: number;
+  outcome: "success" | "failure";
+  /** When it counts (its first success, else its first failure): the figures' day. */
+  at: number;
+  /** A success that ended a run of failures: hours since the run's first failure. */
+  restoreHours: number | null;
+};
+
+/**
+ * The production deployments behind the DORA figures of a range (counted on the day of their first
+ * success, else first failure, as `deploymentDaily`), newest first, a page at a time. `outcome`
+ * narrows to the successes (frequency), the failures (failure rate) or the restores (time to restore).
+ */
+export const deployments = query({
+  args: {
+    installationId: v.id("installations"),
+    from: v.number(),
+    to: v.number(),
+    repositoryId: v.optional(v.id("repositories")),
+    outcome: v.optional(v.union(v.literal("success"), v.literal("failure"), v.literal("restore"))),
+    paginationOpts: paginationOptsValidator,
+  },
+  handler: async (ctx, args): Promise<PaginationResult<DeploymentListRow>> => {
+    const empty = { page: [], isDone: true, continueCursor: "" };
+    const { installationId, repositoryId, outcome } = args;
+    validateRange(args.from, args.to);
+    const installation = await viewableInstallation(ctx, installationId);
+    if (!installation) return empty;
+    const visibility = await RepositoryVisibility.of(ctx, installation);
+    if (repositoryId !== undefined && !(await visibility.named(repositoryId))) return empty;
+    const [lo, hi] = [args.from * DAY_MS, (args.to + 1) * DAY_MS];
+    const s = stream(ctx.db, schema).query("deployments");
+    const rows =
+      repositoryId !== undefined
+        ? s.withIndex("by_repo_counted", (q) =>
+            q.eq("repositoryId", repositoryId).gte("countedAt", lo).lt("countedAt", hi),
+          )
+        : s.withIndex("by_installation_counted", (q) =>
+            q.eq("installationId", installationId).gte("countedAt", lo).lt("countedAt", hi),
+          );
+    const wanted = (d: { succeededAt?: number; restoreMs?: number }) =>
+      outcome === undefined ||
+      (outcome === "success" && d.succeededAt !== undefined) ||
+      (outcome === "failure" && d.succeededAt === undefined) ||
+      (outcome === "restore" && d.restoreMs !== undefined);
+    const result = await rows
+      .order("desc")
+      .filterWith(async (d) => d.production && wanted(d) && (await visibility.visible(d.repositoryId)))
+      .paginate({ ...args.paginationOpts, maximumRowsRead: MAX_ROWS_READ_PER_PAGE });
+    const repos = new Map<Id<"repositories">, Promise<{ fullName: string; htmlUrl: string } | null>>();
+    const repoOf = (id: Id<"repositories">) => {
+      if (!repos.has(id)) repos.set(id, ctx.db.get(id));
+      return repos.get(id)!;
+    };
+    const page = await Promise.all(
+      result.page.map(async (d): Promise<DeploymentListRow> => {
+        const repo = await repoOf(d.repositoryId);
+        return {
+          id: d._id,
+          repository: repo?.fullName ?? "",
+          environment: d.environment,
+          source: d.source,
+          sha: d.sha,
+          ref: d.ref ?? null,
+          creatorLogin: d.creatorLogin ?? null,
+          url:
+            d.source === "workflow_run" || !repo
+              ? d.url
+              : `${repo.htmlUrl}/deployments/${encodeURIComponent(d.environment)}`,
+          createdAt: d.createdAt,
+          outcome: d.succeededAt !== undefined ? "success" : "failure",
+          at: d.countedAt!,
+          restoreHours: d.restoreMs === undefined ? null : Math.round((d.restoreMs / 3_600_000) * 10) / 10,
+        };
+      }),
+    );
+    return { ...result, page };
   },
 });

@@ -114,7 +114,7 @@ export const pullRequests = query({
     if (!installation) return empty<never>();
     const visibility = await RepositoryVisibility.of(ctx, installation);
     const state = health ? "open" : (args.state ?? "open");
-    if (repositoryId && !(await visibility.visible(repositoryId))) return empty<never>();
+    if (repositoryId && !(await visibility.named(repositoryId))) return empty<never>();
     const q = pullRequestsInOrder(ctx.db, repositoryId ? { repositoryId } : { installationId }, {
       state,
       health,
@@ -228,7 +228,7 @@ export const activity = query({
     const events = stream(ctx.db, schema).query("activityEvents");
     let q;
     if (repositoryId) {
-      if (!(await visibility.visible(repositoryId))) return empty<never>();
+      if (!(await visibility.named(repositoryId))) return empty<never>();
       q = actor
         ? events.withIndex("by_repo_actor_time", (i) => i.eq("repositoryId", repositoryId).eq("actorLogin", actor))
         : events.withIndex("by_repo_time", (i) => i.eq("repositoryId", repositoryId));

@@ -28,7 +28,10 @@ export class RepositoryVisibility {
     return new RepositoryVisibility(ctx, installation._id, access, removed);
   }
 
-  /** A row of the installation's tables is visible: its repository is not removed and readable by the caller. */
+  /**
+   * A row of the installation's tables is visible: its repository is not removed and readable by the
+   * caller. Only for rows read through this installation's indexes: a caller's argument goes to `named`.
+   */
   visible(repositoryId: Id<"repositories">): Promise<boolean> | boolean {
     if (this.removed.has(repositoryId)) return false;
     if (this.access.kind === "all" || this.access.privateRepositoryIds.has(repositoryId)) return true;
@@ -38,6 +41,15 @@ export class RepositoryVisibility {
       this.seen.set(repositoryId, answer);
     }
     return answer;
+  }
+
+  /**
+   * A repository the caller named (an argument, not a row read through this installation's index): its
+   * document is read and checked whatever the caller's access, so another installation's id is refused.
+   */
+  async named(repositoryId: Id<"repositories">): Promise<boolean> {
+    const repo = await this.ctx.db.get(repositoryId);
+    return repo !== null && this.visibleRepository(repo);
   }
 
   visibleRepository(repo: Doc<"repositories">): boolean {

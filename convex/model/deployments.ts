@@ -101,6 +101,10 @@ const outcomeOf = (d: Pick<DeploymentRow, "succeededAt" | "failedAt">): Outcome 
       ? { at: d.failedAt, success: false }
       : undefined;
 
+/** When a deployment counts for DORA (stored as `countedAt`, the drill-down's order): production ones with an outcome. */
+export const countedAt = (d: Pick<DeploymentRow, "production" | "succeededAt" | "failedAt">): number | undefined =>
+  d.production ? outcomeOf(d)?.at : undefined;
+
 /** A production deployment's `deploymentDaily` figures (null: it adds nothing). */
 function deploymentContribution(
   d: Pick<DeploymentRow, "production" | "succeededAt" | "failedAt" | "restoreMs"> | null,
@@ -434,7 +438,7 @@ export const rederiveMerged = internalMutation({
 
 /** A stored deployment as the record it came from (re-applied to re-evaluate what depends on the repository's choice). */
 function recordOf(d: Deployment, repoGithubId: number): DeploymentRecord {
-  const { _id, _creationTime, installationId, repositoryId, production, restoreMs, ...fields } = d;
+  const { _id, _creationTime, installationId, repositoryId, production, restoreMs, countedAt: _counted, ...fields } = d;
   return { ...fields, repoGithubId };
 }
 
@@ -484,9 +488,10 @@ export const recountDeploymentPage = internalQuery({
     const days = new Map<number, DayFigures>();
     for (const d of page.page) {
       const [production, restoreMs] = [await isProduction(ctx.db, repositoryId, d), await restoreOf(ctx.db, d)];
-      if (production !== d.production || restoreMs !== d.restoreMs) {
+      const counted = countedAt({ ...d, production });
+      if (production !== d.production || restoreMs !== d.restoreMs || counted !== d.countedAt) {
         differences.push(
-          `${repo.fullName} deployment ${d.source} ${d.githubId}: stored production ${d.production} restore ${d.restoreMs}, derived ${production} ${restoreMs}`,
+          `${repo.fullName} deployment ${d.source} ${d.githubId}: stored production ${d.production} restore ${d.restoreMs} counted ${d.countedAt}, derived ${production} ${restoreMs} ${counted}`,
         );
       }
       const c = deploymentContribution(d);

@@ -8,7 +8,7 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseReader, DatabaseWriter } from "../_generated/server";
 import type { WithoutSystemFields } from "convex/server";
-import { isProduction } from "./deployments";
+import { countedAt, isProduction } from "./deployments";
 import { derivePullRequest } from "./derivePullRequest";
 import type {
   CiRecord,
@@ -252,12 +252,12 @@ export const UPSERTS = {
             restoreMs: existing?.restoreMs,
           }
         : (stored as Omit<Doc<"deployments">, "_id" | "_creationTime" | "production">);
-      return {
-        ...base,
+      const outcomes = {
         succeededAt: earliest(existing?.succeededAt, rec.succeededAt),
         failedAt: earliest(existing?.failedAt, rec.failedAt),
-        production: await isProduction(db, scope.repositoryId, base),
       };
+      const production = await isProduction(db, scope.repositoryId, base);
+      return { ...base, ...outcomes, production, countedAt: countedAt({ production, ...outcomes }) };
     },
   } satisfies UpsertSpec<"deployments", DeploymentRecord>,
 };
