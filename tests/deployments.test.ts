@@ -1,6 +1,8 @@
 import { propertyRuns } from "./helpers/property";
 import examples from "@octokit/webhooks-examples";
 import fc from "fast-check";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
@@ -18,6 +20,12 @@ import { deliver, WEBHOOK_SECRET } from "./helpers/webhooks";
 
 type Example = { name: string; examples: Array<Record<string, any>> };
 const of = (name: string) => (examples as unknown as Example[]).find((e) => e.name === name)!.examples;
+const require = createRequire(import.meta.url);
+const GHES_VERSIONS = ["ghes-31", "ghes-32", "ghes-33", "ghes-34", "ghes-35"];
+const ghesExamples = (version: string, name: string) =>
+  (
+    JSON.parse(readFileSync(require.resolve(`@octokit/webhooks-examples/${version}/index.json`), "utf8")) as Example[]
+  ).find((e) => e.name === name)?.examples ?? [];
 
 const DAY = 24 * HOUR;
 
@@ -368,6 +376,17 @@ describe("deployment webhooks (@octokit/webhooks-examples)", () => {
       ["production", "success", undefined],
     ]);
     expect(statuses[0]).toMatchObject({ succeededAt: Date.parse("2019-05-15T15:20:55Z"), creatorLogin: "Codertocat" });
+    // GitHub Enterprise Server's deployment events carry no action: they map all the same.
+    for (const version of GHES_VERSIONS) {
+      for (const event of ["deployment", "deployment_status"]) {
+        const payloads = ghesExamples(version, event);
+        expect(payloads.length, `${version} ${event}`).toBeGreaterThan(0);
+        for (const p of payloads) {
+          const m = mapWebhookEvent(event, { ...p, installation: p.installation ?? { id: 1 } });
+          expect(m.outcome, `${version} ${event}: ${JSON.stringify(m)}`).toBe("apply");
+        }
+      }
+    }
     // workflow_run: only a completed run on the default branch is a deployment candidate.
     const runs = mapped("workflow_run");
     expect(runs.map((r) => r.length)).toEqual([0, 1, 1, 0, 0]);

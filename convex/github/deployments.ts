@@ -38,14 +38,15 @@ const deploymentPayload = z.object({
 });
 
 export const deploymentEvent = z.object({
-  action: z.string(),
+  // GitHub Enterprise Server sends these two events without an action.
+  action: z.string().optional(),
   installation: installationRef,
   repository: fullRepository,
   deployment: deploymentPayload,
 });
 
 export const deploymentStatusEvent = z.object({
-  action: z.string(),
+  action: z.string().optional(),
   installation: installationRef,
   repository: fullRepository,
   deployment: deploymentPayload,
