@@ -171,6 +171,26 @@ describe("a repository with a long history changes visibility", () => {
     for (let i = 0; i < commits.length; i += 150) {
       await apply(commits.slice(i, i + 150).map((record) => ({ kind: "commit" as const, record })));
     }
+    // And 60 PRs merged one a day: 120 cycle-time documents (everyone's and the author's per day).
+    const merged = Array.from({ length: 60 }, (_, i) =>
+      pr({ number: i + 1, githubId: 9000 + i, state: "merged", mergedAt: T0 - i * DAY, closedAt: T0 - i * DAY }),
+    );
+    await apply(merged.map((record) => ({ kind: "pullRequest" as const, record: { ...record, updatedAt: T0 } })));
+    const publicMerged = (from: number, to: number) =>
+      t.run(async (ctx) => {
+        const docs = await ctx.db
+          .query("cycleDaily")
+          .withIndex("by_installation_scope_author_day", (q) =>
+            q
+              .eq("installationId", installationId)
+              .eq("scope", "public")
+              .eq("author", "")
+              .gte("day", from)
+              .lte("day", to),
+          )
+          .collect();
+        return docs.reduce((n, d) => n + d.merged, 0);
+      });
     const publicCommits = (from: number, to: number) =>
       t.run(async (ctx) => {
         const docs = await ctx.db
@@ -187,6 +207,8 @@ describe("a repository with a long history changes visibility", () => {
     await apply([], repo({ private: false }));
     // The last 90 days (the longest window any query reads) are public at once.
     expect(await publicCommits(today - 89, today)).toBe(90);
+    // Each kind of document has its share of the transaction: the newest cycle-time days move too.
+    expect(await publicMerged(today - 29, today)).toBe(30);
     expect((await t.action(internal.model.verify.verifyAggregates, { installationId })).join("\n")).toMatch(
       /move pending/,
     );
@@ -200,6 +222,7 @@ describe("a repository with a long history changes visibility", () => {
     await apply([], repo({ private: false }));
     await t.finishAllScheduledFunctions(() => vi.runAllTimers());
     expect(await publicCommits(today - 1000, today)).toBe(450);
+    expect(await publicMerged(today - 1000, today)).toBe(60);
     await expectNoAggregateDifferences(t, installationId);
   }, 120_000);
 });

@@ -42,7 +42,7 @@ type Standing = { removed: boolean; private: boolean } | null;
 const zeroArray = (a: number[]) => a.every((x) => x === 0);
 
 /** Scope-bucket documents moved into or out of "public" inside the write path's transaction. */
-const INLINE_MOVE_BUDGET = 200;
+const INLINE_MOVE_BUDGET = 400;
 
 export class DerivedDeltas {
   private repoStats = new Map<Id<"repositories">, OpenCounts>();
@@ -301,9 +301,10 @@ export class DerivedDeltas {
     for (const [repoId, was] of this.standing) {
       const repo = repos.get(repoId);
       if (!repo || !was || was.private === repo.private) continue;
-      // Fewer moved than the budget allowed: none left. Else the rest in later transactions.
-      const moved = budget > 0 ? await moveRepositoryBuckets(db, id, repoId, !repo.private, budget) : 0;
-      if (moved >= budget) await scheduleScopeMove(this.ctx, repoId);
+      // What the budget does not cover moves in later transactions.
+      const { moved, done } =
+        budget > 0 ? await moveRepositoryBuckets(db, id, repoId, !repo.private, budget) : { moved: 0, done: false };
+      if (!done) await scheduleScopeMove(this.ctx, repoId);
       budget -= moved;
     }
   }

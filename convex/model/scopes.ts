@@ -5,8 +5,8 @@
  *
  * A repository's own day documents carry `inPublic`: whether the "public" document of that day counts
  * them. When the repository's `private` flag flips, its documents move into or out of "public" newest
- * first — in the same transaction up to a budget (so the windows the dashboard reads, ≤ 90 days, move
- * at once), the rest by `continueScopeMove`, a chunk per transaction. Each document says where it is
+ * first — in the same transaction up to a budget shared equally by the four kinds of documents (so
+ * the newest days of each move at once), the rest by `continueScopeMove`, a chunk per transaction. Each document says where it is
  * counted, so writes landing in between, and a flip back before the move ends, stay exact.
  *
  * Removing a repository from the installation moves its open counts and open requests out of "all"
@@ -150,11 +150,12 @@ export async function addOpenRequests(
 }
 
 /** Documents moved per `continueScopeMove` transaction (each: two reads, two writes). */
-const MOVE_CHUNK = 100;
+const MOVE_CHUNK = 200;
 
 /**
- * Move up to `budget` of a repository's day documents counted on the wrong side of "public" (newest
- * first) to `toPublic`. Returns how many it moved; fewer than `budget` means none is left.
+ * Move up to `budget` of a repository's day documents counted on the wrong side of "public" to
+ * `toPublic`: each kind (activity, reviewers, cycle time, deployments) its equal share, newest first,
+ * so every page's recent figures move first. `done`: none is left.
  */
 export async function moveRepositoryBuckets(
   db: Db,
@@ -162,41 +163,51 @@ export async function moveRepositoryBuckets(
   repositoryId: Id<"repositories">,
   toPublic: boolean,
   budget: number,
-): Promise<number> {
+): Promise<{ moved: number; done: boolean }> {
   const sign = toPublic ? 1 : -1;
+  const kinds: Array<(n: number) => Promise<number>> = [
+    async (n) => {
+      const days = await db
+        .query("scopedDailyActivity")
+        .withIndex("by_installation_scope_public_day", (q) =>
+          q.eq("installationId", installationId).eq("scope", repositoryId).eq("inPublic", !toPublic),
+        )
+        .order("desc")
+        .take(n);
+      for (const doc of days) {
+        const delta = { counts: pickDaily(doc), firstReviewHist: doc.firstReviewHist, mergeHist: doc.mergeHist };
+        await addScopedDay(db, installationId, PUBLIC_SCOPE, doc.day, delta, sign);
+        await db.patch(doc._id, { inPublic: toPublic });
+      }
+      return days.length;
+    },
+    async (n) => {
+      const days = await db
+        .query("reviewerDaily")
+        .withIndex("by_installation_scope_public_day", (q) =>
+          q.eq("installationId", installationId).eq("scope", repositoryId).eq("inPublic", !toPublic),
+        )
+        .order("desc")
+        .take(n);
+      for (const doc of days) {
+        const delta: ReviewerDelta = new Map(doc.reviewers.map((e) => [e.reviewer, e]));
+        await addReviewerDay(db, installationId, PUBLIC_SCOPE, doc.day, delta, sign);
+        await db.patch(doc._id, { inPublic: toPublic });
+      }
+      return days.length;
+    },
+    (n) => moveCycleBuckets(db, installationId, repositoryId, toPublic, n),
+    (n) => moveDeploymentDays(db, installationId, repositoryId, toPublic, n),
+  ];
+  const share = Math.max(1, Math.floor(budget / kinds.length));
   let moved = 0;
-  const days = await db
-    .query("scopedDailyActivity")
-    .withIndex("by_installation_scope_public_day", (q) =>
-      q.eq("installationId", installationId).eq("scope", repositoryId).eq("inPublic", !toPublic),
-    )
-    .order("desc")
-    .take(budget);
-  for (const doc of days) {
-    const delta = { counts: pickDaily(doc), firstReviewHist: doc.firstReviewHist, mergeHist: doc.mergeHist };
-    await addScopedDay(db, installationId, PUBLIC_SCOPE, doc.day, delta, sign);
-    await db.patch(doc._id, { inPublic: toPublic });
+  let done = true;
+  for (const move of kinds) {
+    const n = await move(share);
+    moved += n;
+    if (n >= share) done = false;
   }
-  moved += days.length;
-  if (moved >= budget) return moved;
-  const reviewerDays = await db
-    .query("reviewerDaily")
-    .withIndex("by_installation_scope_public_day", (q) =>
-      q.eq("installationId", installationId).eq("scope", repositoryId).eq("inPublic", !toPublic),
-    )
-    .order("desc")
-    .take(budget - moved);
-  for (const doc of reviewerDays) {
-    const delta: ReviewerDelta = new Map(doc.reviewers.map((e) => [e.reviewer, e]));
-    await addReviewerDay(db, installationId, PUBLIC_SCOPE, doc.day, delta, sign);
-    await db.patch(doc._id, { inPublic: toPublic });
-  }
-  moved += reviewerDays.length;
-  if (moved >= budget) return moved;
-  moved += await moveCycleBuckets(db, installationId, repositoryId, toPublic, budget - moved);
-  if (moved >= budget) return moved;
-  moved += await moveDeploymentDays(db, installationId, repositoryId, toPublic, budget - moved);
-  return moved;
+  return { moved, done };
 }
 
 /** Schedule the rest of a repository's scope move (after a flip whose first chunk did not finish it). */
@@ -210,7 +221,7 @@ export const continueScopeMove = internalMutation({
   handler: async (ctx, { repositoryId }) => {
     const repo = await ctx.db.get(repositoryId);
     if (!repo) return;
-    const moved = await moveRepositoryBuckets(ctx.db, repo.installationId, repo._id, !repo.private, MOVE_CHUNK);
-    if (moved >= MOVE_CHUNK) await scheduleScopeMove(ctx, repositoryId);
+    const { done } = await moveRepositoryBuckets(ctx.db, repo.installationId, repo._id, !repo.private, MOVE_CHUNK);
+    if (!done) await scheduleScopeMove(ctx, repositoryId);
   },
 });
