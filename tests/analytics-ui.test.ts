@@ -378,6 +378,24 @@ describe("the Analytics page in Chromium", () => {
       expect(await page.getByText("No deployments yet.").count()).toBe(0);
       expect(await overflow(page)).toBeLessThanOrEqual(0);
       await shoot(page, `analytics-dora-${width}`, "Time to restore");
+      // The failure rate drills down to its five production deployments, the failure marked.
+      await dora
+        .locator('li[data-metric="Change failure rate"]')
+        .getByRole("button", { name: "Show the deployments" })
+        .click();
+      const list = page.getByRole("table", { name: "Production deployments" });
+      await list.waitFor();
+      expect(await list.locator("tbody tr").count()).toBe(5);
+      expect(await list.locator('tbody tr[data-outcome="failure"]').count()).toBe(1);
+      expect(await list.locator("tbody tr").first().textContent()).toContain("acme/api · production");
+      expect(new URL(page.url()).searchParams.get("deployments")).toBe("all");
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      await shoot(page, `analytics-deployments-${width}`, "Production deployments");
+      await page
+        .getByRole("region", { name: /Production deployments/ })
+        .getByRole("button", { name: "Close" })
+        .click();
+      await list.waitFor({ state: "detached" });
       if (width === 1280) {
         // A year's daily metrics: DORA asked a month at a time, still one row per day.
         await page.getByRole("button", { name: "1 year" }).click();

@@ -10,6 +10,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import type { Stage } from "../../convex/dashboard/analytics";
 import { AnalyticsCycleTime } from "./AnalyticsCycleTime";
+import { AnalyticsDeployments, type DeploymentDrill } from "./AnalyticsDeployments";
 import { AnalyticsDora } from "./AnalyticsDora";
 import { AnalyticsDrillDown, type Drill } from "./AnalyticsDrillDown";
 import { DailyMetricsExport } from "./AnalyticsExport";
@@ -19,9 +20,13 @@ import { useUtcDay } from "./time";
 import { pagePath } from "../routes";
 
 const RANGES = [7, 30, 90, 365] as const;
+const DEPLOYMENT_DRILLS: readonly DeploymentDrill[] = ["all", "success", "failure", "restore"];
 const DEFAULT_RANGE = 30;
 
-/** The view as the URL says: ?days=90&repo=<id>&team=<slug>&author=<login>&drill=<from>..<to>&stage=<stage>. */
+/**
+ * The view as the URL says: ?days=90&repo=<id>&team=<slug>&author=<login>&drill=<from>..<to>&stage=<stage>
+ * (the merged PRs behind a figure) and &deployments=all|success|failure|restore (DORA's deployments).
+ */
 function useAnalyticsView(installationId: Id<"installations">) {
   const [params, setParams] = useSearchParams();
   const today = useUtcDay();
@@ -49,6 +54,8 @@ function useAnalyticsView(installationId: Id<"installations">) {
     const to = Math.min(filters.to, Number(drillRange[2]));
     if (from <= to) drill = { from, to, stage };
   }
+  const deploymentsParam = params.get("deployments");
+  const deployments = DEPLOYMENT_DRILLS.find((d) => d === deploymentsParam) ?? null;
   /** Change some of the view's parameters (others, like the sign-in's, stay); empty removes one. */
   const set = (changes: Record<string, string | undefined>, options?: { replace?: boolean }) =>
     setParams((prev) => {
@@ -59,15 +66,15 @@ function useAnalyticsView(installationId: Id<"installations">) {
       }
       return next;
     }, options);
-  return { days, filters, drill, author: author ?? "", set };
+  return { days, filters, drill, deployments, author: author ?? "", set };
 }
 
 export function Analytics({ installationId, account }: { installationId: Id<"installations">; account: string }) {
-  const { days, filters, drill, author, set } = useAnalyticsView(installationId);
+  const { days, filters, drill, deployments, author, set } = useAnalyticsView(installationId);
   const options = useQuery(api.dashboard.analytics.filterOptions, { installationId });
   // Narrowing the view closes a drill-down that no longer matches it.
   const narrow = (changes: Record<string, string | undefined>) =>
-    set({ ...changes, drill: undefined, stage: undefined });
+    set({ ...changes, drill: undefined, stage: undefined, deployments: undefined });
   const openDrill = (from: number | "range", to?: number, stage?: Stage) =>
     set({ drill: from === "range" ? "range" : `${from}..${to}`, stage });
   return (
@@ -135,9 +142,25 @@ export function Analytics({ installationId, account }: { installationId: Id<"ins
       <section className="panel" aria-labelledby="dora-heading">
         <h3 id="dora-heading">DORA metrics</h3>
         <ErrorBoundary label="DORA metrics">
-          <AnalyticsDora filters={filters} settingsPath={pagePath(account, "settings")} onDrill={openDrill} />
+          <AnalyticsDora
+            filters={filters}
+            settingsPath={pagePath(account, "settings")}
+            onDrill={openDrill}
+            onDeployments={(outcome) => set({ deployments: outcome })}
+          />
         </ErrorBoundary>
       </section>
+      {deployments && (
+        <section className="panel drill" aria-labelledby="deployments-heading">
+          <ErrorBoundary label="deployments behind the figure">
+            <AnalyticsDeployments
+              filters={filters}
+              outcome={deployments}
+              onClose={() => set({ deployments: undefined })}
+            />
+          </ErrorBoundary>
+        </section>
+      )}
     </div>
   );
 }

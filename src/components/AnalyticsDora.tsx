@@ -8,6 +8,7 @@ import { Link } from "wouter";
 import { api } from "../../convex/_generated/api";
 import type { Band } from "../../convex/dashboard/dora";
 import type { Stage } from "../../convex/dashboard/analytics";
+import type { DeploymentDrill } from "./AnalyticsDeployments";
 import { formatHours, type AnalyticsFilters } from "./AnalyticsFormat";
 import { Empty, Skeleton } from "./Skeleton";
 
@@ -19,10 +20,12 @@ export function AnalyticsDora({
   filters,
   settingsPath,
   onDrill,
+  onDeployments,
 }: {
   filters: AnalyticsFilters;
   settingsPath: string;
   onDrill: (from: number | "range", to?: number, stage?: Stage) => void;
+  onDeployments: (outcome: DeploymentDrill) => void;
 }) {
   const { installationId, from, to, repositoryId } = filters;
   const dora = useQuery(api.dashboard.dora.metrics, {
@@ -45,25 +48,28 @@ export function AnalyticsDora({
           }
           band={df.band}
           explain={`${count(df.deployments, "successful production deployment")} in the range. Elite: daily or more; high: weekly; medium: monthly.`}
+          action={df.deployments > 0 ? ["Show the deployments", () => onDeployments("success")] : undefined}
         />
         <DoraCard
           title="Lead time for changes"
           value={formatHours(lt.p50Hours)}
           band={lt.band}
           explain={`Median from first commit to running in production, over ${count(lt.changes, "change")}. Elite: under a day; high: a week; medium: a month.`}
-          onClick={lt.changes > 0 ? () => onDrill("range", undefined, "lead") : undefined}
+          action={lt.changes > 0 ? ["Show the pull requests", () => onDrill("range", undefined, "lead")] : undefined}
         />
         <DoraCard
           title="Change failure rate"
           value={cfr.rate === null ? "—" : `${Math.round(cfr.rate * 1000) / 10}%`}
           band={cfr.band}
           explain={`${cfr.failures.toLocaleString()} of ${count(cfr.deployments, "production deployment")} failed. Elite: at most 5%; high: 10%; medium: 15%.`}
+          action={cfr.deployments > 0 ? ["Show the deployments", () => onDeployments("all")] : undefined}
         />
         <DoraCard
           title="Time to restore"
           value={formatHours(ttr.p50Hours)}
           band={ttr.band}
           explain={`Median from a production environment's first failed deployment to its next success, over ${count(ttr.restores, "restore")}. Elite: under an hour; high: a day; medium: a week.`}
+          action={ttr.restores > 0 ? ["Show the restores", () => onDeployments("restore")] : undefined}
         />
       </ul>
       {(filters.team || filters.author) && (
@@ -80,13 +86,14 @@ function DoraCard({
   value,
   band,
   explain,
-  onClick,
+  action,
 }: {
   title: string;
   value: string;
   band: Band | null;
   explain: string;
-  onClick?: (() => void) | undefined;
+  /** What a click shows (its label), and the click. */
+  action?: [string, () => void] | undefined;
 }) {
   return (
     <li className={`card dora-card band-${band ?? "none"}`} data-metric={title}>
@@ -94,9 +101,9 @@ function DoraCard({
       <span className="card-value">{value}</span>
       <span className="band">{band ? BAND_TEXT[band] : "No data yet"}</span>
       <span className="muted">{explain}</span>
-      {onClick && (
-        <button type="button" className="link" onClick={onClick}>
-          Show the pull requests
+      {action && (
+        <button type="button" className="link" onClick={action[1]}>
+          {action[0]}
         </button>
       )}
     </li>
