@@ -6,7 +6,7 @@
 import { usePaginatedQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import { dayRangeText, formatHours, isoTime, type AnalyticsFilters } from "./AnalyticsFormat";
-import { Empty, Skeleton } from "./Skeleton";
+import { Empty, MorePages, Skeleton } from "./Skeleton";
 
 export type DeploymentDrill = "all" | "success" | "failure" | "restore";
 
@@ -94,12 +94,13 @@ export function AnalyticsDeployments({
           </table>
         </div>
       )}
-      {status === "CanLoadMore" && (
-        <button type="button" onClick={() => loadMore(PAGE_SIZE)}>
-          More deployments
-        </button>
-      )}
-      {status === "LoadingMore" && <Skeleton lines={1} label="Loading more deployments" />}
+      <MorePages
+        status={status}
+        loadMore={loadMore}
+        pageSize={PAGE_SIZE}
+        label="More deployments"
+        loadingLabel="Loading more deployments"
+      />
     </>
   );
 }

@@ -18,7 +18,7 @@ import {
   isoTime,
   type AnalyticsFilters,
 } from "./AnalyticsFormat";
-import { Empty, Skeleton } from "./Skeleton";
+import { Empty, MorePages, Skeleton } from "./Skeleton";
 
 export type Drill = { from: number; to: number; stage?: Stage | undefined };
 
@@ -168,12 +168,13 @@ export function AnalyticsDrillDown({
           </table>
         </div>
       )}
-      {status === "CanLoadMore" && (
-        <button type="button" onClick={() => loadMore(PAGE_SIZE)}>
-          More pull requests
-        </button>
-      )}
-      {status === "LoadingMore" && <Skeleton lines={1} label="Loading more pull requests" />}
+      <MorePages
+        status={status}
+        loadMore={loadMore}
+        pageSize={PAGE_SIZE}
+        label="More pull requests"
+        loadingLabel="Loading more pull requests"
+      />
     </>
   );
 }

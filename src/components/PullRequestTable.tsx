@@ -3,7 +3,7 @@ import { useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { HEALTH_TEXT, healthReasonsText, waitingOnText } from "./prText";
-import { Empty, Skeleton } from "./Skeleton";
+import { Empty, MorePages, Skeleton } from "./Skeleton";
 import { StaleBadge } from "./StaleBadge";
 import { timeAgo, useNow, useUtcDay } from "./time";
 
@@ -110,12 +110,13 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
           </table>
         </div>
       )}
-      {status === "CanLoadMore" && (
-        <button type="button" onClick={() => loadMore(PAGE_SIZE)}>
-          Load more
-        </button>
-      )}
-      {status === "LoadingMore" && <Skeleton lines={1} label="Loading more pull requests" />}
+      <MorePages
+        status={status}
+        loadMore={loadMore}
+        pageSize={PAGE_SIZE}
+        label="Load more"
+        loadingLabel="Loading more pull requests"
+      />
     </>
   );
 }

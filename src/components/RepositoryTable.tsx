@@ -1,7 +1,7 @@
 import { usePaginatedQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { Empty, Skeleton } from "./Skeleton";
+import { Empty, MorePages, Skeleton } from "./Skeleton";
 
 const SYNC_STATUS_TEXT = { ready: "✓ ready", processing: "⟳ syncing", failed: "✕ failed" } as const;
 const PAGE_SIZE = 25;
@@ -82,12 +82,13 @@ export function RepositoryTable({ installationId }: { installationId: Id<"instal
           </tbody>
         </table>
       </div>
-      {status === "CanLoadMore" && (
-        <button type="button" onClick={() => loadMore(PAGE_SIZE)}>
-          More repositories
-        </button>
-      )}
-      {status === "LoadingMore" && <Skeleton lines={1} label="Loading more repositories" />}
+      <MorePages
+        status={status}
+        loadMore={loadMore}
+        pageSize={PAGE_SIZE}
+        label="More repositories"
+        loadingLabel="Loading more repositories"
+      />
     </>
   );
 }
