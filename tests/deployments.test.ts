@@ -15,6 +15,7 @@ import {
   signInAs,
   type TestConvex,
 } from "./helpers/convex";
+import { installFakeOrg, useFakeGitHub } from "./helpers/github";
 import { HOUR, pr, repo, T0 } from "./helpers/records";
 import { deliver, WEBHOOK_SECRET } from "./helpers/webhooks";
 
@@ -450,5 +451,58 @@ describe("deployment webhooks (@octokit/webhooks-examples)", () => {
     // The repository chose a workflow: its GitHub deployments no longer count.
     expect(byKind.get("deployment")!.production).toBe(false);
     await expectNoAggregateDifferences(t, installationId);
+  });
+});
+
+describe("the sync fetches the chosen workflow's runs", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllEnvs();
+    vi.unstubAllGlobals();
+  });
+
+  test("more runs than GitHub lists for one filtered query (1,000): older windows fetch the rest", async () => {
+    const T = Date.UTC(2026, 10, 24, 12);
+    vi.useFakeTimers({ now: T });
+    const fake = useFakeGitHub({ latencyMs: 0, seed: 7, org: { repos: 1, prsPerRepo: 1, issuesPerRepo: 0 } });
+    const target = fake.org.repos[0]!;
+    target.workflows = [{ id: 77, name: "Deploy", path: ".github/workflows/deploy.yml" }];
+    // 1,250 completed runs on the default branch, one every 20 minutes over the last 18 days (the
+    // 1,001st at the same second as the 1,000th, where GitHub's list stops), and a feature branch's.
+    const n = 1250;
+    const at = (k: number) => T - HOUR - (k === 1000 ? 999 : k) * 20 * 60_000;
+    const run = (k: number, headBranch = target.defaultBranch) => ({
+      id: 10_000 + k,
+      workflowId: 77,
+      headBranch,
+      headSha: "e".repeat(40),
+      status: "completed" as const,
+      conclusion: "success" as const,
+      createdAt: at(k),
+      updatedAt: at(k) + 10 * 60_000,
+      actor: "mona",
+    });
+    target.workflowRuns = [
+      ...Array.from({ length: n }, (_, k) => run(k)),
+      ...Array.from({ length: 5 }, (_, k) => run(n + k, "feature")),
+    ];
+    const t = makeConvex();
+    const installationId = await installFakeOrg(t, fake);
+    const admin = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
+    const repositoryId = (await t.run((ctx) => ctx.db.query("repositories").first()))!._id;
+    await admin.mutation(api.settings.updateRepositorySettings, { repositoryId, deploymentWorkflow: "deploy.yml" });
+    await t.mutation(internal.sync.service.request, { installationId, trigger: "webhook" });
+    await t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
+
+    const runs = (await deployments(t)).filter((d) => d.source === "workflow_run");
+    expect(runs).toHaveLength(n);
+    expect(new Set(runs.map((d) => d.githubId))).toEqual(new Set(Array.from({ length: n }, (_, k) => 10_000 + k)));
+    expect(runs.every((d) => d.production)).toBe(true);
+    // 10 pages of the capped listing, then the window up to its oldest run: 251 runs in 3 pages.
+    const pages = fake.requests.filter((r) => r.path.endsWith("/actions/workflows/deploy.yml/runs"));
+    expect(pages.map((r) => new URL(r.url, "https://x").searchParams.get("created")!.includes(".."))).toEqual([
+      ...Array<boolean>(10).fill(false),
+      ...Array<boolean>(3).fill(true),
+    ]);
   });
 });

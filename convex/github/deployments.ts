@@ -318,9 +318,62 @@ const optional = async <T>(call: () => Promise<T>, none: T): Promise<T> => {
   }
 };
 
+const RUNS_ROUTE = "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs";
+const RUNS_PER_PAGE = 100;
+/** GitHub stops a workflow's runs filtered by branch, status or created (among others) at 1,000. */
+const RUNS_LISTING_CAP = 1000;
+/** A cursor of ours (not a GitHub URL): list `window:<workflow id>:<created_at>`'s runs created up to that time. */
+const RUNS_WINDOW = "window:";
+
+/** Where a listing of runs is: its workflow, the upper bound of its `created` window (if any) and its page. */
+interface RunsListing {
+  workflowId: string;
+  before?: string;
+  page: number;
+}
+
+/** The listing a `next` URL of GitHub's continues (its path names the workflow; its query, the window and page). */
+function listingOf(url: string): RunsListing | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  const m = /\/actions\/workflows\/([^/]+)\/runs$/.exec(parsed.pathname);
+  if (!m) return null;
+  const created = parsed.searchParams.get("created") ?? "";
+  const dots = created.indexOf("..");
+  return {
+    workflowId: decodeURIComponent(m[1]!),
+    ...(dots >= 0 && { before: created.slice(dots + 2) }),
+    page: Number(parsed.searchParams.get("page") ?? 1) || 1,
+  };
+}
+
+/**
+ * Where a listing that has no next page goes on. GitHub's list stops at 1,000 runs without saying so:
+ * a full last page that may have been cut (1,000 runs seen, or fewer than `total_count`) continues with
+ * the runs created up to the oldest one seen (inclusive: overlapping runs are upserted again), unless
+ * that time did not move (more than a listing's worth of runs in one second).
+ */
+function nextWindow(
+  listing: RunsListing | null,
+  runs: Array<{ created_at: string }>,
+  totalCount: number,
+): string | undefined {
+  if (!listing || runs.length < RUNS_PER_PAGE) return undefined;
+  const seen = (listing.page - 1) * RUNS_PER_PAGE + runs.length;
+  if (seen < RUNS_LISTING_CAP && totalCount <= seen) return undefined;
+  const oldest = runs.reduce((a, b) => (Date.parse(b.created_at) < Date.parse(a.created_at) ? b : a)).created_at;
+  if (listing.before !== undefined && !(Date.parse(oldest) < Date.parse(listing.before))) return undefined;
+  return `${RUNS_WINDOW}${encodeURIComponent(listing.workflowId)}:${oldest}`;
+}
+
 /**
  * One page of the chosen workflow's completed runs on the default branch created since `since`,
- * newest first (`choice`: its file name or name). GitHub stops filtered lists at 1,000 runs.
+ * newest first (`choice`: its file name or name). `next` is GitHub's next page, or (GitHub stops
+ * filtered lists at 1,000 runs) a `window:` cursor of ours that lists the older runs; absent at the end.
  */
 export function fetchWorkflowRunsPage(
   client: GitHubClient,
@@ -330,28 +383,44 @@ export function fetchWorkflowRunsPage(
 ): Promise<{ records: AnyRecord[]; next?: string }> {
   return optional(
     async () => {
-      const id = opts.next ? "" : await workflowId(client, repo, choice);
-      if (id === null) return { records: [] };
+      const sinceDate = new Date(opts.since).toISOString().slice(0, 10);
+      let listing: RunsListing | null;
+      let created = `>=${sinceDate}`;
+      if (opts.next?.startsWith(RUNS_WINDOW)) {
+        const rest = opts.next.slice(RUNS_WINDOW.length);
+        const colon = rest.indexOf(":");
+        listing = { workflowId: decodeURIComponent(rest.slice(0, colon)), before: rest.slice(colon + 1), page: 1 };
+        created = `${sinceDate}..${listing.before}`;
+      } else if (opts.next) {
+        listing = listingOf(opts.next);
+      } else {
+        const id = await workflowId(client, repo, choice);
+        if (id === null) return { records: [] };
+        listing = { workflowId: id, page: 1 };
+      }
+      const byUrl = opts.next !== undefined && !opts.next.startsWith(RUNS_WINDOW);
       const res = await client.get(
-        opts.next ?? "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
+        byUrl ? opts.next! : RUNS_ROUTE,
         {
           owner: repo.owner,
           repo: repo.name,
-          workflow_id: id,
+          workflow_id: listing?.workflowId ?? "",
           branch: repo.defaultBranch,
           status: "completed",
-          created: `>=${new Date(opts.since).toISOString().slice(0, 10)}`,
-          per_page: 100,
+          created,
+          per_page: RUNS_PER_PAGE,
           exclude_pull_requests: "true",
         },
         workflowRunsPage,
       );
       if (res.notModified) return { records: [] };
-      const records = res.data.workflow_runs.flatMap((run) => {
+      const runs = res.data.workflow_runs;
+      const records = runs.flatMap((run) => {
         const record = mapWorkflowRun(repo.githubId, run, repo.defaultBranch);
         return record ? [{ kind: "deployment" as const, record }] : [];
       });
-      return { records, ...(res.next && { next: res.next }) };
+      const next = res.next ?? nextWindow(listing, runs, res.data.total_count);
+      return { records, ...(next && { next }) };
     },
     { records: [] },
   );

@@ -750,18 +750,26 @@ export class FakeGitHub {
       xs.sort((a, b) => (key(a) - key(b)) * (direction === "asc" ? 1 : -1));
     const runs = /^\/actions\/workflows\/([^/]+)\/runs$/.exec(m[3] ?? "");
     if (runs) {
-      // By id or file name; filtered by branch, status and `created=>=YYYY-MM-DD`, newest first.
-      const workflow = (repo.workflows ?? []).find((w) => String(w.id) === runs[1] || w.path.endsWith(`/${runs[1]}`));
+      // By id or file name; filtered by branch, status and `created` (`>=DATE` or `DATE..DATE`), newest
+      // first. Filtered by any of actor, branch, check_suite_id, created, event, head_sha or status, the
+      // list stops at 1,000 runs (10 pages of 100) while `total_count` still counts them all.
+      const workflow = (repo.workflows ?? []).find(
+        (w) => String(w.id) === decodeURIComponent(runs[1]!) || w.path.endsWith(`/${decodeURIComponent(runs[1]!)}`),
+      );
       if (!workflow) return "missing";
-      const created = /^>=(.+)$/.exec(q.get("created") ?? "");
-      const items = (repo.workflowRuns ?? [])
+      const created = createdRange(q.get("created"));
+      const all = (repo.workflowRuns ?? [])
         .filter((r) => r.workflowId === workflow.id)
         .filter((r) => !q.get("branch") || r.headBranch === q.get("branch"))
         .filter((r) => !q.get("status") || r.status === q.get("status"))
-        .filter((r) => !created || r.createdAt >= Date.parse(created[1]!))
-        .sort((a, b) => b.createdAt - a.createdAt)
-        .map((r) => workflowRunJson(repo, r, workflow, api));
-      return { items, total: items.length, key: "workflow_runs" };
+        .filter((r) => created(Math.floor(r.createdAt / 1000) * 1000))
+        .sort((a, b) => b.createdAt - a.createdAt);
+      const capped = SEARCH_PARAMETERS.some((k) => q.has(k)) ? all.slice(0, 1000) : all;
+      return {
+        items: capped.map((r) => workflowRunJson(repo, r, workflow, api)),
+        total: all.length,
+        key: "workflow_runs",
+      };
     }
     switch (m[3] ?? "") {
       case "":
@@ -877,6 +885,42 @@ export class FakeGitHub {
       return false;
     }
   }
+}
+
+/** The workflow-runs parameters that make GitHub stop a listing at 1,000 results. */
+const SEARCH_PARAMETERS = ["actor", "branch", "check_suite_id", "created", "event", "head_sha", "status"];
+
+/**
+ * GitHub's search date syntax for `created` (a date or a full timestamp on either side): `>=A`, `>A`,
+ * `<=B`, `<B` or `A..B` (both ends included, either may be `*`; a date-only upper bound includes that
+ * whole day). Absent or unreadable: no filter.
+ */
+function createdRange(value: string | null): (at: number) => boolean {
+  const DAY = 24 * HOUR;
+  const dateOnly = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s);
+  const lower = (s: string) => (s === "*" ? -Infinity : Date.parse(s));
+  // The last instant an upper bound includes.
+  const upper = (s: string) => (s === "*" ? Infinity : dateOnly(s) ? Date.parse(s) + DAY - 1 : Date.parse(s));
+  const v = value?.trim() ?? "";
+  let from = -Infinity;
+  let to = Infinity;
+  const range = /^(.+)\.\.(.+)$/.exec(v);
+  const cmp = /^(>=|>|<=|<)(.+)$/.exec(v);
+  if (range) {
+    from = lower(range[1]!);
+    to = upper(range[2]!);
+  } else if (cmp) {
+    const [, op, at] = cmp;
+    if (op === ">=") from = lower(at!);
+    else if (op === ">") from = upper(at!) + 1;
+    else if (op === "<=") to = upper(at!);
+    else to = lower(at!) - 1;
+  } else if (v) {
+    from = lower(v);
+    to = upper(v);
+  }
+  if (Number.isNaN(from) || Number.isNaN(to)) return () => true;
+  return (at) => at >= from && at <= to;
 }
 
 function linkHeader(url: URL, page: number, last: number): string | null {
