@@ -505,4 +505,39 @@ describe("the sync fetches the chosen workflow's runs", () => {
       ...Array<boolean>(3).fill(true),
     ]);
   });
+
+  test("a workflow chosen by name is found among more than a page of workflows", async () => {
+    const T = Date.UTC(2026, 10, 24, 12);
+    vi.useFakeTimers({ now: T });
+    const fake = useFakeGitHub({ latencyMs: 0, seed: 7, org: { repos: 1, prsPerRepo: 1, issuesPerRepo: 0 } });
+    const target = fake.org.repos[0]!;
+    target.workflows = Array.from({ length: 150 }, (_, k) => ({
+      id: 100 + k,
+      name: `Workflow ${k}`,
+      path: `.github/workflows/w${k}.yml`,
+    }));
+    target.workflowRuns = [
+      {
+        id: 5_000,
+        workflowId: 100 + 140,
+        headBranch: target.defaultBranch,
+        headSha: "e".repeat(40),
+        status: "completed" as const,
+        conclusion: "success" as const,
+        createdAt: T - 2 * HOUR,
+        updatedAt: T - HOUR,
+        actor: "mona",
+      },
+    ];
+    const t = makeConvex();
+    const installationId = await installFakeOrg(t, fake);
+    const admin = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
+    const repositoryId = (await t.run((ctx) => ctx.db.query("repositories").first()))!._id;
+    await admin.mutation(api.settings.updateRepositorySettings, { repositoryId, deploymentWorkflow: "Workflow 140" });
+    await t.mutation(internal.sync.service.request, { installationId, trigger: "webhook" });
+    await t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
+    const runs = (await deployments(t)).filter((d) => d.source === "workflow_run");
+    expect(runs.map((d) => [d.githubId, d.production])).toEqual([[5_000, true]]);
+    expect(fake.requests.filter((r) => r.path.endsWith("/actions/workflows")).length).toBe(2);
+  });
 });

@@ -295,17 +295,26 @@ const workflowsPage = z.object({
   workflows: z.array(z.object({ id: z.number(), name: z.string(), path: z.string() })),
 });
 
-/** What GitHub's runs route takes for a choice: a file name as is; a workflow's name → its id (one request). */
+/** A repository's workflows read to find one by name (100 a page). */
+const MAX_WORKFLOW_PAGES = 10;
+
+/** What GitHub's runs route takes for a choice: a file name as is; a workflow's name → its id (a request per 100 workflows). */
 async function workflowId(client: GitHubClient, repo: RepoCoordinates, choice: string): Promise<string | null> {
   if (/\.ya?ml$/i.test(choice)) return choice.split("/").pop()!;
-  const res = await client.get(
-    "/repos/{owner}/{repo}/actions/workflows",
-    { owner: repo.owner, repo: repo.name, per_page: 100 },
-    workflowsPage,
-  );
-  if (res.notModified) return null;
-  const found = res.data.workflows.find((w) => w.name === choice);
-  return found ? String(found.id) : null;
+  let next: string | undefined;
+  for (let page = 0; page < MAX_WORKFLOW_PAGES; page++) {
+    const res = await client.get(
+      next ?? "/repos/{owner}/{repo}/actions/workflows",
+      { owner: repo.owner, repo: repo.name, per_page: 100 },
+      workflowsPage,
+    );
+    if (res.notModified) return null;
+    const found = res.data.workflows.find((w) => w.name === choice);
+    if (found) return String(found.id);
+    if (!res.next) return null;
+    next = res.next;
+  }
+  return null;
 }
 
 /** Deployments are optional: without the permission (403) or the workflow (404) a repository simply has none. */
