@@ -32,6 +32,9 @@ async function relayTo(t: TestConvex): Promise<string> {
     res.writeHead(answer.status);
     res.end(await answer.text());
   });
+  // Idle sockets are closed by the client (undici: after 4 s), never by this server first: a POST
+  // on a socket the server had just closed would fail with ECONNRESET under a loaded machine.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   cleanups.push(() => new Promise((resolve) => server.close(resolve)));
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -39,7 +42,7 @@ async function relayTo(t: TestConvex): Promise<string> {
 
 async function eventually<T>(
   t: TestConvex,
-  what: string,
+  what: string | (() => string),
   read: () => Promise<T>,
   done: (value: T) => boolean,
   timeoutMs = 90_000,
@@ -50,7 +53,7 @@ async function eventually<T>(
     if (done(value)) return value;
     if (Date.now() > deadline)
       throw new Error(
-        `timed out waiting for ${what}; last value: ${JSON.stringify(value)}; ${await whereThingsStand(t)}`,
+        `timed out waiting for ${typeof what === "string" ? what : what()}; last value: ${JSON.stringify(value)}; ${await whereThingsStand(t)}`,
       );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -121,9 +124,11 @@ test("npm run dev's demo: demo sign-in, installation.created → backfill with p
   stopDemo();
   const openInFake = () =>
     fake.org.repos.reduce((n, r) => n + r.pullRequests.filter((p) => p.state === "open").length, 0);
+  const failedDeliveries = () => fake.deliveries.filter((d) => d.statusCode !== 202 && d.statusCode !== 200);
   const summary = await eventually(
     t,
-    "the read model to match the fake",
+    () =>
+      `the read model to match the fake (${openInFake()} open; failed deliveries: ${JSON.stringify(failedDeliveries())})`,
     () => asOctocat.query(api.dashboard.summary.summary, { installationId }),
     (s) => s?.openPullRequests === openInFake(),
   );

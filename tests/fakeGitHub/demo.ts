@@ -10,8 +10,8 @@ import type { PullRequest, Repo } from "./generator";
 /** The demo installation's installing user (the `sender` of its webhooks), whom the demo sign-in signs in as. */
 export const DEMO_USER_LOGIN = "octocat";
 
-/** POSTs of one delivery before it is logged as failed. */
-const DELIVERY_ATTEMPTS = 3;
+/** POSTs of one delivery before it is logged as failed (a pause of 250 ms × attempt between them). */
+const DELIVERY_ATTEMPTS = 5;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -59,7 +59,10 @@ export class DemoWebhooks {
         });
         return res.status;
       } catch (e) {
-        if (attempt < DELIVERY_ATTEMPTS) continue;
+        if (attempt < DELIVERY_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+          continue;
+        }
         this.fake.addDelivery({ guid, event, action, status: `failed: ${String(e)}`, statusCode: 0 });
         throw e;
       }
