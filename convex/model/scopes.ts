@@ -6,8 +6,9 @@
  * A repository's own day documents carry `inPublic`: whether the "public" document of that day counts
  * them. When the repository's `private` flag flips, its documents move into or out of "public" newest
  * first — in the same transaction up to a budget shared equally by the four kinds of documents (so
- * the newest days of each move at once), the rest by `continueScopeMove`, a chunk per transaction. Each document says where it is
- * counted, so writes landing in between, and a flip back before the move ends, stay exact.
+ * the newest days of each move at once), the rest by `continueScopeMove`, a chunk per transaction.
+ * Each document says where it is counted, so writes landing in between, and a flip back before the
+ * move ends, stay exact.
  *
  * Removing a repository from the installation moves its open counts and open requests out of "all"
  * and "public" (as `installationCounters`), not its day buckets: history stays counted, as in
