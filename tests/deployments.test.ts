@@ -461,40 +461,49 @@ describe("the sync fetches the chosen workflow's runs", () => {
     vi.unstubAllGlobals();
   });
 
-  test("more runs than GitHub lists for one filtered query (1,000): older windows fetch the rest", async () => {
-    const T = Date.UTC(2026, 10, 24, 12);
+  const T = Date.UTC(2026, 10, 24, 12);
+  /** A fake organisation of one repository, on a clock stopped at T. */
+  function oneRepositoryOrg() {
     vi.useFakeTimers({ now: T });
     const fake = useFakeGitHub({ latencyMs: 0, seed: 7, org: { repos: 1, prsPerRepo: 1, issuesPerRepo: 0 } });
-    const target = fake.org.repos[0]!;
+    return { fake, target: fake.org.repos[0]! };
+  }
+  /** A successful completed run of `workflowId`, created at `createdAt` and done 10 minutes later. */
+  const completedRun = (id: number, workflowId: number, createdAt: number, headBranch: string) => ({
+    id,
+    workflowId,
+    headBranch,
+    headSha: "e".repeat(40),
+    status: "completed" as const,
+    conclusion: "success" as const,
+    createdAt,
+    updatedAt: createdAt + 10 * 60_000,
+    actor: "mona",
+  });
+  /** Install the fake org, choose `workflow` as the repository's deployments, sync; the stored runs. */
+  async function syncWithWorkflow(fake: ReturnType<typeof useFakeGitHub>, workflow: string) {
+    const t = makeConvex();
+    const installationId = await installFakeOrg(t, fake);
+    const admin = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
+    const repositoryId = (await t.run((ctx) => ctx.db.query("repositories").first()))!._id;
+    await admin.mutation(api.settings.updateRepositorySettings, { repositoryId, deploymentWorkflow: workflow });
+    await t.mutation(internal.sync.service.request, { installationId, trigger: "webhook" });
+    await t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
+    return (await deployments(t)).filter((d) => d.source === "workflow_run");
+  }
+
+  test("more runs than GitHub lists for one filtered query (1,000): older windows fetch the rest", async () => {
+    const { fake, target } = oneRepositoryOrg();
     target.workflows = [{ id: 77, name: "Deploy", path: ".github/workflows/deploy.yml" }];
     // 1,250 completed runs on the default branch, one every 20 minutes over the last 18 days (the
     // 1,001st at the same second as the 1,000th, where GitHub's list stops), and a feature branch's.
     const n = 1250;
     const at = (k: number) => T - HOUR - (k === 1000 ? 999 : k) * 20 * 60_000;
-    const run = (k: number, headBranch = target.defaultBranch) => ({
-      id: 10_000 + k,
-      workflowId: 77,
-      headBranch,
-      headSha: "e".repeat(40),
-      status: "completed" as const,
-      conclusion: "success" as const,
-      createdAt: at(k),
-      updatedAt: at(k) + 10 * 60_000,
-      actor: "mona",
-    });
     target.workflowRuns = [
-      ...Array.from({ length: n }, (_, k) => run(k)),
-      ...Array.from({ length: 5 }, (_, k) => run(n + k, "feature")),
+      ...Array.from({ length: n }, (_, k) => completedRun(10_000 + k, 77, at(k), target.defaultBranch)),
+      ...Array.from({ length: 5 }, (_, k) => completedRun(10_000 + n + k, 77, at(n + k), "feature")),
     ];
-    const t = makeConvex();
-    const installationId = await installFakeOrg(t, fake);
-    const admin = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
-    const repositoryId = (await t.run((ctx) => ctx.db.query("repositories").first()))!._id;
-    await admin.mutation(api.settings.updateRepositorySettings, { repositoryId, deploymentWorkflow: "deploy.yml" });
-    await t.mutation(internal.sync.service.request, { installationId, trigger: "webhook" });
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
-
-    const runs = (await deployments(t)).filter((d) => d.source === "workflow_run");
+    const runs = await syncWithWorkflow(fake, "deploy.yml");
     expect(runs).toHaveLength(n);
     expect(new Set(runs.map((d) => d.githubId))).toEqual(new Set(Array.from({ length: n }, (_, k) => 10_000 + k)));
     expect(runs.every((d) => d.production)).toBe(true);
@@ -507,36 +516,14 @@ describe("the sync fetches the chosen workflow's runs", () => {
   });
 
   test("a workflow chosen by name is found among more than a page of workflows", async () => {
-    const T = Date.UTC(2026, 10, 24, 12);
-    vi.useFakeTimers({ now: T });
-    const fake = useFakeGitHub({ latencyMs: 0, seed: 7, org: { repos: 1, prsPerRepo: 1, issuesPerRepo: 0 } });
-    const target = fake.org.repos[0]!;
+    const { fake, target } = oneRepositoryOrg();
     target.workflows = Array.from({ length: 150 }, (_, k) => ({
       id: 100 + k,
       name: `Workflow ${k}`,
       path: `.github/workflows/w${k}.yml`,
     }));
-    target.workflowRuns = [
-      {
-        id: 5_000,
-        workflowId: 100 + 140,
-        headBranch: target.defaultBranch,
-        headSha: "e".repeat(40),
-        status: "completed" as const,
-        conclusion: "success" as const,
-        createdAt: T - 2 * HOUR,
-        updatedAt: T - HOUR,
-        actor: "mona",
-      },
-    ];
-    const t = makeConvex();
-    const installationId = await installFakeOrg(t, fake);
-    const admin = t.withIdentity(await signInAs(t, fake.org.id, fake.org.login));
-    const repositoryId = (await t.run((ctx) => ctx.db.query("repositories").first()))!._id;
-    await admin.mutation(api.settings.updateRepositorySettings, { repositoryId, deploymentWorkflow: "Workflow 140" });
-    await t.mutation(internal.sync.service.request, { installationId, trigger: "webhook" });
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
-    const runs = (await deployments(t)).filter((d) => d.source === "workflow_run");
+    target.workflowRuns = [completedRun(5_000, 100 + 140, T - 2 * HOUR, target.defaultBranch)];
+    const runs = await syncWithWorkflow(fake, "Workflow 140");
     expect(runs.map((d) => [d.githubId, d.production])).toEqual([[5_000, true]]);
     expect(fake.requests.filter((r) => r.path.endsWith("/actions/workflows")).length).toBe(2);
   });
