@@ -656,6 +656,8 @@ export default defineSchema({
     event: v.string(),
     action: v.optional(v.string()),
     installationGithubId: v.optional(v.number()),
+    /** The payload's `repository.id`, when it has one: who may see the delivery in the log. */
+    repositoryGithubId: v.optional(v.number()),
     receivedAt: v.number(),
     bytes: v.number(),
     payloadStorageId: v.optional(v.id("_storage")),
@@ -775,6 +777,11 @@ export default defineSchema({
     /** Absent: about the installation (sync health, a person's open requests). */
     repositoryId: v.optional(v.id("repositories")),
     pullRequestId: v.optional(v.id("pullRequests")),
+    /**
+     * A person's open requests are counted per visibility group: "all" (every repository, for those who
+     * read them all; also when absent) or "public" (public repositories, for every other member).
+     */
+    scope: v.optional(v.union(v.literal("all"), v.literal("public"))),
     kind: alertKind,
     /** The breach, e.g. `pickup:<pullRequestId>:<reviewer>`; at most one open alert per subject. */
     subject: v.string(),

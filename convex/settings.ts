@@ -123,7 +123,9 @@ export const updateRepositorySettings = mutation({
       currentViewer(ctx),
       repo ? viewableInstallation(ctx, repo.installationId) : null,
     ]);
-    if (!repo || !viewer || !installation || repo.removed) throw new ConvexError("Repository not found.");
+    // A repository the caller may not read answers exactly like a missing one.
+    const readable = repo && installation && canReadRepository(await repositoryAccess(ctx, installation), repo);
+    if (!repo || !viewer || !installation || repo.removed || !readable) throw new ConvexError("Repository not found.");
     if (!(await canAdminister(ctx, installation)))
       throw new ConvexError("Only the account's owners and the person who installed the App can change its settings.");
     if (await updateDeploymentWorkflow(ctx, repo, deploymentWorkflow, viewer)) {

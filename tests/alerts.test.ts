@@ -120,12 +120,13 @@ describe("one alert per breach, at its boundary, resolved when it clears", () =>
     await apply(...prs.slice(0, 4).map((record) => ({ kind: "pullRequest" as const, record })));
     expect(await alerts()).toEqual([]);
     await apply({ kind: "pullRequest", record: prs[4]! });
-    expect(await open()).toEqual(["requests:bob"]);
+    // Counted in both visibility groups (the repository is public): every repository's and the public ones'.
+    expect((await open()).sort()).toEqual(["public-requests:bob", "requests:bob"]);
     await apply({ kind: "pullRequest", record: prs[4]!, ...{} }); // the same version again: nothing
-    expect(await alerts()).toHaveLength(1);
+    expect(await alerts()).toHaveLength(2);
     await apply({ kind: "review", record: review({ prNumber: 5, authorLogin: "bob", submittedAt: T0 + HOUR }) });
     expect(await open()).toEqual([]);
-    expect(await alerts()).toHaveLength(1);
+    expect(await alerts()).toHaveLength(2);
   });
 
   test("seed 000's conditions: failure rate over 10% of the last 10 jobs, budget under 10%, webhook lag over 60 s", async () => {

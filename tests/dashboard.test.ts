@@ -12,6 +12,8 @@ import { seedInstallation } from "./helpers/seed";
 import { pr, repo, T0 } from "./helpers/records";
 import type { Id } from "../convex/_generated/dataModel";
 import { recordMembership } from "../convex/memberships";
+import { listPublicFunctions } from "./helpers/publicFunctions";
+import { MAX_PAGE_SIZE } from "../convex/pagination";
 
 const OWNER = 9001; // the organisation account id of createInstallation's default
 
@@ -172,12 +174,11 @@ describe("queries equal a recount from base tables", () => {
             ),
             (p) => p.updatedAt,
           );
-          const all = await asMember.query(api.dashboard.lists.pullRequests, {
-            ...args,
-            paginationOpts: { numItems: 1_000, cursor: null },
-          });
+          const all = await everyPage((paginationOpts) =>
+            asMember.query(api.dashboard.lists.pullRequests, { ...args, paginationOpts }),
+          );
           expect(
-            all.page.map((p) => p.id as string),
+            all.map((p) => p.id as string),
             JSON.stringify({ repo: !!repo, author, ...f }),
           ).toEqual(expected);
           const page = await measureQuery(t, member, api.dashboard.lists.pullRequests, {
@@ -195,11 +196,10 @@ describe("queries equal a recount from base tables", () => {
           events.filter((e) => (!repo || e.repositoryId === repo) && (!actor || e.actorLogin === actor)),
           (e) => e.occurredAt,
         );
-        const all = await asMember.query(api.dashboard.lists.activity, {
-          ...args,
-          paginationOpts: { numItems: 5_000, cursor: null },
-        });
-        expect(all.page.map((e) => e.id as string)).toEqual(expected);
+        const all = await everyPage((paginationOpts) =>
+          asMember.query(api.dashboard.lists.activity, { ...args, paginationOpts }),
+        );
+        expect(all.map((e) => e.id as string)).toEqual(expected);
         const page = await measureQuery(t, member, api.dashboard.lists.activity, {
           ...args,
           paginationOpts: { numItems: 5, cursor: null },
@@ -523,20 +523,18 @@ describe("tenant isolation", () => {
   });
 });
 
-/** Every exported public query/mutation/action under convex/, as "path:name". */
-async function listPublicFunctions(): Promise<string[]> {
-  const modules = import.meta.glob("../convex/**/*.ts");
-  const out: string[] = [];
-  for (const [path, load] of Object.entries(modules)) {
-    if (path.includes("_generated")) continue;
-    type Registered = { isPublic?: boolean; isQuery?: boolean; isMutation?: boolean; isAction?: boolean };
-    const mod = (await load()) as Record<string, unknown>;
-    for (const [name, value] of Object.entries(mod)) {
-      const fn = value as Registered | null;
-      if (fn && typeof value === "function" && fn.isPublic && (fn.isQuery || fn.isMutation || fn.isAction)) {
-        out.push(`${path.replace("../convex/", "").replace(/\.ts$/, "")}:${name}`);
-      }
-    }
+/** Every row of a paginated query, read in pages of the largest size. */
+async function everyPage<T>(
+  page: (o: {
+    numItems: number;
+    cursor: string | null;
+  }) => Promise<{ page: T[]; isDone: boolean; continueCursor: string }>,
+): Promise<T[]> {
+  const rows: T[] = [];
+  for (let cursor: string | null = null; ;) {
+    const result = await page({ numItems: MAX_PAGE_SIZE, cursor });
+    rows.push(...result.page);
+    if (result.isDone) return rows;
+    cursor = result.continueCursor;
   }
-  return out.sort();
 }

@@ -449,6 +449,70 @@ describe("the URL never leaves the server", () => {
   });
 });
 
+describe("no secret in stored, logged or returned text", () => {
+  test("after 200, 429, 410 and network-error deliveries, no delivery row, log line or answer holds the URL", async () => {
+    const { t, installationId, owner } = await setup();
+    const lines: string[] = [];
+    for (const level of ["log", "warn", "error", "info", "debug"] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    }
+    await owner.mutation(api.notify.destinations.add, { installationId, url: SECRET_URL, label: "#eng" });
+    // Convex's fetch names the URL in its network errors; the 410's body echoes it too.
+    const answers: Array<() => Response> = [
+      () => {
+        throw new TypeError(`error sending request for url (${SECRET_URL}): connection refused`);
+      },
+      () => new Response("", { status: 429, headers: { "retry-after": "1" } }),
+      () => new Response("ok", { status: 200 }),
+      () => {
+        throw new Error(`network error at ${SECRET_URL}`);
+      },
+      () => new Response(`no_service ${SECRET_URL}`, { status: 410 }),
+    ];
+    vi.stubGlobal("fetch", async () => (answers.shift() ?? (() => new Response("ok")))());
+    await raiseAlert(t, installationId, "first");
+    await step(t);
+    const [failing] = await deliveriesOf(t);
+    expect(failing!.lastError).toMatch(/^network error: error sending request for url \(\(URL removed\)\)/);
+    for (let i = 0; i < 4; i++) await step(t, 60_000);
+    const [first] = await deliveriesOf(t);
+    expect(first).toMatchObject({ status: "sent", attempts: 3 });
+    // A later success leaves no earlier error on the row.
+    expect(first!.lastError).toBeUndefined();
+    await raiseAlert(t, installationId, "second");
+    for (let i = 0; i < 4; i++) await step(t, 60_000);
+    const rows = await deliveriesOf(t);
+    expect(rows[1]).toMatchObject({ status: "dead", attempts: 2 });
+    expect(rows[1]!.lastError).toBeDefined();
+
+    const answersShown = await owner.query(api.notify.destinations.deliveries, {
+      installationId,
+      paginationOpts: { numItems: 10, cursor: null },
+    });
+    const everything = [
+      JSON.stringify(rows),
+      JSON.stringify(await t.run((ctx) => ctx.db.query("destinationChanges").collect())),
+      JSON.stringify(
+        await t
+          .run((ctx) => ctx.db.query("notificationDestinations").collect())
+          .then((d) => d.map(({ url: _url, ...rest }) => rest)),
+      ),
+      JSON.stringify(answersShown),
+      JSON.stringify(await owner.query(api.notify.destinations.list, { installationId })),
+      ...lines,
+    ].join("\n");
+    expect(lines.join("\n")).toMatch(/notify.destination_disabled/);
+    for (const part of [SECRET_URL, "s3cr3tT0kenXyZw", "T0001/B0002"]) expect(everything).not.toContain(part);
+  });
+
+  test("a title that says @here, @channel or @everyone is sent verbatim: Slack parses no mention in it", () => {
+    const body = slackBody({ text: "Alert: acme/app#7 “Ping @here and @channel, @everyone” waits", link: undefined });
+    const blocks = body.blocks as Array<{ text: { type: string; text: string; verbatim?: boolean } }>;
+    expect(blocks.every((b) => b.text.type !== "mrkdwn" || b.text.verbatim === true)).toBe(true);
+    expect(JSON.stringify(body)).not.toMatch(/<!here>|<!channel>|<!everyone>/);
+  });
+});
+
 /** Every exported public query/mutation/action under convex/, as "kind#path:name". */
 async function listPublicFunctions(): Promise<string[]> {
   const modules = import.meta.glob("../convex/**/*.ts");

@@ -6,6 +6,7 @@
  * requeues a dead delivery for a caller who can see it and for no one else; the query answers the
  * same at any clock time for the same `hour`.
  */
+import type { FunctionReturnType } from "convex/server";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Doc, Id } from "../convex/_generated/dataModel";
@@ -87,6 +88,12 @@ async function deliverLate(t: TestConvex, payload: unknown, lagMs: number) {
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+type Health = NonNullable<FunctionReturnType<typeof api.dashboard.syncHealth.syncHealth>>;
+/** The answer an operator gets (the installation-wide figures), or a failed test. */
+function operatorView(health: Health | null): Extract<Health, { operator: true }> {
+  if (!health?.operator) throw new Error(`expected an operator's view, got ${JSON.stringify(health)}`);
+  return health;
+}
 const durationOf = (j: Doc<"syncJobs">) => j.finishedAt! - (j.startedAt ?? j.createdAt);
 const binned = (values: number[], unit: number, bins: number) => {
   const hist = Array.from({ length: bins }, () => 0);
@@ -222,7 +229,7 @@ describe("sync health", () => {
     await deliverLate(t, prEdited(fake, fake.installationId, "repo-004", 2), 70_000);
 
     const hour = Math.floor(Date.now() / HOUR_MS);
-    const health = (await me.query(api.dashboard.syncHealth.syncHealth, { installationId, hour }))!;
+    const health = operatorView(await me.query(api.dashboard.syncHealth.syncHealth, { installationId, hour }));
     const day = await recount(t, installationId, hour, 24);
     const week = await recount(t, installationId, hour, 7 * 24);
     const figures = (w: typeof health.day) => ({
@@ -369,7 +376,7 @@ describe("sync health", () => {
     ).toEqual([]);
 
     const hour = Math.floor(Date.now() / HOUR_MS);
-    const health = (await me.query(api.dashboard.syncHealth.syncHealth, { installationId: other, hour }))!;
+    const health = operatorView(await me.query(api.dashboard.syncHealth.syncHealth, { installationId: other, hour }));
     const recounted = await recount(t, other, hour, 24);
     expect(health.day.webhooks).toEqual(recounted.figures.webhooks);
     expect(health.day.webhooks).toMatchObject({ applied: 1, maxLagMs: applied.processedAt! - applied.receivedAt });
@@ -388,7 +395,9 @@ describe("sync health", () => {
       t.withIdentity(owner).query(api.dashboard.syncHealth.syncHealth, { installationId, hour: hour + 0.5 }),
     ).rejects.toThrow(/whole number/);
     // Nothing happened yet: empty figures, not errors.
-    const empty = (await t.withIdentity(owner).query(api.dashboard.syncHealth.syncHealth, { installationId, hour }))!;
+    const empty = operatorView(
+      await t.withIdentity(owner).query(api.dashboard.syncHealth.syncHealth, { installationId, hour }),
+    );
     expect(empty.day).toMatchObject({
       jobs: { succeeded: 0, failed: 0, cancelled: 0, failureRate: null },
       duration: { jobs: 0, averageMs: null, p95Ms: null },

@@ -2,19 +2,23 @@
  * The bell: an installation's alerts for the signed-in user, newest first, with what they have not
  * read (a per-user watermark, `alertReads.readUpTo`: alerts opened after it are unread).
  *
- * An alert about a repository is shown only to people who may read that repository (access.ts
- * `repositoryAccess`, through dashboard/visibility.ts: not removed, public or granted); alerts about
- * the installation (sync health, a person's open requests) to everyone who sees the installation.
+ * Each reader sees only their alerts (`shownTo`), chosen while the index is read, so a page is full
+ * whenever that many exist, `isDone` is true, and the unread count counts only alerts they may see.
  */
-import { paginationOptsValidator } from "convex/server";
 import { ConvexError, v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
+import { stream } from "convex-helpers/server/stream";
 import { mutation, query, type QueryCtx } from "../_generated/server";
+import { paginatedQuery } from "../pagination";
 import { currentViewer, viewableInstallation } from "../access";
 import { RepositoryVisibility } from "../dashboard/visibility";
+import { ALL_SCOPE, PUBLIC_SCOPE } from "../model/contribution";
+import schema from "../schema";
 
-/** The unread count reads at most this many unread alerts (the bell shows "50+" beyond). */
+/** The unread count counts at most this many unread alerts (the bell shows "50+" beyond). */
 const UNREAD_SCAN = 50;
+/** A page, or the unread count, reads at most this many alerts however many it skips (not the reader's). */
+const MAX_ROWS_READ = 2_000;
 
 async function readUpTo(ctx: Pick<QueryCtx, "db">, userId: Id<"users">, installationId: Id<"installations">) {
   const row = await ctx.db
@@ -24,15 +28,38 @@ async function readUpTo(ctx: Pick<QueryCtx, "db">, userId: Id<"users">, installa
   return { row, upTo: row?.readUpTo ?? 0 };
 }
 
-async function visibleTo(visibility: RepositoryVisibility, alerts: Doc<"alerts">[]) {
-  const keep = await Promise.all(
-    alerts.map((a) => (a.repositoryId === undefined ? true : visibility.visible(a.repositoryId))),
-  );
-  return alerts.filter((_, i) => keep[i]);
+/**
+ * Whether the reader sees an alert: one about a repository if they may read it; a person's open
+ * requests in their visibility group ("all" for those who read every repository, "public" for the
+ * rest); the sync's health (installation-wide figures that any repository moves) only if they read
+ * every repository — the installation's operators.
+ */
+async function shownTo(visibility: RepositoryVisibility, alert: Doc<"alerts">): Promise<boolean> {
+  if (alert.repositoryId !== undefined) return visibility.visible(alert.repositoryId);
+  const readsAll = visibility.access.kind === "all";
+  return (alert.scope ?? ALL_SCOPE) === (readsAll ? ALL_SCOPE : PUBLIC_SCOPE);
 }
 
-export const list = query({
-  args: { installationId: v.id("installations"), paginationOpts: paginationOptsValidator },
+/** The reader's alerts, newest first (opened after `after`, if given), filtered while they are read. */
+function readersAlerts(
+  ctx: QueryCtx,
+  installationId: Id<"installations">,
+  visibility: RepositoryVisibility,
+  after?: number,
+) {
+  return stream(ctx.db, schema)
+    .query("alerts")
+    .withIndex("by_installation_opened", (q) =>
+      after === undefined
+        ? q.eq("installationId", installationId)
+        : q.eq("installationId", installationId).gt("openedAt", after),
+    )
+    .order("desc")
+    .filterWith((a) => shownTo(visibility, a));
+}
+
+export const list = paginatedQuery({
+  args: { installationId: v.id("installations") },
   handler: async (ctx, { installationId, paginationOpts }) => {
     const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
     if (!viewer || !installation) return { page: [], isDone: true, continueCursor: "" };
@@ -40,15 +67,13 @@ export const list = query({
       readUpTo(ctx, viewer.userId, installationId),
       RepositoryVisibility.of(ctx, installation),
     ]);
-    const result = await ctx.db
-      .query("alerts")
-      .withIndex("by_installation_opened", (q) => q.eq("installationId", installationId))
-      .order("desc")
-      .paginate(paginationOpts);
-    const shown = await visibleTo(visibility, result.page);
+    const result = await readersAlerts(ctx, installationId, visibility).paginate({
+      ...paginationOpts,
+      maximumRowsRead: MAX_ROWS_READ,
+    });
     return {
       ...result,
-      page: shown.map((a) => ({
+      page: result.page.map((a) => ({
         id: a._id,
         kind: a.kind,
         message: a.message,
@@ -62,9 +87,8 @@ export const list = query({
 });
 
 /**
- * Unread alerts the caller may read: the alerts opened after their watermark, newest first, at most
- * `UNREAD_SCAN` of them read (each checked like the list: a repository's at most once), so the cost is
- * bounded whatever the history; `more` says the count stopped there.
+ * Unread alerts the caller may see: those opened after their watermark, newest first, counted up to
+ * `UNREAD_SCAN` (the reader's own, chosen while reading); `more` says the count stopped there.
  */
 export const unreadCount = query({
   args: { installationId: v.id("installations") },
@@ -75,12 +99,12 @@ export const unreadCount = query({
       readUpTo(ctx, viewer.userId, installationId),
       RepositoryVisibility.of(ctx, installation),
     ]);
-    const unread = await ctx.db
-      .query("alerts")
-      .withIndex("by_installation_opened", (q) => q.eq("installationId", installationId).gt("openedAt", upTo))
-      .order("desc")
-      .take(UNREAD_SCAN);
-    return { count: (await visibleTo(visibility, unread)).length, more: unread.length === UNREAD_SCAN };
+    const unread = await readersAlerts(ctx, installationId, visibility, upTo).paginate({
+      numItems: UNREAD_SCAN,
+      cursor: null,
+      maximumRowsRead: MAX_ROWS_READ,
+    });
+    return { count: unread.page.length, more: !unread.isDone };
   },
 });
 

@@ -12,14 +12,18 @@
  *   `pullRequests.by_installation_state_created`, in bounded batches), and the sync health conditions.
  *
  * Subjects (at most one open alert each): `pickup:<pr>:<reviewer>`, `open:<pr>`, `size:<pr>`,
- * `requests:<reviewer>`, `sync_failures`, `rate_limit:<resource>`, `webhook_lag`.
+ * `requests:<reviewer>` (every repository) and `public-requests:<reviewer>` (the public ones: what a
+ * member who reads only some repositories is shown), `sync_failures`, `rate_limit:<resource>`, `webhook_lag`.
+ *
+ * Who sees an alert (alerts/bell.ts): one about a repository, those who may read it; a person's open
+ * requests, per visibility group; the sync's health, the installation's operators.
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { HEALTH_THRESHOLDS } from "../dashboard/syncHealth";
-import { ALL_SCOPE, DAY_MS, dayOf } from "../model/contribution";
+import { ALL_SCOPE, DAY_MS, dayOf, PUBLIC_SCOPE } from "../model/contribution";
 import { installationAgreements, type Agreements } from "../model/settings";
 import { HOUR_MS, hourOf, recentFinishedJobs } from "../sync/health";
 import { notifyDestinations } from "../notify/slack";
@@ -31,7 +35,19 @@ type Wanted = {
   url?: string;
   repositoryId?: Id<"repositories">;
   pullRequestId?: Id<"pullRequests">;
+  scope?: PersonScope;
 };
+
+/** The visibility groups a person's open requests are counted in (schema `alerts.scope`). */
+const PERSON_SCOPES = [ALL_SCOPE, PUBLIC_SCOPE] as const;
+type PersonScope = (typeof PERSON_SCOPES)[number];
+const REQUESTS = "requests:";
+const PUBLIC_REQUESTS = "public-requests:";
+/** `requests:<reviewer>` across every repository, `public-requests:<reviewer>` across the public ones. */
+const requestsSubject = (scope: PersonScope, reviewer: string) =>
+  `${scope === ALL_SCOPE ? REQUESTS : PUBLIC_REQUESTS}${reviewer}`;
+const reviewerOfSubject = (subject: string) =>
+  subject.slice((subject.startsWith(PUBLIC_REQUESTS) ? PUBLIC_REQUESTS : REQUESTS).length);
 
 /** PRs evaluated per drain or scan transaction. */
 const BATCH = 50;
@@ -181,26 +197,33 @@ class Engine {
     await this.reconcile(open, want);
   }
 
-  /** A person's (or team's) open review requests across the installation against the agreement. */
+  /**
+   * A person's (or team's) open review requests against the agreement, in each visibility group: across
+   * every repository (for those who read them all) and across the public ones (for every other member),
+   * so no member's bell counts a request they may not see.
+   */
   async openRequests(reviewer: string) {
-    const { ctx, installationId, agreements } = this;
-    const row = await ctx.db
-      .query("reviewerOpenRequests")
-      .withIndex("by_installation_scope_reviewer", (q) =>
-        q.eq("installationId", installationId).eq("scope", ALL_SCOPE).eq("reviewer", reviewer),
-      )
-      .unique();
-    const count = row?.open ?? 0;
-    await this.recordPeak(reviewer, count);
-    const subject = `requests:${reviewer}`;
-    const want = new Map<string, Wanted>();
-    if (count >= agreements.maxOpenRequests) {
-      want.set(subject, {
-        kind: "open_requests",
-        message: `${reviewer} has ${count} open review requests (the agreement is under ${agreements.maxOpenRequests}).`,
-      });
+    for (const scope of PERSON_SCOPES) {
+      const { ctx, installationId, agreements } = this;
+      const row = await ctx.db
+        .query("reviewerOpenRequests")
+        .withIndex("by_installation_scope_reviewer", (q) =>
+          q.eq("installationId", installationId).eq("scope", scope).eq("reviewer", reviewer),
+        )
+        .unique();
+      const count = row?.open ?? 0;
+      if (scope === ALL_SCOPE) await this.recordPeak(reviewer, count);
+      const subject = requestsSubject(scope, reviewer);
+      const want = new Map<string, Wanted>();
+      if (count >= agreements.maxOpenRequests) {
+        want.set(subject, {
+          kind: "open_requests",
+          scope,
+          message: `${reviewer} has ${count} open review requests (the agreement is under ${agreements.maxOpenRequests}).`,
+        });
+      }
+      await this.reconcile(await this.openBySubject(subject), want);
     }
-    await this.reconcile(await this.openBySubject(subject), want);
   }
 
   /** Seed 000's conditions from the sync's own data (convex/sync/health.ts and the job rows). */
@@ -361,6 +384,8 @@ function changedLines(pr: Pick<Doc<"pullRequests">, "additions" | "deletions">):
  * and a destination's failure is logged, never thrown, so it never blocks or loses the in-app alert).
  */
 async function notify(ctx: MutationCtx, alert: Doc<"alerts">, event: "opened" | "resolved") {
+  // The public group's count of a person's requests is for the bell only: Slack gets the full count once.
+  if (alert.scope === PUBLIC_SCOPE) return;
   await notifyDestinations(
     ctx,
     {
@@ -521,7 +546,7 @@ export const agreementsChanged = internalMutation({
           q.eq("installationId", installationId).eq("kind", "open_requests").eq("resolvedAt", undefined),
         )
         .take(BATCH);
-      for (const alert of open) await engine.openRequests(alert.subject.slice("requests:".length));
+      for (const alert of open) await engine.openRequests(reviewerOfSubject(alert.subject));
       return;
     }
     await ctx.scheduler.runAfter(0, internal.alerts.engine.agreementsChanged, {

@@ -7,11 +7,12 @@
  * private repository's scope (as dashboard/scoped.ts), a repository filter that repository's scope;
  * everyone's series (author "") or the author's, a team's members' series summed.
  */
-import { paginationOptsValidator, type PaginationResult } from "convex/server";
+import type { PaginationResult } from "convex/server";
 import { mergedStream, stream, type QueryStream } from "convex-helpers/server/stream";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
+import { paginatedQuery } from "../pagination";
 import { repositoryAccess, viewableInstallation } from "../access";
 import { DAY_MS, HIST_BINS, repositoryScope } from "../model/contribution";
 import { CYCLE_STAGES, readyAt, STAGE_HIST, stageDurations } from "../model/cycle";
@@ -213,8 +214,8 @@ export type MergedPullRequestRow = {
 const MAX_ROWS_READ_PER_PAGE = 2_000;
 
 /** The merged PRs behind a figure: merged within the range and filters, newest first. */
-export const mergedPullRequests = query({
-  args: { ...analyticsFilters, paginationOpts: paginationOptsValidator },
+export const mergedPullRequests = paginatedQuery({
+  args: analyticsFilters,
   handler: async (ctx, args): Promise<PaginationResult<MergedPullRequestRow>> => {
     const empty = { page: [], isDone: true, continueCursor: "" };
     const sel = await selection(ctx, args);

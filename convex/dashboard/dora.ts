@@ -7,11 +7,12 @@
  * A restricted member reads the "public" scope plus the scope of each private repository they can
  * read; everyone else "all"; a repository filter reads that repository's scope only.
  */
-import { paginationOptsValidator, type PaginationResult } from "convex/server";
+import type { PaginationResult } from "convex/server";
 import { stream } from "convex-helpers/server/stream";
 import { v } from "convex/values";
 import type { Id } from "../_generated/dataModel";
 import { query } from "../_generated/server";
+import { paginatedQuery } from "../pagination";
 import { viewableInstallation } from "../access";
 import { DAY_MS, HIST_BINS, repositoryScope } from "../model/contribution";
 import schema from "../schema";
@@ -184,14 +185,13 @@ export type DeploymentListRow = {
  * success, else first failure, as `deploymentDaily`), newest first, a page at a time. `outcome`
  * narrows to the successes (frequency), the failures (failure rate) or the restores (time to restore).
  */
-export const deployments = query({
+export const deployments = paginatedQuery({
   args: {
     installationId: v.id("installations"),
     from: v.number(),
     to: v.number(),
     repositoryId: v.optional(v.id("repositories")),
     outcome: v.optional(v.union(v.literal("success"), v.literal("failure"), v.literal("restore"))),
-    paginationOpts: paginationOptsValidator,
   },
   handler: async (ctx, args): Promise<PaginationResult<DeploymentListRow>> => {
     const empty = { page: [], isDone: true, continueCursor: "" };

@@ -3,15 +3,18 @@
  * waited (oldest first). Every section is one index range per reviewer or author key, and each row
  * shown costs one document, whatever the installation's size.
  *
- * Stale = waiting longer than the installation's `staleAfterDays` (default 7) as of `today` (the client's UTC day; without it, the
- * installation's newest day of activity — never the clock).
+ * Stale = waiting longer than the installation's `staleAfterDays` (default 7) as of `today` (the client's
+ * UTC day; without it, the newest day of activity the caller can see — never the clock). Only rows of
+ * repositories the caller may read are chosen, while reading, and never the caller's own PR as a request.
  */
 import { v } from "convex/values";
-import type { Doc } from "../_generated/dataModel";
+import { stream } from "convex-helpers/server/stream";
+import type { Doc, Id } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
 import { currentViewer, viewableInstallation, viewerReviewerKeys } from "../access";
 import { repositoryFromUrl, staleBoundary } from "./lists";
 import { validateToday } from "./trends";
+import schema from "../schema";
 import { RepositoryVisibility } from "./visibility";
 
 /** Rows per section. */
@@ -23,26 +26,34 @@ export const inbox = query({
     validateToday(today);
     const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
     if (!viewer || !installation) return null;
-    const staleBefore = await staleBoundary(ctx, installationId, today);
     const visibility = await RepositoryVisibility.of(ctx, installation);
+    const staleBefore = await staleBoundary(ctx, installationId, visibility.access, today);
     const row = (pr: Doc<"pullRequests">, via?: string) => inboxRow(pr, staleBefore, via);
-    const visible = async (prs: Array<Doc<"pullRequests"> | null>) => {
-      const keep = await Promise.all(
-        prs.map(async (pr) => pr !== null && pr.state === "open" && (await visibility.visible(pr.repositoryId))),
-      );
-      return prs.filter((pr, i): pr is Doc<"pullRequests"> => keep[i]!);
-    };
+    // Rows the caller may see are chosen while reading, so a section is never crowded out by hidden ones.
+    const visibleOpen = async (pr: Doc<"pullRequests"> | null): Promise<boolean> =>
+      pr !== null && pr.state === "open" && (await visibility.visible(pr.repositoryId));
 
-    // Requested from the viewer directly or through one of their teams: one index range per key.
+    // Requested from the viewer directly or through one of their teams (one index range per key), never
+    // their own PR (a team of theirs may be asked for a review of it).
     const keys = await viewerReviewerKeys(ctx, installation);
+    const prs = new Map<Id<"pullRequests">, Promise<Doc<"pullRequests"> | null>>();
+    const prOf = (id: Id<"pullRequests">) => {
+      if (!prs.has(id)) prs.set(id, ctx.db.get(id));
+      return prs.get(id)!;
+    };
     const requests = (
       await Promise.all(
         keys.map((reviewer) =>
-          ctx.db
+          stream(ctx.db, schema)
             .query("reviewRequests")
             .withIndex("by_installation_reviewer", (q) =>
               q.eq("installationId", installationId).eq("reviewer", reviewer),
             )
+            .filterWith(async (r) => {
+              if (!(await visibility.visible(r.repositoryId))) return false;
+              const pr = await prOf(r.pullRequestId);
+              return pr !== null && pr.authorLogin !== viewer.login && (await visibleOpen(pr));
+            })
             .take(SECTION_SIZE),
         ),
       )
@@ -57,10 +68,12 @@ export const inbox = query({
         via.set(r.pullRequestId, r.reviewer);
     }
     const firstRequests = requests.filter((r) => via.get(r.pullRequestId) === r.reviewer).slice(0, SECTION_SIZE);
-    const requested = await visible(await Promise.all(firstRequests.map((r) => ctx.db.get(r.pullRequestId))));
+    const requested = (await Promise.all(firstRequests.map((r) => prOf(r.pullRequestId)))).filter(
+      (pr): pr is Doc<"pullRequests"> => pr !== null,
+    );
 
     const mine = (turns: Array<NonNullable<Doc<"pullRequests">["turn"]>>) =>
-      byTurn(ctx, installationId, viewer.login, turns).then(visible);
+      byTurn(ctx, installationId, viewer.login, turns, visibleOpen);
     const [needsYou, waitingOnOthers] = await Promise.all([mine(["author", "merge"]), mine(["reviewers", "none"])]);
     return {
       login: viewer.login,
@@ -71,20 +84,22 @@ export const inbox = query({
   },
 });
 
-/** The author's open PRs whose turn is one of `turns`, oldest wait first. */
+/** The author's open PRs the caller may see whose turn is one of `turns`, oldest wait first. */
 async function byTurn(
   ctx: QueryCtx,
-  installationId: Doc<"installations">["_id"],
+  installationId: Id<"installations">,
   author: string,
   turns: Array<NonNullable<Doc<"pullRequests">["turn"]>>,
+  visible: (pr: Doc<"pullRequests">) => Promise<boolean>,
 ): Promise<Doc<"pullRequests">[]> {
   const lists = await Promise.all(
     turns.map((turn) =>
-      ctx.db
+      stream(ctx.db, schema)
         .query("pullRequests")
         .withIndex("by_installation_author_turn_waiting", (q) =>
           q.eq("installationId", installationId).eq("authorLogin", author).eq("turn", turn),
         )
+        .filterWith(visible)
         .take(SECTION_SIZE),
     ),
   );

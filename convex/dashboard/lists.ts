@@ -5,12 +5,13 @@
  * page is read (convex-helpers' stream `filterWith`), not dropped after it, so a page holds `numItems`
  * rows whenever that many visible rows exist within its read bound.
  */
-import { paginationOptsValidator, type PaginationOptions, type PaginationResult } from "convex/server";
+import type { PaginationOptions, PaginationResult } from "convex/server";
 import { stream } from "convex-helpers/server/stream";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import { query, type QueryCtx } from "../_generated/server";
-import { viewableInstallation } from "../access";
+import type { QueryCtx } from "../_generated/server";
+import { paginatedQuery } from "../pagination";
+import { viewableInstallation, type RepositoryAccess } from "../access";
 import schema, { health } from "../schema";
 import { DAY_MS } from "../model/contribution";
 import { installationSettings } from "../model/settings";
@@ -40,8 +41,8 @@ async function visiblePage<T extends { repositoryId: Id<"repositories"> }>(
     .paginate({ ...paginationOpts, maximumRowsRead: MAX_ROWS_READ_PER_PAGE });
 }
 
-export const repositories = query({
-  args: { installationId: v.id("installations"), paginationOpts: paginationOptsValidator },
+export const repositories = paginatedQuery({
+  args: { installationId: v.id("installations") },
   handler: async (ctx, { installationId, paginationOpts }) => {
     const installation = await viewableInstallation(ctx, installationId);
     if (!installation) return empty<never>();
@@ -94,10 +95,9 @@ function repositoryHealthRow(doc: Doc<"repositoryHealth"> | null) {
 
 const prState = v.union(v.literal("open"), v.literal("closed"), v.literal("merged"));
 
-export const pullRequests = query({
+export const pullRequests = paginatedQuery({
   args: {
     installationId: v.id("installations"),
-    paginationOpts: paginationOptsValidator,
     repositoryId: v.optional(v.id("repositories")),
     /** Default: open. */
     state: v.optional(v.union(prState, v.literal("all"))),
@@ -122,7 +122,7 @@ export const pullRequests = query({
     });
     const [result, staleBefore] = await Promise.all([
       visiblePage(q.order("desc"), visibility, paginationOpts),
-      staleBoundary(ctx, installationId, args.today),
+      staleBoundary(ctx, installationId, visibility.access, args.today),
     ]);
     return { ...result, page: result.page.map((pr) => pullRequestRow(pr, staleBefore)) };
   },
@@ -173,14 +173,18 @@ function pullRequestsInOrder(
  */
 export const repositoryFromUrl = (url: string) => new URL(url).pathname.split("/").slice(1, 3).join("/");
 
-/** Waiting since before this instant = stale (the installation's threshold, counted back from the window's end). */
+/**
+ * Waiting since before this instant = stale (the installation's threshold, counted back from the window's
+ * end: the caller's `today`, else the newest day of activity they can see).
+ */
 export async function staleBoundary(
   ctx: QueryCtx,
   installationId: Id<"installations">,
+  access: RepositoryAccess,
   today: number | undefined,
 ): Promise<number> {
   const [end, { staleAfterDays }] = await Promise.all([
-    windowEnd(ctx, installationId, today),
+    windowEnd(ctx, installationId, access, today),
     installationSettings(ctx, installationId),
   ]);
   return end === null ? -Infinity : (end + 1 - staleAfterDays) * DAY_MS;
@@ -214,10 +218,9 @@ function pullRequestRow(pr: Doc<"pullRequests">, staleBefore: number) {
   };
 }
 
-export const activity = query({
+export const activity = paginatedQuery({
   args: {
     installationId: v.id("installations"),
-    paginationOpts: paginationOptsValidator,
     repositoryId: v.optional(v.id("repositories")),
     actor: v.optional(v.string()),
   },

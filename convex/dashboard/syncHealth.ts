@@ -1,6 +1,7 @@
 /**
- * The sync health page (seed 000's monitoring), for anyone who can see the installation. Its cost does
- * not grow with history: the week's hourly figures (`syncHourly`, `webhookHourly`: at most 168 rows
+ * The sync health page (seed 000's monitoring). Its installation-wide figures are its operators' (who
+ * read every repository: they move with private repositories' traffic); every member sees the failed
+ * repositories and dead deliveries they may read. Its cost does not grow with history: the week's hourly figures (`syncHourly`, `webhookHourly`: at most 168 rows
  * each, kept by convex/sync/health.ts), the last 10 finished jobs, the budgets, the failed
  * repositories (at most `FAILED_REPOSITORIES_LISTED`), and dead-lettered deliveries a page at a time.
  *
@@ -8,11 +9,14 @@
  * answer depends on data and arguments only (a query is not re-run as time passes; the page sends
  * a new hour when one starts).
  */
-import { paginationOptsValidator, type PaginationResult } from "convex/server";
+import type { PaginationResult } from "convex/server";
 import { ConvexError, v } from "convex/values";
-import type { Doc } from "../_generated/dataModel";
-import { mutation, query } from "../_generated/server";
-import { canReadRepository, repositoryAccess, viewableInstallation } from "../access";
+import { stream } from "convex-helpers/server/stream";
+import type { Doc, Id } from "../_generated/dataModel";
+import { mutation, query, type QueryCtx } from "../_generated/server";
+import { paginatedQuery } from "../pagination";
+import { canAdminister, viewableInstallation } from "../access";
+import schema from "../schema";
 import {
   DAY_HOURS,
   DURATION_BINS,
@@ -24,6 +28,7 @@ import {
   WEEK_HOURS,
 } from "../sync/health";
 import { requeue } from "../webhooks/deliveries";
+import { RepositoryVisibility } from "./visibility";
 
 /** Seed 000's alert thresholds, shown as warnings on the page. */
 export const HEALTH_THRESHOLDS = {
@@ -96,96 +101,118 @@ export const syncHealth = query({
     const installation = await viewableInstallation(ctx, installationId);
     if (!installation) return null;
     if (!Number.isSafeInteger(hour) || hour < 0) throw new ConvexError("`hour` must be a whole number of hours.");
-    const syncWeek = await ctx.db
-      .query("syncHourly")
-      .withIndex("by_installation_hour", (q) =>
-        q
-          .eq("installationId", installationId)
-          .gt("hour", hour - WEEK_HOURS)
-          .lte("hour", hour),
-      )
-      .collect();
-    const hooksWeek = await ctx.db
-      .query("webhookHourly")
-      .withIndex("by_installation_hour", (q) =>
-        q
-          .eq("installationId", installationId)
-          .gt("hour", hour - WEEK_HOURS)
-          .lte("hour", hour),
-      )
-      .collect();
-    const inDay = <R extends { hour: number }>(rows: R[]) => rows.filter((r) => r.hour > hour - DAY_HOURS);
-
-    const recent = await recentFinishedJobs(ctx.db, installationId);
-    const recentFailed = recent.filter((j) => j.state === "failed").length;
-
-    const budgets = await ctx.db
-      .query("rateLimits")
-      .withIndex("by_installation_resource", (q) => q.eq("installationId", installationId))
-      .collect();
-
-    const access = await repositoryAccess(ctx, installation);
-    const failed = await ctx.db
+    const visibility = await RepositoryVisibility.of(ctx, installation);
+    const failed = await stream(ctx.db, schema)
       .query("repositories")
       .withIndex("by_installation_sync_status", (q) =>
         q.eq("installationId", installationId).eq("removed", false).eq("syncStatus", "failed"),
       )
+      .filterWith(async (r) => visibility.visibleRepository(r))
       .take(FAILED_REPOSITORIES_LISTED + 1);
-    const readable = failed.filter((r) => canReadRepository(access, r));
-
-    const syncDay = inDay(syncWeek);
-    const hooksDay = inDay(hooksWeek);
-    const byHour = new Map(syncDay.map((r) => [r.hour, r]));
-    const hooksByHour = new Map(hooksDay.map((r) => [r.hour, r]));
+    const failedRepositories = {
+      repositories: failed.slice(0, FAILED_REPOSITORIES_LISTED).map((r) => ({
+        id: r._id,
+        fullName: r.fullName,
+        reason: r.syncError ?? "Sync failed.",
+        kind: r.syncErrorKind ?? null,
+      })),
+      more: failed.length > FAILED_REPOSITORIES_LISTED,
+    };
+    // The installation-wide figures (jobs, GitHub's budget, webhook traffic) move with every repository,
+    // private ones included: they are the operators' (who read every repository), not other members'.
+    if (visibility.access.kind !== "all")
+      return {
+        hour,
+        thresholds: HEALTH_THRESHOLDS,
+        operator: false as const,
+        day: null,
+        week: null,
+        hourly: null,
+        recentJobs: null,
+        budgets: null,
+        failedRepositories,
+      };
     return {
       hour,
       thresholds: HEALTH_THRESHOLDS,
-      day: windowTotals(syncDay, hooksDay),
-      week: windowTotals(syncWeek, hooksWeek),
-      /** The last 24 hours, oldest first, one entry per hour (zero when nothing happened). */
-      hourly: Array.from({ length: DAY_HOURS }, (_, i) => {
-        const h = hour - DAY_HOURS + 1 + i;
-        const s = byHour.get(h);
-        return {
-          hour: h,
-          requests: s?.requests ?? 0,
-          points: s?.points ?? 0,
-          jobsSucceeded: s?.jobsSucceeded ?? 0,
-          jobsFailed: s?.jobsFailed ?? 0,
-          webhooksApplied: hooksByHour.get(h)?.applied ?? 0,
-        };
-      }),
-      recentJobs: {
-        count: recent.length,
-        failed: recentFailed,
-        failureRate: recent.length === 0 ? null : recentFailed / recent.length,
-        jobs: recent.map((j) => ({
-          id: j._id,
-          state: j.state as "completed" | "failed",
-          trigger: j.trigger,
-          createdAt: j.createdAt,
-          finishedAt: j.finishedAt ?? null,
-          durationMs: j.finishedAt === undefined ? null : j.finishedAt - (j.startedAt ?? j.createdAt),
-          requests: j.stats.requests,
-          error: j.error?.message ?? null,
-        })),
-      },
-      /** GitHub's budgets as last reported (the page judges a past `resetAt` as refilled). */
-      budgets: budgets
-        .map((b) => ({ resource: b.resource, limit: b.limit, remaining: b.remaining, resetAt: b.resetAt }))
-        .sort((a, b) => a.resource.localeCompare(b.resource)),
-      failedRepositories: {
-        repositories: readable.slice(0, FAILED_REPOSITORIES_LISTED).map((r) => ({
-          id: r._id,
-          fullName: r.fullName,
-          reason: r.syncError ?? "Sync failed.",
-          kind: r.syncErrorKind ?? null,
-        })),
-        more: failed.length > FAILED_REPOSITORIES_LISTED,
-      },
+      operator: true as const,
+      ...(await installationWide(ctx, installationId, hour)),
+      failedRepositories,
     };
   },
 });
+
+/** The operators' figures: the week's and day's totals, the last 24 hours, the last jobs, the budgets. */
+async function installationWide(ctx: QueryCtx, installationId: Id<"installations">, hour: number) {
+  const syncWeek = await ctx.db
+    .query("syncHourly")
+    .withIndex("by_installation_hour", (q) =>
+      q
+        .eq("installationId", installationId)
+        .gt("hour", hour - WEEK_HOURS)
+        .lte("hour", hour),
+    )
+    .collect();
+  const hooksWeek = await ctx.db
+    .query("webhookHourly")
+    .withIndex("by_installation_hour", (q) =>
+      q
+        .eq("installationId", installationId)
+        .gt("hour", hour - WEEK_HOURS)
+        .lte("hour", hour),
+    )
+    .collect();
+  const inDay = <R extends { hour: number }>(rows: R[]) => rows.filter((r) => r.hour > hour - DAY_HOURS);
+
+  const recent = await recentFinishedJobs(ctx.db, installationId);
+  const recentFailed = recent.filter((j) => j.state === "failed").length;
+
+  const budgets = await ctx.db
+    .query("rateLimits")
+    .withIndex("by_installation_resource", (q) => q.eq("installationId", installationId))
+    .collect();
+
+  const syncDay = inDay(syncWeek);
+  const hooksDay = inDay(hooksWeek);
+  const byHour = new Map(syncDay.map((r) => [r.hour, r]));
+  const hooksByHour = new Map(hooksDay.map((r) => [r.hour, r]));
+  return {
+    day: windowTotals(syncDay, hooksDay),
+    week: windowTotals(syncWeek, hooksWeek),
+    /** The last 24 hours, oldest first, one entry per hour (zero when nothing happened). */
+    hourly: Array.from({ length: DAY_HOURS }, (_, i) => {
+      const h = hour - DAY_HOURS + 1 + i;
+      const s = byHour.get(h);
+      return {
+        hour: h,
+        requests: s?.requests ?? 0,
+        points: s?.points ?? 0,
+        jobsSucceeded: s?.jobsSucceeded ?? 0,
+        jobsFailed: s?.jobsFailed ?? 0,
+        webhooksApplied: hooksByHour.get(h)?.applied ?? 0,
+      };
+    }),
+    recentJobs: {
+      count: recent.length,
+      failed: recentFailed,
+      failureRate: recent.length === 0 ? null : recentFailed / recent.length,
+      jobs: recent.map((j) => ({
+        id: j._id,
+        state: j.state as "completed" | "failed",
+        trigger: j.trigger,
+        createdAt: j.createdAt,
+        finishedAt: j.finishedAt ?? null,
+        durationMs: j.finishedAt === undefined ? null : j.finishedAt - (j.startedAt ?? j.createdAt),
+        requests: j.stats.requests,
+        error: j.error?.message ?? null,
+      })),
+    },
+    /** GitHub's budgets as last reported (the page judges a past `resetAt` as refilled). */
+    budgets: budgets
+      .map((b) => ({ resource: b.resource, limit: b.limit, remaining: b.remaining, resetAt: b.resetAt }))
+      .sort((a, b) => a.resource.localeCompare(b.resource)),
+  };
+}
 
 type DeadDelivery = {
   id: Doc<"webhookDeliveries">["_id"];
@@ -198,21 +225,24 @@ type DeadDelivery = {
 };
 
 /**
- * Dead-lettered deliveries of the installation, newest first, a page at a time (one index range of
- * the delivery log; dead letters are kept until replayed).
+ * Dead-lettered deliveries of the installation, newest first, a page at a time: to its operators all of
+ * them, to other members those about a repository they may read (the payload's repository, recorded at
+ * receipt), chosen while the index is read.
  */
-export const deadDeliveries = query({
-  args: { installationId: v.id("installations"), paginationOpts: paginationOptsValidator },
+export const deadDeliveries = paginatedQuery({
+  args: { installationId: v.id("installations") },
   handler: async (ctx, { installationId, paginationOpts }): Promise<PaginationResult<DeadDelivery>> => {
     const installation = await viewableInstallation(ctx, installationId);
     if (!installation) return { page: [], isDone: true, continueCursor: "" };
-    const result = await ctx.db
+    const readable = await deliveryReaders(ctx, installation);
+    const result = await stream(ctx.db, schema)
       .query("webhookDeliveries")
       .withIndex("by_installation_status_received", (q) =>
         q.eq("installationGithubId", installation.githubInstallationId).eq("status", "dead"),
       )
       .order("desc")
-      .paginate(paginationOpts);
+      .filterWith(readable)
+      .paginate({ ...paginationOpts, maximumRowsRead: MAX_DELIVERIES_READ });
     return {
       ...result,
       page: result.page.map((d) => ({
@@ -228,25 +258,51 @@ export const deadDeliveries = query({
   },
 });
 
+/** A page of dead deliveries reads at most this many, however many it skips. */
+const MAX_DELIVERIES_READ = 2_000;
+
 /**
- * The replay button: a dead-lettered delivery of an installation the caller can see is processed
- * again from its first attempt (the delivery log's own requeue). Anything else answers "not found".
+ * Whether the caller may see a delivery of the installation: an operator (who reads every repository)
+ * any; another member one whose repository they may read — not one about no repository, or about one
+ * we do not know (an installation-wide event may name private repositories in its body or its reason).
+ */
+async function deliveryReaders(ctx: QueryCtx, installation: Doc<"installations">) {
+  const visibility = await RepositoryVisibility.of(ctx, installation);
+  return async (d: Doc<"webhookDeliveries">): Promise<boolean> => {
+    if (visibility.access.kind === "all") return true;
+    const githubId = d.repositoryGithubId;
+    if (githubId === undefined) return false;
+    const repo = await ctx.db
+      .query("repositories")
+      .withIndex("by_installation_github_id", (q) => q.eq("installationId", installation._id).eq("githubId", githubId))
+      .first();
+    return repo !== null && visibility.visibleRepository(repo);
+  };
+}
+
+/**
+ * The replay button: an operator's action (the account, the installer, the organisation's owners) on a
+ * dead-lettered delivery of their installation, processed again from its first attempt (the delivery
+ * log's own requeue). A delivery the caller may not see answers exactly like a missing one.
  */
 export const replayDelivery = mutation({
   args: { id: v.id("webhookDeliveries") },
   handler: async (ctx, { id }) => {
     const delivery = await ctx.db.get(id);
     const githubInstallationId = delivery?.installationGithubId;
-    const installation =
+    const found =
       githubInstallationId === undefined
         ? null
         : await ctx.db
             .query("installations")
             .withIndex("by_github_id", (q) => q.eq("githubInstallationId", githubInstallationId))
             .unique();
-    if (!delivery || !installation || !(await viewableInstallation(ctx, installation._id))) {
+    const installation = found && (await viewableInstallation(ctx, found._id));
+    if (!delivery || !installation || !(await (await deliveryReaders(ctx, installation))(delivery))) {
       throw new ConvexError("Delivery not found.");
     }
+    if (!(await canAdminister(ctx, installation)))
+      throw new ConvexError("Only the account's owners and the person who installed the App can replay deliveries.");
     if (delivery.status !== "dead") return { replayed: false, status: delivery.status };
     await requeue(ctx, delivery);
     return { replayed: true, status: "retrying" as const };

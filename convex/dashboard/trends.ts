@@ -4,13 +4,13 @@
  * These queries never read the clock: Convex re-runs a subscribed query only when data it read
  * changes, never because time passed, so a window computed from `Date.now()` would stay on
  * yesterday after midnight. The client passes `today` (UTC day number, `dayOf(Date.now())` on its
- * clock, updated at the next UTC midnight); without it the window ends on the installation's
- * newest daily bucket — a day taken from data, so the answer depends on data alone.
+ * clock, updated at the next UTC midnight); without it the window ends on the newest daily bucket the
+ * caller can see — a day taken from data they may read, so the answer depends on that data alone.
  */
 import { ConvexError, v } from "convex/values";
 import { query, type QueryCtx } from "../_generated/server";
 import type { Id } from "../_generated/dataModel";
-import { currentViewer, repositoryAccess, viewableInstallation } from "../access";
+import { currentViewer, repositoryAccess, viewableInstallation, type RepositoryAccess } from "../access";
 import { dailyBuckets, newestDay } from "./scoped";
 import { DAY_MS, histBinHours, HIST_BINS, ZERO_DAILY, addCounts, type DailyCounts } from "../model/contribution";
 import { pickDaily } from "../model/derived";
@@ -40,19 +40,17 @@ export function validateToday(today: number | undefined): number | undefined {
   return today;
 }
 
-/** The last day of the window: the caller's `today`, else the installation's newest bucket (null: no data). */
+/**
+ * The last day of the window: the caller's `today`, else the newest day with activity the caller can
+ * see (null: none), so an answer without `today` moves only with what the caller may read.
+ */
 export async function windowEnd(
   ctx: QueryCtx,
   installationId: Id<"installations">,
+  access: RepositoryAccess,
   today: number | undefined,
 ): Promise<number | null> {
-  if (today !== undefined) return today;
-  const newest = await ctx.db
-    .query("dailyActivity")
-    .withIndex("by_installation_day", (q) => q.eq("installationId", installationId))
-    .order("desc")
-    .first();
-  return newest?.day ?? null;
+  return today ?? newestDay(ctx, installationId, access);
 }
 
 const windowArgs = {
@@ -89,7 +87,7 @@ export const trends = query({
     if (!installation) return null;
     // A restricted caller sees the public repositories' buckets and their readable private ones (scoped.ts).
     const access = await repositoryAccess(ctx, installation);
-    const today = given ?? (await newestDay(ctx, installationId, access));
+    const today = await windowEnd(ctx, installationId, access, given);
     if (today === null) return { days: [], medianHoursToFirstReview: null, medianHoursToMerge: null };
     const byDay = await dailyBuckets(ctx, installationId, access, today - n + 1, today);
     const zeros = new Array<number>(HIST_BINS).fill(0);
@@ -112,7 +110,7 @@ export const trends = query({
 
 /**
  * The signed-in user's own activity in an installation over the `days` days ending on `today`.
- * Without `today`, the window ends on the installation's newest day with activity (the same window
+ * Without `today`, the window ends on the newest day with activity the caller can see (the same window
  * as `trends`), so a user who was quiet lately is not shown their old activity as recent.
  */
 export const userStats = query({
@@ -121,9 +119,9 @@ export const userStats = query({
     const n = validateDays(args.days, MAX_USER_STATS_DAYS);
     const given = validateToday(args.today);
     const { installationId } = args;
-    const viewer = await currentViewer(ctx);
-    if (!viewer || !(await viewableInstallation(ctx, installationId))) return null;
-    const today = await windowEnd(ctx, installationId, given);
+    const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
+    if (!viewer || !installation) return null;
+    const today = await windowEnd(ctx, installationId, await repositoryAccess(ctx, installation), given);
     const buckets =
       today === null
         ? []

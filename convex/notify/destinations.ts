@@ -4,13 +4,13 @@
  * administrators (`canAdminister`) add, replace, remove, re-enable or test one, and read the delivery
  * log. The URL is write-only: no function here returns it, and every change is logged with who and when.
  */
-import { paginationOptsValidator } from "convex/server";
 import { ConvexError, v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { mutation, query, type MutationCtx } from "../_generated/server";
+import { paginatedQuery } from "../pagination";
 import { canAdminister, currentViewer, viewableInstallation } from "../access";
 import { MAX_DESTINATIONS, messageText, queueDelivery } from "./slack";
-import { checkWebhookUrl, urlHint } from "./webhookUrl";
+import { checkWebhookUrl, urlHint, withoutUrls } from "./webhookUrl";
 
 const NOT_ADMIN =
   "Only the account's owners and the person who installed the App can change notification destinations.";
@@ -221,8 +221,8 @@ export const sendTest = mutation({
 });
 
 /** The delivery log, newest first: administrators only (messages name private repositories). */
-export const deliveries = query({
-  args: { installationId: v.id("installations"), paginationOpts: paginationOptsValidator },
+export const deliveries = paginatedQuery({
+  args: { installationId: v.id("installations") },
   handler: async (ctx, { installationId, paginationOpts }) => {
     const installation = await viewableInstallation(ctx, installationId);
     if (!installation || !(await canAdminister(ctx, installation)))
@@ -244,7 +244,8 @@ export const deliveries = query({
         status: d.status,
         attempts: d.attempts,
         nextAttemptAt: d.nextAttemptAt ?? null,
-        lastError: d.lastError ?? null,
+        // Stored without URLs since they are scrubbed at recordOutcome; rows from before are scrubbed here.
+        lastError: d.lastError === undefined ? null : withoutUrls(d.lastError),
         createdAt: d.createdAt,
         sentAt: d.sentAt ?? null,
       })),

@@ -6,7 +6,7 @@
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import { internalAction } from "../_generated/server";
-import { checkWebhookUrl, classifyResponse, SEND_TIMEOUT_MS, type SendOutcome } from "./webhookUrl";
+import { checkWebhookUrl, classifyResponse, errorText, SEND_TIMEOUT_MS, type SendOutcome } from "./webhookUrl";
 
 /** Convex's `fetch` ignores an AbortSignal: race a timer (cleared either way). */
 async function postWithTimeout(url: string, body: unknown): Promise<SendOutcome> {
@@ -27,7 +27,7 @@ async function postWithTimeout(url: string, body: unknown): Promise<SendOutcome>
       const text = await response.text().catch(() => "");
       return classifyResponse(response.status, text, response.headers.get("retry-after"));
     } catch (error) {
-      return { kind: "retry", error: `network error: ${error instanceof Error ? error.message : String(error)}` };
+      return { kind: "retry", error: `network error: ${errorText(error)}` };
     }
   })();
   try {

@@ -10,12 +10,12 @@
  * (`sweepLost`) reschedules an attempt whose action was lost. A delivery's `attempts` is its lease:
  * an action whose attempt number is stale does nothing, so an attempt is sent at most once per number.
  */
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
 import { log } from "../log";
-import { MAX_ATTEMPTS, retryDelay } from "./webhookUrl";
+import { errorText, MAX_ATTEMPTS, retryDelay, withoutUrls } from "./webhookUrl";
 
 /** What an alert tells its destinations (the alert engine's alert, or a test message). */
 interface AlertNotice {
@@ -52,7 +52,9 @@ export function slackBody(d: Pick<Doc<"notificationDeliveries">, "text" | "link"
   return {
     // Escaped in both: a title such as "<!channel>" must not ping anyone or forge a link.
     text: escapeMrkdwn(d.text),
-    blocks: [{ type: "section", text: { type: "mrkdwn", text: `${escapeMrkdwn(d.text)}${link}` } }],
+    // Verbatim: Slack parses no plain "@here", "@channel" or user name in it as a mention (only the
+    // link we build is markup), so no title or login we send can ping anyone.
+    blocks: [{ type: "section", text: { type: "mrkdwn", text: `${escapeMrkdwn(d.text)}${link}`, verbatim: true } }],
   };
 }
 
@@ -142,11 +144,11 @@ export async function notifyDestinations(
         });
         queued++;
       } catch (error) {
-        log.error("notify.queue_failed", { destinationId: destination._id, error: String(error) });
+        log.error("notify.queue_failed", { destinationId: destination._id, error: errorText(error) });
       }
     }
   } catch (error) {
-    log.error("notify.queue_failed", { installationId: alert.installationId, error: String(error) });
+    log.error("notify.queue_failed", { installationId: alert.installationId, error: errorText(error) });
   }
   return queued;
 }
@@ -175,17 +177,29 @@ const outcome = v.union(
   v.object({ kind: v.literal("skipped"), error: v.string() }),
 );
 
+type Outcome = Infer<typeof outcome>;
+const scrubbedOutcome = (o: Outcome): Outcome =>
+  "error" in o ? { ...o, error: withoutUrls(o.error) } : "reason" in o ? { ...o, reason: withoutUrls(o.reason) } : o;
+
 /** Attempt `attempt` ended: sent, retried with backoff, failed, or dead (and the destination disabled). */
 export const recordOutcome = internalMutation({
   args: { deliveryId: v.id("notificationDeliveries"), attempt: v.number(), outcome },
-  handler: async (ctx, { deliveryId, attempt, outcome }) => {
+  handler: async (ctx, { deliveryId, attempt, outcome: reported }) => {
     const delivery = await ctx.db.get(deliveryId);
     if (!delivery || delivery.attempts !== attempt - 1) return;
     if (delivery.status !== "queued" && delivery.status !== "retrying") return;
     const now = Date.now();
+    // The one place an outcome becomes stored and logged text: never with a URL in it.
+    const outcome = scrubbedOutcome(reported);
     switch (outcome.kind) {
       case "sent":
-        await ctx.db.patch(deliveryId, { status: "sent", attempts: attempt, sentAt: now, nextAttemptAt: undefined });
+        await ctx.db.patch(deliveryId, {
+          status: "sent",
+          attempts: attempt,
+          sentAt: now,
+          nextAttemptAt: undefined,
+          lastError: undefined,
+        });
         return;
       case "skipped":
       case "rejected":

@@ -47,6 +47,22 @@ export function checkWebhookUrl(raw: string, extraOrigins: string | undefined): 
   return { error: "Only Slack incoming-webhook URLs (https://hooks.slack.com/services/…) can be used." };
 }
 
+/**
+ * Text about a delivery (an error, Slack's answer) with every URL in it replaced: a webhook URL is a
+ * secret, and an error may quote it (Convex's fetch does: "error sending request for url (https://…)").
+ * Every stored, logged or returned word about a delivery goes through here.
+ */
+export function withoutUrls(text: string): string {
+  return text
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi, "(URL removed)")
+    .replace(/\bhooks\.slack\.com\/\S+/gi, "(URL removed)");
+}
+
+/** An error as text fit to store, log or show: its message, without any URL. */
+export function errorText(error: unknown): string {
+  return withoutUrls(error instanceof Error ? error.message : String(error));
+}
+
 /** What the settings show of a saved URL: its host and at most its last 4 characters. */
 export function urlHint(url: string): string {
   const { host, pathname } = new URL(url);

@@ -5,7 +5,10 @@
 import { ConvexError, v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import { mutation, query } from "../_generated/server";
-import { canReadRepository, repositoryAccess, viewableInstallation } from "../access";
+import { stream } from "convex-helpers/server/stream";
+import { viewableInstallation } from "../access";
+import { RepositoryVisibility } from "../dashboard/visibility";
+import schema from "../schema";
 import { syncDecisionMessage } from "../messages";
 import { evaluate } from "./policy";
 import { loadPolicyState, statusInstant } from "./policyState";
@@ -25,28 +28,33 @@ export const getStatus = query({
     const now = statusInstant(installation, job);
     const { state: policyState, activeJob } = await loadPolicyState(ctx.db, installation, now);
     const decision = evaluate(policyState, "manual", now);
-    const lastDelivery = await ctx.db
-      .query("webhookDeliveries")
-      .withIndex("by_installation_received", (q) => q.eq("installationGithubId", installation.githubInstallationId))
-      .order("desc")
-      .first();
-    const failed = await ctx.db
+    // Names of private repositories the caller cannot read are not shown to them, nor counted: the
+    // figures that move with every repository (progress, budget, last webhook) are the operators'.
+    const visibility = await RepositoryVisibility.of(ctx, installation);
+    const operator = visibility.access.kind === "all";
+    const lastDelivery = operator
+      ? await ctx.db
+          .query("webhookDeliveries")
+          .withIndex("by_installation_received", (q) => q.eq("installationGithubId", installation.githubInstallationId))
+          .order("desc")
+          .first()
+      : null;
+    const failed = await stream(ctx.db, schema)
       .query("repositories")
       .withIndex("by_installation_sync_status", (q) =>
         q.eq("installationId", installationId).eq("removed", false).eq("syncStatus", "failed"),
       )
+      .filterWith(async (r) => visibility.visibleRepository(r))
       .take(FAILED_REPOSITORIES_SHOWN);
-    // Names of private repositories the caller cannot read on GitHub are not shown to them.
-    const access = await repositoryAccess(ctx, installation);
     const readableName = async (fullName: string | undefined) => {
-      if (fullName === undefined || access.kind === "all") return fullName;
+      if (fullName === undefined || operator) return fullName;
       const repo = await ctx.db
         .query("repositories")
         .withIndex("by_installation", (q) =>
           q.eq("installationId", installationId).eq("removed", false).eq("fullName", fullName),
         )
         .first();
-      return repo && canReadRepository(access, repo) ? fullName : undefined;
+      return repo && visibility.visibleRepository(repo) ? fullName : undefined;
     };
 
     const state = activeJob
@@ -70,7 +78,10 @@ export const getStatus = query({
         cooldownEndsAt: now + (decision.metadata?.cooldownMs ?? 0),
       }),
       ...(state === "blocked" && blockedUntil !== undefined && { blockedUntil }),
-      ...(activeJob && { activeJobProgress: { current: activeJob.progress.current, total: activeJob.progress.total } }),
+      /** Whether the caller sees the installation-wide figures below (they read every repository). */
+      operator,
+      ...(activeJob &&
+        operator && { activeJobProgress: { current: activeJob.progress.current, total: activeJob.progress.total } }),
       /**
        * Which stage the running sync is in: "open_work" (the listing, then every repository's open pull
        * requests and issues) until the dashboard is complete for open work, then "history".
@@ -81,17 +92,16 @@ export const getStatus = query({
       /** In words: why the running sync is paused, else why "Sync Now" is (un)available. */
       message: syncDecisionMessage(activeJob?.state === "blocked" ? { reason: "rate_limit_blocked" } : decision),
       currentRepository: await readableName(activeJob?.progress.currentRepository),
-      failedRepositories: failed
-        .filter((r) => canReadRepository(access, r))
-        .map((r) => ({ fullName: r.fullName, reason: r.syncError ?? "Sync failed." })),
-      /** For the health card: GitHub budget left (lowest resource) and the last webhook received. */
-      rateLimit: policyState.rateLimit
-        ? {
-            remaining: policyState.rateLimit.remaining,
-            limit: policyState.rateLimit.limit,
-            resetAt: policyState.rateLimit.resetAt,
-          }
-        : null,
+      failedRepositories: failed.map((r) => ({ fullName: r.fullName, reason: r.syncError ?? "Sync failed." })),
+      /** For the health card (operators): GitHub budget left (lowest resource) and the last webhook received. */
+      rateLimit:
+        operator && policyState.rateLimit
+          ? {
+              remaining: policyState.rateLimit.remaining,
+              limit: policyState.rateLimit.limit,
+              resetAt: policyState.rateLimit.resetAt,
+            }
+          : null,
       lastWebhookAt: lastDelivery?.receivedAt ?? null,
     };
   },

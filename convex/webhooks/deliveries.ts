@@ -20,6 +20,7 @@ export const record = internalMutation({
     event: v.string(),
     action: v.optional(v.string()),
     installationGithubId: v.optional(v.number()),
+    repositoryGithubId: v.optional(v.number()),
     bytes: v.number(),
     payload: v.optional(v.string()),
     payloadStorageId: v.optional(v.id("_storage")),

@@ -6,7 +6,8 @@
  * the signature is checked over those bytes, which are decoded to text once and then let go (they
  * are not kept alongside the parsed tree: measured on a 19 MiB push, that was the peak, 70 MiB
  * with them against 51 MiB without; tests/webhook-memory.test.ts). The text is parsed once, only to
- * check it is a JSON object and read `action` and `installation.id`; the tree is dropped before
+ * check it is a JSON object and read `action`, `installation.id` and `repository.id` (the delivery
+ * log shows a repository's deliveries only to those who may read it); the tree is dropped before
  * anything is stored. A large body goes to file storage as a Blob of the text (UTF-8: the bytes
  * GitHub signed).
  */
@@ -44,7 +45,9 @@ async function readVerifiedBody(
 /** Parse once for what receipt needs; nothing of the parsed tree outlives this call. */
 function summarize(
   body: string,
-): { ok: true; action?: string; installationGithubId?: number } | { ok: false; message: string } {
+):
+  | { ok: true; action?: string; installationGithubId?: number; repositoryGithubId?: number }
+  | { ok: false; message: string } {
   let payload: unknown;
   try {
     payload = JSON.parse(body);
@@ -53,12 +56,19 @@ function summarize(
   }
   if (typeof payload !== "object" || payload === null || Array.isArray(payload))
     return { ok: false, message: "body is not a JSON object" };
-  const { action, installation } = payload as { action?: unknown; installation?: { id?: unknown } | null };
-  const installationId = typeof installation === "object" && installation !== null ? installation.id : undefined;
+  const { action, installation, repository } = payload as {
+    action?: unknown;
+    installation?: { id?: unknown } | null;
+    repository?: { id?: unknown } | null;
+  };
+  const idOf = (o: { id?: unknown } | null | undefined) =>
+    typeof o === "object" && o !== null && typeof o.id === "number" ? o.id : undefined;
+  const [installationGithubId, repositoryGithubId] = [idOf(installation), idOf(repository)];
   return {
     ok: true,
     ...(typeof action === "string" && { action }),
-    ...(typeof installationId === "number" && { installationGithubId: installationId }),
+    ...(installationGithubId !== undefined && { installationGithubId }),
+    ...(repositoryGithubId !== undefined && { repositoryGithubId }),
   };
 }
 
@@ -80,6 +90,7 @@ export const githubWebhook = httpAction(async (ctx, request) => {
     event,
     ...(summary.action !== undefined && { action: summary.action }),
     ...(summary.installationGithubId !== undefined && { installationGithubId: summary.installationGithubId }),
+    ...(summary.repositoryGithubId !== undefined && { repositoryGithubId: summary.repositoryGithubId }),
     bytes: body.byteLength,
     ...(payloadStorageId ? { payloadStorageId } : { payload: body.text }),
   });

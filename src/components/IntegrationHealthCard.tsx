@@ -56,14 +56,19 @@ export function IntegrationHealthCard({ installationId }: { installationId: Id<"
             "never"
           )}
         </dd>
-        <dt>GitHub budget</dt>
-        <dd>
-          {status.rateLimit
-            ? `${status.rateLimit.remaining.toLocaleString()} of ${status.rateLimit.limit.toLocaleString()} requests left (resets ${localTime(status.rateLimit.resetAt)})`
-            : "not measured yet"}
-        </dd>
-        <dt>Webhooks</dt>
-        <dd>{status.lastWebhookAt ? `last delivery ${timeAgo(status.lastWebhookAt, now)}` : "none received yet"}</dd>
+        {/* The budget and webhook traffic move with every repository: the operators' figures. */}
+        {status.operator && (
+          <>
+            <dt>GitHub budget</dt>
+            <dd>
+              {status.rateLimit
+                ? `${status.rateLimit.remaining.toLocaleString()} of ${status.rateLimit.limit.toLocaleString()} requests left (resets ${localTime(status.rateLimit.resetAt)})`
+                : "not measured yet"}
+            </dd>
+            <dt>Webhooks</dt>
+            <dd>{status.lastWebhookAt ? `last delivery ${timeAgo(status.lastWebhookAt, now)}` : "none received yet"}</dd>
+          </>
+        )}
       </dl>
       <FailedRepositories failed={status.failedRepositories} />
     </section>

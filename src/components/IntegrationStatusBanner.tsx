@@ -12,14 +12,20 @@ export function IntegrationStatusBanner({ installationId }: { installationId: Id
   if (!status || status.state === "idle") return null;
 
   if (status.state === "syncing") {
-    const { current = 0, total = 0 } = status.activeJobProgress ?? {};
+    // The counts cover every repository of the installation: only its operators get them.
+    const progress = status.activeJobProgress;
     return (
       <div className="banner syncing" role="status" aria-live="polite">
         <span aria-hidden="true">⟳</span>
         <span>
-          Syncing{status.currentRepository ? ` ${status.currentRepository}` : ""} — {current} of {total} repositories
+          Syncing{status.currentRepository ? ` ${status.currentRepository}` : ""}
+          {progress && ` — ${progress.current} of ${progress.total} repositories`}
         </span>
-        <progress max={Math.max(total, 1)} value={current} aria-label="Sync progress" />
+        {progress ? (
+          <progress max={Math.max(progress.total, 1)} value={progress.current} aria-label="Sync progress" />
+        ) : (
+          <progress aria-label="Sync progress" />
+        )}
       </div>
     );
   }

@@ -13,7 +13,9 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { Empty, Skeleton } from "./Skeleton";
 import { localTime, timeAgo, useNow } from "./time";
 
-type Health = NonNullable<FunctionReturnType<typeof api.dashboard.syncHealth.syncHealth>>;
+type Answer = NonNullable<FunctionReturnType<typeof api.dashboard.syncHealth.syncHealth>>;
+/** The operators' answer: the installation-wide figures are there. */
+type Health = Extract<Answer, { operator: true }>;
 type Window = Health["day"];
 
 const HOUR_MS = 3_600_000;
@@ -227,19 +229,28 @@ export function SyncHealth({ installationId }: { installationId: Id<"installatio
   const failed = health.failedRepositories;
   return (
     <div className="sync-health">
-      <div className="columns">
-        <WindowFacts label="Last 24 hours" w={health.day} thresholds={health.thresholds} />
-        <WindowFacts label="Last 7 days" w={health.week} thresholds={health.thresholds} />
-      </div>
-      <section className="panel" aria-labelledby="sync-jobs-heading">
-        <h3 id="sync-jobs-heading">Recent syncs</h3>
-        <RecentJobs health={health} now={now} />
-      </section>
-      <section className="panel" aria-labelledby="budget-heading">
-        <h3 id="budget-heading">GitHub budget</h3>
-        <Budgets health={health} now={now} />
-        <HourlyChart health={health} />
-      </section>
+      {health.operator ? (
+        <>
+          <div className="columns">
+            <WindowFacts label="Last 24 hours" w={health.day} thresholds={health.thresholds} />
+            <WindowFacts label="Last 7 days" w={health.week} thresholds={health.thresholds} />
+          </div>
+          <section className="panel" aria-labelledby="sync-jobs-heading">
+            <h3 id="sync-jobs-heading">Recent syncs</h3>
+            <RecentJobs health={health} now={now} />
+          </section>
+          <section className="panel" aria-labelledby="budget-heading">
+            <h3 id="budget-heading">GitHub budget</h3>
+            <Budgets health={health} now={now} />
+            <HourlyChart health={health} />
+          </section>
+        </>
+      ) : (
+        <p className="muted">
+          The installation-wide figures (sync jobs, GitHub's budget, webhook traffic) are shown to the account's owners
+          and the person who installed the App; below are the repositories you can read.
+        </p>
+      )}
       <section className="panel" aria-labelledby="dead-heading">
         <h3 id="dead-heading">Dead-lettered webhook deliveries</h3>
         <DeadDeliveries installationId={installationId} now={now} />
