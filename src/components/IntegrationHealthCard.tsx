@@ -66,7 +66,9 @@ export function IntegrationHealthCard({ installationId }: { installationId: Id<"
                 : "not measured yet"}
             </dd>
             <dt>Webhooks</dt>
-            <dd>{status.lastWebhookAt ? `last delivery ${timeAgo(status.lastWebhookAt, now)}` : "none received yet"}</dd>
+            <dd>
+              {status.lastWebhookAt ? `last delivery ${timeAgo(status.lastWebhookAt, now)}` : "none received yet"}
+            </dd>
           </>
         )}
       </dl>
