@@ -11,7 +11,7 @@ import { query } from "./_generated/server";
 /** The largest page any list returns (the app asks for 10–25 rows, and 200 for a CSV export). */
 export const MAX_PAGE_SIZE = 200;
 
-export function checkedPage(paginationOpts: PaginationOptions): PaginationOptions {
+function checkedPage(paginationOpts: PaginationOptions): PaginationOptions {
   const n = paginationOpts.numItems;
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE)
     throw new ConvexError(`numItems must be a whole number from 1 to ${MAX_PAGE_SIZE}; got ${String(n)}.`);
