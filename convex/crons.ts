@@ -39,4 +39,7 @@ crons.interval("evaluate time-based alerts", { minutes: 5 }, internal.alerts.eng
 // Repository health scores of today, with their trend (model/repositoryHealth.ts); also refreshed after each sync.
 crons.interval("refresh repository health", { hours: 1 }, internal.model.repositoryHealth.refreshAll, {});
 
+// Figures declared (or re-versioned) after data was stored are counted from the base tables (convex/metrics/backfill.ts).
+crons.interval("backfill metrics", { minutes: 10 }, internal.metrics.backfill.ensureAll, {});
+
 export default crons;

@@ -146,20 +146,13 @@ const openCounts = {
   openIssues: v.number(),
 };
 
-/** Per-day activity counts; `*Hist` are log2-hour histograms (see model/contribution.ts). */
-const dailyCounts = {
-  prsOpened: v.number(),
-  prsMerged: v.number(),
-  prsClosed: v.number(),
-  reviews: v.number(),
-  commits: v.number(),
-  issuesOpened: v.number(),
-  issuesClosed: v.number(),
-  comments: v.number(),
-};
-
-/** A request answered by a review: who was asked, the day of the review, the log2-hour bin of the wait. */
-const pickupSample = v.object({ reviewer: v.string(), day: v.number(), bin: v.number() });
+/** One review request answered: by whom, on which day, after how long (ms); `bin` alone: stored before waits were kept. */
+const pickupSample = v.object({
+  reviewer: v.string(),
+  day: v.number(),
+  ms: v.optional(v.number()),
+  bin: v.optional(v.number()),
+});
 
 /**
  * A scope of the visibility groups (model/scopes.ts): "all", "public" (public repositories), or a
@@ -396,7 +389,8 @@ export default defineSchema({
     .index("by_installation_merged", ["installationId", "mergedAt"])
     .index("by_installation_author_merged", ["installationId", "authorLogin", "mergedAt"])
     .index("by_repo_merged", ["repositoryId", "mergedAt"])
-    .index("by_repo_author_merged", ["repositoryId", "authorLogin", "mergedAt"]),
+    .index("by_repo_author_merged", ["repositoryId", "authorLogin", "mergedAt"])
+    .index("by_installation_creation", ["installationId"]),
 
   /** Outstanding review requests of open PRs, one per (PR, reviewer): the inbox's "requested from you". */
   reviewRequests: defineTable({
@@ -421,7 +415,10 @@ export default defineSchema({
     ...storedFields(ciRecord),
     /** Failed, then passed on the same commit (a re-run): a flaky check (repository health). Never unset. */
     flaky: v.optional(v.boolean()),
-  }).index("by_repo_sha_name", ["repositoryId", "sha", "kind", "name"]),
+  })
+    .index("by_repo_sha_name", ["repositoryId", "sha", "kind", "name"])
+    /** In creation order: the metrics backfill's walk (convex/metrics/backfill.ts). */
+    .index("by_installation_creation", ["installationId"]),
 
   /**
    * Deployments (GitHub's, or a chosen workflow's runs), written by the write path (model/deployments.ts).
@@ -442,7 +439,8 @@ export default defineSchema({
     .index("by_repo_production_created", ["repositoryId", "production", "createdAt"])
     /** Time to restore: the failure run before a success in its environment. */
     .index("by_repo_production_environment_created", ["repositoryId", "production", "environment", "createdAt"])
-    .index("by_installation_created", ["installationId", "createdAt"]),
+    .index("by_installation_created", ["installationId", "createdAt"])
+    .index("by_installation_creation", ["installationId"]),
 
   /** A repository's own choices (absent: defaults). Changed by administrators (settings.ts). */
   repositorySettings: defineTable({
@@ -500,7 +498,8 @@ export default defineSchema({
     .index("by_installation_time", ["installationId", "occurredAt"])
     .index("by_repo_time", ["repositoryId", "occurredAt"])
     .index("by_repo_actor_time", ["repositoryId", "actorLogin", "occurredAt"])
-    .index("by_installation_actor_time", ["installationId", "actorLogin", "occurredAt"]),
+    .index("by_installation_actor_time", ["installationId", "actorLogin", "occurredAt"])
+    .index("by_installation_creation", ["installationId"]),
 
   /** Installation-wide open counts, split in shards (by repository) so writes do not all contend. */
   installationCounters: defineTable({
@@ -510,16 +509,6 @@ export default defineSchema({
     ...openCounts,
   }).index("by_installation_shard", ["installationId", "shard"]),
 
-  /** One document per installation and UTC day (`day` = days since the epoch). */
-  dailyActivity: defineTable({
-    installationId: v.id("installations"),
-    day: v.number(),
-    ...dailyCounts,
-    /** Hours from PR creation to first review / to merge, log2 histogram, by the day it happened. */
-    firstReviewHist: v.array(v.number()),
-    mergeHist: v.array(v.number()),
-  }).index("by_installation_day", ["installationId", "day"]),
-
   /** `installationCounters` of the public, non-removed repositories only (restricted viewers' summary). */
   publicCounters: defineTable({
     installationId: v.id("installations"),
@@ -528,35 +517,6 @@ export default defineSchema({
     ...openCounts,
   }).index("by_installation_shard", ["installationId", "shard"]),
 
-  /**
-   * `dailyActivity` per scope: "public", and every repository's own (scope = its id). A repository's
-   * documents carry `inPublic`: whether they are counted in "public" (follows `!private`, moved in
-   * chunks when it flips).
-   */
-  scopedDailyActivity: defineTable({
-    installationId: v.id("installations"),
-    scope,
-    day: v.number(),
-    ...dailyCounts,
-    firstReviewHist: v.array(v.number()),
-    mergeHist: v.array(v.number()),
-    inPublic: v.optional(v.boolean()),
-  })
-    .index("by_installation_scope_day", ["installationId", "scope", "day"])
-    .index("by_installation_scope_public_day", ["installationId", "scope", "inPublic", "day"]),
-
-  /** Reviewer load per scope ("all", "public", a repository id) and UTC day: reviews given and pickup times. */
-  reviewerDaily: defineTable({
-    installationId: v.id("installations"),
-    scope,
-    day: v.number(),
-    /** A login or `team:<slug>`; `pickupHist` is log2 hours from request to first review (HIST_BINS). */
-    reviewers: v.array(v.object({ reviewer: v.string(), reviews: v.number(), pickupHist: v.array(v.number()) })),
-    inPublic: v.optional(v.boolean()),
-  })
-    .index("by_installation_scope_day", ["installationId", "scope", "day"])
-    .index("by_installation_scope_public_day", ["installationId", "scope", "inPublic", "day"]),
-
   /** Outstanding review requests per scope and reviewer (`reviewRequests` rows counted; deleted at 0). */
   reviewerOpenRequests: defineTable({
     installationId: v.id("installations"),
@@ -564,60 +524,6 @@ export default defineSchema({
     reviewer: v.string(),
     open: v.number(),
   }).index("by_installation_scope_reviewer", ["installationId", "scope", "reviewer"]),
-
-  /**
-   * Cycle time of merged PRs per scope ("all", "public", a repository id), author ("" = everyone) and
-   * merge day (model/cycle.ts): counts and log2-hour histograms (HIST_BINS) of each stage. A team's
-   * figures are its members' author series summed.
-   */
-  cycleDaily: defineTable({
-    installationId: v.id("installations"),
-    scope,
-    author: v.string(),
-    day: v.number(),
-    merged: v.number(),
-    /** Merged without an approving review. */
-    unapproved: v.number(),
-    /** Merged PRs a production deployment has shipped. */
-    deployed: v.number(),
-    /** first commit → ready for review → first review → last approval → merge → deployed. */
-    codingHist: v.array(v.number()),
-    pickupHist: v.array(v.number()),
-    reviewHist: v.array(v.number()),
-    mergeHist: v.array(v.number()),
-    deployHist: v.array(v.number()),
-    /** first commit (or creation) → merge, and → deployed (DORA lead time for changes). */
-    cycleHist: v.array(v.number()),
-    leadHist: v.array(v.number()),
-    inPublic: v.optional(v.boolean()),
-  })
-    .index("by_installation_scope_author_day", ["installationId", "scope", "author", "day"])
-    .index("by_installation_scope_public_day", ["installationId", "scope", "inPublic", "day"]),
-
-  /** Production deployments per scope and UTC day of their outcome (model/deployments.ts): DORA. */
-  deploymentDaily: defineTable({
-    installationId: v.id("installations"),
-    scope,
-    day: v.number(),
-    deployments: v.number(),
-    successes: v.number(),
-    failures: v.number(),
-    /** Time to restore of the successes that ended a failure run (log2-hour histogram). */
-    restoreHist: v.array(v.number()),
-    inPublic: v.optional(v.boolean()),
-  })
-    .index("by_installation_scope_day", ["installationId", "scope", "day"])
-    .index("by_installation_scope_public_day", ["installationId", "scope", "inPublic", "day"]),
-
-  /** CI outcomes per repository and UTC day of the result (repository health): passed, failed, flaky. */
-  ciDaily: defineTable({
-    installationId: v.id("installations"),
-    repositoryId: v.id("repositories"),
-    day: v.number(),
-    passed: v.number(),
-    failed: v.number(),
-    flaky: v.number(),
-  }).index("by_repository_day", ["repositoryId", "day"]),
 
   /**
    * A repository's health score per UTC day (model/repositoryHealth.ts), recomputed from the buckets by
@@ -638,13 +544,55 @@ export default defineSchema({
     .index("by_repository_day", ["repositoryId", "day"])
     .index("by_installation_day", ["installationId", "day"]),
 
-  /** The same per actor, for a user's own stats. */
-  userDailyActivity: defineTable({
+  /**
+   * Every day-bucketed figure (convex/metrics/figures.ts declares them; the metrics engine alone writes
+   * them): one document per installation, figure (`name@version`), scope ("all", "public", a repository
+   * id), key ("" or an author / login) and UTC day, holding entries (one, or one per reviewer) of named
+   * counters and sparse duration histograms (bin → count, convex/metrics/histogram.ts). A repository's own
+   * documents of a visibility figure carry `inPublic`: whether "public" counts them.
+   */
+  metricBuckets: defineTable({
     installationId: v.id("installations"),
-    login: v.string(),
+    figure: v.string(),
+    scope,
+    key: v.string(),
     day: v.number(),
-    ...dailyCounts,
-  }).index("by_installation_login_day", ["installationId", "login", "day"]),
+    entries: v.array(
+      v.object({
+        k: v.string(),
+        n: v.record(v.string(), v.number()),
+        h: v.record(v.string(), v.record(v.string(), v.number())),
+      }),
+    ),
+    inPublic: v.optional(v.boolean()),
+  })
+    .index("by_figure_scope_key_day", ["installationId", "figure", "scope", "key", "day"])
+    .index("by_scope_public_day", ["installationId", "scope", "inPublic", "day"]),
+
+  /**
+   * Per installation, the metrics engine's own state (convex/metrics/backfill.ts): the figures counted,
+   * and a running backfill (which figures, and per source table how far, by creation time, it has counted).
+   */
+  metricState: defineTable({
+    installationId: v.id("installations"),
+    figures: v.array(v.string()),
+    backfill: v.optional(
+      v.object({
+        figures: v.array(v.string()),
+        phase: v.union(v.literal("clear"), v.literal("count")),
+        tables: v.array(v.object({ table: v.string(), through: v.number(), done: v.boolean() })),
+      }),
+    ),
+  }).index("by_installation", ["installationId"]),
+
+  /** Tables the metrics engine replaced: emptied by `metrics/backfill:dropLegacy`, then removed from the schema. */
+  dailyActivity: defineTable(v.any()),
+  scopedDailyActivity: defineTable(v.any()),
+  reviewerDaily: defineTable(v.any()),
+  cycleDaily: defineTable(v.any()),
+  deploymentDaily: defineTable(v.any()),
+  ciDaily: defineTable(v.any()),
+  userDailyActivity: defineTable(v.any()),
 
   /**
    * Every signed webhook delivery, stored before it is processed (GitHub does not retry). The body

@@ -353,18 +353,18 @@ describe("working agreements", () => {
       }))!;
     const over = (xs: number[], limit: number) => xs.filter((x) => x >= limit).length;
 
-    // 16 h is a bin boundary: exact.
-    expect((await preview({ pickupHours: 16 })).pickup).toEqual({
-      atLeast: over(recount.waits, 16 * HOUR),
-      atMost: 2,
+    // No sample shares a bin with 30 h: exact.
+    expect((await preview({ pickupHours: 30 })).pickup).toEqual({
+      atLeast: over(recount.waits, 30 * HOUR),
+      atMost: over(recount.waits, 30 * HOUR),
       samples: 3,
     });
-    expect(over(recount.waits, 16 * HOUR)).toBe(2);
-    // 24 h falls inside [16 h, 32 h): the recount lies in the range.
-    const p24 = (await preview({})).pickup;
-    expect(p24.atLeast).toBeLessThanOrEqual(over(recount.waits, 24 * HOUR));
-    expect(p24.atMost).toBeGreaterThanOrEqual(over(recount.waits, 24 * HOUR));
-    expect(p24).toEqual({ atLeast: 1, atMost: 2, samples: 3 });
+    expect(over(recount.waits, 30 * HOUR)).toBe(1);
+    // 19 h falls inside the bin of carol's 20 h wait (≈18.6–20.3 h): the recount lies in the range.
+    const p19 = (await preview({ pickupHours: 19 })).pickup;
+    expect(p19.atLeast).toBeLessThanOrEqual(over(recount.waits, 19 * HOUR));
+    expect(p19.atMost).toBeGreaterThanOrEqual(over(recount.waits, 19 * HOUR));
+    expect(p19).toEqual({ atLeast: 1, atMost: 2, samples: 3 });
     const open14 = (await preview({})).openTooLong;
     expect(open14.atLeast).toBeLessThanOrEqual(over(recount.open, 14 * DAY_MS));
     expect(open14.atMost).toBeGreaterThanOrEqual(over(recount.open, 14 * DAY_MS));

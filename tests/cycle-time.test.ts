@@ -1,9 +1,12 @@
 /**
  * Cycle time broken down (issue 14, deliverable 1): per merged PR, coding (first commit → ready),
  * pickup (ready → first review), review (first review → last approval), merge (approval → merge),
- * deploy (merge → deployed), kept in `cycleDaily` by the write path and read back by the Analytics
+ * deploy (merge → deployed), kept in the `cycle` figure by the write path and read back by the Analytics
  * queries per installation, repository, team and author — never more than a member may see.
  */
+import { DURATIONS, quantileHours, sampleOf } from "../convex/metrics/histogram";
+import { CYCLE } from "../convex/metrics/figures";
+import { bucketTotal } from "./helpers/metrics";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
@@ -124,6 +127,8 @@ async function seed(apply: Awaited<ReturnType<typeof setup>>["apply"]) {
 }
 
 const DAY0 = dayOf(T0);
+/** The `p` quantile of one sample of `hours`, as the README defines it (its bin, interpolated). */
+const singleSample = (hours: number, p: number) => quantileHours(sampleOf(DURATIONS, hours * HOUR), p);
 const range = { from: DAY0 - 6, to: DAY0 + 7 };
 
 describe("cycle time", () => {
@@ -143,12 +148,23 @@ describe("cycle time", () => {
     expect(day(DAY0 + 1)).toMatchObject({ merged: 1, unapproved: 0 });
     expect(all.totals.stages.deploy).toEqual({ count: 0, p50Hours: null, p75Hours: null, p90Hours: null });
 
-    // One PR: each stage's percentile is interpolated within its log2 bin (12 h lies in [8 h, 16 h)).
+    // One PR: each stage's percentile is interpolated within its bin (an eighth of an octave: within 4.5%
+    // of the exact hours the drill-down shows).
     const ann = (await lead.query(api.dashboard.analytics.cycleTime, { installationId, ...range, author: "ann" }))!;
     expect(ann.totals.merged).toBe(1);
     const p50 = Object.fromEntries(Object.entries(ann.totals.stages).map(([s, p]) => [s, p.p50Hours]));
-    expect(p50).toEqual({ coding: 12, pickup: 1.5, review: 3, merge: 6, deploy: null, cycle: 24, lead: null });
-    expect(ann.totals.stages.cycle).toEqual({ count: 1, p50Hours: 24, p75Hours: 28, p90Hours: 30.4 });
+    const exact = { coding: 12, pickup: 1, review: 3, merge: 4, deploy: null, cycle: 20, lead: null };
+    expect(p50).toEqual(
+      Object.fromEntries(Object.entries(exact).map(([s, h]) => [s, h === null ? null : singleSample(h, 0.5)])),
+    );
+    for (const [s, h] of Object.entries(exact))
+      if (h !== null) expect(Math.abs(p50[s]! - h)).toBeLessThanOrEqual(h * 0.046);
+    expect(ann.totals.stages.cycle).toEqual({
+      count: 1,
+      p50Hours: singleSample(20, 0.5),
+      p75Hours: singleSample(20, 0.75),
+      p90Hours: singleSample(20, 0.9),
+    });
 
     // Drill-down: newest merge first, with each stage's exact hours.
     const rows = await lead.query(api.dashboard.analytics.mergedPullRequests, {
@@ -298,8 +314,8 @@ describe("cycle time", () => {
       const ann = (await lead.query(api.dashboard.analytics.cycleTime, { installationId, ...range, author: "ann" }))!;
       expect(ann.totals).toMatchObject({ merged: 1, deployed: 1 });
       expect(ann.periods.find((p) => p.merged > 0)).toMatchObject({ start: DAY0, deployed: 1 });
-      expect(ann.totals.stages.deploy.p50Hours).toBe(6); // 4 h: bin [4 h, 8 h)
-      expect(ann.totals.stages.lead.p50Hours).toBe(24); // first commit → deployed: 24 h, bin [16 h, 32 h)
+      expect(ann.totals.stages.deploy.p50Hours).toBe(singleSample(4, 0.5)); // merged → deployed: 4 h
+      expect(ann.totals.stages.lead.p50Hours).toBe(singleSample(24, 0.5)); // first commit → deployed: 24 h
       const row = (
         await lead.query(api.dashboard.analytics.mergedPullRequests, {
           installationId,
@@ -324,18 +340,9 @@ describe("cycle time", () => {
       await apply([], { ...REPOS[0]!, private: true }); // widgets made private: hers no more
       await t.finishAllScheduledFunctions(() => vi.runAllTimers());
       expect(await monaMerged()).toBe(2);
-      const publicDocs = await t.run((ctx) =>
-        ctx.db
-          .query("cycleDaily")
-          .withIndex("by_installation_scope_author_day", (q) =>
-            q.eq("installationId", installationId).eq("scope", "public"),
-          )
-          .collect(),
-      );
-      expect(publicDocs.map((d) => [d.author, d.merged])).toEqual([
-        ["", 1],
-        ["carol", 1],
-      ]);
+      const merged = async (key: string) =>
+        (await bucketTotal(t, installationId, CYCLE, "public", { key })).n.merged ?? 0;
+      expect([await merged(""), await merged("carol")]).toEqual([1, 1]);
       await expectNoAggregateDifferences(t, installationId);
     });
 

@@ -1,3 +1,5 @@
+import { DEPLOYMENTS, figureId } from "../convex/metrics/figures";
+import { bucketDays } from "./helpers/metrics";
 import { propertyRuns } from "./helpers/property";
 import examples from "@octokit/webhooks-examples";
 import fc from "fast-check";
@@ -53,15 +55,13 @@ async function setup() {
 }
 
 const deployments = (t: TestConvex) => t.run((ctx) => ctx.db.query("deployments").collect());
-const days = (t: TestConvex, installationId: Id<"installations">, scope: string) =>
-  t.run(async (ctx) =>
-    (
-      await ctx.db
-        .query("deploymentDaily")
-        .withIndex("by_installation_scope_day", (q) => q.eq("installationId", installationId).eq("scope", scope))
-        .collect()
-    ).map(({ day, deployments, successes, failures }) => ({ day, deployments, successes, failures })),
-  );
+const days = async (t: TestConvex, installationId: Id<"installations">, scope: string) =>
+  [...(await bucketDays(t, installationId, DEPLOYMENTS, scope))].map(([day, { n }]) => ({
+    day,
+    deployments: n.deployments ?? 0,
+    successes: n.successes ?? 0,
+    failures: n.failures ?? 0,
+  }));
 
 describe("deployment write path", () => {
   test("a status before its deployment, a stale status and an inactive after success keep the first success", async () => {
@@ -278,16 +278,9 @@ describe("any order of arrival", () => {
                   updatedAt,
                 }))
                 .sort((a, b) => a.githubId - b.githubId),
-              days: (await ctx.db.query("deploymentDaily").collect())
-                .map(({ scope, day, deployments, successes, failures, restoreHist }) => ({
-                  scope,
-                  day,
-                  deployments,
-                  successes,
-                  failures,
-                  restoreHist,
-                }))
-                .filter((d) => d.deployments !== 0)
+              days: (await ctx.db.query("metricBuckets").collect())
+                .filter((d) => d.figure === figureId(DEPLOYMENTS))
+                .map(({ scope, day, entries }) => ({ scope, day, entries }))
                 .sort((a, b) => a.scope.localeCompare(b.scope) || a.day - b.day),
               deployedAt: (await ctx.db.query("pullRequests").first())!.deployedAt,
             })),

@@ -53,13 +53,13 @@ const ALLOWED: Record<Exclude<QueryName, "getStatus">, TableNames[]> = {
   summary: ["installationCounters", "publicCounters", "repositories"],
   repositories: ["repositories"],
   // Both lists skip rows of removed repositories (dashboard/visibility.ts reads that range); the PR list's
-  // stale boundary ends on the newest daily bucket when the client sends no `today`.
-  pullRequests: ["pullRequests", "repositories", "dailyActivity"],
+  // stale boundary ends on the newest day bucket the caller can see when the client sends no `today`.
+  pullRequests: ["pullRequests", "repositories", "metricBuckets"],
   activity: ["activityEvents", "repositories"],
   // A restricted member's trends: the public group's day buckets (and their readable private repositories').
-  trends: ["dailyActivity", "scopedDailyActivity"],
-  // The window ends on the installation's newest daily bucket when the client sends no `today`.
-  userStats: ["userDailyActivity", "dailyActivity"],
+  trends: ["metricBuckets"],
+  // Their own day buckets; the window ends on the newest day bucket they can see when the client sends no `today`.
+  userStats: ["metricBuckets"],
 };
 
 /** Rows a page commit and a webhook application must not share: sync bookkeeping and access. */
@@ -75,8 +75,7 @@ const READ_MODEL: TableNames[] = [
   "comments",
   "activityEvents",
   "installationCounters",
-  "dailyActivity",
-  "userDailyActivity",
+  "metricBuckets",
 ];
 
 const PAGE_COMMIT = internal.sync.jobs.commitPage;

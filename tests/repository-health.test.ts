@@ -5,6 +5,8 @@
  * hourly cron and after each sync, kept per day with its trend, shown on the Repositories page only
  * to those who can read the repository.
  */
+import { CI } from "../convex/metrics/figures";
+import { bucketDocs } from "./helpers/metrics";
 import examples from "@octokit/webhooks-examples";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
@@ -142,7 +144,7 @@ describe("the score and its reasons", () => {
     await refresh();
     const health = await healthOf("acme/widgets");
     // CI: 8 of 11 passed → 25 × (3/11) / 50% = 14; flaky: 2 × 1; unapproved: 25 × 2/5 = 10;
-    // stale: 20 × 3/4 = 15; median merge 3 h (bin 2–4 h) costs nothing; there was activity.
+    // stale: 20 × 3/4 = 15; median merge 3 h (read within its bin: 2.9 h) costs nothing; there was activity.
     expect(health).toMatchObject({
       day: dayOf(NOW),
       score: 100 - 14 - 15 - 10 - 2,
@@ -152,7 +154,7 @@ describe("the score and its reasons", () => {
         "CI passed 73% of 11 runs",
         "40% of 5 merged PRs merged without approval",
         "1 flaky check (failed, then passed on a re-run)",
-        "Median time to merge 2.8 hours",
+        "Median time to merge 2.9 hours",
         "9 PRs opened, 5 merged, 3 reviews in 30 days",
       ],
       trend: [59],
@@ -251,15 +253,16 @@ describe("flaky checks", () => {
     const rows = await t.run((ctx) => ctx.db.query("ciResults").collect());
     const flaky = Object.fromEntries(rows.map((r) => [r.name, r.flaky === true]));
     expect(flaky).toEqual({ a: false, b: true });
-    const days = await t.run((ctx) => ctx.db.query("ciDaily").collect());
-    expect(days.map(({ passed, failed, flaky }) => ({ passed, failed, flaky }))).toEqual([
-      { passed: 0, failed: 2, flaky: 1 },
-    ]);
+    const repositoryId = (await t.run((ctx) => ctx.db.query("repositories").first()))!._id;
+    const days = await bucketDocs(t, installationId, CI, repositoryId);
+    expect(days.map((d) => d.entries)).toEqual([[{ k: "", n: { failed: 2, flaky: 1 }, h: {} }]]);
     await expectNoAggregateDifferences(t, installationId);
     // The recount catches a day that drifted.
-    await t.run((ctx) => ctx.db.patch(days[0]!._id, { flaky: 0 }));
+    await t.run((ctx) => ctx.db.patch(days[0]!._id, { entries: [{ k: "", n: { failed: 2 }, h: {} }] }));
     const differences = await t.action(internal.model.verify.verifyAggregates, { installationId });
-    expect(differences).toEqual([expect.stringMatching(/^acme\/widgets ci day \d+: stored .*"flaky":0/)]);
+    expect(differences).toEqual([
+      expect.stringMatching(/^acme\/widgets scope ci@1 key "" day \d+: stored .*"failed":2}/),
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { upsertTeam, upsertTeamMember } from "../convex/model/teams";
 import { api, internal } from "../convex/_generated/api";
-import { dayOf, histBin, reviewPickups } from "../convex/model/contribution";
+import { dayOf, reviewPickups } from "../convex/model/contribution";
 import type { AnyRecord } from "../convex/model/records";
 import { createInstallation, expectNoAggregateDifferences, makeConvex, signInAs } from "./helpers/convex";
 import { HOUR, pr, repo, review, T0 } from "./helpers/records";
@@ -69,10 +69,10 @@ describe("pickup samples (pure)", () => {
       reviews,
     );
     expect(samples).toEqual([
-      { reviewer: "ann", day: dayOf(T0 + 2 * HOUR), bin: histBin(2 * HOUR) },
-      { reviewer: "ann", day: dayOf(T0 + 30 * HOUR), bin: histBin(10 * HOUR) },
+      { reviewer: "ann", day: dayOf(T0 + 2 * HOUR), ms: 2 * HOUR },
+      { reviewer: "ann", day: dayOf(T0 + 30 * HOUR), ms: 10 * HOUR },
       // A team's request is answered by anyone's review but the author's.
-      { reviewer: "team:core", day: dayOf(T0 + 2 * HOUR), bin: histBin(HOUR) },
+      { reviewer: "team:core", day: dayOf(T0 + 2 * HOUR), ms: HOUR },
     ]);
   });
 });

@@ -30,11 +30,7 @@ const READ_MODEL = [
   "comments",
   "activityEvents",
   "installationCounters",
-  "dailyActivity",
-  "userDailyActivity",
   "publicCounters",
-  "scopedDailyActivity",
-  "reviewerDaily",
   "reviewerOpenRequests",
   "installationSettings",
   "teams",
@@ -66,10 +62,21 @@ const OWNERS: Record<string, readonly string[]> = {
   alertPullRequests: ["convex/alerts/"],
   agreementDaily: ["convex/alerts/"],
   deployments: ["convex/model/upsert.ts", "convex/model/deployments.ts", "convex/model/purge.ts"],
-  deploymentDaily: ["convex/model/deployments.ts", "convex/model/purge.ts"],
   repositorySettings: ["convex/model/settings.ts", "convex/model/purge.ts"],
-  cycleDaily: ["convex/model/"],
-  ciDaily: ["convex/model/ciDaily.ts", "convex/model/purge.ts"],
+  metricBuckets: ["convex/metrics/"],
+  metricState: ["convex/metrics/"],
+  // Legacy tables the metrics engine replaced: only emptied.
+  ...Object.fromEntries(
+    [
+      "dailyActivity",
+      "scopedDailyActivity",
+      "reviewerDaily",
+      "cycleDaily",
+      "deploymentDaily",
+      "ciDaily",
+      "userDailyActivity",
+    ].map((t) => [t, ["convex/metrics/backfill.ts"]]),
+  ),
   repositoryHealth: ["convex/model/repositoryHealth.ts", "convex/model/purge.ts"],
 };
 

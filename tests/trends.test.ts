@@ -5,7 +5,8 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { HIST_BINS } from "../convex/model/contribution";
+import { ACTIVITY, figureId, PERSONAL_ACTIVITY } from "../convex/metrics/figures";
+import { binOf, DURATIONS } from "../convex/metrics/histogram";
 import { recordMembership } from "../convex/memberships";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 
@@ -34,24 +35,23 @@ async function bucket(
     comments: 0,
     ...counts,
   };
+  const reviews = counts.reviews ?? 0;
+  // Three hours from opening to first review, once per review.
+  const h: Record<string, Record<string, number>> = reviews > 0
+    ? { toFirstReview: { [binOf(DURATIONS, 3 * 3_600_000)]: reviews } }
+    : {};
   await t.run(async (ctx) => {
-    const hist = new Array<number>(HIST_BINS).fill(0);
-    await ctx.db.insert("dailyActivity", {
-      installationId,
-      day,
-      ...full,
-      firstReviewHist: hist.map((_, i) => (i === 2 ? (counts.reviews ?? 0) : 0)),
-      mergeHist: hist,
-    });
-    await ctx.db.insert("userDailyActivity", { installationId, login, day, ...full });
+    const doc = { installationId, day, entries: [{ k: "", n: full, h }] };
+    await ctx.db.insert("metricBuckets", { ...doc, figure: figureId(ACTIVITY), scope: "all", key: "" });
     // The public group's bucket too (all repositories public here): what a member without grants reads.
-    await ctx.db.insert("scopedDailyActivity", {
+    await ctx.db.insert("metricBuckets", { ...doc, figure: figureId(ACTIVITY), scope: "public", key: "" });
+    await ctx.db.insert("metricBuckets", {
       installationId,
-      scope: "public",
       day,
-      ...full,
-      firstReviewHist: hist.map((_, i) => (i === 2 ? (counts.reviews ?? 0) : 0)),
-      mergeHist: hist,
+      figure: figureId(PERSONAL_ACTIVITY),
+      scope: "all",
+      key: login,
+      entries: [{ k: "", n: full, h: {} }],
     });
   });
 }

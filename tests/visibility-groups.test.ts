@@ -4,6 +4,8 @@
  * any sequence of PR, review, issue and repository changes — privatized, publicized, removed, re-added
  * — and a member with restricted access sees exactly the repositories they can read.
  */
+import { ACTIVITY, CYCLE } from "../convex/metrics/figures";
+import { bucketTotal } from "./helpers/metrics";
 import { propertyRuns } from "./helpers/property";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
@@ -176,31 +178,10 @@ describe("a repository with a long history changes visibility", () => {
       pr({ number: i + 1, githubId: 9000 + i, state: "merged", mergedAt: T0 - i * DAY, closedAt: T0 - i * DAY }),
     );
     await apply(merged.map((record) => ({ kind: "pullRequest" as const, record: { ...record, updatedAt: T0 } })));
-    const publicMerged = (from: number, to: number) =>
-      t.run(async (ctx) => {
-        const docs = await ctx.db
-          .query("cycleDaily")
-          .withIndex("by_installation_scope_author_day", (q) =>
-            q
-              .eq("installationId", installationId)
-              .eq("scope", "public")
-              .eq("author", "")
-              .gte("day", from)
-              .lte("day", to),
-          )
-          .collect();
-        return docs.reduce((n, d) => n + d.merged, 0);
-      });
-    const publicCommits = (from: number, to: number) =>
-      t.run(async (ctx) => {
-        const docs = await ctx.db
-          .query("scopedDailyActivity")
-          .withIndex("by_installation_scope_day", (q) =>
-            q.eq("installationId", installationId).eq("scope", "public").gte("day", from).lte("day", to),
-          )
-          .collect();
-        return docs.reduce((n, d) => n + d.commits, 0);
-      });
+    const publicMerged = async (from: number, to: number) =>
+      (await bucketTotal(t, installationId, CYCLE, "public", { from, to })).n.merged ?? 0;
+    const publicCommits = async (from: number, to: number) =>
+      (await bucketTotal(t, installationId, ACTIVITY, "public", { from, to })).n.commits ?? 0;
     const today = dayOf(T0);
     expect(await publicCommits(today - 1000, today)).toBe(0);
 

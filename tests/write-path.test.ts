@@ -1,3 +1,6 @@
+import { ACTIVITY, PERSONAL_ACTIVITY } from "../convex/metrics/figures";
+import { DURATIONS, sampleOf } from "../convex/metrics/histogram";
+import { bucketDays } from "./helpers/metrics";
 import { propertyRuns } from "./helpers/property";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -240,21 +243,18 @@ describe("health transitions and counters", () => {
       },
       { kind: "review", record: review({ submittedAt: T0 + 3 * HOUR }) },
     );
-    const days = await t.run((ctx) => ctx.db.query("dailyActivity").collect());
     const day0 = Math.floor(T0 / 86_400_000);
-    expect(days.find((d) => d.day === day0)).toMatchObject({
-      prsOpened: 1,
-      reviews: 1,
-      firstReviewHist: [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+    const days = await bucketDays(t, installationId, ACTIVITY, "all");
+    // Opened → first review 3 h, on the review's day; opened → merged 30 h, on the merge's day.
+    expect(days.get(day0)).toEqual({
+      n: { prsOpened: 1, reviews: 1 },
+      h: { toFirstReview: sampleOf(DURATIONS, 3 * HOUR) },
     });
-    expect(days.find((d) => d.day === day0 + 1)).toMatchObject({
-      prsMerged: 1,
-      mergeHist: [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0],
-    });
-    const mine = await t.run((ctx) => ctx.db.query("userDailyActivity").collect());
-    expect(mine.filter((u) => u.login === "octocat").map((u) => [u.prsOpened, u.prsMerged])).toEqual([
-      [1, 0],
-      [0, 1],
+    expect(days.get(day0 + 1)).toEqual({ n: { prsMerged: 1 }, h: { toMerge: sampleOf(DURATIONS, 30 * HOUR) } });
+    const mine = await bucketDays(t, installationId, PERSONAL_ACTIVITY, "all", { key: "octocat" });
+    expect([...mine].map(([day, { n }]) => [day - day0, n])).toEqual([
+      [0, { prsOpened: 1 }],
+      [1, { prsMerged: 1 }],
     ]);
     await expectNoAggregateDifferences(t, installationId);
   });

@@ -1,6 +1,6 @@
 /**
  * Delivery analytics (issue 14): cycle time broken into stages, per installation, repository, team or
- * author, read from `cycleDaily` (≤ one document per day per series, never the PRs), and the drill-down
+ * author, read from the `cycle` figure (≤ one document per day per series, never the PRs), and the drill-down
  * to the merged PRs behind a figure (an index range, paginated).
  *
  * Series read: an unrestricted caller the "all" scope, a restricted one "public" plus each readable
@@ -14,10 +14,13 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
 import { paginatedQuery } from "../pagination";
 import { repositoryAccess, viewableInstallation } from "../access";
-import { DAY_MS, HIST_BINS, repositoryScope } from "../model/contribution";
-import { CYCLE_STAGES, readyAt, STAGE_HIST, stageDurations } from "../model/cycle";
+import { CYCLE } from "../metrics/figures";
+import { histTotal, quantileHours, type Hist } from "../metrics/histogram";
+import { addSums, byDay, emptySums, readBuckets } from "../metrics/read";
+import { DAY_MS, repositoryScope } from "../model/contribution";
+import { CYCLE_STAGES, readyAt, stageDurations } from "../model/cycle";
 import schema from "../schema";
-import { granularityFor, percentileHours, periodsOf, validateRange } from "./ranges";
+import { granularityFor, periodsOf, validateRange } from "./ranges";
 import { bucketScopes } from "./scoped";
 import { RepositoryVisibility } from "./visibility";
 
@@ -107,20 +110,6 @@ async function teamLogins(ctx: QueryCtx, accountId: number, slug: string): Promi
   return [...new Set(members.map((m) => m.login))].sort();
 }
 
-type Figures = { merged: number; unapproved: number; deployed: number; hists: Record<Stage, number[]> };
-const zeroFigures = (): Figures => ({
-  merged: 0,
-  unapproved: 0,
-  deployed: 0,
-  hists: Object.fromEntries(STAGES.map((s) => [s, new Array<number>(HIST_BINS).fill(0)])) as Record<Stage, number[]>,
-});
-function addDoc(acc: Figures, doc: Doc<"cycleDaily">) {
-  acc.merged += doc.merged;
-  acc.unapproved += doc.unapproved;
-  acc.deployed += doc.deployed;
-  for (const s of STAGES) doc[STAGE_HIST[s]].forEach((n, i) => (acc.hists[s][i]! += n));
-}
-
 /** Cycle-time figures for the range and filters; `granularity` defaults to what keeps the chart readable. */
 export const cycleTime = query({
   args: {
@@ -133,62 +122,47 @@ export const cycleTime = query({
     const { from, to, installationId } = args;
     const days = to - from + 1;
     const granularity = args.granularity ?? granularityFor(days);
-    const byDay = new Map<number, Figures>();
-    for (const scope of sel.scopes) {
-      for (const author of sel.authors ?? [""]) {
-        const docs = await ctx.db
-          .query("cycleDaily")
-          .withIndex("by_installation_scope_author_day", (q) =>
-            q
-              .eq("installationId", installationId)
-              .eq("scope", scope)
-              .eq("author", author)
-              .gte("day", from)
-              .lte("day", to),
-          )
-          .collect();
-        for (const doc of docs) {
-          const acc = byDay.get(doc.day) ?? zeroFigures();
-          addDoc(acc, doc);
-          byDay.set(doc.day, acc);
-        }
-      }
-    }
-    const total = zeroFigures();
+    // Everyone's series (key ""), or each selected author's.
+    const docs = (
+      await Promise.all(
+        (sel.authors ?? [""]).map((author) =>
+          readBuckets(ctx.db, installationId, CYCLE, sel.scopes, { from, to }, author),
+        ),
+      )
+    ).flat();
+    const perDay = byDay(docs);
+    const whole = emptySums();
+    const percentiles = (hist: Hist = {}): Percentiles => ({
+      count: histTotal(hist),
+      p50Hours: quantileHours(hist, 0.5),
+      p75Hours: quantileHours(hist, 0.75),
+      p90Hours: quantileHours(hist, 0.9),
+    });
     const periods = periodsOf(from, to, granularity).map((p): CyclePeriod => {
-      const f = zeroFigures();
-      for (const [day, figures] of byDay) {
+      const f = emptySums();
+      for (const [day, sums] of perDay) {
         if (day < p.start || day > p.end) continue;
-        for (const acc of [f, total]) {
-          acc.merged += figures.merged;
-          acc.unapproved += figures.unapproved;
-          acc.deployed += figures.deployed;
-          for (const s of STAGES) figures.hists[s].forEach((n, i) => (acc.hists[s][i]! += n));
-        }
+        addSums(f, sums);
+        addSums(whole, sums);
       }
       return {
         ...p,
-        merged: f.merged,
-        unapproved: f.unapproved,
-        deployed: f.deployed,
-        p50Hours: Object.fromEntries(STAGES.map((s) => [s, percentileHours(f.hists[s], 0.5)])) as Record<Stage, Hours>,
+        merged: f.n.merged ?? 0,
+        unapproved: f.n.unapproved ?? 0,
+        deployed: f.n.deployed ?? 0,
+        p50Hours: Object.fromEntries(STAGES.map((s) => [s, quantileHours(f.h[s] ?? {}, 0.5)])) as Record<Stage, Hours>,
       };
     });
-    const stages = Object.fromEntries(
-      STAGES.map((s) => [
-        s,
-        {
-          count: total.hists[s].reduce((a, b) => a + b, 0),
-          p50Hours: percentileHours(total.hists[s], 0.5),
-          p75Hours: percentileHours(total.hists[s], 0.75),
-          p90Hours: percentileHours(total.hists[s], 0.9),
-        },
-      ]),
-    ) as Record<Stage, Percentiles>;
+    const stages = Object.fromEntries(STAGES.map((s) => [s, percentiles(whole.h[s])])) as Record<Stage, Percentiles>;
     return {
       granularity,
       periods,
-      totals: { merged: total.merged, unapproved: total.unapproved, deployed: total.deployed, stages },
+      totals: {
+        merged: whole.n.merged ?? 0,
+        unapproved: whole.n.unapproved ?? 0,
+        deployed: whole.n.deployed ?? 0,
+        stages,
+      },
     };
   },
 });

@@ -1,5 +1,5 @@
 /**
- * DORA's four keys from GitHub alone (issue 14), read from `deploymentDaily` and `cycleDaily` (≤ one
+ * DORA's four keys from GitHub alone (issue 14), read from the `deployments` and `cycle` figures (≤ one
  * document per day per series): deployment frequency, lead time for changes, change failure rate and
  * time to restore, each with the DORA report's band (2023 Accelerate State of DevOps, as Apache DevLake
  * uses). How each is derived: README "How DORA is derived".
@@ -11,12 +11,15 @@ import type { PaginationResult } from "convex/server";
 import { stream } from "convex-helpers/server/stream";
 import { v } from "convex/values";
 import type { Id } from "../_generated/dataModel";
-import { query } from "../_generated/server";
+import { query, type QueryCtx } from "../_generated/server";
 import { paginatedQuery } from "../pagination";
 import { viewableInstallation } from "../access";
-import { DAY_MS, HIST_BINS, repositoryScope } from "../model/contribution";
+import { CYCLE, DEPLOYMENTS, figureId, type Figure } from "../metrics/figures";
+import { histTotal, quantileHours } from "../metrics/histogram";
+import { byDay, readBuckets, total, type Sums } from "../metrics/read";
+import { DAY_MS, repositoryScope } from "../model/contribution";
 import schema from "../schema";
-import { granularityFor, percentileHours, periodsOf, validateRange } from "./ranges";
+import { granularityFor, periodsOf, validateRange } from "./ranges";
 import { bucketScopes } from "./scoped";
 import { RepositoryVisibility } from "./visibility";
 
@@ -73,58 +76,32 @@ export const metrics = query({
       scopes = await bucketScopes(ctx, installationId, visibility.access);
     }
 
-    const byDay = new Map<number, { deployments: number; successes: number; failures: number }>();
-    const restoreHist = new Array<number>(HIST_BINS).fill(0);
-    const leadHist = new Array<number>(HIST_BINS).fill(0);
-    let hasDeployments = false;
-    for (const scope of scopes) {
-      const [days, cycles, any] = await Promise.all([
-        ctx.db
-          .query("deploymentDaily")
-          .withIndex("by_installation_scope_day", (q) =>
-            q.eq("installationId", installationId).eq("scope", scope).gte("day", from).lte("day", to),
-          )
-          .collect(),
-        ctx.db
-          .query("cycleDaily")
-          .withIndex("by_installation_scope_author_day", (q) =>
-            q.eq("installationId", installationId).eq("scope", scope).eq("author", "").gte("day", from).lte("day", to),
-          )
-          .collect(),
-        ctx.db
-          .query("deploymentDaily")
-          .withIndex("by_installation_scope_day", (q) => q.eq("installationId", installationId).eq("scope", scope))
-          .first(),
-      ]);
-      hasDeployments ||= any !== null;
-      for (const d of days) {
-        const acc = byDay.get(d.day) ?? { deployments: 0, successes: 0, failures: 0 };
-        byDay.set(d.day, {
-          deployments: acc.deployments + d.deployments,
-          successes: acc.successes + d.successes,
-          failures: acc.failures + d.failures,
-        });
-        d.restoreHist.forEach((n, i) => (restoreHist[i]! += n));
-      }
-      for (const c of cycles) c.leadHist.forEach((n, i) => (leadHist[i]! += n));
-    }
-
-    const total = { deployments: 0, successes: 0, failures: 0 };
-    for (const d of byDay.values()) {
-      total.deployments += d.deployments;
-      total.successes += d.successes;
-      total.failures += d.failures;
-    }
+    const range = { from, to };
+    const [deployed, cycles, any] = await Promise.all([
+      readBuckets(ctx.db, installationId, DEPLOYMENTS, scopes, range),
+      readBuckets(ctx.db, installationId, CYCLE, scopes, range),
+      Promise.all(scopes.map((scope) => anyBucket(ctx.db, installationId, DEPLOYMENTS, scope))),
+    ]);
+    const hasDeployments = any.some(Boolean);
+    const perDay = byDay(deployed);
+    const whole = total(deployed);
+    const count = (sums: Sums | undefined) => ({
+      deployments: sums?.n.deployments ?? 0,
+      successes: sums?.n.successes ?? 0,
+      failures: sums?.n.failures ?? 0,
+    });
+    const totals = count(whole);
+    const [leadHist, restoreHist] = [total(cycles).h.lead ?? {}, whole.h.restore ?? {}];
     const rangeDays = to - from + 1;
-    const changes = leadHist.reduce((a, b) => a + b, 0);
-    const restores = restoreHist.reduce((a, b) => a + b, 0);
-    const [leadP50, restoreP50] = [percentileHours(leadHist, 0.5), percentileHours(restoreHist, 0.5)];
-    const rate = total.deployments > 0 ? total.failures / total.deployments : null;
+    const changes = histTotal(leadHist);
+    const restores = histTotal(restoreHist);
+    const [leadP50, restoreP50] = [quantileHours(leadHist, 0.5), quantileHours(restoreHist, 0.5)];
+    const rate = totals.deployments > 0 ? totals.failures / totals.deployments : null;
     return {
       deploymentFrequency: {
-        deployments: total.successes,
-        perWeek: Math.round(((total.successes * 7) / rangeDays) * 100) / 100,
-        band: hasDeployments ? frequencyBand(total.successes / rangeDays) : null,
+        deployments: totals.successes,
+        perWeek: Math.round(((totals.successes * 7) / rangeDays) * 100) / 100,
+        band: hasDeployments ? frequencyBand(totals.successes / rangeDays) : null,
       },
       leadTime: {
         changes,
@@ -132,8 +109,8 @@ export const metrics = query({
         band: leadP50 === null ? null : durationBand(leadP50, [HOURS.day, HOURS.week, HOURS.month]),
       },
       changeFailureRate: {
-        deployments: total.deployments,
-        failures: total.failures,
+        deployments: totals.deployments,
+        failures: totals.failures,
         rate: rate === null ? null : Math.round(rate * 1000) / 1000,
         band: rate === null ? null : failureBand(rate),
       },
@@ -145,11 +122,12 @@ export const metrics = query({
       periods: periodsOf(from, to, granularityFor(rangeDays)).map((p) => {
         const sum = { deployments: 0, successes: 0, failures: 0 };
         for (let day = p.start; day <= p.end; day++) {
-          const d = byDay.get(day);
+          const d = perDay.get(day);
           if (!d) continue;
-          sum.deployments += d.deployments;
-          sum.successes += d.successes;
-          sum.failures += d.failures;
+          const c = count(d);
+          sum.deployments += c.deployments;
+          sum.successes += c.successes;
+          sum.failures += c.failures;
         }
         return { ...p, ...sum };
       }),
@@ -157,6 +135,17 @@ export const metrics = query({
     };
   },
 });
+
+/** Whether the scope has any document of the figure (whatever the day). */
+async function anyBucket(db: QueryCtx["db"], installationId: Id<"installations">, figure: Figure, scope: string) {
+  const doc = await db
+    .query("metricBuckets")
+    .withIndex("by_figure_scope_key_day", (q) =>
+      q.eq("installationId", installationId).eq("figure", figureId(figure)).eq("scope", scope).eq("key", ""),
+    )
+    .first();
+  return doc !== null;
+}
 
 /** A drill-down page reads at most this many deployments, however many it skips (unreadable, other outcome). */
 const MAX_ROWS_READ_PER_PAGE = 2_000;

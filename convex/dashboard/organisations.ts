@@ -12,9 +12,10 @@ import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
 import { repositoryAccess, viewableInstallations } from "../access";
-import { HIST_BINS } from "../model/contribution";
-import { bucketScopes, newestDay, openTotals, sumHist } from "./scoped";
-import { percentileHours } from "./ranges";
+import { CYCLE, DEPLOYMENTS } from "../metrics/figures";
+import { quantileHours, type Hist } from "../metrics/histogram";
+import { readBuckets, total } from "../metrics/read";
+import { bucketScopes, newestDay, openTotals } from "./scoped";
 import { validateToday } from "./trends";
 
 export type OrganisationRollup = {
@@ -54,27 +55,17 @@ async function rollup(
     bucketScopes(ctx, installationId, access),
     given ?? newestDay(ctx, installationId, access),
   ]);
-  let [merged, deployments, cycleHist] = [0, 0, new Array<number>(HIST_BINS).fill(0)];
+  let [merged, deployments, cycleHist]: [number, number, Hist] = [0, 0, {}];
   if (end !== null) {
-    const from = end - WINDOW_DAYS + 1;
-    for (const scope of scopes) {
-      const [cycle, deployed] = await Promise.all([
-        ctx.db
-          .query("cycleDaily")
-          .withIndex("by_installation_scope_author_day", (q) =>
-            q.eq("installationId", installationId).eq("scope", scope).eq("author", "").gte("day", from).lte("day", end),
-          )
-          .collect(),
-        ctx.db
-          .query("deploymentDaily")
-          .withIndex("by_installation_scope_day", (q) =>
-            q.eq("installationId", installationId).eq("scope", scope).gte("day", from).lte("day", end),
-          )
-          .collect(),
-      ]);
-      for (const d of cycle) [merged, cycleHist] = [merged + d.merged, sumHist(cycleHist, d.cycleHist)];
-      for (const d of deployed) deployments += d.deployments;
-    }
+    const range = { from: end - WINDOW_DAYS + 1, to: end };
+    const [cycle, deployed] = await Promise.all([
+      readBuckets(ctx.db, installationId, CYCLE, scopes, range).then(total),
+      readBuckets(ctx.db, installationId, DEPLOYMENTS, scopes, range).then(total),
+    ]);
+    merged = cycle.n.merged ?? 0;
+    cycleHist = cycle.h.cycle ?? {};
+    // Successful production deployments: DORA's deployment frequency counts the same.
+    deployments = deployed.n.successes ?? 0;
   }
   return {
     installationId,
@@ -83,7 +74,7 @@ async function rollup(
     openPullRequests: totals.openPrs,
     openPullRequestsByHealth: { green: totals.green, yellow: totals.yellow, red: totals.red },
     merged30d: merged,
-    medianCycleHours30d: percentileHours(cycleHist, 0.5),
+    medianCycleHours30d: quantileHours(cycleHist, 0.5),
     deployments30d: deployments,
     syncState: installation.sync.state,
     lastSyncedAt: installation.sync.lastSyncedAt ?? null,

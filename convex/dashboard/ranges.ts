@@ -1,6 +1,6 @@
 /**
- * What the analytics queries (cycle time, DORA) share about a date range: its validation, the periods
- * a chart shows it in, and quantiles of the log2-hour histograms the buckets keep.
+ * What the analytics queries (cycle time, DORA) share about a date range: its validation and the periods
+ * a chart shows it in (quantiles: convex/metrics/histogram.ts).
  */
 import { ConvexError } from "convex/values";
 import { DAY_MS } from "../model/contribution";
@@ -55,24 +55,4 @@ export function periodsOf(from: number, to: number, granularity: Granularity): P
     day = end + 1;
   }
   return out;
-}
-
-/** Bounds of a log2-hour bin (hours); the open last bin is taken to end at twice its start. */
-const binBounds = (bin: number): [number, number] => (bin === 0 ? [0, 1] : [Math.pow(2, bin - 1), Math.pow(2, bin)]);
-
-/** The `p` quantile (0..1) of a log2-hour histogram, interpolated linearly within its bin (hours, 0.1 h). */
-export function percentileHours(hist: number[], p: number): number | null {
-  const total = hist.reduce((a, b) => a + b, 0);
-  if (total === 0) return null;
-  const rank = p * total;
-  let seen = 0;
-  for (let bin = 0; bin < hist.length; bin++) {
-    const n = hist[bin] ?? 0;
-    if (n > 0 && seen + n >= rank) {
-      const [lo, hi] = binBounds(bin);
-      return Math.round((lo + ((rank - seen) / n) * (hi - lo)) * 10) / 10;
-    }
-    seen += n;
-  }
-  return null;
 }

@@ -12,8 +12,11 @@ import { v } from "convex/values";
 import { query, type QueryCtx } from "../_generated/server";
 import { repositoryAccess, viewableInstallation } from "../access";
 import { DAY_MS } from "../model/contribution";
-import { newestDay, openRequestsByReviewer, reviewerDays, sumHist } from "./scoped";
-import { histogramMedianHours, validateDays, validateToday } from "./trends";
+import { REVIEWERS } from "../metrics/figures";
+import { addHist, histTotal, quantileHours, type Hist } from "../metrics/histogram";
+import { byEntry, readBuckets } from "../metrics/read";
+import { bucketScopes, newestDay, openRequestsByReviewer } from "./scoped";
+import { validateDays, validateToday } from "./trends";
 
 const DEFAULT_DAYS = 30;
 /** Longest window: the trends' history horizon. */
@@ -61,24 +64,26 @@ export const reviewerLoad = query({
       given ?? newestDay(ctx, installationId, access),
       openRequestsByReviewer(ctx, installationId, access),
     ]);
-    const days = today === null ? [] : await reviewerDays(ctx, installationId, access, today - n + 1, today);
-
-    const acc = new Map<string, { reviews: number; hist: number[] }>();
-    for (const d of days) {
-      for (const e of d.reviewers) {
-        const a = acc.get(e.reviewer) ?? { reviews: 0, hist: [] };
-        acc.set(e.reviewer, { reviews: a.reviews + e.reviews, hist: sumHist(a.hist, e.pickupHist) });
-      }
+    const docs =
+      today === null
+        ? []
+        : await readBuckets(ctx.db, installationId, REVIEWERS, await bucketScopes(ctx, installationId, access), {
+            from: today - n + 1,
+            to: today,
+          });
+    const acc = new Map<string, { reviews: number; hist: Hist }>();
+    for (const [reviewer, sums] of byEntry(docs)) {
+      acc.set(reviewer, { reviews: sums.n.reviews ?? 0, hist: sums.h.response ?? {} });
     }
     const rows: ReviewerLoadRow[] = [...new Set([...open.keys(), ...acc.keys()])].map((reviewer) => {
       const a = acc.get(reviewer);
-      const hist = a?.hist ?? [];
+      const hist = a?.hist ?? {};
       return {
         reviewer,
         kind: reviewer.startsWith(TEAM) ? "team" : "person",
         openRequests: open.get(reviewer) ?? 0,
-        pickups: hist.reduce((x, y) => x + y, 0),
-        medianPickupHours: histogramMedianHours(hist),
+        pickups: histTotal(hist),
+        medianPickupHours: quantileHours(hist, 0.5),
         reviewsGiven: a?.reviews ?? 0,
       };
     });
@@ -93,7 +98,7 @@ export const reviewerLoad = query({
     const requestedTeams = rows.filter((r) => r.kind === "team");
     const teams = await teamRows(ctx, installation.accountId, requestedTeams, (reviewer) => ({
       row: byReviewer.get(reviewer),
-      hist: acc.get(reviewer)?.hist ?? [],
+      hist: acc.get(reviewer)?.hist ?? {},
     }));
     return {
       days: n,
@@ -110,7 +115,7 @@ async function teamRows(
   ctx: QueryCtx,
   accountId: number,
   requestedTeams: ReviewerLoadRow[],
-  of: (reviewer: string) => { row: ReviewerLoadRow | undefined; hist: number[] },
+  of: (reviewer: string) => { row: ReviewerLoadRow | undefined; hist: Hist },
 ): Promise<TeamLoadRow[]> {
   const teams = await ctx.db
     .query("teams")
@@ -128,7 +133,7 @@ async function teamRows(
       let reviewsGiven = 0;
       for (const m of members) {
         const person = of(m.login);
-        hist = sumHist(hist, person.hist);
+        hist = addHist(hist, person.hist);
         openRequests += person.row?.openRequests ?? 0;
         reviewsGiven += person.row?.reviewsGiven ?? 0;
       }
@@ -138,8 +143,8 @@ async function teamRows(
         name: team.name,
         members: members.length,
         openRequests,
-        pickups: hist.reduce((x, y) => x + y, 0),
-        medianPickupHours: histogramMedianHours(hist),
+        pickups: histTotal(hist),
+        medianPickupHours: quantileHours(hist, 0.5),
         reviewsGiven,
       };
     }),

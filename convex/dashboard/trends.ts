@@ -11,9 +11,11 @@ import { ConvexError, v } from "convex/values";
 import { query, type QueryCtx } from "../_generated/server";
 import type { Id } from "../_generated/dataModel";
 import { currentViewer, repositoryAccess, viewableInstallation, type RepositoryAccess } from "../access";
-import { dailyBuckets, newestDay } from "./scoped";
-import { DAY_MS, histBinHours, HIST_BINS, ZERO_DAILY, addCounts, type DailyCounts } from "../model/contribution";
-import { pickDaily } from "../model/derived";
+import { ACTIVITY, ACTIVITY_COUNTERS, PERSONAL_ACTIVITY } from "../metrics/figures";
+import { quantileHours } from "../metrics/histogram";
+import { byDay, readBuckets, total, type Sums } from "../metrics/read";
+import { ALL_SCOPE, DAY_MS } from "../model/contribution";
+import { bucketScopes, newestDay } from "./scoped";
 
 /** Longest `trends` window (days): the history horizon (commits are read back 90 days). */
 const MAX_TREND_DAYS = 90;
@@ -61,18 +63,6 @@ const windowArgs = {
   today: v.optional(v.number()),
 };
 
-/** Median of a log2-hour histogram, as the representative duration of the median bin (hours). */
-export function histogramMedianHours(hist: number[]): number | null {
-  const total = hist.reduce((a, b) => a + b, 0);
-  if (total === 0) return null;
-  let seen = 0;
-  for (let bin = 0; bin < hist.length; bin++) {
-    seen += hist[bin] ?? 0;
-    if (seen * 2 >= total) return Math.round(histBinHours(bin) * 10) / 10;
-  }
-  return null;
-}
-
 /**
  * Daily activity over the `days` days ending on `today` (inclusive). Without `today`, the window
  * ends on the newest day with activity; with no activity at all the series is empty.
@@ -89,24 +79,32 @@ export const trends = query({
     const access = await repositoryAccess(ctx, installation);
     const today = await windowEnd(ctx, installationId, access, given);
     if (today === null) return { days: [], medianHoursToFirstReview: null, medianHoursToMerge: null };
-    const byDay = await dailyBuckets(ctx, installationId, access, today - n + 1, today);
-    const zeros = new Array<number>(HIST_BINS).fill(0);
-    const firstReview = [...zeros];
-    const merge = [...zeros];
+    const docs = await readBuckets(ctx.db, installationId, ACTIVITY, await bucketScopes(ctx, installationId, access), {
+      from: today - n + 1,
+      to: today,
+    });
+    const perDay = byDay(docs);
+    const window = total(docs);
     const series = Array.from({ length: n }, (_, i) => {
       const day = today - n + 1 + i;
-      const b = byDay.get(day);
-      b?.firstReviewHist.forEach((x, k) => (firstReview[k]! += x));
-      b?.mergeHist.forEach((x, k) => (merge[k]! += x));
-      return { date: new Date(day * DAY_MS).toISOString().slice(0, 10), ...(b ? b.counts : ZERO_DAILY) };
+      return { date: new Date(day * DAY_MS).toISOString().slice(0, 10), ...activityCounts(perDay.get(day)) };
     });
     return {
       days: series,
-      medianHoursToFirstReview: histogramMedianHours(firstReview),
-      medianHoursToMerge: histogramMedianHours(merge),
+      medianHoursToFirstReview: quantileHours(window.h.toFirstReview ?? {}, 0.5),
+      medianHoursToMerge: quantileHours(window.h.toMerge ?? {}, 0.5),
     };
   },
 });
+
+/** The activity counters of a day's (or a window's) sums, every one present. */
+function activityCounts(sums: Sums | undefined) {
+  const n = sums?.n ?? {};
+  return Object.fromEntries(ACTIVITY_COUNTERS.map((c) => [c, n[c] ?? 0])) as Record<
+    (typeof ACTIVITY_COUNTERS)[number],
+    number
+  >;
+}
 
 /**
  * The signed-in user's own activity in an installation over the `days` days ending on `today`.
@@ -122,29 +120,27 @@ export const userStats = query({
     const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
     if (!viewer || !installation) return null;
     const today = await windowEnd(ctx, installationId, await repositoryAccess(ctx, installation), given);
-    const buckets =
+    const docs =
       today === null
         ? []
-        : await ctx.db
-            .query("userDailyActivity")
-            .withIndex("by_installation_login_day", (q) =>
-              q
-                .eq("installationId", installationId)
-                .eq("login", viewer.login)
-                .gt("day", today - n)
-                .lte("day", today),
-            )
-            .collect();
-    const total: DailyCounts = buckets.reduce((acc, b) => addCounts(acc, pickDaily(b)), ZERO_DAILY);
+        : await readBuckets(
+            ctx.db,
+            installationId,
+            PERSONAL_ACTIVITY,
+            [ALL_SCOPE],
+            { from: today - n + 1, to: today },
+            viewer.login,
+          );
+    const counts = activityCounts(total(docs));
     return {
       login: viewer.login,
       days: n,
-      pullRequestsOpened: total.prsOpened,
-      pullRequestsMerged: total.prsMerged,
-      reviewsGiven: total.reviews,
-      commits: total.commits,
-      issuesOpened: total.issuesOpened,
-      comments: total.comments,
+      pullRequestsOpened: counts.prsOpened,
+      pullRequestsMerged: counts.prsMerged,
+      reviewsGiven: counts.reviews,
+      commits: counts.commits,
+      issuesOpened: counts.issuesOpened,
+      comments: counts.comments,
     };
   },
 });

@@ -6,7 +6,8 @@
  * Keys are `<type>:<github id>[:<event time>]`, never built from content, so edits never duplicate.
  */
 import type { Doc } from "../_generated/dataModel";
-import type { ActivityType } from "./contribution";
+
+type ActivityType = Doc<"activityEvents">["type"];
 
 export type ActivityDraft = { type: ActivityType; key: string; at: number; actor: string; url: string; title?: string };
 

@@ -1,33 +1,12 @@
 /**
- * What one document contributes to the derived figures, pure. The write path applies
- * `contribution(after) − contribution(before)` for every write, so counters stay equal to a
- * recount whatever order or how often GitHub's data arrives.
+ * What one document contributes to the open counters (gauges), pure, and the visibility scopes. The
+ * write path applies `contribution(after) − contribution(before)` for every write, so counters stay
+ * equal to a recount whatever order or how often GitHub's data arrives. (Day buckets: convex/metrics/.)
  */
 import type { Doc } from "../_generated/dataModel";
 
 export type OpenCounts = { openPrs: number; green: number; yellow: number; red: number; openIssues: number };
 export const ZERO_OPEN: OpenCounts = { openPrs: 0, green: 0, yellow: 0, red: 0, openIssues: 0 };
-
-export type DailyCounts = {
-  prsOpened: number;
-  prsMerged: number;
-  prsClosed: number;
-  reviews: number;
-  commits: number;
-  issuesOpened: number;
-  issuesClosed: number;
-  comments: number;
-};
-export const ZERO_DAILY: DailyCounts = {
-  prsOpened: 0,
-  prsMerged: 0,
-  prsClosed: 0,
-  reviews: 0,
-  commits: 0,
-  issuesOpened: 0,
-  issuesClosed: 0,
-  comments: 0,
-};
 
 /** Number of shards of `installationCounters`; summary reads all of them. */
 const COUNTER_SHARDS = 4;
@@ -35,17 +14,6 @@ export const shardOf = (repoGithubId: number) => repoGithubId % COUNTER_SHARDS;
 
 export const DAY_MS = 86_400_000;
 export const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
-
-/** Histogram bins of durations in hours: [<1h, <2h, <4h, … , <512h, ≥512h]. */
-export const HIST_BINS = 11;
-export function histBin(durationMs: number): number {
-  const hours = Math.max(0, durationMs) / 3_600_000;
-  return hours < 1 ? 0 : Math.min(HIST_BINS - 1, Math.floor(Math.log2(hours)) + 1);
-}
-/** Representative duration of a bin (geometric middle), in hours, for approximate medians. */
-export function histBinHours(bin: number): number {
-  return bin === 0 ? 0.5 : Math.pow(2, bin - 1) * Math.SQRT2;
-}
 
 export function pullRequestOpenCounts(pr: Pick<Doc<"pullRequests">, "state" | "health"> | null): OpenCounts {
   if (!pr || pr.state !== "open") return ZERO_OPEN;
@@ -57,21 +25,6 @@ export function issueOpenCounts(issue: Pick<Doc<"issues">, "state" | "deleted"> 
   return { ...ZERO_OPEN, openIssues: 1 };
 }
 
-/** Samples a PR contributes to the daily duration histograms: (day, bin) of first review and merge. */
-export function pullRequestDurations(
-  pr: Pick<Doc<"pullRequests">, "createdAt" | "firstReviewAt" | "mergedAt" | "state"> | null,
-): { firstReview?: { day: number; bin: number }; merge?: { day: number; bin: number } } {
-  if (!pr) return {};
-  const out: ReturnType<typeof pullRequestDurations> = {};
-  if (pr.firstReviewAt !== undefined) {
-    out.firstReview = { day: dayOf(pr.firstReviewAt), bin: histBin(pr.firstReviewAt - pr.createdAt) };
-  }
-  if (pr.state === "merged" && pr.mergedAt !== undefined) {
-    out.merge = { day: dayOf(pr.mergedAt), bin: histBin(pr.mergedAt - pr.createdAt) };
-  }
-  return out;
-}
-
 export function addCounts<T extends Record<string, number>>(a: T, b: T, sign = 1): T {
   const out = { ...a };
   for (const k of Object.keys(b) as Array<keyof T>) out[k] = ((a[k] ?? 0) + sign * (b[k] ?? 0)) as T[keyof T];
@@ -79,22 +32,9 @@ export function addCounts<T extends Record<string, number>>(a: T, b: T, sign = 1
 }
 export const isZero = (c: Record<string, number>) => Object.values(c).every((x) => x === 0);
 
-export type ActivityType = Doc<"activityEvents">["type"];
-/** Which daily counter an activity event increments. */
-export const DAILY_FIELD: Record<ActivityType, keyof DailyCounts> = {
-  pr_opened: "prsOpened",
-  pr_merged: "prsMerged",
-  pr_closed: "prsClosed",
-  review_submitted: "reviews",
-  commit_pushed: "commits",
-  issue_opened: "issuesOpened",
-  issue_closed: "issuesClosed",
-  comment_created: "comments",
-};
-
 /**
  * Visibility groups. Every repository's daily figures are kept in its own scope (its id) and, while it
- * is public, in "public"; installation-wide ones in "all" (`dailyActivity` for the activity buckets).
+ * is public, in "public"; installation-wide ones in "all".
  * A restricted viewer reads "public" plus the scopes of the private repositories they may read.
  */
 export const ALL_SCOPE = "all";
@@ -103,13 +43,14 @@ export const repositoryScope = (repositoryId: string) => repositoryId;
 /** Counted in the public open counters: visible and public. */
 export const inPublicCounters = (repo: { removed: boolean; private: boolean }) => !repo.removed && !repo.private;
 
-export type Pickup = { reviewer: string; day: number; bin: number };
+/** A review request answered: the reviewer, the day of the answering review, the wait (ms). */
+type Pickup = { reviewer: string; day: number; ms: number };
 
 /**
  * Reviewer load samples of one PR, pure: for each review request (reviewer R at time t, from
  * `requestHistory` and the outstanding `reviewRequests`), the first submitted review by R — for a
  * team (`team:<slug>`), by anyone but the author — at or after t and before R's next request gives
- * one sample: the day of that review and the log2-hour bin of its wait since the request.
+ * one sample: the day of that review and its wait since the request.
  */
 export function reviewPickups(
   pr: {
@@ -137,10 +78,10 @@ export function reviewPickups(
       const next = asked[i + 1] ?? Infinity;
       const answer = submitted.find((r) => r.at >= t && r.at < next && (team || r.by === reviewer));
       // Keys in the order Convex stores them (alphabetical), so stored and derived compare equal.
-      if (answer) out.push({ bin: histBin(answer.at - t), day: dayOf(answer.at), reviewer });
+      if (answer) out.push({ day: dayOf(answer.at), ms: answer.at - t, reviewer });
     });
   }
   return out.sort((a, b) =>
-    a.reviewer < b.reviewer ? -1 : a.reviewer > b.reviewer ? 1 : a.day - b.day || a.bin - b.bin,
+    a.reviewer < b.reviewer ? -1 : a.reviewer > b.reviewer ? 1 : a.day - b.day || a.ms - b.ms,
   );
 }

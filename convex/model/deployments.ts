@@ -3,7 +3,8 @@
  * restores its environment, what they add to `deploymentDaily`, and which merged PRs they ship.
  *
  * The write path upserts the rows (`UPSERTS.deployment`) and calls `DeploymentEffects.changed` for
- * each change; like every derived figure, the buckets follow contribution(after) − contribution(before).
+ * each change; every deployment whose counted fields changed (its own, and a later success whose time to
+ * restore it moves) is told to the metrics engine (convex/metrics/figures.ts `DEPLOYMENTS`).
  *
  * A deployment's outcome: success when it ever succeeded (`succeededAt`, also after a later inactive
  * or a failure), else failure when it failed (`failedAt`), else none yet (pending, or inactive only).
@@ -12,14 +13,7 @@
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
-import {
-  internalMutation,
-  internalQuery,
-  type ActionCtx,
-  type DatabaseReader,
-  type MutationCtx,
-} from "../_generated/server";
-import { ALL_SCOPE, dayOf, HIST_BINS, histBin, PUBLIC_SCOPE, repositoryScope } from "./contribution";
+import { internalMutation, internalQuery, type DatabaseReader, type MutationCtx } from "../_generated/server";
 import type { DeploymentRecord } from "./records";
 import { withWritePath } from "./writePath";
 
@@ -29,7 +23,6 @@ const DEPLOY_HORIZON_MS = 30 * 86_400_000;
 type Deployment = Doc<"deployments">;
 type DeploymentRow = Omit<Deployment, "_id" | "_creationTime">;
 type Repo = Doc<"repositories">;
-type Db = MutationCtx["db"];
 
 /** Merged PRs re-derived inside the transaction that changed a deployment; the rest in scheduled chunks. */
 const INLINE_REDERIVE = 100;
@@ -105,19 +98,6 @@ const outcomeOf = (d: Pick<DeploymentRow, "succeededAt" | "failedAt">): Outcome 
 export const countedAt = (d: Pick<DeploymentRow, "production" | "succeededAt" | "failedAt">): number | undefined =>
   d.production ? outcomeOf(d)?.at : undefined;
 
-/** A production deployment's `deploymentDaily` figures (null: it adds nothing). */
-function deploymentContribution(
-  d: Pick<DeploymentRow, "production" | "succeededAt" | "failedAt" | "restoreMs"> | null,
-): { day: number; success: boolean; restoreBin?: number } | null {
-  const outcome = d?.production ? outcomeOf(d) : undefined;
-  if (!d || !outcome) return null;
-  return {
-    day: dayOf(outcome.at),
-    success: outcome.success,
-    ...(outcome.success && d.restoreMs !== undefined && { restoreBin: histBin(d.restoreMs) }),
-  };
-}
-
 /**
  * A production success that ends a run of failures in its environment: ms from the run's first
  * failure to this success (deployments ordered by creation; pending ones are skipped).
@@ -150,92 +130,17 @@ async function restoreOf(
   return firstFailure === undefined ? undefined : Math.max(0, d.succeededAt - firstFailure);
 }
 
-type DayDelta = { deployments: number; successes: number; failures: number; restoreHist: number[] };
-const zeroDelta = (): DayDelta => ({
-  deployments: 0,
-  successes: 0,
-  failures: 0,
-  restoreHist: new Array<number>(HIST_BINS).fill(0),
-});
-const isZeroDelta = (d: DayDelta) =>
-  d.deployments === 0 && d.successes === 0 && d.failures === 0 && d.restoreHist.every((x) => x === 0);
-
-/** Add `sign × delta` to a scope's `deploymentDaily` document; returns where it is counted (the stored marker wins). */
-async function addDeploymentDay(
-  db: Db,
-  installationId: Id<"installations">,
-  scope: string,
-  day: number,
-  delta: DayDelta,
-  sign: 1 | -1,
-  inPublic?: boolean,
-): Promise<boolean | undefined> {
-  const doc = await db
-    .query("deploymentDaily")
-    .withIndex("by_installation_scope_day", (q) =>
-      q.eq("installationId", installationId).eq("scope", scope).eq("day", day),
-    )
-    .unique();
-  const base = doc ?? { ...zeroDelta(), inPublic };
-  const next = {
-    deployments: base.deployments + sign * delta.deployments,
-    successes: base.successes + sign * delta.successes,
-    failures: base.failures + sign * delta.failures,
-    restoreHist: Array.from(
-      { length: HIST_BINS },
-      (_, i) => (base.restoreHist[i] ?? 0) + sign * (delta.restoreHist[i] ?? 0),
-    ),
-  };
-  if (doc) await db.patch(doc._id, next);
-  else
-    await db.insert("deploymentDaily", {
-      installationId,
-      scope,
-      day,
-      ...next,
-      ...(inPublic !== undefined && { inPublic }),
-    });
-  return base.inPublic;
-}
-
 /**
- * Move up to `budget` of a repository's `deploymentDaily` documents counted on the wrong side of
- * "public" (newest first) to `toPublic`; returns how many (fewer than `budget`: none left). Called by
- * `moveRepositoryBuckets` when the repository's privacy flips.
- */
-export async function moveDeploymentDays(
-  db: Db,
-  installationId: Id<"installations">,
-  repositoryId: Id<"repositories">,
-  toPublic: boolean,
-  budget: number,
-): Promise<number> {
-  const docs = await db
-    .query("deploymentDaily")
-    .withIndex("by_installation_scope_public_day", (q) =>
-      q.eq("installationId", installationId).eq("scope", repositoryId).eq("inPublic", !toPublic),
-    )
-    .order("desc")
-    .take(budget);
-  for (const doc of docs) {
-    await addDeploymentDay(db, installationId, PUBLIC_SCOPE, doc.day, doc, toPublic ? 1 : -1);
-    await db.patch(doc._id, { inPublic: toPublic });
-  }
-  return docs.length;
-}
-
-/**
- * One write path's deployment effects: `deploymentDaily` deltas (written once per document at
- * `flush`), time to restore, and the merged PRs whose `deployedAt` a change moves (`rederive` marks
+ * One write path's deployment effects: time to restore, the deployments whose counted fields changed
+ * (`counted`, the metrics engine), and the merged PRs whose `deployedAt` a change moves (`rederive` marks
  * them for the write path's re-derivation at its flush).
  */
 export class DeploymentEffects {
-  private days = new Map<Id<"repositories">, { repo: Repo; days: Map<number, DayDelta> }>();
   private inlineBudget = INLINE_REDERIVE;
 
   constructor(
     private readonly ctx: MutationCtx,
-    private readonly installationId: Id<"installations">,
+    private readonly counted: (repo: Repo, before: Deployment | null, after: DeploymentRow) => void,
     private readonly rederive: (repo: Repo, id: Id<"pullRequests">) => void,
   ) {}
 
@@ -246,7 +151,7 @@ export class DeploymentEffects {
       await this.ctx.db.patch(id, { restoreMs });
       after = { ...after, restoreMs };
     }
-    this.count(repo, before, after);
+    this.counted(repo, before, after);
     const outcomeKey = (d: DeploymentRow | null) =>
       d?.production ? JSON.stringify([d.environment, outcomeOf(d) ?? null]) : "";
     if (outcomeKey(before) !== outcomeKey(after)) {
@@ -257,26 +162,6 @@ export class DeploymentEffects {
     }
     const ships = (d: DeploymentRow | null) => (d?.production && d.succeededAt !== undefined ? d.succeededAt : null);
     if (ships(before) !== ships(after)) await this.shipped(repo, after);
-  }
-
-  /** The buckets follow contribution(after) − contribution(before). */
-  private count(repo: Repo, before: DeploymentRow | null, after: DeploymentRow) {
-    const [was, now] = [deploymentContribution(before), deploymentContribution(after)];
-    if (JSON.stringify(was) === JSON.stringify(now)) return;
-    for (const [c, sign] of [
-      [was, -1],
-      [now, 1],
-    ] as const) {
-      if (!c) continue;
-      const entry = this.days.get(repo._id) ?? { repo, days: new Map<number, DayDelta>() };
-      this.days.set(repo._id, entry);
-      const d = entry.days.get(c.day) ?? zeroDelta();
-      entry.days.set(c.day, d);
-      d.deployments += sign;
-      if (c.success) d.successes += sign;
-      else d.failures += sign;
-      if (c.restoreBin !== undefined) d.restoreHist[c.restoreBin]! += sign;
-    }
   }
 
   /** The first success after `d` in its environment may start or stop ending a failure run. */
@@ -303,7 +188,7 @@ export class DeploymentEffects {
     const restoreMs = await restoreOf(this.ctx.db, next);
     if (restoreMs === next.restoreMs) return;
     await this.ctx.db.patch(next._id, { restoreMs });
-    this.count(repo, next, { ...next, restoreMs });
+    this.counted(repo, next, { ...next, restoreMs });
   }
 
   /**
@@ -343,41 +228,6 @@ export class DeploymentEffects {
         cursor: null,
       });
     }
-  }
-
-  /** Write each touched `deploymentDaily` document: the repository's scope, then "public" (as it is counted) and "all". */
-  async flush(): Promise<void> {
-    const { db } = this.ctx;
-    const groups = new Map<string, Map<number, DayDelta>>([
-      [PUBLIC_SCOPE, new Map()],
-      [ALL_SCOPE, new Map()],
-    ]);
-    const into = (scope: string, day: number, delta: DayDelta) => {
-      const m = groups.get(scope)!;
-      const acc = m.get(day) ?? zeroDelta();
-      m.set(day, {
-        deployments: acc.deployments + delta.deployments,
-        successes: acc.successes + delta.successes,
-        failures: acc.failures + delta.failures,
-        restoreHist: acc.restoreHist.map((x, i) => x + (delta.restoreHist[i] ?? 0)),
-      });
-    };
-    for (const [repoId, { days }] of this.days) {
-      const repo = await db.get(repoId);
-      if (!repo) continue;
-      for (const [day, delta] of days) {
-        if (isZeroDelta(delta)) continue;
-        if (await addDeploymentDay(db, this.installationId, repositoryScope(repoId), day, delta, 1, !repo.private)) {
-          into(PUBLIC_SCOPE, day, delta);
-        }
-        into(ALL_SCOPE, day, delta);
-      }
-    }
-    for (const [scope, m] of groups) {
-      for (const [day, delta] of m)
-        if (!isZeroDelta(delta)) await addDeploymentDay(db, this.installationId, scope, day, delta, 1);
-    }
-    this.days.clear();
   }
 }
 
@@ -472,11 +322,10 @@ export async function scheduleReclassify(ctx: MutationCtx, repositoryId: Id<"rep
   await ctx.scheduler.runAfter(0, internal.model.deployments.reclassifyDeployments, { repositoryId, cursor: null });
 }
 
-type DayFigures = { day: number } & DayDelta;
 const RECOUNT_PAGE = 500;
 
-/** One page of a repository's deployments recounted: stored derived fields checked, contributions summed by day. */
-export const recountDeploymentPage = internalQuery({
+/** `verifyAggregates`' deployment part: one page of a repository's deployments, their derived fields checked. */
+export const checkDeploymentPage = internalQuery({
   args: { repositoryId: v.id("repositories"), cursor: v.union(v.string(), v.null()) },
   handler: async (ctx, { repositoryId, cursor }) => {
     const repo = (await ctx.db.get(repositoryId))!;
@@ -485,7 +334,6 @@ export const recountDeploymentPage = internalQuery({
       .withIndex("by_repo_source_github_id", (q) => q.eq("repositoryId", repositoryId))
       .paginate({ numItems: RECOUNT_PAGE, cursor });
     const differences: string[] = [];
-    const days = new Map<number, DayFigures>();
     for (const d of page.page) {
       const [production, restoreMs] = [await isProduction(ctx.db, repositoryId, d), await restoreOf(ctx.db, d)];
       const counted = countedAt({ ...d, production });
@@ -494,119 +342,7 @@ export const recountDeploymentPage = internalQuery({
           `${repo.fullName} deployment ${d.source} ${d.githubId}: stored production ${d.production} restore ${d.restoreMs} counted ${d.countedAt}, derived ${production} ${restoreMs} ${counted}`,
         );
       }
-      const c = deploymentContribution(d);
-      if (!c) continue;
-      const f = days.get(c.day) ?? { day: c.day, ...zeroDelta() };
-      days.set(c.day, f);
-      f.deployments += 1;
-      if (c.success) f.successes += 1;
-      else f.failures += 1;
-      if (c.restoreBin !== undefined) f.restoreHist[c.restoreBin]! += 1;
     }
-    return {
-      fullName: repo.fullName,
-      private: repo.private,
-      differences,
-      days: [...days.values()],
-      isDone: page.isDone,
-      continueCursor: page.continueCursor,
-    };
+    return { differences, isDone: page.isDone, continueCursor: page.continueCursor };
   },
 });
-
-/** One page of a scope's stored `deploymentDaily` documents. */
-export const storedDeploymentDays = internalQuery({
-  args: { installationId: v.id("installations"), scope: v.string(), cursor: v.union(v.string(), v.null()) },
-  handler: async (ctx, { installationId, scope, cursor }) => {
-    const page = await ctx.db
-      .query("deploymentDaily")
-      .withIndex("by_installation_scope_day", (q) => q.eq("installationId", installationId).eq("scope", scope))
-      .paginate({ numItems: RECOUNT_PAGE, cursor });
-    return {
-      days: page.page.map(({ day, deployments, successes, failures, restoreHist, inPublic }) => ({
-        day,
-        deployments,
-        successes,
-        failures,
-        restoreHist,
-        inPublic,
-      })),
-      isDone: page.isDone,
-      continueCursor: page.continueCursor,
-    };
-  },
-});
-
-/**
- * `verifyAggregates`' deployment part: each repository's deployments recounted against its own
- * `deploymentDaily` scope, and the sums against "public" (public repositories) and "all".
- */
-export async function verifyDeployments(
-  ctx: ActionCtx,
-  installationId: Id<"installations">,
-  repositoryIds: Id<"repositories">[],
-): Promise<string[]> {
-  const differences: string[] = [];
-  const key = (f: DayDelta) => JSON.stringify([f.deployments, f.successes, f.failures, f.restoreHist]);
-  const add = (m: Map<number, DayDelta>, f: DayFigures) => {
-    const acc = m.get(f.day) ?? zeroDelta();
-    m.set(f.day, {
-      deployments: acc.deployments + f.deployments,
-      successes: acc.successes + f.successes,
-      failures: acc.failures + f.failures,
-      restoreHist: acc.restoreHist.map((x, i) => x + (f.restoreHist[i] ?? 0)),
-    });
-  };
-  const stored = async (scope: string) => {
-    const out = new Map<number, DayDelta & { inPublic?: boolean }>();
-    for (let cursor: string | null = null, done = false; !done;) {
-      const page: { days: Array<DayFigures & { inPublic?: boolean }>; isDone: boolean; continueCursor: string } =
-        await ctx.runQuery(internal.model.deployments.storedDeploymentDays, { installationId, scope, cursor });
-      for (const d of page.days)
-        out.set(d.day, { ...d, restoreHist: zeroDelta().restoreHist.map((_, i) => d.restoreHist[i] ?? 0) });
-      [cursor, done] = [page.continueCursor, page.isDone];
-    }
-    return out;
-  };
-  const check = (label: string, recount: Map<number, DayDelta>, have: Map<number, DayDelta>) => {
-    for (const day of new Set([...recount.keys(), ...have.keys()])) {
-      const [want, got] = [recount.get(day) ?? zeroDelta(), have.get(day) ?? zeroDelta()];
-      if (key(want) !== key(got))
-        differences.push(`${label} deployment day ${day}: stored ${key(got)}, recount ${key(want)}`);
-    }
-  };
-  const [publicDays, allDays] = [new Map<number, DayDelta>(), new Map<number, DayDelta>()];
-  for (const repositoryId of repositoryIds) {
-    const own = new Map<number, DayDelta>();
-    let repo = { fullName: String(repositoryId), private: false };
-    for (let cursor: string | null = null, done = false; !done;) {
-      const page: {
-        fullName: string;
-        private: boolean;
-        differences: string[];
-        days: DayFigures[];
-        isDone: boolean;
-        continueCursor: string;
-      } = await ctx.runQuery(internal.model.deployments.recountDeploymentPage, { repositoryId, cursor });
-      repo = page;
-      differences.push(...page.differences);
-      for (const f of page.days) add(own, f);
-      [cursor, done] = [page.continueCursor, page.isDone];
-    }
-    const have = await stored(repositoryScope(repositoryId));
-    check(`${repo.fullName} scope`, own, have);
-    for (const [day, d] of have) {
-      if (d.inPublic === repo.private)
-        differences.push(
-          `${repo.fullName} scope deployment day ${day}: counted on the wrong side of "public" (move pending)`,
-        );
-    }
-    for (const [day, f] of own) {
-      add(allDays, { day, ...f });
-      if (!repo.private) add(publicDays, { day, ...f });
-    }
-  }
-  check("public", publicDays, await stored(PUBLIC_SCOPE));
-  check("all", allDays, await stored(ALL_SCOPE));
-  return differences;
-}

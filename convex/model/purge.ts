@@ -11,6 +11,7 @@ import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { log } from "../log";
 import { purgeAlertsOf } from "../alerts/purge";
+import { purgeMetricsOf } from "../metrics/backfill";
 import { purgeNotificationsOf } from "../notify/purge";
 import { purgeHourlyOf } from "../sync/health";
 import { purgeAccountTeams } from "./teams";
@@ -28,19 +29,12 @@ type ReadModelTable =
   | "comments"
   | "activityEvents"
   | "installationCounters"
-  | "dailyActivity"
-  | "userDailyActivity"
   | "repositoryGrants"
   | "publicCounters"
-  | "scopedDailyActivity"
-  | "reviewerDaily"
   | "reviewerOpenRequests"
-  | "cycleDaily"
   | "deployments"
-  | "deploymentDaily"
   | "repositorySettings"
   | "installationSettings"
-  | "ciDaily"
   | "repositoryHealth";
 
 export const purgeInstallation = internalMutation({
@@ -78,7 +72,6 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
       () => db.query("pullRequests").withIndex("by_repo_updated", (q) => q.eq("repositoryId", r)),
       () => db.query("issues").withIndex("by_repo_state_updated", (q) => q.eq("repositoryId", r)),
       () => db.query("activityEvents").withIndex("by_repo_time", (q) => q.eq("repositoryId", r)),
-      () => db.query("ciDaily").withIndex("by_repository_day", (q) => q.eq("repositoryId", r)),
       () => db.query("deployments").withIndex("by_repo_source_github_id", (q) => q.eq("repositoryId", r)),
       () => db.query("repositorySettings").withIndex("by_repository", (q) => q.eq("repositoryId", r)),
       () => db.query("repositoryHealth").withIndex("by_repository_day", (q) => q.eq("repositoryId", r)),
@@ -92,33 +85,16 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
       db
         .query("installationCounters")
         .withIndex("by_installation_shard", (q) => q.eq("installationId", installationId)),
-    () => db.query("dailyActivity").withIndex("by_installation_day", (q) => q.eq("installationId", installationId)),
-    () =>
-      db
-        .query("userDailyActivity")
-        .withIndex("by_installation_login_day", (q) => q.eq("installationId", installationId)),
     () => db.query("publicCounters").withIndex("by_installation_shard", (q) => q.eq("installationId", installationId)),
-    () =>
-      db
-        .query("scopedDailyActivity")
-        .withIndex("by_installation_scope_day", (q) => q.eq("installationId", installationId)),
-    () =>
-      db.query("reviewerDaily").withIndex("by_installation_scope_day", (q) => q.eq("installationId", installationId)),
     () =>
       db
         .query("reviewerOpenRequests")
         .withIndex("by_installation_scope_reviewer", (q) => q.eq("installationId", installationId)),
     () => db.query("installationSettings").withIndex("by_installation", (q) => q.eq("installationId", installationId)),
-    () =>
-      db
-        .query("cycleDaily")
-        .withIndex("by_installation_scope_author_day", (q) => q.eq("installationId", installationId)),
-    () =>
-      db.query("deploymentDaily").withIndex("by_installation_scope_day", (q) => q.eq("installationId", installationId)),
   ];
   for (const rows of installationWide) if (budget > 0) await drop(await rows().take(budget));
   // The other rooms' documents about the installation, each deleted by its owner.
-  for (const purge of [purgeAlertsOf, purgeNotificationsOf, purgeHourlyOf]) {
+  for (const purge of [purgeMetricsOf, purgeAlertsOf, purgeNotificationsOf, purgeHourlyOf]) {
     if (budget > 0) budget -= await purge(ctx, installationId, budget);
   }
   // Teams belong to the organisation's account: they go with its last installation (a reinstall lists them again).

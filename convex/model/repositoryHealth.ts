@@ -24,7 +24,10 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
-import { DAY_MS, dayOf, HIST_BINS, histBinHours, repositoryScope } from "./contribution";
+import { ACTIVITY, CI, CYCLE } from "../metrics/figures";
+import { quantileHours, type Hist } from "../metrics/histogram";
+import { readBuckets, total } from "../metrics/read";
+import { DAY_MS, dayOf, repositoryScope } from "./contribution";
 import { installationSettings } from "./settings";
 
 const WINDOW_DAYS = 30;
@@ -42,8 +45,8 @@ type Inputs = {
   ci: { passed: number; failed: number; flaky: number };
   merged: number;
   unapproved: number;
-  /** Time-to-merge histogram (log2 hours) of the window. */
-  mergeHist: number[];
+  /** Time-to-merge histogram of the window. */
+  mergeHist: Hist;
   open: number;
   stale: number;
   staleCapped: boolean;
@@ -55,16 +58,6 @@ type Inputs = {
 const reason = (key: string, text: string, penalty: number): Reason => ({ key, penalty, text });
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-function medianHours(hist: number[]): number | null {
-  const total = hist.reduce((a, b) => a + b, 0);
-  let seen = 0;
-  for (let bin = 0; bin < hist.length && total > 0; bin++) {
-    seen += hist[bin] ?? 0;
-    if (seen * 2 >= total) return histBinHours(bin);
-  }
-  return null;
-}
 
 const duration = (hours: number) =>
   hours < 48 ? `${Math.round(hours * 10) / 10} hours` : `${Math.round((hours / 24) * 10) / 10} days`;
@@ -95,7 +88,7 @@ function scoreOf(x: Inputs): { score: number; grade: Doc<"repositoryHealth">["gr
     const text = `${floor}${x.stale} of ${plural(x.open, "open PR")} stale (waiting over ${plural(x.staleAfterDays, "day")})`;
     reasons.push(reason("stale", text, Math.round(20 * share)));
   }
-  const median = medianHours(x.mergeHist);
+  const median = quantileHours(x.mergeHist, 0.5);
   if (median !== null) {
     const penalty = median <= 24 ? 0 : Math.round(10 * Math.min(1, Math.log(median / 24) / Math.log(7)));
     reasons.push(reason("merge", `Median time to merge ${duration(median)}`, penalty));
@@ -118,8 +111,6 @@ function scoreOf(x: Inputs): { score: number; grade: Doc<"repositoryHealth">["gr
   return { score, grade, reasons: reasons.sort((a, b) => b.penalty - a.penalty) };
 }
 
-const addHist = (a: number[], b: number[]) => a.map((x, i) => x + (b[i] ?? 0));
-
 /** The window's figures of one repository, from its buckets and (capped) its open PRs. */
 async function inputsOf(
   ctx: MutationCtx,
@@ -130,55 +121,26 @@ async function inputsOf(
   const { db } = ctx;
   const from = today - WINDOW_DAYS + 1;
   const scope = repositoryScope(repo._id);
+  const range = { from, to: today };
   const [ciDays, cycleDays, activityDays, open] = await Promise.all([
-    db
-      .query("ciDaily")
-      .withIndex("by_repository_day", (q) => q.eq("repositoryId", repo._id).gte("day", from).lte("day", today))
-      .collect(),
-    db
-      .query("cycleDaily")
-      .withIndex("by_installation_scope_author_day", (q) =>
-        q
-          .eq("installationId", repo.installationId)
-          .eq("scope", scope)
-          .eq("author", "")
-          .gte("day", from)
-          .lte("day", today),
-      )
-      .collect(),
-    db
-      .query("scopedDailyActivity")
-      .withIndex("by_installation_scope_day", (q) =>
-        q.eq("installationId", repo.installationId).eq("scope", scope).gte("day", from).lte("day", today),
-      )
-      .collect(),
+    readBuckets(db, repo.installationId, CI, [scope], range),
+    readBuckets(db, repo.installationId, CYCLE, [scope], range),
+    readBuckets(db, repo.installationId, ACTIVITY, [scope], range),
     // Oldest update first: the PRs most likely stale are read before the cap.
     db
       .query("pullRequests")
       .withIndex("by_repo_state_updated", (q) => q.eq("repositoryId", repo._id).eq("state", "open"))
       .take(STALE_SCAN_CAP),
   ]);
-  const ci = { passed: 0, failed: 0, flaky: 0 };
-  for (const d of ciDays) {
-    ci.passed += d.passed;
-    ci.failed += d.failed;
-    ci.flaky += d.flaky;
-  }
-  let [merged, unapproved, cycleHist] = [0, 0, new Array<number>(HIST_BINS).fill(0)];
-  for (const d of cycleDays) {
-    merged += d.merged;
-    unapproved += d.unapproved;
-    cycleHist = addHist(cycleHist, d.cycleHist);
-  }
-  const activity = { commits: 0, opened: 0, merged: 0, reviews: 0 };
-  let createdToMerge = new Array<number>(HIST_BINS).fill(0);
-  for (const d of activityDays) {
-    activity.commits += d.commits;
-    activity.opened += d.prsOpened;
-    activity.merged += d.prsMerged;
-    activity.reviews += d.reviews;
-    createdToMerge = addHist(createdToMerge, d.mergeHist);
-  }
+  const [ciSums, cycle, act] = [total(ciDays), total(cycleDays), total(activityDays)];
+  const ci = { passed: ciSums.n.passed ?? 0, failed: ciSums.n.failed ?? 0, flaky: ciSums.n.flaky ?? 0 };
+  const [merged, unapproved] = [cycle.n.merged ?? 0, cycle.n.unapproved ?? 0];
+  const activity = {
+    commits: act.n.commits ?? 0,
+    opened: act.n.prsOpened ?? 0,
+    merged: act.n.prsMerged ?? 0,
+    reviews: act.n.reviews ?? 0,
+  };
   // Same boundary as the PR list's stale flag (dashboard/lists.ts staleBoundary), counted back from today.
   const staleBefore = (today + 1 - staleAfterDays) * DAY_MS;
   const stale = open.filter((pr) => (pr.waitingSince ?? pr.updatedAt) < staleBefore).length;
@@ -186,8 +148,8 @@ async function inputsOf(
     ci,
     merged,
     unapproved,
-    // Cycle time (first commit → merge) where cycleDaily has it, else creation → merge from the activity buckets.
-    mergeHist: merged > 0 ? cycleHist : createdToMerge,
+    // Cycle time (first commit → merge) where merged PRs have it, else opened → merged from the activity figure.
+    mergeHist: merged > 0 ? (cycle.h.cycle ?? {}) : (act.h.toMerge ?? {}),
     open: Math.max(repo.stats.openPrs, open.length),
     stale,
     staleCapped: open.length === STALE_SCAN_CAP,

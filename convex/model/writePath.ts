@@ -2,7 +2,7 @@
  * The single write path of the read model. Every base-table write goes through a `WritePath`, which
  * (1) upserts by GitHub id through the table-driven `upsert`, (2) never lets an older GitHub version
  * overwrite a newer one, and (3) in the same transaction keeps PR health, open counters, activity
- * events and daily buckets equal to a recount (see `verify.ts`).
+ * events and every declared day-bucketed figure (the metrics engine) equal to a recount (`verify.ts`).
  *
  * Usage: `await withWritePath(ctx, installationId, (w) => w.applyAll(records))` — opens, applies and
  * always flushes. Callers never open or flush a write path by hand.
@@ -11,17 +11,8 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { alertOnPullRequestChange } from "../alerts/engine";
 import type { MutationCtx } from "../_generated/server";
 import { newActivity, type ActivityDraft, type ActivitySource } from "./activity";
-import {
-  addCounts,
-  dayOf,
-  issueOpenCounts,
-  pullRequestDurations,
-  pullRequestOpenCounts,
-  ZERO_OPEN,
-  type Pickup,
-} from "./contribution";
-import { CiDailyDeltas } from "./ciDaily";
-import { CycleDeltas } from "./cycle";
+import { MetricsEngine } from "../metrics/engine";
+import { addCounts, issueOpenCounts, pullRequestOpenCounts, ZERO_OPEN } from "./contribution";
 import { DeploymentEffects, ignoredDeployment } from "./deployments";
 import { DerivedDeltas } from "./derived";
 import { derivePullRequest } from "./derivePullRequest";
@@ -43,32 +34,35 @@ export async function withWritePath<T>(
 ): Promise<T> {
   const installation = await ctx.db.get(installationId);
   if (!installation) throw new Error(`installation ${installationId} not found`);
-  const w = new WritePath(ctx, installation);
+  const w = new WritePath(ctx, installation, await MetricsEngine.open(ctx.db, installationId));
   const result = await fn(w);
   await w.flush();
   return result;
 }
 
 class WritePath {
+  /** What is open now: counters and outstanding requests. */
   private readonly derived: DerivedDeltas;
-  /** CI outcomes per repository and day (repository health). */
-  private readonly ci: CiDailyDeltas;
-  /** Cycle time of merged PRs (`cycleDaily`), written at flush. */
-  private readonly cycle: CycleDeltas;
+  /** Every day-bucketed figure (convex/metrics/figures.ts), written at flush. */
+  private readonly metrics: MetricsEngine;
   readonly repositories: RepositorySet;
   /** PRs whose reviews or head-commit CI changed: re-derived once each at flush, however many records touched them. */
   private readonly staleDerivations = new Map<Id<"pullRequests">, Repo>();
-  /** Production deployments per day (`deploymentDaily`), restores, and the merged PRs they ship. */
+  /** Time to restore, and the merged PRs production deployments ship. */
   private readonly deployments: DeploymentEffects;
 
   constructor(
     private readonly ctx: MutationCtx,
     readonly installation: Doc<"installations">,
+    metrics: MetricsEngine,
   ) {
     this.derived = new DerivedDeltas(ctx, installation._id);
-    this.deployments = new DeploymentEffects(ctx, installation._id, (repo, id) => this.rederive(repo, id));
-    this.cycle = new CycleDeltas(ctx.db, installation._id);
-    this.ci = new CiDailyDeltas(ctx, installation._id);
+    this.metrics = metrics;
+    this.deployments = new DeploymentEffects(
+      ctx,
+      (repo, before, after) => this.metrics.changed("deployments", repo._id, before, after),
+      (repo, id) => this.rederive(repo, id),
+    );
     this.repositories = new RepositorySet(ctx, installation, this.derived);
   }
 
@@ -80,9 +74,7 @@ class WritePath {
     }
     this.staleDerivations.clear();
     await this.derived.flush();
-    await this.cycle.flush();
-    await this.ci.flush();
-    await this.deployments.flush();
+    await this.metrics.flush();
   }
 
   /** Re-derive a stored PR at flush (a deployment may have changed its `deployedAt`). */
@@ -116,7 +108,7 @@ class WritePath {
         });
       case "ci":
         return this.write(repo, UPSERTS.ci, item.record, async (before, after) => {
-          this.ci.change(repo._id, before, after);
+          this.metrics.changed("ciResults", repo._id, before, after);
           // Linked by head SHA, not by the payload's PR list (empty for pushes from forks).
           const prs = await this.ctx.db
             .query("pullRequests")
@@ -191,8 +183,8 @@ class WritePath {
   }
 
   /**
-   * Counters, histograms and reviewer pickup samples follow `contribution(after) − contribution(before)`;
-   * the PR's outstanding review requests (the inbox's rows, counted per reviewer) follow its turn.
+   * Open counters and day buckets follow `contribution(after) − contribution(before)`; the PR's
+   * outstanding review requests (the inbox's rows, counted per reviewer) follow its turn.
    */
   private async pullRequestChanged(
     repo: Repo,
@@ -206,25 +198,7 @@ class WritePath {
     // The alert engine re-evaluates the PR (scheduled) when a field an agreement depends on changed.
     await alertOnPullRequestChange(this.ctx, this.installation._id, id, before, after);
     this.derived.open(repo, addCounts(pullRequestOpenCounts(after), pullRequestOpenCounts(before), -1));
-    this.cycle.pullRequestChanged(repo._id, before, after);
-    const [was, now] = [pullRequestDurations(before), pullRequestDurations(after)];
-    for (const kind of ["firstReview", "merge"] as const) {
-      const hist = kind === "merge" ? "mergeHist" : "firstReviewHist";
-      const [a, b] = [was[kind], now[kind]];
-      if (a?.day === b?.day && a?.bin === b?.bin) continue;
-      if (a) this.derived.histogram(repo, hist, a, -1);
-      if (b) this.derived.histogram(repo, hist, b, 1);
-    }
-    // Reviewer load: the request → first review samples, as a multiset difference.
-    const key = (p: Pickup) => `${p.reviewer}\u0000${p.day}\u0000${p.bin}`;
-    const had = new Map<string, { p: Pickup; n: number }>();
-    for (const p of before?.pickups ?? []) had.set(key(p), { p, n: (had.get(key(p))?.n ?? 0) + 1 });
-    for (const p of after.pickups ?? []) {
-      const h = had.get(key(p));
-      if (h && h.n > 0) h.n -= 1;
-      else this.derived.pickup(repo, p, 1);
-    }
-    for (const { p, n } of had.values()) for (let i = 0; i < n; i++) this.derived.pickup(repo, p, -1);
+    this.metrics.changed("pullRequests", repo._id, before, after);
   }
 
   private async applyDeletion(repo: Repo, rec: DeletionRecord): Promise<WriteOutcome> {
@@ -248,7 +222,7 @@ class WritePath {
       .withIndex("by_repo_key", (q) => q.eq("repositoryId", repo._id).eq("key", e.key))
       .first();
     if (seen) return;
-    await this.ctx.db.insert("activityEvents", {
+    const event = {
       installationId: this.installation._id,
       repositoryId: repo._id,
       key: e.key,
@@ -257,7 +231,8 @@ class WritePath {
       occurredAt: e.at,
       url: e.url,
       ...(e.title !== undefined && { title: e.title }),
-    });
-    this.derived.activity(repo, e.type, dayOf(e.at), e.actor);
+    };
+    await this.ctx.db.insert("activityEvents", event);
+    this.metrics.changed("activityEvents", repo._id, null, event);
   }
 }

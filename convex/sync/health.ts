@@ -14,6 +14,7 @@
  * one of them, so no other dashboard query re-runs for it. Each installation keeps `KEEP_HOURS` of
  * them; older ones are deleted as a new hour starts.
  */
+import { fromDense, quantileMs } from "../metrics/histogram";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated/server";
@@ -41,19 +42,12 @@ export function log2Bin(valueMs: number, unitMs: number, bins: number): number {
 }
 
 /**
- * The `q` quantile of a histogram, as the upper bound of the bin it falls in (ms): "95% took at
- * most this". Null for an empty histogram.
+ * The `q` quantile of a log2 histogram in ms (bin 0 below one unit, bin i ≥ 1 from 2^(i−1) to 2^i
+ * units, the last open), interpolated within its bin as every figure is (convex/metrics/histogram.ts).
+ * Null for an empty histogram.
  */
 export function histogramQuantile(hist: readonly number[], q: number, unitMs: number): number | null {
-  const n = hist.reduce((a, b) => a + b, 0);
-  if (n === 0) return null;
-  const rank = Math.max(1, Math.ceil(q * n));
-  let seen = 0;
-  for (let i = 0; i < hist.length; i++) {
-    seen += hist[i]!;
-    if (seen >= rank) return 2 ** i * unitMs;
-  }
-  return 2 ** (hist.length - 1) * unitMs;
+  return quantileMs({ unitMs, perOctave: 1, octaves: Math.max(0, hist.length - 2) }, fromDense(hist), q);
 }
 
 export const hourOf = (ms: number) => Math.floor(ms / HOUR_MS);

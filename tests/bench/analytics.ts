@@ -7,7 +7,7 @@
  * The small case is seeded through the write path (`applyRecords`). The large one would take hours
  * through convex-test's write path, so it is seeded with what the queries read, inserted directly:
  * the repositories (through `addRepositories`), the 60,000 PR rows (a write-path PR as template), and
- * the `cycleDaily` documents the write path would have made of them — "all" and "public", everyone's
+ * the `cycle` figure's documents the write path would have made of them — "all" and "public", everyone's
  * and each author's, and the own scopes of the repositories the queries read (the member's 3 private
  * ones and the filtered one; the other repositories' scopes are never read, whatever their size).
  */
@@ -15,14 +15,9 @@ import { api, internal } from "../../convex/_generated/api";
 import type { Doc, Id } from "../../convex/_generated/dataModel";
 import { recordMembership } from "../../convex/memberships";
 import { dayOf } from "../../convex/model/contribution";
-import {
-  addContribution,
-  CYCLE_STAGES,
-  cycleContribution,
-  STAGE_HIST,
-  zeroCycle,
-  type CycleFigures,
-} from "../../convex/model/cycle";
+import { addEntries, type Entry } from "../../convex/metrics/engine";
+import { CYCLE, figureId } from "../../convex/metrics/figures";
+import { DURATIONS, sampleOf } from "../../convex/metrics/histogram";
 import type { AnyRecord } from "../../convex/model/records";
 import { upsertTeam, upsertTeamMember } from "../../convex/model/teams";
 import { createInstallation, makeConvex, measureQuery, signInAs, type TestConvex } from "../helpers/convex";
@@ -139,7 +134,7 @@ function prRecords(n: number, shape: Shape): AnyRecord[] {
   ];
 }
 
-/** The large case: PR rows and the `cycleDaily` documents of them, inserted directly (see the module comment). */
+/** The large case: PR rows and the `cycle` documents of them, inserted directly (see the module comment). */
 async function seedDirectly(t: TestConvex, org: Awaited<ReturnType<typeof organisation>>, shape: Shape) {
   const { installationId, records, repoIds } = org;
   // A PR as the write path stores it, as the template of every row.
@@ -147,7 +142,10 @@ async function seedDirectly(t: TestConvex, org: Awaited<ReturnType<typeof organi
   const template = await t.run(async (ctx) => (await ctx.db.query("pullRequests").first())!);
   const { _id, _creationTime, ...base } = template;
   const readRepos = new Set<string>([...org.granted, repoIds[1]!]);
-  const series = new Map<string, { scope: string; author: string; day: number; inPublic?: boolean; f: CycleFigures }>();
+  const series = new Map<
+    string,
+    { scope: string; key: string; day: number; inPublic?: boolean; entries: Map<string, Entry> }
+  >();
   const rows: Array<Omit<Doc<"pullRequests">, "_id" | "_creationTime">> = [];
   for (let n = 1; n < shape.prs; n++) {
     const s = prShape(n, shape.repos, shape.prs);
@@ -169,20 +167,24 @@ async function seedDirectly(t: TestConvex, org: Awaited<ReturnType<typeof organi
       pickups: undefined,
     };
     rows.push(row);
-    const c = cycleContribution(row)!;
     const isPublic = !records[s.r]!.private;
     const scopes = ["all", ...(isPublic ? ["public"] : []), ...(readRepos.has(repositoryId) ? [repositoryId] : [])];
-    for (const scope of scopes) {
-      for (const author of ["", c.author]) {
-        const key = `${scope}\u0000${author}\u0000${c.day}`;
+    for (const c of CYCLE.from.pullRequests!({ ...row, _id: _id, _creationTime })) {
+      const entry: Entry = {
+        k: "",
+        n: { ...(c.n ?? {}) },
+        h: Object.fromEntries(Object.entries(c.h ?? {}).map(([name, ms]) => [name, sampleOf(DURATIONS, ms)])),
+      };
+      for (const scope of scopes) {
+        const key = `${scope}\u0000${c.key ?? ""}\u0000${c.day}`;
         const e = series.get(key) ?? {
           scope,
-          author,
+          key: c.key ?? "",
           day: c.day,
           ...(scope === repositoryId && { inPublic: isPublic }),
-          f: zeroCycle(),
+          entries: new Map<string, Entry>(),
         };
-        addContribution(e.f, c, 1);
+        addEntries(e.entries, [entry]);
         series.set(key, e);
       }
     }
@@ -194,42 +196,36 @@ async function seedDirectly(t: TestConvex, org: Awaited<ReturnType<typeof organi
     });
   }
   // The template PR's own contribution is in the buckets already (written by the write path).
+  const figure = figureId(CYCLE);
   const docs = [...series.values()];
   for (let i = 0; i < docs.length; i += CHUNK) {
     await t.run(async (ctx) => {
       for (const e of docs.slice(i, i + CHUNK)) {
         const existing = await ctx.db
-          .query("cycleDaily")
-          .withIndex("by_installation_scope_author_day", (q) =>
-            q.eq("installationId", installationId).eq("scope", e.scope).eq("author", e.author).eq("day", e.day),
+          .query("metricBuckets")
+          .withIndex("by_figure_scope_key_day", (q) =>
+            q
+              .eq("installationId", installationId)
+              .eq("figure", figure)
+              .eq("scope", e.scope)
+              .eq("key", e.key)
+              .eq("day", e.day),
           )
           .unique();
-        const hists = Object.fromEntries(CYCLE_STAGES.map((st) => [STAGE_HIST[st], e.f.hists[st]]));
-        if (existing) {
-          await ctx.db.patch(existing._id, {
-            merged: existing.merged + e.f.merged,
-            unapproved: existing.unapproved + e.f.unapproved,
-            deployed: existing.deployed + e.f.deployed,
-            ...Object.fromEntries(
-              CYCLE_STAGES.map((st) => [
-                STAGE_HIST[st],
-                existing[STAGE_HIST[st]].map((x, k) => x + (e.f.hists[st][k] ?? 0)),
-              ]),
-            ),
-          });
-        } else {
-          await ctx.db.insert("cycleDaily", {
+        const entries = [
+          ...addEntries(new Map((existing?.entries ?? []).map((x) => [x.k, x])), e.entries.values()).values(),
+        ];
+        if (existing) await ctx.db.patch(existing._id, { entries });
+        else
+          await ctx.db.insert("metricBuckets", {
             installationId,
+            figure,
             scope: e.scope,
-            author: e.author,
+            key: e.key,
             day: e.day,
-            merged: e.f.merged,
-            unapproved: e.f.unapproved,
-            deployed: e.f.deployed,
-            ...(hists as Pick<Doc<"cycleDaily">, (typeof STAGE_HIST)[keyof typeof STAGE_HIST]>),
+            entries,
             ...(e.inPublic !== undefined && { inPublic: e.inPublic }),
           });
-        }
       }
     });
   }
@@ -305,7 +301,7 @@ export async function analyticsBench(): Promise<Array<[string, Record<string, un
   const large = await measure({ repos: 2_000, prs: 60_000 }, true);
   return [
     [
-      "Analytics queries (issue 14): documents read at 10 repos / 50 PRs (write path) and 2,000 repos / 60,000 PRs (PR rows and cycleDaily inserted directly)",
+      "Analytics queries (issue 14): documents read at 10 repos / 50 PRs (write path) and 2,000 repos / 60,000 PRs (PR rows and cycle buckets inserted directly)",
       [...small, ...large],
     ],
   ];
