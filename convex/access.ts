@@ -9,7 +9,7 @@
 import { getAuthUserId } from "@convex-dev/auth/server";
 import type { Doc, Id } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
-import { teamsOfUser } from "./model/teams";
+import { teamsOfUser } from "./people/teams";
 
 type Ctx = Pick<QueryCtx, "auth" | "db">;
 

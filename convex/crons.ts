@@ -36,8 +36,8 @@ crons.daily("prune Slack deliveries", { hourUTC: 3, minuteUTC: 47 }, internal.no
 // Alerts whose breach is a matter of time (a review request or a PR getting old), and seed 000's sync health.
 crons.interval("evaluate time-based alerts", { minutes: 5 }, internal.alerts.engine.tick, {});
 
-// Repository health scores of today, with their trend (model/repositoryHealth.ts); also refreshed after each sync.
-crons.interval("refresh repository health", { hours: 1 }, internal.model.repositoryHealth.refreshAll, {});
+// Repository health scores of today, with their trend (metrics/repositoryHealth.ts); also refreshed after each sync.
+crons.interval("refresh repository health", { hours: 1 }, internal.metrics.repositoryHealth.refreshAll, {});
 
 // Figures declared (or re-versioned) after data was stored are counted from the base tables (convex/metrics/backfill.ts).
 crons.interval("backfill metrics", { minutes: 10 }, internal.metrics.backfill.ensureAll, {});

@@ -21,8 +21,8 @@ import { GitHubError } from "./github/errors";
 import { listOrgMembers } from "./github/members";
 import { listDirectCollaborators, listOrgTeams, listTeamMembers, listTeamRepositories } from "./github/teams";
 import { log } from "./log";
-import { grant, pruneGrants } from "./model/grants";
-import { pruneTeams, upsertTeam, upsertTeamMember } from "./model/teams";
+import { grant, pruneGrants } from "./people/grants";
+import { pruneTeams, upsertTeam, upsertTeamMember } from "./people/teams";
 import { stream } from "convex-helpers/server/stream";
 import schema from "./schema";
 

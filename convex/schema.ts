@@ -207,7 +207,7 @@ export default defineSchema({
 
   /**
    * An organisation's teams (per GitHub account, shared by its installations), from the sync's team
-   * listing and `team` webhooks (model/teams.ts). A child team inherits its parent's repository access.
+   * listing and `team` webhooks (people/teams.ts). A child team inherits its parent's repository access.
    */
   teams: defineTable({
     accountId: v.number(),
@@ -222,7 +222,7 @@ export default defineSchema({
     .index("by_account_slug", ["accountId", "slug"])
     .index("by_account_seen", ["accountId", "seenAt"]),
 
-  /** Who belongs to which team (sync, `membership` webhooks), per organisation account (model/teams.ts). */
+  /** Who belongs to which team (sync, `membership` webhooks), per organisation account (people/teams.ts). */
   teamMembers: defineTable({
     accountId: v.number(),
     teamGithubId: v.number(),
@@ -236,7 +236,7 @@ export default defineSchema({
 
   /**
    * Who may read a repository of an installation besides its owners: a team (`teamGithubId`) or a
-   * direct collaborator (`githubUserId`), exactly one of the two (model/grants.ts). Read by access.ts.
+   * direct collaborator (`githubUserId`), exactly one of the two (people/grants.ts). Read by access.ts.
    */
   repositoryGrants: defineTable({
     installationId: v.id("installations"),
@@ -526,7 +526,7 @@ export default defineSchema({
   }).index("by_installation_scope_reviewer", ["installationId", "scope", "reviewer"]),
 
   /**
-   * A repository's health score per UTC day (model/repositoryHealth.ts), recomputed from the buckets by
+   * A repository's health score per UTC day (metrics/repositoryHealth.ts), recomputed from the buckets by
    * a cron and after syncs: the Repositories page reads one document per row (the latest, with its trend).
    */
   repositoryHealth: defineTable({

@@ -9,7 +9,7 @@ import { canAdminister, canReadRepository, currentViewer, repositoryAccess, view
 import { internal } from "./_generated/api";
 import { previewBreaches } from "./alerts/preview";
 import { validateToday } from "./dashboard/trends";
-import { scheduleReclassify } from "./model/deployments";
+import { scheduleReclassify } from "./model/deploymentJobs";
 import {
   installationAgreements,
   installationSettings,

@@ -156,7 +156,7 @@ beforeAll(async () => {
       computedAt: Date.now() - DAY,
     });
   });
-  await t.mutation(internal.model.repositoryHealth.refreshInstallation, { installationId });
+  await t.mutation(internal.metrics.repositoryHealth.refreshInstallation, { installationId });
   await t.finishInProgressScheduledFunctions();
   admin = await signInAs(t, 9001, "acme"); // the organisation account itself: an administrator
   // dev1 is a member of both organisations: the organisations overview shows both.

@@ -13,7 +13,7 @@ import type { Id } from "../convex/_generated/dataModel";
 import { recordMembership } from "../convex/memberships";
 import { dayOf } from "../convex/model/contribution";
 import type { AnyRecord, RepositoryRecord } from "../convex/model/records";
-import { upsertTeam, upsertTeamMember } from "../convex/model/teams";
+import { upsertTeam, upsertTeamMember } from "../convex/people/teams";
 import { createInstallation, expectNoAggregateDifferences, makeConvex, signInAs } from "./helpers/convex";
 import { HOUR, pr, repo, review, T0 } from "./helpers/records";
 

@@ -71,7 +71,7 @@ async function setup(opts: { githubInstallationId?: number } = {}) {
     ).page;
   const healthOf = async (fullName: string, caller = lead) =>
     (await rows(caller)).find((r) => r.fullName === fullName)?.health;
-  const refresh = () => t.mutation(internal.model.repositoryHealth.refreshInstallation, { installationId });
+  const refresh = () => t.mutation(internal.metrics.repositoryHealth.refreshInstallation, { installationId });
   return { t, installationId, apply, lead, member, rows, healthOf, refresh };
 }
 
@@ -291,7 +291,7 @@ describe("refresh: the hourly cron and the end of a sync", () => {
     // Three days of hourly crons (one run a day here): one document per day, each carrying the days before.
     for (let d = 1; d <= 3; d++) {
       vi.setSystemTime((syncDay + d) * DAY_MS + 12 * HOUR);
-      await t.mutation(internal.model.repositoryHealth.refreshAll, {});
+      await t.mutation(internal.metrics.repositoryHealth.refreshAll, {});
       await t.finishAllScheduledFunctions(vi.runAllTimers, 100);
     }
     const all = await scores();
@@ -305,7 +305,7 @@ describe("refresh: the hourly cron and the end of a sync", () => {
     const docs = () => t.run((ctx) => ctx.db.query("repositoryHealth").collect());
     const before = await docs();
     vi.advanceTimersByTime(HOUR);
-    await t.mutation(internal.model.repositoryHealth.refreshAll, {});
+    await t.mutation(internal.metrics.repositoryHealth.refreshAll, {});
     await t.finishAllScheduledFunctions(vi.runAllTimers, 100);
     expect(await docs()).toEqual(before);
   });

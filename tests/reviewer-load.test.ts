@@ -5,7 +5,7 @@
  * and its request history arrive in.
  */
 import { describe, expect, test } from "vitest";
-import { upsertTeam, upsertTeamMember } from "../convex/model/teams";
+import { upsertTeam, upsertTeamMember } from "../convex/people/teams";
 import { api, internal } from "../convex/_generated/api";
 import { dayOf, reviewPickups } from "../convex/model/contribution";
 import type { AnyRecord } from "../convex/model/records";

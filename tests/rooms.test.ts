@@ -33,9 +33,6 @@ const READ_MODEL = [
   "publicCounters",
   "reviewerOpenRequests",
   "installationSettings",
-  "teams",
-  "teamMembers",
-  "repositoryGrants",
 ] as const;
 
 /** Table → the files (exact paths) or folders (ending in "/") that may write it. */
@@ -63,6 +60,9 @@ const OWNERS: Record<string, readonly string[]> = {
   agreementDaily: ["convex/alerts/"],
   deployments: ["convex/model/upsert.ts", "convex/model/deployments.ts", "convex/model/purge.ts"],
   repositorySettings: ["convex/model/settings.ts", "convex/model/purge.ts"],
+  teams: ["convex/people/"],
+  teamMembers: ["convex/people/"],
+  repositoryGrants: ["convex/people/"],
   metricBuckets: ["convex/metrics/"],
   metricState: ["convex/metrics/"],
   // Legacy tables the metrics engine replaced: only emptied.
@@ -77,7 +77,7 @@ const OWNERS: Record<string, readonly string[]> = {
       "userDailyActivity",
     ].map((t) => [t, ["convex/metrics/backfill.ts"]]),
   ),
-  repositoryHealth: ["convex/model/repositoryHealth.ts", "convex/model/purge.ts"],
+  repositoryHealth: ["convex/metrics/repositoryHealth.ts", "convex/metrics/backfill.ts"],
 };
 
 /** Files outside convex/github/ that may use `fetch`, and what for (never GitHub). */

@@ -389,9 +389,9 @@ describe("the app in Chromium", () => {
       const page = await open(admin, width, "/acme/reviewers");
       const people = page.getByRole("region", { name: "People" });
       await people.locator("tbody tr").first().waitFor();
-      expect(await people.textContent()).toMatch(/Median pickup/);
+      expect(await people.textContent()).toMatch(/Median response time/);
       await page.getByRole("region", { name: "Teams" }).waitFor();
-      await shoot(page, `reviewer-load-${width}`, "Requests picked up");
+      await shoot(page, `reviewer-load-${width}`, "Requests answered");
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(
         0,
       );

@@ -3,7 +3,7 @@
  * sync health conditions, never repeated while the breach lasts, resolved when it clears.
  *
  * When it runs:
- * - on data: the write path calls `alertOnPullRequestChange` for every PR it changes; when something an
+ * - on data: the write path tells its listener (listener.ts) every PR it changes; when something an
  *   agreement depends on moved (state, size, creation, outstanding review requests) it queues the PR in
  *   `alertQueue` and schedules one `drain` per transaction, which evaluates queued PRs in batches.
  * - on time: `tick` (cron, every 5 minutes) evaluates, per active installation, the review requests and
@@ -53,54 +53,8 @@ const reviewerOfSubject = (subject: string) =>
 const BATCH = 50;
 /** Installations handled per `tick` transaction (each gets its own scan transaction). */
 const TICK_BATCH = 25;
-/** Seed 000: the last finished jobs whose failure rate is judged. */
 /** Open-day buckets keep at most this many sizes (a day opening more PRs is not counted further). */
 const MAX_SIZES_PER_DAY = 4_000;
-
-// ---------------------------------------------------------------- the write path's hook
-
-type PrFields = Pick<
-  Doc<"pullRequests">,
-  "state" | "additions" | "deletions" | "createdAt" | "turn" | "waitingOn" | "waitingSince" | "reviewRequests"
->;
-
-/** Outstanding requests of a PR version as "reviewer@time" (what `reviewRequests` rows hold). */
-function outstanding(pr: PrFields | null): Map<string, number> {
-  if (!pr || pr.turn !== "reviewers") return new Map();
-  const at = new Map((pr.reviewRequests ?? []).map((r) => [r.reviewer, r.requestedAt]));
-  return new Map((pr.waitingOn ?? []).map((r) => [r, at.get(r) ?? pr.waitingSince ?? 0]));
-}
-
-const scheduled = new WeakMap<object, Set<string>>();
-
-/**
- * Called by the write path for every PR write (model/writePath.ts `pullRequestChanged`). Cheap when
- * nothing an agreement depends on changed: a comparison of a few fields, no read, no write.
- */
-export async function alertOnPullRequestChange(
-  ctx: MutationCtx,
-  installationId: Id<"installations">,
-  pullRequestId: Id<"pullRequests">,
-  before: PrFields | null,
-  after: PrFields,
-): Promise<void> {
-  const [was, now] = [outstanding(before), outstanding(after)];
-  const reviewers = [...new Set([...was.keys(), ...now.keys()])].filter((r) => was.get(r) !== now.get(r)).sort();
-  const relevant =
-    before === null ||
-    reviewers.length > 0 ||
-    before.state !== after.state ||
-    before.additions !== after.additions ||
-    before.deletions !== after.deletions ||
-    before.createdAt !== after.createdAt;
-  if (!relevant) return;
-  await ctx.db.insert("alertQueue", { installationId, pullRequestId, reviewers });
-  const seen = scheduled.get(ctx) ?? new Set<string>();
-  scheduled.set(ctx, seen);
-  if (seen.has(installationId)) return;
-  seen.add(installationId);
-  await ctx.scheduler.runAfter(0, internal.alerts.engine.drain, { installationId });
-}
 
 /** Evaluates queued PRs, a batch per transaction. */
 export const drain = internalMutation({

@@ -14,9 +14,9 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { query, type QueryCtx } from "../_generated/server";
 import { paginatedQuery } from "../pagination";
 import { repositoryAccess, viewableInstallation } from "../access";
-import { CYCLE } from "../metrics/figures";
+import { CYCLE, SIZE_CLASSES, SIZES, type Figure } from "../metrics/figures";
 import { histTotal, quantileHours, type Hist } from "../metrics/histogram";
-import { addSums, byDay, emptySums, readBuckets } from "../metrics/read";
+import { addSums, byDay, emptySums, readBuckets, total } from "../metrics/read";
 import { DAY_MS, repositoryScope } from "../model/contribution";
 import { CYCLE_STAGES, readyAt, stageDurations } from "../model/cycle";
 import schema from "../schema";
@@ -53,10 +53,19 @@ export type CyclePeriod = {
   p50Hours: Record<Stage, Hours>;
 };
 
+type Size = (typeof SIZE_CLASSES)[number][0];
+
 export type CycleTime = {
   granularity: "day" | "week" | "month";
   periods: CyclePeriod[];
-  totals: { merged: number; unapproved: number; deployed: number; stages: Record<Stage, Percentiles> };
+  totals: {
+    merged: number;
+    unapproved: number;
+    deployed: number;
+    stages: Record<Stage, Percentiles>;
+    /** Merged PRs by changed lines: under 10 (xs), 100 (s), 500 (m), 1,000 (l), more (xl). */
+    sizes: Record<Size, number>;
+  };
 };
 
 /** Members of a team whose series are read (a team's figures sum its members'). */
@@ -123,13 +132,14 @@ export const cycleTime = query({
     const days = to - from + 1;
     const granularity = args.granularity ?? granularityFor(days);
     // Everyone's series (key ""), or each selected author's.
-    const docs = (
-      await Promise.all(
+    const series = (figure: Figure) =>
+      Promise.all(
         (sel.authors ?? [""]).map((author) =>
-          readBuckets(ctx.db, installationId, CYCLE, sel.scopes, { from, to }, author),
+          readBuckets(ctx.db, installationId, figure, sel.scopes, { from, to }, author),
         ),
-      )
-    ).flat();
+      ).then((lists) => lists.flat());
+    const [docs, sizeDocs] = await Promise.all([series(CYCLE), series(SIZES)]);
+    const sized = total(sizeDocs).n;
     const perDay = byDay(docs);
     const whole = emptySums();
     const percentiles = (hist: Hist = {}): Percentiles => ({
@@ -162,6 +172,7 @@ export const cycleTime = query({
         unapproved: whole.n.unapproved ?? 0,
         deployed: whole.n.deployed ?? 0,
         stages,
+        sizes: Object.fromEntries(SIZE_CLASSES.map(([size]) => [size, sized[size] ?? 0])) as Record<Size, number>,
       },
     };
   },

@@ -52,7 +52,7 @@ export const repositories = paginatedQuery({
       .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", false))
       .filterWith(async (r) => visibility.visibleRepository(r))
       .paginate({ ...paginationOpts, maximumRowsRead: MAX_ROWS_READ_PER_PAGE });
-    // One more read per row: the repository's latest health score, with its trend (model/repositoryHealth.ts).
+    // One more read per row: the repository's latest health score, with its trend (metrics/repositoryHealth.ts).
     const healthOf = await Promise.all(
       result.page.map((r) =>
         ctx.db

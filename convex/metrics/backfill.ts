@@ -162,12 +162,17 @@ export const ensureAll = internalMutation({
   },
 });
 
-/** An uninstalled installation's metrics documents and state, up to `limit`; returns how many were deleted. */
+/** An uninstalled installation's metrics documents, scores and state, up to `limit`; returns how many were deleted. */
 export async function purgeMetricsOf(ctx: MutationCtx, installationId: Id<"installations">, limit: number) {
-  const docs = await ctx.db
+  const buckets = await ctx.db
     .query("metricBuckets")
     .withIndex("by_figure_scope_key_day", (q) => q.eq("installationId", installationId))
     .take(limit);
+  const scores = await ctx.db
+    .query("repositoryHealth")
+    .withIndex("by_installation_day", (q) => q.eq("installationId", installationId))
+    .take(limit - buckets.length);
+  const docs = [...buckets, ...scores];
   for (const d of docs) await ctx.db.delete(d._id);
   if (docs.length < limit) {
     const state = await stateOf(ctx.db, installationId);

@@ -3,18 +3,19 @@
  * (figures.ts). One engine per write-path transaction accumulates the deltas of every base document
  * that changed — contribution(after) − contribution(before) — and `flush` writes each touched bucket
  * document once, deleting those that fall back to zero. The same code adds a backfill's documents
- * (backfill.ts), moves a repository's buckets when its privacy flips (`moveRepositoryBuckets`), and
- * recounts (recount.ts).
+ * (backfill.ts), moves a repository's buckets when its privacy flips (moves.ts), and recounts
+ * (recount.ts).
  *
  * A bucket document is (installation, figure, scope, key, day) with a list of entries, each a set of
  * named counters and sparse histograms (one entry, k "", unless the figure keeps one per reviewer).
  * A repository's own documents of a "visibility" figure carry `inPublic`: whether "public" counts them
  * (the stored marker wins), so a flip moves them in chunks and writes in between stay exact.
  */
-import type { Doc, Id } from "../_generated/dataModel";
+import type { Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { ALL_SCOPE, PUBLIC_SCOPE, repositoryScope } from "../model/contribution";
-import { FIGURES, figureId, type Contribution, type Figure, type SourceTable } from "./figures";
+import type { SourceTable, Written } from "../model/changes";
+import { FIGURES, figureId, type Contribution, type Figure } from "./figures";
 import { addHist, DURATIONS, sampleOf, type Hist } from "./histogram";
 import { gateFor, OPEN_GATE, type Gate } from "./state";
 
@@ -23,8 +24,6 @@ export { OPEN_GATE };
 type Db = MutationCtx["db"];
 export type Entry = { k: string; n: Record<string, number>; h: Record<string, Hist> };
 type Bucket = { figure: string; key: string; day: number; entries: Map<string, Entry> };
-/** A base document as the write path has it (its system fields may not be known yet). */
-type SourceDoc<T extends SourceTable> = Omit<Doc<T>, "_id" | "_creationTime"> & { _creationTime?: number };
 
 const bucketKey = (figure: string, key: string, day: number) => `${figure}\u0000${key}\u0000${day}`;
 const emptyEntry = (k: string): Entry => ({ k, n: {}, h: {} });
@@ -67,7 +66,7 @@ function entryOf(c: Contribution): Entry {
  * Add `sign × entries` to one bucket document (inserted, patched, or deleted when empty). A repository's
  * scope passes `inPublic` (where a new document is counted); returns where the document is counted.
  */
-async function addToBucket(
+export async function addToBucket(
   db: Db,
   installationId: Id<"installations">,
   where: { figure: string; scope: string; key: string; day: number },
@@ -117,11 +116,11 @@ export class MetricsEngine {
   changed<T extends SourceTable>(
     table: T,
     repositoryId: Id<"repositories">,
-    before: SourceDoc<T> | null,
-    after: SourceDoc<T> | null,
+    before: Written<T> | null,
+    after: Written<T> | null,
   ): void {
     for (const figure of this.figures) {
-      const of = figure.from[table] as ((doc: SourceDoc<T>) => Contribution[]) | undefined;
+      const of = figure.from[table] as ((doc: Written<T>) => Contribution[]) | undefined;
       if (!of) continue;
       // A document the running backfill has not reached yet is counted by the backfill, as it is then.
       if (!this.gate.applies(figure, table, before?._creationTime ?? after?._creationTime)) continue;
@@ -193,32 +192,4 @@ export class MetricsEngine {
     }
     this.deltas.clear();
   }
-}
-
-/**
- * Move up to `budget` of a repository's bucket documents counted on the wrong side of "public" (newest
- * first) to `toPublic`: each is added to (or taken from) the "public" document of its figure, key and
- * day, and its marker flipped. Returns how many moved (fewer than `budget`: none is left).
- */
-export async function moveRepositoryBuckets(
-  db: Db,
-  installationId: Id<"installations">,
-  repositoryId: Id<"repositories">,
-  toPublic: boolean,
-  budget: number,
-): Promise<number> {
-  if (budget <= 0) return 0;
-  const docs = await db
-    .query("metricBuckets")
-    .withIndex("by_scope_public_day", (q) =>
-      q.eq("installationId", installationId).eq("scope", repositoryScope(repositoryId)).eq("inPublic", !toPublic),
-    )
-    .order("desc")
-    .take(budget);
-  for (const doc of docs) {
-    const where = { figure: doc.figure, scope: PUBLIC_SCOPE, key: doc.key, day: doc.day };
-    await addToBucket(db, installationId, where, doc.entries, toPublic ? 1 : -1);
-    await db.patch(doc._id, { inPublic: toPublic });
-  }
-  return docs.length;
 }

@@ -15,7 +15,9 @@ import type { Doc } from "../_generated/dataModel";
 import { dayOf } from "../model/contribution";
 import { CYCLE_STAGES, stageDurations } from "../model/cycle";
 
-export type SourceTable = "pullRequests" | "activityEvents" | "deployments" | "ciResults";
+import type { SourceTable } from "../model/changes";
+
+export type { SourceTable };
 
 /** What one base document adds to one bucket: its day, its key and entry, counters and duration samples. */
 export type Contribution = {
@@ -203,4 +205,38 @@ export const CI: Figure = {
   },
 };
 
-export const FIGURES: readonly Figure[] = [ACTIVITY, PERSONAL_ACTIVITY, REVIEWERS, CYCLE, DEPLOYMENTS, CI];
+/** Size classes of a pull request by changed lines (additions + deletions): under 10, 100, 500, 1,000, and more. */
+export const SIZE_CLASSES = [
+  ["xs", 10],
+  ["s", 100],
+  ["m", 500],
+  ["l", 1_000],
+  ["xl", Infinity],
+] as const;
+
+/**
+ * Merged pull requests by size, on the merge's day, for everyone (key "") and the author: how many
+ * changed under 10, 100, 500 and 1,000 lines, and more (PRs whose size GitHub did not tell are left out).
+ */
+export const SIZES: Figure = {
+  name: "sizes",
+  version: 1,
+  scopes: "visibility",
+  counters: SIZE_CLASSES.map(([name]) => name),
+  histograms: [],
+  from: {
+    pullRequests: (pr) => {
+      if (pr.state !== "merged" || pr.mergedAt === undefined) return [];
+      if (pr.additions === undefined && pr.deletions === undefined) return [];
+      const lines = (pr.additions ?? 0) + (pr.deletions ?? 0);
+      const [size] = SIZE_CLASSES.find(([, under]) => lines < under)!;
+      const day = dayOf(pr.mergedAt);
+      return [
+        { day, n: { [size]: 1 } },
+        { day, key: pr.authorLogin, n: { [size]: 1 } },
+      ];
+    },
+  },
+};
+
+export const FIGURES: readonly Figure[] = [ACTIVITY, PERSONAL_ACTIVITY, REVIEWERS, CYCLE, DEPLOYMENTS, CI, SIZES];

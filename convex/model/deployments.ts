@@ -13,9 +13,8 @@
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
-import { internalMutation, internalQuery, type DatabaseReader, type MutationCtx } from "../_generated/server";
+import { internalQuery, type DatabaseReader, type MutationCtx } from "../_generated/server";
 import type { DeploymentRecord } from "./records";
-import { withWritePath } from "./writePath";
 
 /** Days after a merge within which a production deployment is taken to ship it (beyond: not deployed). */
 const DEPLOY_HORIZON_MS = 30 * 86_400_000;
@@ -26,11 +25,8 @@ type Repo = Doc<"repositories">;
 
 /** Merged PRs re-derived inside the transaction that changed a deployment; the rest in scheduled chunks. */
 const INLINE_REDERIVE = 100;
-const REDERIVE_CHUNK = 200;
 /** Deployments looked at before or after one in its environment (a failure run longer than this is cut). */
 const RUN_SCAN = 200;
-/** Deployments reclassified per transaction after a repository's choice changed. */
-const RECLASSIFY_CHUNK = 50;
 
 /**
  * When the first successful production deployment created at or after `mergedAt` (within the horizon)
@@ -140,7 +136,12 @@ export class DeploymentEffects {
 
   constructor(
     private readonly ctx: MutationCtx,
-    private readonly counted: (repo: Repo, before: Deployment | null, after: DeploymentRow) => void,
+    private readonly counted: (
+      repo: Repo,
+      before: Deployment | null,
+      after: DeploymentRow,
+      id: Id<"deployments">,
+    ) => Promise<void>,
     private readonly rederive: (repo: Repo, id: Id<"pullRequests">) => void,
   ) {}
 
@@ -151,7 +152,7 @@ export class DeploymentEffects {
       await this.ctx.db.patch(id, { restoreMs });
       after = { ...after, restoreMs };
     }
-    this.counted(repo, before, after);
+    await this.counted(repo, before, after, id);
     const outcomeKey = (d: DeploymentRow | null) =>
       d?.production ? JSON.stringify([d.environment, outcomeOf(d) ?? null]) : "";
     if (outcomeKey(before) !== outcomeKey(after)) {
@@ -188,7 +189,7 @@ export class DeploymentEffects {
     const restoreMs = await restoreOf(this.ctx.db, next);
     if (restoreMs === next.restoreMs) return;
     await this.ctx.db.patch(next._id, { restoreMs });
-    this.counted(repo, next, { ...next, restoreMs });
+    await this.counted(repo, next, { ...next, restoreMs }, next._id);
   }
 
   /**
@@ -221,7 +222,7 @@ export class DeploymentEffects {
     if (prs.length > inline.length) {
       // The rest (from the last one taken: PRs merged in the same millisecond are re-derived twice, harmlessly).
       const resume = inline.at(-1)?.mergedAt ?? from;
-      await this.ctx.scheduler.runAfter(0, internal.model.deployments.rederiveMerged, {
+      await this.ctx.scheduler.runAfter(0, internal.model.deploymentJobs.rederiveMerged, {
         repositoryId: repo._id,
         from: resume,
         to,
@@ -255,71 +256,6 @@ export async function ignoredDeployment(db: DatabaseReader, repo: Repo, rec: Dep
     )
     .unique();
   return stored === null;
-}
-
-/** A chunk of the PRs merged in [from, to] of a repository re-derived (a deployment changed their first deployment). */
-export const rederiveMerged = internalMutation({
-  args: {
-    repositoryId: v.id("repositories"),
-    from: v.number(),
-    to: v.number(),
-    cursor: v.union(v.string(), v.null()),
-  },
-  handler: async (ctx, { repositoryId, from, to, cursor }) => {
-    const repo = await ctx.db.get(repositoryId);
-    if (!repo) return;
-    const page = await ctx.db
-      .query("pullRequests")
-      .withIndex("by_repo_merged", (q) => q.eq("repositoryId", repositoryId).gte("mergedAt", from).lte("mergedAt", to))
-      .paginate({ numItems: REDERIVE_CHUNK, cursor });
-    await withWritePath(ctx, repo.installationId, async (w) => {
-      for (const pr of page.page) w.rederive(repo, pr._id);
-    });
-    if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.model.deployments.rederiveMerged, {
-        repositoryId,
-        from,
-        to,
-        cursor: page.continueCursor,
-      });
-    }
-  },
-});
-
-/** A stored deployment as the record it came from (re-applied to re-evaluate what depends on the repository's choice). */
-function recordOf(d: Deployment, repoGithubId: number): DeploymentRecord {
-  const { _id, _creationTime, installationId, repositoryId, production, restoreMs, countedAt: _counted, ...fields } = d;
-  return { ...fields, repoGithubId };
-}
-
-/**
- * After a repository's deployment source changed: a chunk of its stored deployments re-applied through
- * the write path (production flips, buckets and restores follow, shipped PRs are re-derived); reschedules itself.
- */
-export const reclassifyDeployments = internalMutation({
-  args: { repositoryId: v.id("repositories"), cursor: v.union(v.string(), v.null()) },
-  handler: async (ctx, { repositoryId, cursor }) => {
-    const repo = await ctx.db.get(repositoryId);
-    if (!repo) return;
-    const page = await ctx.db
-      .query("deployments")
-      .withIndex("by_repo_source_github_id", (q) => q.eq("repositoryId", repositoryId))
-      .paginate({ numItems: RECLASSIFY_CHUNK, cursor });
-    await withWritePath(ctx, repo.installationId, (w) =>
-      w.applyAll(page.page.map((d) => ({ kind: "deployment" as const, record: recordOf(d, repo.githubId) }))),
-    );
-    if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.model.deployments.reclassifyDeployments, {
-        repositoryId,
-        cursor: page.continueCursor,
-      });
-    }
-  },
-});
-
-/** Start re-evaluating a repository's stored deployments (its deployment source changed). */
-export async function scheduleReclassify(ctx: MutationCtx, repositoryId: Id<"repositories">) {
-  await ctx.scheduler.runAfter(0, internal.model.deployments.reclassifyDeployments, { repositoryId, cursor: null });
 }
 
 const RECOUNT_PAGE = 500;

@@ -3,7 +3,7 @@
  * the installation's and the public group's (`installationCounters`, `publicCounters`, in shards) and
  * outstanding review requests per reviewer and scope (`reviewerOpenRequests`). Accumulated per
  * transaction and written once per document at `flush`; a repository hidden, restored or changing
- * privacy moves its figures, its day buckets through the metrics engine (convex/metrics/engine.ts).
+ * privacy moves its gauges here, and `flush` says which flipped (the write path tells its listeners).
  *
  * Why not metrics figures: a gauge counts a repository only while it is listed (history does not), its
  * repository's own figure lives on the repository document the lists already read, and its shards
@@ -11,7 +11,6 @@
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
-import { moveRepositoryBuckets } from "../metrics/engine";
 import {
   addCounts,
   ALL_SCOPE,
@@ -23,15 +22,12 @@ import {
   ZERO_OPEN,
   type OpenCounts,
 } from "./contribution";
-import { addOpenRequests, scheduleScopeMove } from "./scopes";
+import { addOpenRequests } from "./scopes";
 
 type ShardDelta = { repos: number; open: OpenCounts };
 type RepoRef = Pick<Doc<"repositories">, "_id" | "githubId" | "removed" | "private">;
 /** A repository's standing at the start of the transaction (absent: it did not exist). */
 type Standing = { removed: boolean; private: boolean } | null;
-
-/** Day-bucket documents moved into or out of "public" inside the write path's transaction. */
-const INLINE_MOVE_BUDGET = 400;
 
 export class DerivedDeltas {
   private repoStats = new Map<Id<"repositories">, OpenCounts>();
@@ -77,7 +73,8 @@ export class DerivedDeltas {
     this.repoRequests.set(repo._id, m);
   }
 
-  async flush() {
+  /** Writes the gauges; returns the repositories whose privacy flipped (their day buckets move: the listeners'). */
+  async flush(): Promise<Array<{ repositoryId: Id<"repositories">; isPublic: boolean }>> {
     const { db } = this.ctx;
     // Each touched repository as it stands now, before its stats take this transaction's deltas.
     const repos = new Map<Id<"repositories">, Doc<"repositories">>();
@@ -92,11 +89,15 @@ export class DerivedDeltas {
     }
     await this.addToShards("installationCounters", this.shards);
     await this.flushOpenRequests(repos);
-    await this.moveDayBuckets(repos);
+    const flipped = [...this.standing].flatMap(([repositoryId, was]) => {
+      const repo = repos.get(repositoryId);
+      return repo && was && was.private !== repo.private ? [{ repositoryId, isPublic: !repo.private }] : [];
+    });
     this.repoStats.clear();
     this.shards.clear();
     this.repoRequests.clear();
     this.standing.clear();
+    return flipped;
   }
 
   /**
@@ -137,19 +138,6 @@ export class DerivedDeltas {
       } else {
         await db.insert(table, { installationId: this.installationId, shard, repos: delta.repos, ...delta.open });
       }
-    }
-  }
-
-  /** Repositories whose privacy flipped: their day buckets move into or out of "public", the rest later. */
-  private async moveDayBuckets(repos: Map<Id<"repositories">, Doc<"repositories">>) {
-    let budget = INLINE_MOVE_BUDGET;
-    for (const [repoId, was] of this.standing) {
-      const repo = repos.get(repoId);
-      if (!repo || !was || was.private === repo.private) continue;
-      // What the budget does not cover moves in later transactions.
-      const moved = await moveRepositoryBuckets(this.ctx.db, this.installationId, repoId, !repo.private, budget);
-      if (moved >= budget) await scheduleScopeMove(this.ctx, repoId);
-      budget -= moved;
     }
   }
 

@@ -4,7 +4,7 @@
  * and every derived figure they move commit together.
  */
 import { v } from "convex/values";
-import { internalMutation } from "../_generated/server";
+import { internalMutation } from "../functions";
 import { recordInstallation } from "./installations";
 import { anyRecord, repositoryRecord, repositoryRef } from "./records";
 import { withWritePath } from "./writePath";

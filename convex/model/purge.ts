@@ -8,13 +8,11 @@
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { internalMutation, type MutationCtx } from "../_generated/server";
+import type { MutationCtx } from "../_generated/server";
+import { internalMutation } from "../functions";
+import type { WriteCtx } from "./changes";
 import { log } from "../log";
-import { purgeAlertsOf } from "../alerts/purge";
-import { purgeMetricsOf } from "../metrics/backfill";
-import { purgeNotificationsOf } from "../notify/purge";
-import { purgeHourlyOf } from "../sync/health";
-import { purgeAccountTeams } from "./teams";
+import { purgeAccountTeams } from "../people/teams";
 
 const BATCH = 400;
 
@@ -29,13 +27,11 @@ type ReadModelTable =
   | "comments"
   | "activityEvents"
   | "installationCounters"
-  | "repositoryGrants"
   | "publicCounters"
   | "reviewerOpenRequests"
   | "deployments"
   | "repositorySettings"
-  | "installationSettings"
-  | "repositoryHealth";
+  | "installationSettings";
 
 export const purgeInstallation = internalMutation({
   args: { installationId: v.id("installations") },
@@ -49,7 +45,7 @@ export const purgeInstallation = internalMutation({
 });
 
 /** Deletes up to BATCH documents: one repository's rows at a time, then the installation-wide figures. */
-async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">): Promise<number> {
+async function purgeSome(ctx: WriteCtx, installationId: Id<"installations">): Promise<number> {
   const { db } = ctx;
   let budget = BATCH;
   const drop = async (docs: Array<{ _id: Id<ReadModelTable> }>) => {
@@ -65,7 +61,6 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
     const perRepository = [
       () => db.query("reviews").withIndex("by_repo_pr", (q) => q.eq("repositoryId", r)),
       () => db.query("reviewRequests").withIndex("by_repository", (q) => q.eq("repositoryId", r)),
-      () => db.query("repositoryGrants").withIndex("by_repository", (q) => q.eq("repositoryId", r)),
       () => db.query("ciResults").withIndex("by_repo_sha_name", (q) => q.eq("repositoryId", r)),
       () => db.query("commits").withIndex("by_repo_sha", (q) => q.eq("repositoryId", r)),
       () => db.query("comments").withIndex("by_repo_issue", (q) => q.eq("repositoryId", r)),
@@ -74,7 +69,6 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
       () => db.query("activityEvents").withIndex("by_repo_time", (q) => q.eq("repositoryId", r)),
       () => db.query("deployments").withIndex("by_repo_source_github_id", (q) => q.eq("repositoryId", r)),
       () => db.query("repositorySettings").withIndex("by_repository", (q) => q.eq("repositoryId", r)),
-      () => db.query("repositoryHealth").withIndex("by_repository_day", (q) => q.eq("repositoryId", r)),
     ];
     for (const rows of perRepository) if (budget > 0) await drop(await rows().take(budget));
     if (budget > 0) await drop([repo]);
@@ -94,7 +88,7 @@ async function purgeSome(ctx: MutationCtx, installationId: Id<"installations">):
   ];
   for (const rows of installationWide) if (budget > 0) await drop(await rows().take(budget));
   // The other rooms' documents about the installation, each deleted by its owner.
-  for (const purge of [purgeMetricsOf, purgeAlertsOf, purgeNotificationsOf, purgeHourlyOf]) {
+  for (const purge of ctx.purgers) {
     if (budget > 0) budget -= await purge(ctx, installationId, budget);
   }
   // Teams belong to the organisation's account: they go with its last installation (a reinstall lists them again).

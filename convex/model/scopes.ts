@@ -1,19 +1,14 @@
 /**
- * The visibility groups' gauges and moves: `reviewerOpenRequests` per scope ("all", "public", a
- * repository's own), written by `DerivedDeltas.flush`; and the rest of a repository's day-bucket move
- * after its privacy flipped (`continueScopeMove`, a chunk per transaction through the metrics engine's
- * `moveRepositoryBuckets`: each document says where it is counted, so writes landing in between, and a
- * flip back before the move ends, stay exact).
+ * The visibility groups' open requests: `reviewerOpenRequests` per scope ("all", "public", a
+ * repository's own), written by `DerivedDeltas.flush`. (A repository's day buckets move with its
+ * privacy in the metrics engine: convex/metrics/moves.ts.)
  *
- * Removing a repository from the installation moves its open counts and open requests out of "all"
- * and "public" (as `installationCounters`), not its day buckets: history stays counted, so a restricted
- * caller's trends stay a part of the installation's.
+ * Removing a repository from the installation moves its open requests out of "all" and "public" (as
+ * `installationCounters`), not its day buckets: history stays counted, so a restricted caller's
+ * trends stay a part of the installation's.
  */
-import { v } from "convex/values";
-import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { internalMutation, type MutationCtx } from "../_generated/server";
-import { moveRepositoryBuckets } from "../metrics/engine";
+import type { MutationCtx } from "../_generated/server";
 
 type Db = MutationCtx["db"];
 
@@ -37,22 +32,3 @@ export async function addOpenRequests(
   else if (row) await db.patch(row._id, { open });
   else await db.insert("reviewerOpenRequests", { installationId, scope, reviewer, open });
 }
-
-/** Documents moved per `continueScopeMove` transaction (each: two reads, two writes). */
-const MOVE_CHUNK = 200;
-
-/** Schedule the rest of a repository's scope move (after a flip whose first chunk did not finish it). */
-export async function scheduleScopeMove(ctx: MutationCtx, repositoryId: Id<"repositories">) {
-  await ctx.scheduler.runAfter(0, internal.model.scopes.continueScopeMove, { repositoryId });
-}
-
-/** One chunk of a repository's scope move, towards what its `private` flag says now; reschedules itself. */
-export const continueScopeMove = internalMutation({
-  args: { repositoryId: v.id("repositories") },
-  handler: async (ctx, { repositoryId }) => {
-    const repo = await ctx.db.get(repositoryId);
-    if (!repo) return;
-    const moved = await moveRepositoryBuckets(ctx.db, repo.installationId, repo._id, !repo.private, MOVE_CHUNK);
-    if (moved >= MOVE_CHUNK) await scheduleScopeMove(ctx, repositoryId);
-  },
-});

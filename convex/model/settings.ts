@@ -129,7 +129,7 @@ function validDeploymentWorkflow(workflow: string | null): string | null {
 
 /**
  * Record a repository's deployment source (who chose it, when); returns whether it changed. The caller
- * makes the stored deployments and the next sync follow (model/deployments.ts `scheduleReclassify`).
+ * makes the stored deployments and the next sync follow (model/deploymentJobs.ts `scheduleReclassify`).
  */
 export async function updateDeploymentWorkflow(
   ctx: MutationCtx,

@@ -8,10 +8,8 @@
  * always flushes. Callers never open or flush a write path by hand.
  */
 import type { Doc, Id } from "../_generated/dataModel";
-import { alertOnPullRequestChange } from "../alerts/engine";
-import type { MutationCtx } from "../_generated/server";
 import { newActivity, type ActivityDraft, type ActivitySource } from "./activity";
-import { MetricsEngine } from "../metrics/engine";
+import type { Change, WriteCtx, WriteListener } from "./changes";
 import { addCounts, issueOpenCounts, pullRequestOpenCounts, ZERO_OPEN } from "./contribution";
 import { DeploymentEffects, ignoredDeployment } from "./deployments";
 import { DerivedDeltas } from "./derived";
@@ -28,13 +26,14 @@ type Repo = Doc<"repositories">;
 
 /** Open a write path on the installation, run `fn`, then flush every derived figure it moved. */
 export async function withWritePath<T>(
-  ctx: MutationCtx,
+  ctx: WriteCtx,
   installationId: Id<"installations">,
   fn: (w: WritePath) => Promise<T>,
 ): Promise<T> {
   const installation = await ctx.db.get(installationId);
   if (!installation) throw new Error(`installation ${installationId} not found`);
-  const w = new WritePath(ctx, installation, await MetricsEngine.open(ctx.db, installationId));
+  const listeners = await Promise.all(ctx.listeners.map((open) => open(ctx, installationId)));
+  const w = new WritePath(ctx, installation, listeners);
   const result = await fn(w);
   await w.flush();
   return result;
@@ -43,8 +42,6 @@ export async function withWritePath<T>(
 class WritePath {
   /** What is open now: counters and outstanding requests. */
   private readonly derived: DerivedDeltas;
-  /** Every day-bucketed figure (convex/metrics/figures.ts), written at flush. */
-  private readonly metrics: MetricsEngine;
   readonly repositories: RepositorySet;
   /** PRs whose reviews or head-commit CI changed: re-derived once each at flush, however many records touched them. */
   private readonly staleDerivations = new Map<Id<"pullRequests">, Repo>();
@@ -52,18 +49,22 @@ class WritePath {
   private readonly deployments: DeploymentEffects;
 
   constructor(
-    private readonly ctx: MutationCtx,
+    private readonly ctx: WriteCtx,
     readonly installation: Doc<"installations">,
-    metrics: MetricsEngine,
+    /** The rooms that react to base documents changing (convex/functions.ts: metrics, alerts). */
+    private readonly listeners: readonly WriteListener[],
   ) {
     this.derived = new DerivedDeltas(ctx, installation._id);
-    this.metrics = metrics;
     this.deployments = new DeploymentEffects(
       ctx,
-      (repo, before, after) => this.metrics.changed("deployments", repo._id, before, after),
+      (repo, before, after, id) => this.emit({ table: "deployments", repositoryId: repo._id, id, before, after }),
       (repo, id) => this.rederive(repo, id),
     );
     this.repositories = new RepositorySet(ctx, installation, this.derived);
+  }
+
+  private async emit(change: Change) {
+    for (const l of this.listeners) await l.changed(change);
   }
 
   /** Re-derive touched PRs, then write every counter touched since the last flush. */
@@ -73,8 +74,8 @@ class WritePath {
       if (pr) await this.refreshPullRequest(repo, pr);
     }
     this.staleDerivations.clear();
-    await this.derived.flush();
-    await this.metrics.flush();
+    for (const flip of await this.derived.flush()) await this.emit({ table: "repositories", ...flip });
+    for (const l of this.listeners) await l.flush();
   }
 
   /** Re-derive a stored PR at flush (a deployment may have changed its `deployedAt`). */
@@ -107,8 +108,8 @@ class WritePath {
           return { kind: "review", doc: after };
         });
       case "ci":
-        return this.write(repo, UPSERTS.ci, item.record, async (before, after) => {
-          this.metrics.changed("ciResults", repo._id, before, after);
+        return this.write(repo, UPSERTS.ci, item.record, async (before, after, id) => {
+          await this.emit({ table: "ciResults", repositoryId: repo._id, id, before, after });
           // Linked by head SHA, not by the payload's PR list (empty for pushes from forks).
           const prs = await this.ctx.db
             .query("pullRequests")
@@ -195,10 +196,8 @@ class WritePath {
     await syncReviewRequests(this.ctx, { id, ...after }, before, (reviewer, delta) =>
       this.derived.openRequest(repo, reviewer, delta),
     );
-    // The alert engine re-evaluates the PR (scheduled) when a field an agreement depends on changed.
-    await alertOnPullRequestChange(this.ctx, this.installation._id, id, before, after);
     this.derived.open(repo, addCounts(pullRequestOpenCounts(after), pullRequestOpenCounts(before), -1));
-    this.metrics.changed("pullRequests", repo._id, before, after);
+    await this.emit({ table: "pullRequests", repositoryId: repo._id, id, before, after });
   }
 
   private async applyDeletion(repo: Repo, rec: DeletionRecord): Promise<WriteOutcome> {
@@ -232,7 +231,7 @@ class WritePath {
       url: e.url,
       ...(e.title !== undefined && { title: e.title }),
     };
-    await this.ctx.db.insert("activityEvents", event);
-    this.metrics.changed("activityEvents", repo._id, null, event);
+    const id = await this.ctx.db.insert("activityEvents", event);
+    await this.emit({ table: "activityEvents", repositoryId: repo._id, id, before: null, after: event });
   }
 }

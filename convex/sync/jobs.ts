@@ -6,7 +6,8 @@
  */
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { internalQuery, type MutationCtx } from "../_generated/server";
+import { internalMutation } from "../functions";
 import { saveRateLimits } from "../github/budgets";
 import { log } from "../log";
 import { anyRecord, repositoryRecord } from "../model/records";

@@ -193,7 +193,7 @@ export async function endJob(
   const final = stats ?? job.stats;
   if (outcome === "completed") {
     // Fresh data: re-score the installation's repositories now rather than at the next hourly cron.
-    await ctx.scheduler.runAfter(0, internal.model.repositoryHealth.refreshInstallation, {
+    await ctx.scheduler.runAfter(0, internal.metrics.repositoryHealth.refreshInstallation, {
       installationId: job.installationId,
     });
     log.info("sync.job.completed", {

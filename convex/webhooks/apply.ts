@@ -7,12 +7,13 @@
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { internalMutation, type MutationCtx } from "../_generated/server";
+import { internalMutation } from "../functions";
+import type { WriteCtx } from "../model/changes";
 import { webhookMapping, type LifecycleChange, type OrgChange } from "../github/mapWebhook";
 import { log } from "../log";
 import { recordMembership } from "../memberships";
-import { grant, removeTeamGrants, revoke } from "../model/grants";
-import { removeTeam, removeTeamMember, removeUserFromTeams, upsertTeam, upsertTeamMember } from "../model/teams";
+import { grant, removeTeamGrants, revoke } from "../people/grants";
+import { removeTeam, removeTeamMember, removeUserFromTeams, upsertTeam, upsertTeamMember } from "../people/teams";
 import {
   installationByGithubId,
   recordInstallation,
@@ -85,11 +86,11 @@ export const applyDelivery = internalMutation({
 });
 
 /** Who may see an organisation's installation follows GitHub: list its members now. */
-const listMembers = (ctx: MutationCtx, installationId: Id<"installations">) =>
+const listMembers = (ctx: WriteCtx, installationId: Id<"installations">) =>
   ctx.scheduler.runAfter(0, internal.memberships.syncOrgMembers, { installationId });
 
 async function applyLifecycle(
-  ctx: MutationCtx,
+  ctx: WriteCtx,
   githubInstallationId: number,
   change: LifecycleChange,
   partial: boolean,
@@ -168,7 +169,7 @@ async function applyLifecycle(
  * installations. Returns why the change was ignored, if it was.
  */
 async function applyOrgChange(
-  ctx: MutationCtx,
+  ctx: WriteCtx,
   accountId: number,
   installationGithubId: number | undefined,
   change: OrgChange,

@@ -11,7 +11,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 
 type Agreements = { pickupHours: number; openDays: number; maxChangedLines: number; maxOpenRequests: number };
 const FIELDS: Array<{ key: keyof Agreements; before: string; after: string }> = [
-  { key: "pickupHours", before: "A review request is picked up within", after: "hours" },
+  { key: "pickupHours", before: "A reviewer answers a review request within", after: "hours" },
   { key: "openDays", before: "A pull request is open under", after: "days" },
   { key: "maxChangedLines", before: "A pull request changes under", after: "lines" },
   { key: "maxOpenRequests", before: "A person has under", after: "open review requests" },

@@ -11,7 +11,7 @@ import { pagePath } from "../routes";
 import { Skeleton } from "./Skeleton";
 
 const KIND_LABEL: Record<string, string> = {
-  pickup: "Pickup time",
+  pickup: "Review response time",
   open_too_long: "Open too long",
   size: "PR size",
   open_requests: "Open review requests",

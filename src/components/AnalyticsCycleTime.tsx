@@ -23,6 +23,13 @@ const LINE_COLOR: Record<Stage, string> = {
   lead: "#57606a",
 };
 const CHART_STAGES: Stage[] = ["coding", "pickup", "review", "merge", "deploy", "cycle"];
+const SIZE_LABELS = [
+  ["xs", "XS"],
+  ["s", "S"],
+  ["m", "M"],
+  ["l", "L"],
+  ["xl", "XL"],
+] as const;
 
 /** Hours a reader knows, for the logarithmic axis's ticks: a minute, ten minutes, an hour, … a year. */
 const LOG_TICKS = [1 / 60, 1 / 6, 1, 6, 24, 168, 720, 8760];
@@ -61,6 +68,11 @@ export function AnalyticsCycleTime({ filters, onDrill }: { filters: AnalyticsFil
           onClick={() => onDrill("range")}
         />
       </ul>
+      <p className="muted" aria-label="Size of merged pull requests">
+        Size of merged pull requests:{" "}
+        {SIZE_LABELS.map(([size, label]) => `${totals.sizes[size].toLocaleString()} ${label}`).join(" · ")} (changed
+        lines under 10, 100, 500, 1,000, and more).
+      </p>
       <CycleChart data={data} onDrill={onDrill} />
       <StageTable data={data} onDrill={onDrill} />
       <PeriodTable data={data} onDrill={onDrill} />

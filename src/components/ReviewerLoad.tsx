@@ -67,8 +67,9 @@ export function ReviewerLoad({ installationId }: { installationId: Id<"installat
             name={(r) => `${r.name ?? r.reviewer}${r.members ? ` (${r.members} members)` : ""}`}
           />
           <p className="muted">
-            Pickup: from a review request to the reviewer's first review after it. A team's load is the requests made to
-            the team plus its members' own.
+            Response time: from a review request to the reviewer's first review after it (not Analytics' pickup, which
+            starts when a pull request is ready for review). A team's load is the requests made to the team plus its
+            members' own.
           </p>
         </>
       )}
@@ -100,8 +101,8 @@ function LoadTable({
               <tr>
                 <th scope="col">{heading === "Teams" ? "Team" : "Reviewer"}</th>
                 <th scope="col">Open requests</th>
-                <th scope="col">Median pickup</th>
-                <th scope="col">Requests picked up</th>
+                <th scope="col">Median response time</th>
+                <th scope="col">Requests answered</th>
                 <th scope="col">Reviews given</th>
               </tr>
             </thead>
@@ -112,8 +113,8 @@ function LoadTable({
                     <strong>{name(r)}</strong>
                   </td>
                   <td data-label="Open requests">{r.openRequests}</td>
-                  <td data-label="Median pickup">{hoursText(r.medianPickupHours)}</td>
-                  <td data-label="Requests picked up">{r.pickups}</td>
+                  <td data-label="Median response time">{hoursText(r.medianPickupHours)}</td>
+                  <td data-label="Requests answered">{r.pickups}</td>
                   <td data-label="Reviews given">{r.reviewsGiven}</td>
                 </tr>
               ))}

@@ -44,13 +44,12 @@ function useUtcHour(): number {
 }
 
 const percent = (x: number | null) => (x === null ? "—" : `${Math.round(x * 1000) / 10}%`);
-function duration(ms: number | null, bound = false): string {
+function duration(ms: number | null): string {
   if (ms === null) return "—";
-  const prefix = bound ? "≤ " : "";
-  if (ms < 1_000) return `${prefix}${Math.round(ms)} ms`;
-  if (ms < 90_000) return `${prefix}${Math.round(ms / 100) / 10} s`;
-  if (ms < 90 * 60_000) return `${prefix}${Math.round(ms / 60_000)} min`;
-  return `${prefix}${Math.round(ms / 360_000) / 10} h`;
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 90_000) return `${Math.round(ms / 100) / 10} s`;
+  if (ms < 90 * 60_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 360_000) / 10} h`;
 }
 
 function WindowFacts({ label, w, thresholds }: { label: string; w: Window; thresholds: Health["thresholds"] }) {
@@ -66,7 +65,7 @@ function WindowFacts({ label, w, thresholds }: { label: string; w: Window; thres
         </dd>
         <dt>Sync duration</dt>
         <dd>
-          average {duration(w.duration.averageMs)}, 95th percentile {duration(w.duration.p95Ms, true)}
+          average {duration(w.duration.averageMs)}, 95th percentile {duration(w.duration.p95Ms)}
         </dd>
         <dt>GitHub requests</dt>
         <dd>
@@ -77,7 +76,7 @@ function WindowFacts({ label, w, thresholds }: { label: string; w: Window; thres
         <dt>Webhooks applied</dt>
         <dd>
           {w.webhooks.applied.toLocaleString()}; lag average {duration(w.webhooks.averageLagMs)}, 95th percentile{" "}
-          {duration(w.webhooks.p95LagMs, true)}, longest{" "}
+          {duration(w.webhooks.p95LagMs)}, longest{" "}
           <span className={lagHigh ? "health-red" : undefined}>{duration(w.webhooks.maxLagMs)}</span>
         </dd>
       </dl>

@@ -29,7 +29,7 @@ export function TrendsChart({ installationId, days = 30 }: { installationId: Id<
         </ResponsiveContainer>
       </div>
       <figcaption>
-        Median time to first review: {hours(trends.medianHoursToFirstReview)} · median time to merge:{" "}
+        Median time from opening to first review: {hours(trends.medianHoursToFirstReview)} · from opening to merge:{" "}
         {hours(trends.medianHoursToMerge)}
       </figcaption>
     </figure>

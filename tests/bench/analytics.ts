@@ -19,7 +19,7 @@ import { addEntries, type Entry } from "../../convex/metrics/engine";
 import { CYCLE, figureId } from "../../convex/metrics/figures";
 import { DURATIONS, sampleOf } from "../../convex/metrics/histogram";
 import type { AnyRecord } from "../../convex/model/records";
-import { upsertTeam, upsertTeamMember } from "../../convex/model/teams";
+import { upsertTeam, upsertTeamMember } from "../../convex/people/teams";
 import { createInstallation, makeConvex, measureQuery, signInAs, type TestConvex } from "../helpers/convex";
 import { HOUR, pr, repo, review } from "../helpers/records";
 

@@ -35,7 +35,7 @@ export async function upsertTeam(db: Db, accountId: number, team: TeamRef, seenA
   else await db.insert("teams", { accountId, githubId: team.githubId, ...fields });
 }
 
-/** A team is deleted: it and its members' rows go (its grants: model/grants.ts `removeTeamGrants`). */
+/** A team is deleted: it and its members' rows go (its grants: people/grants.ts `removeTeamGrants`). */
 export async function removeTeam(db: Db, accountId: number, githubId: number): Promise<void> {
   const team = await teamByGithubId(db, accountId, githubId);
   if (team) await db.delete(team._id);

@@ -50,6 +50,16 @@ export async function grant(
     });
 }
 
+/** An uninstalled installation's grants, up to `budget` (the model's purge asks, convex/functions.ts); returns how many. */
+export async function purgeGrantsOf(ctx: Pick<MutationCtx, "db">, installationId: Id<"installations">, budget: number) {
+  const grants = await ctx.db
+    .query("repositoryGrants")
+    .withIndex("by_installation_seen", (q) => q.eq("installationId", installationId))
+    .take(budget);
+  for (const g of grants) await ctx.db.delete(g._id);
+  return grants.length;
+}
+
 /** `grantee` may no longer read `repositoryId` (removed from the repository or the team's repositories). */
 export async function revoke(db: Db, repositoryId: Id<"repositories">, grantee: Grantee): Promise<void> {
   const existing = await existingGrant(db, repositoryId, grantee);

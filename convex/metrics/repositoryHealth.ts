@@ -24,11 +24,11 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
-import { ACTIVITY, CI, CYCLE } from "../metrics/figures";
-import { quantileHours, type Hist } from "../metrics/histogram";
-import { readBuckets, total } from "../metrics/read";
-import { DAY_MS, dayOf, repositoryScope } from "./contribution";
-import { installationSettings } from "./settings";
+import { DAY_MS, dayOf, repositoryScope } from "../model/contribution";
+import { ACTIVITY, CI, CYCLE } from "./figures";
+import { quantileHours, type Hist } from "./histogram";
+import { readBuckets, total } from "./read";
+import { installationSettings } from "../model/settings";
 
 const WINDOW_DAYS = 30;
 /** Open PRs read per repository to count the stale ones (oldest update first); beyond it the count is a floor. */
@@ -216,7 +216,7 @@ export const refreshInstallation = internalMutation({
       .paginate({ numItems: REPOS_PER_TRANSACTION, cursor: cursor ?? null });
     for (const repo of page.page) await refreshRepository(ctx, repo, today, staleAfterDays);
     if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.model.repositoryHealth.refreshInstallation, {
+      await ctx.scheduler.runAfter(0, internal.metrics.repositoryHealth.refreshInstallation, {
         installationId,
         cursor: page.continueCursor,
       });
@@ -233,12 +233,12 @@ export const refreshAll = internalMutation({
       .withIndex("by_status", (q) => q.eq("status", "active"))
       .paginate({ numItems: INSTALLATIONS_PER_TRANSACTION, cursor: cursor ?? null });
     for (const installation of page.page) {
-      await ctx.scheduler.runAfter(0, internal.model.repositoryHealth.refreshInstallation, {
+      await ctx.scheduler.runAfter(0, internal.metrics.repositoryHealth.refreshInstallation, {
         installationId: installation._id,
       });
     }
     if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.model.repositoryHealth.refreshAll, { cursor: page.continueCursor });
+      await ctx.scheduler.runAfter(0, internal.metrics.repositoryHealth.refreshAll, { cursor: page.continueCursor });
     }
   },
 });
