@@ -280,6 +280,11 @@ export default defineSchema({
     rateLimits: v.optional(v.record(v.string(), rateLimitSnapshot)),
     /** Deprecated: the listing ETag lives on `syncJobs.listingEtag`; kept so older documents validate. */
     repositoriesEtag: v.optional(v.string()),
+    /**
+     * A metrics backfill runs (convex/metrics/backfill.ts): write paths read its gate from `metricState`.
+     * Absent otherwise, so a write path reads nothing more than this row for the metrics engine.
+     */
+    metricsBackfilling: v.optional(v.boolean()),
   })
     .index("by_github_id", ["githubInstallationId"])
     .index("by_status", ["status"])

@@ -136,13 +136,16 @@ test("an installation met with data and no state is counted by the cron; undecla
   ]);
   expect(figures).not.toContain("cycle@0");
   expect(figures).toContain(figureId(CYCLE));
-  // A new installation with no data is counted from its first write: no backfill.
+  // A new installation is counted as its data comes; the cron's first pass counts it again, quickly.
   const fresh = await createInstallation(t, { githubInstallationId: 2002, accountId: 9002, accountLogin: "fresh" });
   await t.mutation(internal.model.ingest.addRepositories, {
     installationId: fresh,
     repositories: [repo({ githubId: 700 })],
   });
   await t.mutation(internal.model.ingest.applyRecords, { installationId: fresh, records: work(1, 700) });
+  await expectNoAggregateDifferences(t, fresh);
+  await t.mutation(internal.metrics.backfill.ensureAll, {});
+  await t.finishAllScheduledFunctions(vi.runAllTimers);
   const state = await t.run((ctx) =>
     ctx.db
       .query("metricState")
@@ -151,6 +154,8 @@ test("an installation met with data and no state is counted by the cron; undecla
   );
   expect(state).toMatchObject({ figures: expect.arrayContaining([figureId(CYCLE)]) });
   expect(state!.backfill).toBeUndefined();
+  expect((await t.run((ctx) => ctx.db.get(fresh)))!.metricsBackfilling).toBeUndefined();
+  await expectNoAggregateDifferences(t, fresh);
 });
 
 test("the legacy tables are emptied in batches", async () => {

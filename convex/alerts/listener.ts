@@ -45,7 +45,7 @@ async function pullRequestChanged(
 }
 
 /** One drain per write path, however many pull requests it queues. */
-export const alertListener: ListenerFactory = async (ctx, installationId) => {
+export const alertListener: ListenerFactory = async (ctx, { _id: installationId }) => {
   let scheduled = false;
   const once = () => {
     const was = scheduled;

@@ -19,6 +19,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { FIGURES, figureId, type Figure, type SourceTable } from "./figures";
 import { MetricsEngine, OPEN_GATE } from "./engine";
+import { setMetricsBackfilling } from "../model/installations";
 import { declared, stateOf, type Backfill } from "./state";
 
 /** Source documents counted per transaction (a pull request touches up to a dozen bucket documents). */
@@ -42,6 +43,7 @@ async function start(ctx: MutationCtx, installationId: Id<"installations">, figu
   const state = await stateOf(ctx.db, installationId);
   if (state) await ctx.db.patch(state._id, { backfill });
   else await ctx.db.insert("metricState", { installationId, figures: [], backfill });
+  await setMetricsBackfilling(ctx, installationId, true);
   await ctx.scheduler.runAfter(0, internal.metrics.backfill.step, { installationId });
 }
 
@@ -73,6 +75,7 @@ export const step = internalMutation({
       // Counted: the figures join the installation's, and versions no longer declared go.
       const counted = [...new Set([...state.figures, ...backfill.figures])].filter((id) => declared().includes(id));
       await ctx.db.patch(state._id, { figures: counted, backfill: undefined });
+      await setMetricsBackfilling(ctx, installationId, false);
       await ctx.scheduler.runAfter(0, internal.metrics.backfill.dropUndeclared, { installationId });
       return;
     }

@@ -11,7 +11,7 @@
  * A repository's own documents of a "visibility" figure carry `inPublic`: whether "public" counts them
  * (the stored marker wins), so a flip moves them in chunks and writes in between stay exact.
  */
-import type { Id } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { ALL_SCOPE, PUBLIC_SCOPE, repositoryScope } from "../model/contribution";
 import type { SourceTable, Written } from "../model/changes";
@@ -101,8 +101,8 @@ export class MetricsEngine {
   private readonly deltas = new Map<Id<"repositories">, Map<string, Bucket>>();
 
   /** The engine of a write path on the installation (gated while a backfill runs). */
-  static async open(db: Db, installationId: Id<"installations">): Promise<MetricsEngine> {
-    return new MetricsEngine(db, installationId, await gateFor(db, installationId));
+  static async open(db: Db, installation: Doc<"installations">): Promise<MetricsEngine> {
+    return new MetricsEngine(db, installation._id, await gateFor(db, installation));
   }
 
   constructor(

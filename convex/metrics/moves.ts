@@ -63,8 +63,9 @@ export const continueMove = internalMutation({
 });
 
 /** The engine as a write-path listener: changes counted, flips moved after the transaction's buckets are written. */
-export const metricsListener: ListenerFactory = async (ctx, installationId) => {
-  const engine = await MetricsEngine.open(ctx.db, installationId);
+export const metricsListener: ListenerFactory = async (ctx, installation) => {
+  const installationId = installation._id;
+  const engine = await MetricsEngine.open(ctx.db, installation);
   const flips = new Map<Id<"repositories">, boolean>();
   return {
     changed(c) {

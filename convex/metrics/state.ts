@@ -1,9 +1,10 @@
 /**
  * The metrics engine's state per installation (`metricState`): which figures it has counted, and a
- * running backfill (backfill.ts). A write path opens its engine through `gateFor`: one indexed read.
+ * running backfill (backfill.ts). A write path opens its engine through `gateFor`: no read unless the
+ * installation's row says a backfill runs.
  */
 import type { Doc, Id } from "../_generated/dataModel";
-import type { DatabaseReader, MutationCtx } from "../_generated/server";
+import type { DatabaseReader } from "../_generated/server";
 import { FIGURES, figureId } from "./figures";
 
 export type Backfill = NonNullable<Doc<"metricState">["backfill"]>;
@@ -40,21 +41,11 @@ function gateOf(backfill: Backfill | undefined): Gate {
 }
 
 /**
- * The gate of an installation's write path. An installation the engine has not met yet and that holds
- * no data is counted from its first write on (its state is recorded now); one with data written before
- * the engine knew it is counted as it comes, until the backfill cron recounts it.
+ * The gate of an installation's write path: open (no read) unless a backfill runs, as its row says. An
+ * installation the engine has not met yet is counted as its data comes, until the backfill cron counts
+ * it from its base tables.
  */
-export async function gateFor(db: MutationCtx["db"], installationId: Id<"installations">): Promise<Gate> {
-  const state = await stateOf(db, installationId);
-  if (state) return gateOf(state.backfill);
-  const tables = ["pullRequests", "activityEvents", "deployments", "ciResults"] as const;
-  for (const table of tables) {
-    const any = await db
-      .query(table)
-      .withIndex("by_installation_creation", (q) => q.eq("installationId", installationId))
-      .first();
-    if (any) return OPEN_GATE;
-  }
-  await db.insert("metricState", { installationId, figures: declared() });
-  return OPEN_GATE;
+export async function gateFor(db: DatabaseReader, installation: Doc<"installations">): Promise<Gate> {
+  if (!installation.metricsBackfilling) return OPEN_GATE;
+  return gateOf((await stateOf(db, installation._id))?.backfill);
 }

@@ -34,8 +34,8 @@ export interface WriteListener {
   flush(): Promise<void>;
 }
 
-/** Opens a listener for one write path on an installation. */
-export type ListenerFactory = (ctx: MutationCtx, installationId: Id<"installations">) => Promise<WriteListener>;
+/** Opens a listener for one write path on an installation (the row the write path has read). */
+export type ListenerFactory = (ctx: MutationCtx, installation: Doc<"installations">) => Promise<WriteListener>;
 
 /** Deletes up to `budget` of a room's documents about an uninstalled installation; returns how many. */
 export type Purger = (ctx: MutationCtx, installationId: Id<"installations">, budget: number) => Promise<number>;

@@ -53,6 +53,13 @@ export async function setInstallationStatus(
   }
 }
 
+/** The metrics engine starts or ends a backfill: write paths look at its gate while it runs. */
+export async function setMetricsBackfilling(ctx: MutationCtx, installationId: Id<"installations">, on: boolean) {
+  const installation = await ctx.db.get(installationId);
+  if (installation && (installation.metricsBackfilling ?? false) !== on)
+    await ctx.db.patch(installationId, { metricsBackfilling: on || undefined });
+}
+
 export async function renameAccount(ctx: MutationCtx, installation: Doc<"installations">, login: string) {
   await ctx.db.patch(installation._id, { accountLogin: login });
 }

@@ -32,7 +32,7 @@ export async function withWritePath<T>(
 ): Promise<T> {
   const installation = await ctx.db.get(installationId);
   if (!installation) throw new Error(`installation ${installationId} not found`);
-  const listeners = await Promise.all(ctx.listeners.map((open) => open(ctx, installationId)));
+  const listeners = await Promise.all(ctx.listeners.map((open) => open(ctx, installation)));
   const w = new WritePath(ctx, installation, listeners);
   const result = await fn(w);
   await w.flush();

@@ -20,6 +20,7 @@ import { hotDocumentsBench } from "./hotDocuments";
 import { initialSyncBench } from "./initialSync";
 import { reviewerLoadBench } from "./reviewerLoad";
 import { analyticsBench } from "./analytics";
+import { writeCostBench } from "./writeCost";
 
 // Only the tables: the functions' structured log lines (one per page, delivery…) are not output.
 const print = console.log.bind(console);
@@ -215,6 +216,19 @@ describe("analytics (issue 14)", () => {
     "documents read by the analytics queries at 10/50 and 2,000/60,000",
     once(async () => {
       for (const [title, rows] of await analyticsBench()) table(title, rows);
+    }),
+    { iterations: 1, warmupIterations: 0, time: 0 },
+  );
+});
+
+describe("write cost (issue 21)", () => {
+  bench(
+    "functions, documents read and written per webhook kind and per sync page, before and after the metrics engine",
+    once(async () => {
+      table(
+        "Write cost at 10 repositories / 500 PRs (issue 21): before = the code before the metrics engine (writeCost.baseline.json)",
+        await writeCostBench(),
+      );
     }),
     { iterations: 1, warmupIterations: 0, time: 0 },
   );
