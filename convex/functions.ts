@@ -1,5 +1,5 @@
 /**
- * The builders of functions that write or recount the read model: `internalMutation` and `mutation` with
+ * The builders of functions that write or recount the read model: `internalMutation` with
  * the rooms that react to the write path's changes (the metrics engine, the alert engine) and the
  * purgers of an uninstalled installation's documents; `internalAction` with the rooms' recounts. Wiring only: the write path (convex/model/)
  * knows the interfaces (model/changes.ts), this file the implementations, so `model/` imports none of
@@ -7,11 +7,7 @@
  * not type-check (it lacks `listeners`).
  */
 import { customAction, customCtx, customMutation } from "convex-helpers/server/customFunctions";
-import {
-  internalAction as rawInternalAction,
-  internalMutation as rawInternalMutation,
-  mutation as rawMutation,
-} from "./_generated/server";
+import { internalAction as rawInternalAction, internalMutation as rawInternalMutation } from "./_generated/server";
 import { alertListener } from "./alerts/listener";
 import { purgeAlertsOf } from "./alerts/purge";
 import { purgeMetricsOf } from "./metrics/backfill";
@@ -29,7 +25,6 @@ const withRooms = customCtx(() => ({ listeners, purgers }));
 const verifiers: readonly Verifier[] = [verifyMetrics];
 
 export const internalMutation = customMutation(rawInternalMutation, withRooms);
-export const mutation = customMutation(rawMutation, withRooms);
 /** Actions that recount what the rooms derive from the read model (`verifyAggregates`). */
 export const internalAction = customAction(
   rawInternalAction,

@@ -28,7 +28,7 @@ const MOVE_CHUNK = 200;
  * first) to `toPublic`: each is added to (or taken from) the "public" document of its figure, key and
  * day, and its marker flipped. Returns how many moved (fewer than `budget`: none is left).
  */
-export async function moveRepositoryBuckets(
+async function moveRepositoryBuckets(
   db: Db,
   installationId: Id<"installations">,
   repositoryId: Id<"repositories">,

@@ -49,7 +49,20 @@ export async function upsert<T extends BaseTable, R>(
   if (existing && !differs(existing, next)) return { outcome: "unchanged" };
   if (existing) await db.patch(existing._id, next as Partial<Doc<T>>);
   const id = existing ? existing._id : ((await db.insert(spec.table, next as never)) as Id<T>);
-  return { outcome: existing ? "updated" : "inserted", id, before: existing, after: next };
+  return { outcome: existing ? "updated" : "inserted", id, before: existing, after: stored(existing, next) };
+}
+
+/**
+ * The document as stored after patching `existing` with `next`: a field `next` does not name keeps its
+ * value (a webhook's record may not carry a PR's size), one it sets to undefined is removed. What the
+ * write path's listeners count must be what a recount of the stored document finds.
+ */
+function stored<T extends BaseTable>(existing: Doc<T> | null, next: Row<T>): Row<T> {
+  if (!existing) return next;
+  const { _id, _creationTime, ...fields } = existing;
+  const merged: Record<string, unknown> = { ...fields, ...next };
+  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
+  return merged as Row<T>;
 }
 
 /** True when any field of `next` differs from `doc` (undefined and absent are the same). */
