@@ -346,6 +346,25 @@ describe("cycle time", () => {
       await expectNoAggregateDifferences(t, installationId);
     });
 
+    test("long stages are not capped: cycles of 50 and 400 days read as such (within a bin's 4.5%)", async () => {
+      const { installationId, apply, lead } = await setup();
+      for (const [number, days] of [
+        [7, 50],
+        [8, 400],
+      ] as const) {
+        await apply([{ kind: "pullRequest", record: merged(500, number, "ann", -days * 24, 0) }]);
+      }
+      const one = async (author: string, from: number, to: number) =>
+        (await lead.query(api.dashboard.analytics.cycleTime, { installationId, from, to, author }))!.totals.stages
+          .cycle;
+      // Both merged at T0: the median reads in the 50-day sample's bin, p90 in the 400-day one's (each
+      // bin spans 9%: a reading within it is at most that far from the exact duration).
+      const both = await one("ann", DAY0 - 1, DAY0 + 1);
+      expect(both.count).toBe(2);
+      expect(Math.abs(both.p50Hours! - 50 * 24) / (50 * 24)).toBeLessThan(0.091);
+      expect(Math.abs(both.p90Hours! - 400 * 24) / (400 * 24)).toBeLessThan(0.091);
+    });
+
     test("an approval after the merge does not count; a webhook without the first commit keeps it", async () => {
       const { t, installationId, apply, lead } = await setup();
       await seed(apply);

@@ -337,6 +337,8 @@ describe("tenant isolation", () => {
           paginationOpts: page,
         }),
       "dashboard/analytics:filterOptions": (c) => c.query(api.dashboard.analytics.filterOptions, { installationId }),
+      "dashboard/analytics:sizes": (c) =>
+        c.query(api.dashboard.analytics.sizes, { installationId, from: 20_000, to: 20_029 }),
       "dashboard/dora:metrics": (c) =>
         c.query(api.dashboard.dora.metrics, { installationId, from: 20_000, to: 20_029 }),
       "dashboard/dora:deployments": (c) =>

@@ -207,6 +207,7 @@ function reads(installationId: Id<"installations">, openId: Id<"repositories">) 
     [api.dashboard.analytics.cycleTime, range],
     [api.dashboard.analytics.mergedPullRequests, { ...range, paginationOpts: page }],
     [api.dashboard.analytics.filterOptions, { installationId }],
+    [api.dashboard.analytics.sizes, range],
     [api.dashboard.dora.metrics, range],
     [api.dashboard.dora.deployments, { ...range, paginationOpts: page }],
     [api.dashboard.organisations.overview, {}],

@@ -63,8 +63,6 @@ export type CycleTime = {
     unapproved: number;
     deployed: number;
     stages: Record<Stage, Percentiles>;
-    /** Merged PRs by changed lines: under 10 (xs), 100 (s), 500 (m), 1,000 (l), more (xl). */
-    sizes: Record<Size, number>;
   };
 };
 
@@ -119,6 +117,18 @@ async function teamLogins(ctx: QueryCtx, accountId: number, slug: string): Promi
   return [...new Set(members.map((m) => m.login))].sort();
 }
 
+/** A figure's documents of the range for the selection: everyone's series (key ""), or each selected author's. */
+function seriesOf(
+  ctx: QueryCtx,
+  sel: NonNullable<Awaited<ReturnType<typeof selection>>>,
+  figure: Figure,
+  range: { from: number; to: number },
+) {
+  return Promise.all(
+    (sel.authors ?? [""]).map((author) => readBuckets(ctx.db, sel.installation._id, figure, sel.scopes, range, author)),
+  ).then((lists) => lists.flat());
+}
+
 /** Cycle-time figures for the range and filters; `granularity` defaults to what keeps the chart readable. */
 export const cycleTime = query({
   args: {
@@ -128,18 +138,10 @@ export const cycleTime = query({
   handler: async (ctx, args): Promise<CycleTime | null> => {
     const sel = await selection(ctx, args);
     if (!sel) return null;
-    const { from, to, installationId } = args;
+    const { from, to } = args;
     const days = to - from + 1;
     const granularity = args.granularity ?? granularityFor(days);
-    // Everyone's series (key ""), or each selected author's.
-    const series = (figure: Figure) =>
-      Promise.all(
-        (sel.authors ?? [""]).map((author) =>
-          readBuckets(ctx.db, installationId, figure, sel.scopes, { from, to }, author),
-        ),
-      ).then((lists) => lists.flat());
-    const [docs, sizeDocs] = await Promise.all([series(CYCLE), series(SIZES)]);
-    const sized = total(sizeDocs).n;
+    const docs = await seriesOf(ctx, sel, CYCLE, { from, to });
     const perDay = byDay(docs);
     const whole = emptySums();
     const percentiles = (hist: Hist = {}): Percentiles => ({
@@ -172,9 +174,22 @@ export const cycleTime = query({
         unapproved: whole.n.unapproved ?? 0,
         deployed: whole.n.deployed ?? 0,
         stages,
-        sizes: Object.fromEntries(SIZE_CLASSES.map(([size]) => [size, sized[size] ?? 0])) as Record<Size, number>,
       },
     };
+  },
+});
+
+/**
+ * The size of the merged PRs of the range and filters: how many changed (additions + deletions) under
+ * 10 (xs), 100 (s), 500 (m), 1,000 (l) lines, and more (xl), from the `sizes` figure.
+ */
+export const sizes = query({
+  args: analyticsFilters,
+  handler: async (ctx, args): Promise<Record<Size, number> | null> => {
+    const sel = await selection(ctx, args);
+    if (!sel) return null;
+    const counts = total(await seriesOf(ctx, sel, SIZES, { from: args.from, to: args.to })).n;
+    return Object.fromEntries(SIZE_CLASSES.map(([size]) => [size, counts[size] ?? 0])) as Record<Size, number>;
   },
 });
 

@@ -31,6 +31,19 @@ const SIZE_LABELS = [
   ["xl", "XL"],
 ] as const;
 
+/** The size of the merged PRs in the range (`analytics.sizes`), in one line. */
+function PullRequestSizes({ filters }: { filters: AnalyticsFilters }) {
+  const sizes = useQuery(api.dashboard.analytics.sizes, filters);
+  if (!sizes) return null;
+  return (
+    <p className="muted" aria-label="Size of merged pull requests">
+      Size of merged pull requests:{" "}
+      {SIZE_LABELS.map(([size, label]) => `${sizes[size].toLocaleString()} ${label}`).join(" · ")} (changed lines under
+      10, 100, 500, 1,000, and more).
+    </p>
+  );
+}
+
 /** Hours a reader knows, for the logarithmic axis's ticks: a minute, ten minutes, an hour, … a year. */
 const LOG_TICKS = [1 / 60, 1 / 6, 1, 6, 24, 168, 720, 8760];
 
@@ -68,11 +81,7 @@ export function AnalyticsCycleTime({ filters, onDrill }: { filters: AnalyticsFil
           onClick={() => onDrill("range")}
         />
       </ul>
-      <p className="muted" aria-label="Size of merged pull requests">
-        Size of merged pull requests:{" "}
-        {SIZE_LABELS.map(([size, label]) => `${totals.sizes[size].toLocaleString()} ${label}`).join(" · ")} (changed
-        lines under 10, 100, 500, 1,000, and more).
-      </p>
+      <PullRequestSizes filters={filters} />
       <CycleChart data={data} onDrill={onDrill} />
       <StageTable data={data} onDrill={onDrill} />
       <PeriodTable data={data} onDrill={onDrill} />
