@@ -21,6 +21,7 @@ import { GitHubError } from "./github/errors";
 import { listOrgMembers } from "./github/members";
 import { listDirectCollaborators, listOrgTeams, listTeamMembers, listTeamRepositories } from "./github/teams";
 import { log } from "./log";
+import { forEachActiveInstallation } from "./model/installations";
 import { grant, pruneGrants } from "./people/grants";
 import { pruneTeams, upsertTeam, upsertTeamMember } from "./people/teams";
 import { stream } from "convex-helpers/server/stream";
@@ -379,18 +380,9 @@ export const pruneTeamsAndGrants = internalMutation({
 /** The hourly listing, fanned out over active installations in batches (never one transaction over all). */
 export const syncAllOrgMembers = internalMutation({
   args: { cursor: v.optional(v.union(v.string(), v.null())) },
-  handler: async (ctx, { cursor }) => {
-    const page = await ctx.db
-      .query("installations")
-      .withIndex("by_status", (q) => q.eq("status", "active"))
-      .paginate({ numItems: 25, cursor: cursor ?? null });
-    for (const i of page.page) {
-      if (i.accountType === "Organization") {
+  handler: async (ctx, { cursor }): Promise<void> =>
+    forEachActiveInstallation(ctx, cursor, internal.memberships.syncAllOrgMembers, async (i) => {
+      if (i.accountType === "Organization")
         await ctx.scheduler.runAfter(0, internal.memberships.syncOrgMembers, { installationId: i._id });
-      }
-    }
-    if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.memberships.syncAllOrgMembers, { cursor: page.continueCursor });
-    }
-  },
+    }),
 });

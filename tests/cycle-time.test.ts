@@ -127,7 +127,7 @@ async function seed(apply: Awaited<ReturnType<typeof setup>>["apply"]) {
 }
 
 const DAY0 = dayOf(T0);
-/** The `p` quantile of one sample of `hours`, as the README defines it (its bin, interpolated). */
+/** The `p` quantile of one sample of `hours`, as docs/metrics.md defines it (its bin, interpolated). */
 const singleSample = (hours: number, p: number) => quantileHours(sampleOf(DURATIONS, hours * HOUR), p);
 const range = { from: DAY0 - 6, to: DAY0 + 7 };
 

@@ -24,6 +24,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { HEALTH_THRESHOLDS } from "../dashboard/syncHealth";
 import { ALL_SCOPE, DAY_MS, dayOf, PUBLIC_SCOPE } from "../model/contribution";
+import { forEachActiveInstallation } from "../model/installations";
 import { installationAgreements, type Agreements } from "../model/settings";
 import { HOUR_MS, hourOf, recentFinishedJobs } from "../sync/health";
 import { notifyDestinations } from "../notify/slack";
@@ -51,8 +52,6 @@ const reviewerOfSubject = (subject: string) =>
 
 /** PRs evaluated per drain or scan transaction. */
 const BATCH = 50;
-/** Installations handled per `tick` transaction (each gets its own scan transaction). */
-const TICK_BATCH = 25;
 /** Open-day buckets keep at most this many sizes (a day opening more PRs is not counted further). */
 const MAX_SIZES_PER_DAY = 4_000;
 
@@ -358,17 +357,11 @@ async function notify(ctx: MutationCtx, alert: Doc<"alerts">, event: "opened" | 
 
 /** Cron: every active installation gets a `scan` (time boundaries and sync health), 25 per transaction. */
 export const tick = internalMutation({
-  args: { cursor: v.optional(v.string()) },
-  handler: async (ctx, { cursor }) => {
-    const page = await ctx.db
-      .query("installations")
-      .withIndex("by_status", (q) => q.eq("status", "active"))
-      .paginate({ numItems: TICK_BATCH, cursor: cursor ?? null });
-    for (const installation of page.page) {
-      await ctx.scheduler.runAfter(0, internal.alerts.engine.scan, { installationId: installation._id });
-    }
-    if (!page.isDone) await ctx.scheduler.runAfter(0, internal.alerts.engine.tick, { cursor: page.continueCursor });
-  },
+  args: { cursor: v.optional(v.union(v.string(), v.null())) },
+  handler: async (ctx, { cursor }): Promise<void> =>
+    forEachActiveInstallation(ctx, cursor, internal.alerts.engine.tick, (installation) =>
+      ctx.scheduler.runAfter(0, internal.alerts.engine.scan, { installationId: installation._id }).then(() => {}),
+    ),
 });
 
 /**

@@ -2,7 +2,7 @@
  * DORA's four keys from GitHub alone (issue 14), read from the `deployments` and `cycle` figures (≤ one
  * document per day per series): deployment frequency, lead time for changes, change failure rate and
  * time to restore, each with the DORA report's band (2023 Accelerate State of DevOps, as Apache DevLake
- * uses). How each is derived: README "How DORA is derived".
+ * uses). How each is derived: docs/metrics.md "How DORA is derived".
  *
  * A restricted member reads the "public" scope plus the scope of each private repository they can
  * read; everyone else "all"; a repository filter reads that repository's scope only.

@@ -19,15 +19,13 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { FIGURES, figureId, type Figure, type SourceTable } from "./figures";
 import { MetricsEngine, OPEN_GATE } from "./engine";
-import { setMetricsBackfilling } from "../model/installations";
+import { forEachActiveInstallation, setMetricsBackfilling } from "../model/installations";
 import { declared, stateOf, type Backfill } from "./state";
 
 /** Source documents counted per transaction (a pull request touches up to a dozen bucket documents). */
 const PAGE: Record<SourceTable, number> = { pullRequests: 100, activityEvents: 400, deployments: 400, ciResults: 400 };
 /** Bucket documents deleted per transaction. */
 const CLEAR_BATCH = 500;
-/** Installations looked at per cron transaction. */
-const INSTALLATIONS_PER_TRANSACTION = 50;
 
 const figuresOf = (ids: readonly string[]) => FIGURES.filter((f) => ids.includes(figureId(f)));
 const sourcesOf = (figures: readonly Figure[]) =>
@@ -149,20 +147,13 @@ export const dropUndeclared = internalMutation({
  */
 export const ensureAll = internalMutation({
   args: { cursor: v.optional(v.union(v.string(), v.null())) },
-  handler: async (ctx, { cursor }) => {
-    const page = await ctx.db
-      .query("installations")
-      .withIndex("by_status", (q) => q.eq("status", "active"))
-      .paginate({ numItems: INSTALLATIONS_PER_TRANSACTION, cursor: cursor ?? null });
-    for (const installation of page.page) {
+  handler: async (ctx, { cursor }): Promise<void> =>
+    forEachActiveInstallation(ctx, cursor, internal.metrics.backfill.ensureAll, async (installation) => {
       const state = await stateOf(ctx.db, installation._id);
-      if (state?.backfill) continue;
+      if (state?.backfill) return;
       const missing = FIGURES.filter((f) => !(state?.figures ?? []).includes(figureId(f)));
       if (missing.length > 0) await start(ctx, installation._id, missing);
-    }
-    if (!page.isDone)
-      await ctx.scheduler.runAfter(0, internal.metrics.backfill.ensureAll, { cursor: page.continueCursor });
-  },
+    }),
 });
 
 /** An uninstalled installation's metrics documents, scores and state, up to `limit`; returns how many were deleted. */

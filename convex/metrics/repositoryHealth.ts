@@ -25,6 +25,7 @@ import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { DAY_MS, dayOf, repositoryScope } from "../model/contribution";
+import { forEachActiveInstallation } from "../model/installations";
 import { ACTIVITY, CI, CYCLE } from "./figures";
 import { quantileHours, type Hist } from "./histogram";
 import { readBuckets, total } from "./read";
@@ -37,8 +38,6 @@ const STALE_SCAN_CAP = 500;
 const REPOS_PER_TRANSACTION = 4;
 /** Expired score documents deleted per new day (more than one, so gaps in refreshes still drain). */
 const EXPIRED_PER_REFRESH = 5;
-/** Installations fanned out per cron transaction. */
-const INSTALLATIONS_PER_TRANSACTION = 25;
 
 type Reason = { key: string; text: string; penalty: number };
 type Inputs = {
@@ -227,18 +226,10 @@ export const refreshInstallation = internalMutation({
 /** The hourly cron: every active installation's refresh, fanned out in bounded batches. */
 export const refreshAll = internalMutation({
   args: { cursor: v.optional(v.union(v.string(), v.null())) },
-  handler: async (ctx, { cursor }) => {
-    const page = await ctx.db
-      .query("installations")
-      .withIndex("by_status", (q) => q.eq("status", "active"))
-      .paginate({ numItems: INSTALLATIONS_PER_TRANSACTION, cursor: cursor ?? null });
-    for (const installation of page.page) {
-      await ctx.scheduler.runAfter(0, internal.metrics.repositoryHealth.refreshInstallation, {
-        installationId: installation._id,
-      });
-    }
-    if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.metrics.repositoryHealth.refreshAll, { cursor: page.continueCursor });
-    }
-  },
+  handler: async (ctx, { cursor }): Promise<void> =>
+    forEachActiveInstallation(ctx, cursor, internal.metrics.repositoryHealth.refreshAll, (installation) =>
+      ctx.scheduler
+        .runAfter(0, internal.metrics.repositoryHealth.refreshInstallation, { installationId: installation._id })
+        .then(() => {}),
+    ),
 });

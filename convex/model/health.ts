@@ -1,5 +1,5 @@
 /**
- * PR health ("Ampel"), pure. The exact rules (also in README "PR health"):
+ * PR health ("Ampel"), pure. The exact rules (also in docs/metrics.md "PR health"):
  *
  *   red    — any check failing, OR changes requested, OR a merge conflict
  *   yellow — otherwise: checks pending, OR review pending (reviewers requested, no approval),

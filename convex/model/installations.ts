@@ -5,6 +5,7 @@
  *
  * Usage: `const id = await recordInstallation(ctx, fields)`; `await setInstallationStatus(ctx, doc, "suspended")`.
  */
+import type { FunctionReference } from "convex/server";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
@@ -51,6 +52,28 @@ export async function setInstallationStatus(
   if (status === "deleted") {
     await ctx.scheduler.runAfter(0, internal.model.purge.purgeInstallation, { installationId: installation._id });
   }
+}
+
+/** Installations a cron's fan-out handles per transaction (each gets its own work scheduled). */
+const FAN_OUT_BATCH = 25;
+
+/**
+ * One transaction of a cron's fan-out over the active installations: `each` for every installation of
+ * the batch, then the next batch scheduled (`next`, called again with the cursor) until all are done.
+ * Never one transaction over all installations, whatever their number.
+ */
+export async function forEachActiveInstallation(
+  ctx: MutationCtx,
+  cursor: string | null | undefined,
+  next: FunctionReference<"mutation", "internal", { cursor?: string | null }>,
+  each: (installation: Doc<"installations">) => Promise<void>,
+): Promise<void> {
+  const page = await ctx.db
+    .query("installations")
+    .withIndex("by_status", (q) => q.eq("status", "active"))
+    .paginate({ numItems: FAN_OUT_BATCH, cursor: cursor ?? null });
+  for (const installation of page.page) await each(installation);
+  if (!page.isDone) await ctx.scheduler.runAfter(0, next, { cursor: page.continueCursor });
 }
 
 /** The metrics engine starts or ends a backfill: write paths look at its gate while it runs. */

@@ -4,6 +4,7 @@
  * `request` with the `maintenance` trigger, and retention keeps job history bounded (none is kept
  * for an uninstalled installation).
  */
+import { forEachActiveInstallation } from "../model/installations";
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
@@ -23,16 +24,10 @@ const PRUNE_PER_INSTALLATION = 200;
 
 export const syncAllInstallations = internalMutation({
   args: { cursor: v.optional(v.union(v.string(), v.null())) },
-  handler: async (ctx, { cursor }) => {
-    const page = await ctx.db
-      .query("installations")
-      .withIndex("by_status", (q) => q.eq("status", "active"))
-      .paginate({ numItems: CRON_BATCH, cursor: cursor ?? null });
-    for (const installation of page.page) await requestSync(ctx, installation._id, "cron");
-    if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.sync.maintenance.syncAllInstallations, { cursor: page.continueCursor });
-    }
-  },
+  handler: async (ctx, { cursor }): Promise<void> =>
+    forEachActiveInstallation(ctx, cursor, internal.sync.maintenance.syncAllInstallations, (installation) =>
+      requestSync(ctx, installation._id, "cron").then(() => {}),
+    ),
 });
 
 export const recoverStalledJobs = internalMutation({
