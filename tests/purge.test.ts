@@ -49,7 +49,7 @@ test("every document about an uninstalled installation goes, in bounded batches"
   };
   const before = await aboutIt();
   expect(Object.keys(before)).toEqual(
-    expect.arrayContaining(["repositories", "pullRequests", "metricBuckets", "metricState", "installationSettings"]),
+    expect.arrayContaining(["repositories", "pullRequests", "metricBuckets", "installationSettings"]),
   );
   expect(before.notificationDestinations).toBe(1);
 
