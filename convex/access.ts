@@ -4,7 +4,8 @@
  *   2. that they installed (the `sender` of `installation.created`), or
  *   3. on an organisation we know them to be a member of (`orgMemberships`, mirrored on the user).
  * Deleted installations are visible to nobody. Every public function resolves installations
- * through here; one the caller may not see is reported exactly like one that does not exist.
+ * through here (by its builder, builders.ts); one the caller may not see is reported exactly like one
+ * that does not exist.
  */
 import { getAuthUserId } from "@convex-dev/auth/server";
 import type { Doc, Id } from "./_generated/dataModel";
@@ -13,7 +14,7 @@ import { teamsOfUser } from "./people/teams";
 
 type Ctx = Pick<QueryCtx, "auth" | "db">;
 
-interface Viewer {
+export interface Viewer {
   userId: Id<"users">;
   githubId: number;
   login: string;
@@ -28,25 +29,14 @@ export async function currentViewer(ctx: Ctx): Promise<Viewer | null> {
   return { userId, githubId: user.githubId, login: user.githubLogin ?? "", orgAccountIds: user.orgAccountIds ?? [] };
 }
 
-function canSee(viewer: Viewer, installation: Doc<"installations">): boolean {
+/** Whether the viewer sees the installation (the three rules above). */
+export function canSee(viewer: Viewer, installation: Doc<"installations">): boolean {
   if (installation.status === "deleted") return false;
   return (
     installation.accountId === viewer.githubId ||
     installation.installedByGithubUserId === viewer.githubId ||
     viewer.orgAccountIds.includes(installation.accountId)
   );
-}
-
-/** The installation if the caller may see it, else null (not signed in, unknown, deleted, or not theirs). */
-export async function viewableInstallation(
-  ctx: Ctx,
-  installationId: Id<"installations">,
-): Promise<Doc<"installations"> | null> {
-  const viewer = await currentViewer(ctx);
-  if (!viewer) return null;
-  const installation = await ctx.db.get(installationId);
-  if (!installation || !canSee(viewer, installation)) return null;
-  return installation;
 }
 
 /** Every installation the caller may see (own account, installed by them, their organisations). */
@@ -86,8 +76,12 @@ export async function viewableInstallations(ctx: Ctx): Promise<Doc<"installation
 export type RepositoryAccess =
   { kind: "all" } | { kind: "restricted"; privateRepositoryIds: ReadonlySet<Id<"repositories">> };
 
-export async function repositoryAccess(ctx: Ctx, installation: Doc<"installations">): Promise<RepositoryAccess> {
-  const viewer = await currentViewer(ctx);
+export async function repositoryAccess(
+  ctx: Ctx,
+  installation: Doc<"installations">,
+  known?: Viewer | null,
+): Promise<RepositoryAccess> {
+  const viewer = known === undefined ? await currentViewer(ctx) : known;
   if (!viewer) return { kind: "restricted", privateRepositoryIds: new Set() };
   if (installation.accountId === viewer.githubId || installation.installedByGithubUserId === viewer.githubId) {
     return { kind: "all" };
@@ -139,8 +133,12 @@ export function canReadRepository(
  * The reviewer keys that mean the caller in `reviewRequests`: their login and `team:<slug>` for
  * every team of the installation's organisation they belong to.
  */
-export async function viewerReviewerKeys(ctx: Ctx, installation: Doc<"installations">): Promise<string[]> {
-  const viewer = await currentViewer(ctx);
+export async function viewerReviewerKeys(
+  ctx: Ctx,
+  installation: Doc<"installations">,
+  known?: Viewer | null,
+): Promise<string[]> {
+  const viewer = known === undefined ? await currentViewer(ctx) : known;
   if (!viewer) return [];
   const { teams } = await teamsOfUser(ctx.db, installation.accountId, viewer.githubId);
   return [viewer.login, ...teams.map((t) => `team:${t.slug}`).sort()];
@@ -151,8 +149,12 @@ export async function viewerReviewerKeys(ctx: Ctx, installation: Doc<"installati
  * the account itself for a personal installation, the person who installed the App, and the
  * organisation's owners (GitHub's admin role, synced with the members). Other members read them.
  */
-export async function canAdminister(ctx: Ctx, installation: Doc<"installations">): Promise<boolean> {
-  const viewer = await currentViewer(ctx);
+export async function canAdminister(
+  ctx: Ctx,
+  installation: Doc<"installations">,
+  known?: Viewer | null,
+): Promise<boolean> {
+  const viewer = known === undefined ? await currentViewer(ctx) : known;
   if (!viewer || installation.status === "deleted") return false;
   if (installation.accountId === viewer.githubId || installation.installedByGithubUserId === viewer.githubId) {
     return true;

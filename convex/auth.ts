@@ -7,8 +7,9 @@
 import GitHub from "@auth/core/providers/github";
 import { Anonymous } from "@convex-dev/auth/providers/Anonymous";
 import { convexAuth } from "@convex-dev/auth/server";
-import { ConvexError } from "convex/values";
+
 import { mirrorMemberships } from "./memberships";
+import { fail } from "./messages";
 
 export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
   providers: [
@@ -42,11 +43,9 @@ export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
 /** The demo user, from the deployment's environment at call time; refused when the demo is off. */
 function demoUserProfile() {
   const id = process.env.SYNCBOARD_DEMO_USER_GITHUB_ID;
-  if (!id)
-    throw new ConvexError("Demo sign-in is not enabled on this deployment (SYNCBOARD_DEMO_USER_GITHUB_ID is not set).");
+  if (!id) fail("demo_disabled");
   const githubId = Number(id);
-  if (!Number.isSafeInteger(githubId) || githubId <= 0)
-    throw new ConvexError("Demo sign-in is misconfigured: SYNCBOARD_DEMO_USER_GITHUB_ID must be a GitHub user id.");
+  if (!Number.isSafeInteger(githubId) || githubId <= 0) fail("demo_misconfigured");
   const login = process.env.SYNCBOARD_DEMO_USER_LOGIN || "octocat";
   return { isAnonymous: true as const, githubId, githubLogin: login, name: login };
 }

@@ -6,6 +6,7 @@
  *
  * Usage: `syncDecisionMessage(decision)`, `jobErrorMessage(kind)`, `HEALTH_REASON_TEXT[reason]`.
  */
+import { ConvexError } from "convex/values";
 import type { HealthReason } from "./model/health";
 import type { TurnReason } from "./model/turn";
 import type { SyncDecision } from "./sync/policy";
@@ -83,3 +84,43 @@ export const HEALTH_REASON_TEXT: Record<HealthReason, string> = {
   draft: "draft",
   mergeability_unknown: "mergeability unknown",
 };
+
+/**
+ * Every error a public function answers with: a code the client can test, and its words. Thrown as
+ * `ConvexError({ code, message })` by `fail`; a caller who may not see something is answered with the
+ * same "not found" as for something missing.
+ */
+const ERROR_TEXT = {
+  installation_not_found: () => "Installation not found.",
+  repository_not_found: () => "Repository not found.",
+  delivery_not_found: () => "Delivery not found.",
+  destination_not_found: () => "Destination not found.",
+  not_admin: () => "Only the account's owners and the person who installed the App can do this.",
+  invalid_page_size: (max: number, got: number) =>
+    `numItems must be a whole number from 1 to ${max}; got ${String(got)}.`,
+  invalid_days: (max: number, got: number) => `days must be a whole number from 1 to ${max}; got ${String(got)}.`,
+  invalid_day: (name: string, min: number, max: number, got: number) =>
+    `${name} must be a UTC day number (whole days since 1970-01-01) from ${min} to ${max}; got ${String(got)}.`,
+  invalid_range_order: (from: number, to: number) => `to (${to}) must not be before from (${from}).`,
+  invalid_range_length: (max: number, got: number) => `The range must be at most ${max} days; got ${got}.`,
+  invalid_hour: () => "`hour` must be a whole number of hours.",
+  invalid_agreement: (words: string, max: number) => `${words} from 1 to ${max}.`,
+  invalid_stale_threshold: (max: number) => `The stale threshold must be a whole number of days from 1 to ${max}.`,
+  invalid_workflow: () => "The workflow must be its name or file name (e.g. deploy.yml), at most 200 characters.",
+  invalid_webhook_url: (why: string) => why,
+  invalid_label: (max: number) => `Name the destination (e.g. its channel, "#eng-alerts"), at most ${max} characters.`,
+  too_many_destinations: (max: number) => `At most ${max} destinations per account; remove one first.`,
+  duplicate_destination: () => "This webhook URL is already a destination.",
+  unknown_team: (slug: string, account: string) => `There is no team "${slug}" in ${account}.`,
+  destination_disabled: () => "This destination is disabled; re-enable it or replace its URL first.",
+  demo_disabled: () => "Demo sign-in is not enabled on this deployment (SYNCBOARD_DEMO_USER_GITHUB_ID is not set).",
+  demo_misconfigured: () => "Demo sign-in is misconfigured: SYNCBOARD_DEMO_USER_GITHUB_ID must be a GitHub user id.",
+} satisfies Record<string, (...params: never[]) => string>;
+
+type ErrorCode = keyof typeof ERROR_TEXT;
+
+/** Throw the error `code` (its words from the table above, with `params`). */
+export function fail<C extends ErrorCode>(code: C, ...params: Parameters<(typeof ERROR_TEXT)[C]>): never {
+  const words = (ERROR_TEXT[code] as (...p: unknown[]) => string)(...params);
+  throw new ConvexError({ code, message: words });
+}

@@ -2,10 +2,11 @@
  * The settings page's functions: every member who sees the installation reads its settings; only its
  * administrators (`canAdminister`: the account, the installer, organisation owners) change them.
  */
-import { ConvexError, v } from "convex/values";
+import { installationMutation, installationQuery } from "./builders";
+import { v } from "convex/values";
 import type { Id } from "./_generated/dataModel";
-import { mutation, query } from "./_generated/server";
-import { canAdminister, canReadRepository, currentViewer, repositoryAccess, viewableInstallation } from "./access";
+
+import { canAdminister, canReadRepository } from "./access";
 import { internal } from "./_generated/api";
 import { previewBreaches } from "./alerts/preview";
 import { validateToday } from "./dashboard/trends";
@@ -27,14 +28,13 @@ const agreementsArg = v.object({
   maxOpenRequests: v.number(),
 });
 
-export const get = query({
-  args: { installationId: v.id("installations") },
+export const get = installationQuery({
+  hidden: null,
+  args: {},
   handler: async (ctx, { installationId }) => {
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return null;
     const [settings, canEdit] = await Promise.all([
       installationSettings(ctx, installationId),
-      canAdminister(ctx, installation),
+      canAdminister(ctx, ctx.installation, ctx.viewer),
     ]);
     return { ...settings, canEdit };
   },
@@ -45,23 +45,22 @@ export const get = query({
  * from the buckets (alerts/preview.ts), before they are saved. For the installation's administrators
  * (who see every repository); null for anyone else.
  */
-export const preview = query({
-  args: { installationId: v.id("installations"), agreements: agreementsArg, today: v.number() },
+export const preview = installationQuery({
+  hidden: null,
+  args: { agreements: agreementsArg, today: v.number() },
   handler: async (ctx, { installationId, agreements, today }) => {
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation || !(await canAdminister(ctx, installation))) return null;
+    if (!(await canAdminister(ctx, ctx.installation, ctx.viewer))) return null;
     validateToday(today);
     return previewBreaches(ctx, installationId, validAgreements(agreements), today);
   },
 });
 
-export const update = mutation({
-  args: { installationId: v.id("installations"), staleAfterDays: v.number(), agreements: v.optional(agreementsArg) },
-  handler: async (ctx, { installationId, staleAfterDays, agreements }) => {
-    const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
-    if (!viewer || !installation) throw new ConvexError("Installation not found.");
-    if (!(await canAdminister(ctx, installation)))
-      throw new ConvexError("Only the account's owners and the person who installed the App can change its settings.");
+export const update = installationMutation({
+  admin: true,
+  args: { staleAfterDays: v.number(), agreements: v.optional(agreementsArg) },
+  handler: async (ctx, { staleAfterDays, agreements }) => {
+    const { viewer, installation } = ctx;
+    const installationId = installation._id;
     const before = await installationAgreements(ctx, installationId);
     await updateSettings(ctx, installation, { staleAfterDays, ...(agreements && { agreements }) }, viewer);
     // Changed agreements move every boundary: the alert engine evaluates the open work again.
@@ -78,8 +77,9 @@ const MAX_REPOSITORY_SETTINGS = 500;
  * `MAX_REPOSITORY_SETTINGS`: every member reads them; a restricted member sees only the repositories
  * they can read.
  */
-export const repositorySettings = query({
-  args: { installationId: v.id("installations") },
+export const repositorySettings = installationQuery({
+  hidden: null,
+  args: {},
   handler: async (
     ctx,
     { installationId },
@@ -89,9 +89,7 @@ export const repositorySettings = query({
     /** The Actions workflow whose completed default-branch runs count as deployments (null: GitHub deployments). */
     deploymentWorkflow: string | null;
   }> | null> => {
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return null;
-    const access = await repositoryAccess(ctx, installation);
+    const { access } = ctx.visibility;
     const [repos, settings] = await Promise.all([
       ctx.db
         .query("repositories")
@@ -115,19 +113,16 @@ export const repositorySettings = query({
  * administrators only. The repository's stored deployments are reclassified in chunks (its DORA
  * figures and its PRs' deploy stage follow) and a sync is requested so the chosen workflow's runs are fetched.
  */
-export const updateRepositorySettings = mutation({
+export const updateRepositorySettings = installationMutation({
+  admin: true,
+  notFound: "repository_not_found",
   args: { repositoryId: v.id("repositories"), deploymentWorkflow: v.union(v.string(), v.null()) },
+  installationOf: async (ctx, { repositoryId }) => (await ctx.db.get(repositoryId))?.installationId ?? null,
+  // A repository the caller may not read answers exactly like a missing one.
+  readable: async (ctx, { repositoryId }) => ctx.visibility.named(repositoryId),
   handler: async (ctx, { repositoryId, deploymentWorkflow }): Promise<null> => {
-    const repo = await ctx.db.get(repositoryId);
-    const [viewer, installation] = await Promise.all([
-      currentViewer(ctx),
-      repo ? viewableInstallation(ctx, repo.installationId) : null,
-    ]);
-    // A repository the caller may not read answers exactly like a missing one.
-    const readable = repo && installation && canReadRepository(await repositoryAccess(ctx, installation), repo);
-    if (!repo || !viewer || !installation || repo.removed || !readable) throw new ConvexError("Repository not found.");
-    if (!(await canAdminister(ctx, installation)))
-      throw new ConvexError("Only the account's owners and the person who installed the App can change its settings.");
+    const { viewer, installation } = ctx;
+    const repo = (await ctx.db.get(repositoryId))!;
     if (await updateDeploymentWorkflow(ctx, repo, deploymentWorkflow, viewer)) {
       await scheduleReclassify(ctx, repo._id);
       if (deploymentWorkflow !== null) await requestSync(ctx, installation._id, "manual");

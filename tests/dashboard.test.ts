@@ -12,7 +12,7 @@ import { seedInstallation } from "./helpers/seed";
 import { pr, repo, T0 } from "./helpers/records";
 import type { Id } from "../convex/_generated/dataModel";
 import { recordMembership } from "../convex/memberships";
-import { listPublicFunctions } from "./helpers/publicFunctions";
+import { listPublicFunctions, publicFunctionAccess } from "./helpers/publicFunctions";
 import { MAX_PAGE_SIZE } from "../convex/pagination";
 
 const OWNER = 9001; // the organisation account id of createInstallation's default
@@ -436,6 +436,14 @@ describe("tenant isolation", () => {
     // The list above covers every public function in convex/ (internal ones are not callable by clients).
     const publicFunctions = await listPublicFunctions();
     expect(publicFunctions.filter((f) => !(f in calls) && !f.startsWith("auth:"))).toEqual([]);
+  });
+
+  test("every public function is built by a builder that checks the caller (convex/builders.ts)", async () => {
+    // Convex Auth's own functions (auth:*) are the sign-in itself.
+    const access = await publicFunctionAccess();
+    const unchecked = Object.entries(access).filter(([name, mark]) => !name.startsWith("auth:") && mark === undefined);
+    expect(unchecked.map(([name]) => name)).toEqual([]);
+    expect(Object.keys(access).length).toBeGreaterThan(30);
   });
 
   test("an installer naming another installation's repository through their own installation gets nothing", async () => {

@@ -77,3 +77,23 @@ test("no files of convex/ import each other in a circle", () => {
   for (const file of graph.keys()) if (!state.has(file)) visit(file);
   expect(cycles).toEqual([]);
 });
+
+test("only convex/builders.ts makes public functions (each checks its caller there)", () => {
+  // HTTP endpoints (webhooks/receive.ts) check the caller by GitHub's signature instead.
+  const makers = new Set(["query", "mutation", "action"]);
+  const offenders: string[] = [];
+  for (const file of files("convex")) {
+    if (file === join("convex", "builders.ts")) continue;
+    const source = ts.createSourceFile(file, readFileSync(join(ROOT, file), "utf8"), ts.ScriptTarget.Latest);
+    for (const s of source.statements) {
+      if (!ts.isImportDeclaration(s) || s.importClause?.isTypeOnly) continue;
+      if (!(s.moduleSpecifier as ts.StringLiteral).text.endsWith("_generated/server")) continue;
+      const named = s.importClause?.namedBindings;
+      if (!named || !ts.isNamedImports(named)) continue;
+      for (const el of named.elements) {
+        if (!el.isTypeOnly && makers.has((el.propertyName ?? el.name).text)) offenders.push(`${file}: ${el.name.text}`);
+      }
+    }
+  }
+  expect(offenders).toEqual([]);
+});

@@ -65,6 +65,7 @@ const cases: Record<string, () => Record<string, unknown>> = {
   "dashboard/inbox:inbox": () => ({ installationId }),
   "dashboard/reviewerLoad:reviewerLoad": () => ({ installationId }),
   "dashboard/analytics:cycleTime": () => ({ installationId, from: DAY - 29, to: DAY }),
+  "dashboard/analytics:sizes": () => ({ installationId, from: DAY - 29, to: DAY }),
   "dashboard/analytics:mergedPullRequests": () => ({ installationId, from: DAY - 89, to: DAY, paginationOpts: page }),
   "dashboard/analytics:filterOptions": () => ({ installationId }),
   "dashboard/dora:metrics": () => ({ installationId, from: DAY - 29, to: DAY }),

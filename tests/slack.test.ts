@@ -215,7 +215,7 @@ describe("sending", () => {
     });
     await expect(
       owner.mutation(api.notify.destinations.add, { installationId, url: SECRET_URL, label: "#x", teamSlug: "nope" }),
-    ).rejects.toThrow(/no team "nope"/);
+    ).rejects.toMatchObject({ data: { code: "unknown_team", message: 'There is no team "nope" in acme.' } });
     await owner.mutation(api.notify.destinations.add, {
       installationId,
       url: SECRET_URL,

@@ -5,12 +5,12 @@
  * Each reader sees only their alerts (`shownTo`), chosen while the index is read, so a page is full
  * whenever that many exist, `isDone` is true, and the unread count counts only alerts they may see.
  */
-import { ConvexError, v } from "convex/values";
+import { installationMutation, installationPaginatedQuery, installationQuery } from "../builders";
+
 import type { Doc, Id } from "../_generated/dataModel";
 import { stream } from "convex-helpers/server/stream";
-import { mutation, query, type QueryCtx } from "../_generated/server";
-import { paginatedQuery } from "../pagination";
-import { currentViewer, viewableInstallation } from "../access";
+import { type QueryCtx } from "../_generated/server";
+
 import { RepositoryVisibility } from "../dashboard/visibility";
 import { ALL_SCOPE, PUBLIC_SCOPE } from "../model/contribution";
 import schema from "../schema";
@@ -58,15 +58,11 @@ function readersAlerts(
     .filterWith((a) => shownTo(visibility, a));
 }
 
-export const list = paginatedQuery({
-  args: { installationId: v.id("installations") },
+export const list = installationPaginatedQuery({
+  args: {},
   handler: async (ctx, { installationId, paginationOpts }) => {
-    const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
-    if (!viewer || !installation) return { page: [], isDone: true, continueCursor: "" };
-    const [{ upTo }, visibility] = await Promise.all([
-      readUpTo(ctx, viewer.userId, installationId),
-      RepositoryVisibility.of(ctx, installation),
-    ]);
+    const { viewer, visibility } = ctx;
+    const { upTo } = await readUpTo(ctx, viewer.userId, installationId);
     const result = await readersAlerts(ctx, installationId, visibility).paginate({
       ...paginationOpts,
       maximumRowsRead: MAX_ROWS_READ,
@@ -90,15 +86,12 @@ export const list = paginatedQuery({
  * Unread alerts the caller may see: those opened after their watermark, newest first, counted up to
  * `UNREAD_SCAN` (the reader's own, chosen while reading); `more` says the count stopped there.
  */
-export const unreadCount = query({
-  args: { installationId: v.id("installations") },
+export const unreadCount = installationQuery({
+  hidden: null,
+  args: {},
   handler: async (ctx, { installationId }) => {
-    const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
-    if (!viewer || !installation) return null;
-    const [{ upTo }, visibility] = await Promise.all([
-      readUpTo(ctx, viewer.userId, installationId),
-      RepositoryVisibility.of(ctx, installation),
-    ]);
+    const { viewer, visibility } = ctx;
+    const { upTo } = await readUpTo(ctx, viewer.userId, installationId);
     const unread = await readersAlerts(ctx, installationId, visibility, upTo).paginate({
       numItems: UNREAD_SCAN,
       cursor: null,
@@ -109,11 +102,11 @@ export const unreadCount = query({
 });
 
 /** Marks every alert of the installation opened so far as read, for the caller. */
-export const markRead = mutation({
-  args: { installationId: v.id("installations") },
-  handler: async (ctx, { installationId }) => {
-    const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
-    if (!viewer || !installation) throw new ConvexError("Installation not found.");
+export const markRead = installationMutation({
+  args: {},
+  handler: async (ctx) => {
+    const { viewer } = ctx;
+    const installationId = ctx.installation._id;
     const newest = await ctx.db
       .query("alerts")
       .withIndex("by_installation_opened", (q) => q.eq("installationId", installationId))

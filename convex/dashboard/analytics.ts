@@ -7,13 +7,13 @@
  * private repository's scope (as dashboard/scoped.ts), a repository filter that repository's scope;
  * everyone's series (author "") or the author's, a team's members' series summed.
  */
+import { installationPaginatedQuery, installationQuery, type InstallationScope } from "../builders";
 import type { PaginationResult } from "convex/server";
 import { mergedStream, stream, type QueryStream } from "convex-helpers/server/stream";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import { query, type QueryCtx } from "../_generated/server";
-import { paginatedQuery } from "../pagination";
-import { repositoryAccess, viewableInstallation } from "../access";
+import { type QueryCtx } from "../_generated/server";
+
 import { CYCLE, SIZE_CLASSES, SIZES, type Figure } from "../metrics/figures";
 import { histTotal, quantileHours, type Hist } from "../metrics/histogram";
 import { addSums, byDay, emptySums, readBuckets, total } from "../metrics/read";
@@ -22,7 +22,6 @@ import { CYCLE_STAGES, readyAt, stageDurations } from "../model/cycle";
 import schema from "../schema";
 import { granularityFor, periodsOf, validateRange } from "./ranges";
 import { bucketScopes } from "./scoped";
-import { RepositoryVisibility } from "./visibility";
 
 /** The stages of a merged PR, then the totals: cycle (first commit → merge) and lead (first commit → deployed). */
 const STAGES = CYCLE_STAGES;
@@ -31,7 +30,6 @@ type Hours = number | null;
 type Percentiles = { count: number; p50Hours: Hours; p75Hours: Hours; p90Hours: Hours };
 
 const analyticsFilters = {
-  installationId: v.id("installations"),
   /** Inclusive UTC day numbers (days since 1970-01-01), at most 366 days apart. */
   from: v.number(),
   to: v.number(),
@@ -80,13 +78,11 @@ type Filters = {
 
 /**
  * What the filters select for this caller: the scopes and authors whose series are summed, or null when
- * the installation, or the filtered repository, is not the caller's to see.
+ * the filtered repository is not the caller's to see.
  */
-async function selection(ctx: QueryCtx, f: Filters) {
+async function selection(ctx: QueryCtx & InstallationScope, f: Filters) {
   validateRange(f.from, f.to);
-  const installation = await viewableInstallation(ctx, f.installationId);
-  if (!installation) return null;
-  const visibility = await RepositoryVisibility.of(ctx, installation);
+  const { installation, visibility } = ctx;
   let scopes: string[];
   if (f.repositoryId !== undefined) {
     if (!(await visibility.named(f.repositoryId))) return null;
@@ -130,7 +126,8 @@ function seriesOf(
 }
 
 /** Cycle-time figures for the range and filters; `granularity` defaults to what keeps the chart readable. */
-export const cycleTime = query({
+export const cycleTime = installationQuery({
+  hidden: null,
   args: {
     ...analyticsFilters,
     granularity: v.optional(v.union(v.literal("day"), v.literal("week"), v.literal("month"))),
@@ -183,7 +180,8 @@ export const cycleTime = query({
  * The size of the merged PRs of the range and filters: how many changed (additions + deletions) under
  * 10 (xs), 100 (s), 500 (m), 1,000 (l) lines, and more (xl), from the `sizes` figure.
  */
-export const sizes = query({
+export const sizes = installationQuery({
+  hidden: null,
   args: analyticsFilters,
   handler: async (ctx, args): Promise<Record<Size, number> | null> => {
     const sel = await selection(ctx, args);
@@ -214,7 +212,7 @@ export type MergedPullRequestRow = {
 const MAX_ROWS_READ_PER_PAGE = 2_000;
 
 /** The merged PRs behind a figure: merged within the range and filters, newest first. */
-export const mergedPullRequests = paginatedQuery({
+export const mergedPullRequests = installationPaginatedQuery({
   args: analyticsFilters,
   handler: async (ctx, args): Promise<PaginationResult<MergedPullRequestRow>> => {
     const empty = { page: [], isDone: true, continueCursor: "" };
@@ -306,8 +304,9 @@ const MAX_FILTER_REPOSITORIES = 500;
 const MAX_FILTER_TEAMS = 500;
 
 /** What the filters offer: the caller's visible repositories (by name, ≤ 500) and the organisation's teams. */
-export const filterOptions = query({
-  args: { installationId: v.id("installations") },
+export const filterOptions = installationQuery({
+  hidden: null,
+  args: {},
   handler: async (
     ctx,
     { installationId },
@@ -315,9 +314,8 @@ export const filterOptions = query({
     repositories: Array<{ id: Id<"repositories">; fullName: string }>;
     teams: Array<{ slug: string; name: string }>;
   } | null> => {
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return null;
-    const access = await repositoryAccess(ctx, installation);
+    const { installation } = ctx;
+    const { access } = ctx.visibility;
     const repos = await stream(ctx.db, schema)
       .query("repositories")
       .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", false))

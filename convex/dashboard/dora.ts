@@ -7,13 +7,13 @@
  * A restricted member reads the "public" scope plus the scope of each private repository they can
  * read; everyone else "all"; a repository filter reads that repository's scope only.
  */
+import { installationPaginatedQuery, installationQuery } from "../builders";
 import type { PaginationResult } from "convex/server";
 import { stream } from "convex-helpers/server/stream";
 import { v } from "convex/values";
 import type { Id } from "../_generated/dataModel";
-import { query, type QueryCtx } from "../_generated/server";
-import { paginatedQuery } from "../pagination";
-import { viewableInstallation } from "../access";
+import { type QueryCtx } from "../_generated/server";
+
 import { CYCLE, DEPLOYMENTS, figureId, type Figure } from "../metrics/figures";
 import { histTotal, quantileHours } from "../metrics/histogram";
 import { byDay, readBuckets, total, type Sums } from "../metrics/read";
@@ -21,7 +21,6 @@ import { DAY_MS, repositoryScope } from "../model/contribution";
 import schema from "../schema";
 import { granularityFor, periodsOf, validateRange } from "./ranges";
 import { bucketScopes } from "./scoped";
-import { RepositoryVisibility } from "./visibility";
 
 export type Band = "elite" | "high" | "medium" | "low";
 
@@ -55,9 +54,9 @@ const durationBand = (hours: number, bounds: [number, number, number]): Band =>
 const failureBand = (rate: number): Band =>
   rate <= 0.05 ? "elite" : rate <= 0.1 ? "high" : rate <= 0.15 ? "medium" : "low";
 
-export const metrics = query({
+export const metrics = installationQuery({
+  hidden: null,
   args: {
-    installationId: v.id("installations"),
     /** The range's first and last UTC day numbers (inclusive), at most 366 days apart. */
     from: v.number(),
     to: v.number(),
@@ -65,9 +64,7 @@ export const metrics = query({
   },
   handler: async (ctx, { installationId, from, to, repositoryId }): Promise<DoraMetrics | null> => {
     validateRange(from, to);
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return null;
-    const visibility = await RepositoryVisibility.of(ctx, installation);
+    const { visibility } = ctx;
     let scopes: string[];
     if (repositoryId !== undefined) {
       if (!(await visibility.named(repositoryId))) return null;
@@ -174,9 +171,8 @@ export type DeploymentListRow = {
  * success, else first failure, as `deploymentDaily`), newest first, a page at a time. `outcome`
  * narrows to the successes (frequency), the failures (failure rate) or the restores (time to restore).
  */
-export const deployments = paginatedQuery({
+export const deployments = installationPaginatedQuery({
   args: {
-    installationId: v.id("installations"),
     from: v.number(),
     to: v.number(),
     repositoryId: v.optional(v.id("repositories")),
@@ -186,9 +182,7 @@ export const deployments = paginatedQuery({
     const empty = { page: [], isDone: true, continueCursor: "" };
     const { installationId, repositoryId, outcome } = args;
     validateRange(args.from, args.to);
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return empty;
-    const visibility = await RepositoryVisibility.of(ctx, installation);
+    const { visibility } = ctx;
     if (repositoryId !== undefined && !(await visibility.named(repositoryId))) return empty;
     const [lo, hi] = [args.from * DAY_MS, (args.to + 1) * DAY_MS];
     const s = stream(ctx.db, schema).query("deployments");

@@ -7,26 +7,25 @@
  * UTC day; without it, the newest day of activity the caller can see — never the clock). Only rows of
  * repositories the caller may read are chosen, while reading, and never the caller's own PR as a request.
  */
+import { installationQuery } from "../builders";
 import { v } from "convex/values";
 import { stream } from "convex-helpers/server/stream";
 import type { Doc, Id } from "../_generated/dataModel";
-import { query, type QueryCtx } from "../_generated/server";
-import { currentViewer, viewableInstallation, viewerReviewerKeys } from "../access";
+import { type QueryCtx } from "../_generated/server";
+import { viewerReviewerKeys } from "../access";
 import { repositoryFromUrl, staleBoundary } from "./lists";
 import { validateToday } from "./trends";
 import schema from "../schema";
-import { RepositoryVisibility } from "./visibility";
 
 /** Rows per section. */
 const SECTION_SIZE = 50;
 
-export const inbox = query({
-  args: { installationId: v.id("installations"), today: v.optional(v.number()) },
+export const inbox = installationQuery({
+  args: { today: v.optional(v.number()) },
+  hidden: null,
   handler: async (ctx, { installationId, today }) => {
     validateToday(today);
-    const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
-    if (!viewer || !installation) return null;
-    const visibility = await RepositoryVisibility.of(ctx, installation);
+    const { viewer, installation, visibility } = ctx;
     const staleBefore = await staleBoundary(ctx, installationId, visibility.access, today);
     const row = (pr: Doc<"pullRequests">, via?: string) => inboxRow(pr, staleBefore, via);
     // Rows the caller may see are chosen while reading, so a section is never crowded out by hidden ones.
@@ -35,7 +34,7 @@ export const inbox = query({
 
     // Requested from the viewer directly or through one of their teams (one index range per key), never
     // their own PR (a team of theirs may be asked for a review of it).
-    const keys = await viewerReviewerKeys(ctx, installation);
+    const keys = await viewerReviewerKeys(ctx, installation, viewer);
     const prs = new Map<Id<"pullRequests">, Promise<Doc<"pullRequests"> | null>>();
     const prOf = (id: Id<"pullRequests">) => {
       if (!prs.has(id)) prs.set(id, ctx.db.get(id));

@@ -10,8 +10,8 @@ import { stream } from "convex-helpers/server/stream";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
-import { paginatedQuery } from "../pagination";
-import { viewableInstallation, type RepositoryAccess } from "../access";
+import { installationPaginatedQuery } from "../builders";
+import type { RepositoryAccess } from "../access";
 import schema, { health } from "../schema";
 import { DAY_MS } from "../model/contribution";
 import { installationSettings } from "../model/settings";
@@ -41,12 +41,10 @@ async function visiblePage<T extends { repositoryId: Id<"repositories"> }>(
     .paginate({ ...paginationOpts, maximumRowsRead: MAX_ROWS_READ_PER_PAGE });
 }
 
-export const repositories = paginatedQuery({
-  args: { installationId: v.id("installations") },
+export const repositories = installationPaginatedQuery({
+  args: {},
   handler: async (ctx, { installationId, paginationOpts }) => {
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return empty<never>();
-    const visibility = await RepositoryVisibility.of(ctx, installation);
+    const { visibility } = ctx;
     const result = await stream(ctx.db, schema)
       .query("repositories")
       .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", false))
@@ -95,9 +93,8 @@ function repositoryHealthRow(doc: Doc<"repositoryHealth"> | null) {
 
 const prState = v.union(v.literal("open"), v.literal("closed"), v.literal("merged"));
 
-export const pullRequests = paginatedQuery({
+export const pullRequests = installationPaginatedQuery({
   args: {
-    installationId: v.id("installations"),
     repositoryId: v.optional(v.id("repositories")),
     /** Default: open. */
     state: v.optional(v.union(prState, v.literal("all"))),
@@ -110,9 +107,7 @@ export const pullRequests = paginatedQuery({
   handler: async (ctx, args) => {
     const { installationId, paginationOpts, repositoryId, author, health } = args;
     validateToday(args.today);
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return empty<never>();
-    const visibility = await RepositoryVisibility.of(ctx, installation);
+    const { visibility } = ctx;
     const state = health ? "open" : (args.state ?? "open");
     if (repositoryId && !(await visibility.named(repositoryId))) return empty<never>();
     const q = pullRequestsInOrder(ctx.db, repositoryId ? { repositoryId } : { installationId }, {
@@ -218,16 +213,13 @@ function pullRequestRow(pr: Doc<"pullRequests">, staleBefore: number) {
   };
 }
 
-export const activity = paginatedQuery({
+export const activity = installationPaginatedQuery({
   args: {
-    installationId: v.id("installations"),
     repositoryId: v.optional(v.id("repositories")),
     actor: v.optional(v.string()),
   },
   handler: async (ctx, { installationId, paginationOpts, repositoryId, actor }) => {
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return empty<never>();
-    const visibility = await RepositoryVisibility.of(ctx, installation);
+    const { visibility } = ctx;
     const events = stream(ctx.db, schema).query("activityEvents");
     let q;
     if (repositoryId) {

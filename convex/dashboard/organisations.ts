@@ -8,9 +8,10 @@
  * reads "public" plus the scopes of the private repositories granted to them (dashboard/scoped.ts),
  * so a private repository they cannot read never reaches their rollup.
  */
+import { viewerQuery } from "../builders";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import { query, type QueryCtx } from "../_generated/server";
+import { type QueryCtx } from "../_generated/server";
 import { repositoryAccess, viewableInstallations } from "../access";
 import { CYCLE, DEPLOYMENTS } from "../metrics/figures";
 import { quantileHours, type Hist } from "../metrics/histogram";
@@ -34,7 +35,7 @@ export type OrganisationRollup = {
 
 const WINDOW_DAYS = 30;
 
-export const overview = query({
+export const overview = viewerQuery({
   args: { today: v.optional(v.number()) },
   handler: async (ctx, args): Promise<OrganisationRollup[]> => {
     const today = validateToday(args.today);

@@ -2,7 +2,7 @@
  * What the analytics queries (cycle time, DORA) share about a date range: its validation and the periods
  * a chart shows it in (quantiles: convex/metrics/histogram.ts).
  */
-import { ConvexError } from "convex/values";
+import { fail } from "../messages";
 import { DAY_MS } from "../model/contribution";
 
 /** The longest range (days, inclusive) a query reads: a year (and a leap day) of daily documents per series. */
@@ -17,16 +17,10 @@ export function validateRange(from: number, to: number) {
     ["from", from],
     ["to", to],
   ] as const) {
-    if (!Number.isInteger(day) || day < MIN_DAY || day > MAX_DAY) {
-      throw new ConvexError(
-        `${name} must be a UTC day number (whole days since 1970-01-01) from ${MIN_DAY} to ${MAX_DAY}; got ${String(day)}.`,
-      );
-    }
+    if (!Number.isInteger(day) || day < MIN_DAY || day > MAX_DAY) fail("invalid_day", name, MIN_DAY, MAX_DAY, day);
   }
-  if (to < from) throw new ConvexError(`to (${to}) must not be before from (${from}).`);
-  if (to - from + 1 > MAX_RANGE_DAYS) {
-    throw new ConvexError(`The range must be at most ${MAX_RANGE_DAYS} days; got ${to - from + 1}.`);
-  }
+  if (to < from) fail("invalid_range_order", from, to);
+  if (to - from + 1 > MAX_RANGE_DAYS) fail("invalid_range_length", MAX_RANGE_DAYS, to - from + 1);
 }
 
 type Granularity = "day" | "week" | "month";

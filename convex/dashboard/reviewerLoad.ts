@@ -8,9 +8,10 @@
  * As `trends`, it never reads the clock: the window ends on the caller's `today`, else on the newest
  * day with activity they can see.
  */
+import { installationQuery } from "../builders";
+import type { QueryCtx } from "../_generated/server";
 import { v } from "convex/values";
-import { query, type QueryCtx } from "../_generated/server";
-import { repositoryAccess, viewableInstallation } from "../access";
+
 import { DAY_MS } from "../model/contribution";
 import { REVIEWERS } from "../metrics/figures";
 import { addHist, histTotal, quantileHours, type Hist } from "../metrics/histogram";
@@ -45,9 +46,9 @@ type TeamLoadRow = ReviewerLoadRow & { kind: "team"; name: string; members: numb
 const MAX_TEAMS = 200;
 const MAX_MEMBERS_PER_TEAM = 500;
 
-export const reviewerLoad = query({
+export const reviewerLoad = installationQuery({
+  hidden: null,
   args: {
-    installationId: v.id("installations"),
     /** The window's last day, as a UTC day number (`Math.floor(Date.now() / 86_400_000)` on the client). */
     today: v.optional(v.number()),
     /** Window length in days (default 30, at most 90). */
@@ -57,9 +58,8 @@ export const reviewerLoad = query({
     const n = validateDays(args.days ?? DEFAULT_DAYS, MAX_DAYS);
     const given = validateToday(args.today);
     const { installationId } = args;
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return null;
-    const access = await repositoryAccess(ctx, installation);
+    const { installation } = ctx;
+    const { access } = ctx.visibility;
     const [today, open] = await Promise.all([
       given ?? newestDay(ctx, installationId, access),
       openRequestsByReviewer(ctx, installationId, access),

@@ -4,14 +4,17 @@
  * reads the public repositories' shards plus the private repositories granted to them, one each
  * (`scoped.ts`).
  */
-import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import { query, type QueryCtx } from "../_generated/server";
-import { repositoryAccess, viewableInstallation, viewableInstallations } from "../access";
+import type { QueryCtx } from "../_generated/server";
+import { repositoryAccess, viewableInstallations, type RepositoryAccess } from "../access";
+import { installationQuery, viewerQuery } from "../builders";
 import { openTotals } from "./scoped";
 
-async function totals(ctx: Pick<QueryCtx, "db" | "auth">, installation: Doc<"installations">) {
-  const access = await repositoryAccess(ctx, installation);
+async function totals(
+  ctx: Pick<QueryCtx, "db" | "auth">,
+  installation: Doc<"installations">,
+  access: RepositoryAccess,
+) {
   const sum = await openTotals(ctx, installation._id, access);
   return {
     installationId: installation._id as Id<"installations">,
@@ -25,19 +28,17 @@ async function totals(ctx: Pick<QueryCtx, "db" | "auth">, installation: Doc<"ins
 }
 
 /** The selected installation's totals. */
-export const summary = query({
-  args: { installationId: v.id("installations") },
-  handler: async (ctx, { installationId }) => {
-    const installation = await viewableInstallation(ctx, installationId);
-    return installation ? totals(ctx, installation) : null;
-  },
+export const summary = installationQuery({
+  args: {},
+  hidden: null,
+  handler: (ctx) => totals(ctx, ctx.installation, ctx.visibility.access),
 });
 
 /** The caller's installations (for the picker), each with its totals. */
-export const myInstallations = query({
+export const myInstallations = viewerQuery({
   args: {},
   handler: async (ctx) => {
     const installations = await viewableInstallations(ctx);
-    return Promise.all(installations.map((i) => totals(ctx, i)));
+    return Promise.all(installations.map(async (i) => totals(ctx, i, await repositoryAccess(ctx, i, ctx.viewer))));
   },
 });

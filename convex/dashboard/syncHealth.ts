@@ -9,13 +9,14 @@
  * answer depends on data and arguments only (a query is not re-run as time passes; the page sends
  * a new hour when one starts).
  */
+import { installationMutation, installationPaginatedQuery, installationQuery } from "../builders";
 import type { PaginationResult } from "convex/server";
-import { ConvexError, v } from "convex/values";
+import { v } from "convex/values";
 import { stream } from "convex-helpers/server/stream";
 import type { Doc, Id } from "../_generated/dataModel";
-import { mutation, query, type QueryCtx } from "../_generated/server";
-import { paginatedQuery } from "../pagination";
-import { canAdminister, viewableInstallation } from "../access";
+import { type QueryCtx } from "../_generated/server";
+
+import { fail } from "../messages";
 import schema from "../schema";
 import {
   DAY_HOURS,
@@ -91,17 +92,15 @@ function windowTotals(sync: Doc<"syncHourly">[], hooks: Doc<"webhookHourly">[]) 
   };
 }
 
-export const syncHealth = query({
+export const syncHealth = installationQuery({
+  hidden: null,
   args: {
-    installationId: v.id("installations"),
     /** The client's current UTC hour: `Math.floor(Date.now() / 3_600_000)`. */
     hour: v.number(),
   },
   handler: async (ctx, { installationId, hour }) => {
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return null;
-    if (!Number.isSafeInteger(hour) || hour < 0) throw new ConvexError("`hour` must be a whole number of hours.");
-    const visibility = await RepositoryVisibility.of(ctx, installation);
+    if (!Number.isSafeInteger(hour) || hour < 0) fail("invalid_hour");
+    const { visibility } = ctx;
     const failed = await stream(ctx.db, schema)
       .query("repositories")
       .withIndex("by_installation_sync_status", (q) =>
@@ -229,12 +228,11 @@ type DeadDelivery = {
  * them, to other members those about a repository they may read (the payload's repository, recorded at
  * receipt), chosen while the index is read.
  */
-export const deadDeliveries = paginatedQuery({
-  args: { installationId: v.id("installations") },
-  handler: async (ctx, { installationId, paginationOpts }): Promise<PaginationResult<DeadDelivery>> => {
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return { page: [], isDone: true, continueCursor: "" };
-    const readable = await deliveryReaders(ctx, installation);
+export const deadDeliveries = installationPaginatedQuery({
+  args: {},
+  handler: async (ctx, { paginationOpts }): Promise<PaginationResult<DeadDelivery>> => {
+    const { installation } = ctx;
+    const readable = deliveryReaders(ctx, installation, ctx.visibility);
     const result = await stream(ctx.db, schema)
       .query("webhookDeliveries")
       .withIndex("by_installation_status_received", (q) =>
@@ -266,8 +264,7 @@ const MAX_DELIVERIES_READ = 2_000;
  * any; another member one whose repository they may read — not one about no repository, or about one
  * we do not know (an installation-wide event may name private repositories in its body or its reason).
  */
-async function deliveryReaders(ctx: QueryCtx, installation: Doc<"installations">) {
-  const visibility = await RepositoryVisibility.of(ctx, installation);
+function deliveryReaders(ctx: QueryCtx, installation: Doc<"installations">, visibility: RepositoryVisibility) {
   return async (d: Doc<"webhookDeliveries">): Promise<boolean> => {
     if (visibility.access.kind === "all") return true;
     const githubId = d.repositoryGithubId;
@@ -285,24 +282,22 @@ async function deliveryReaders(ctx: QueryCtx, installation: Doc<"installations">
  * dead-lettered delivery of their installation, processed again from its first attempt (the delivery
  * log's own requeue). A delivery the caller may not see answers exactly like a missing one.
  */
-export const replayDelivery = mutation({
+export const replayDelivery = installationMutation({
   args: { id: v.id("webhookDeliveries") },
+  admin: true,
+  notFound: "delivery_not_found",
+  installationOf: async (ctx, { id }) => {
+    const githubInstallationId = (await ctx.db.get(id))?.installationGithubId;
+    if (githubInstallationId === undefined) return null;
+    const installation = await ctx.db
+      .query("installations")
+      .withIndex("by_github_id", (q) => q.eq("githubInstallationId", githubInstallationId))
+      .unique();
+    return installation?._id ?? null;
+  },
+  readable: async (ctx, { id }) => deliveryReaders(ctx, ctx.installation, ctx.visibility)((await ctx.db.get(id))!),
   handler: async (ctx, { id }) => {
-    const delivery = await ctx.db.get(id);
-    const githubInstallationId = delivery?.installationGithubId;
-    const found =
-      githubInstallationId === undefined
-        ? null
-        : await ctx.db
-            .query("installations")
-            .withIndex("by_github_id", (q) => q.eq("githubInstallationId", githubInstallationId))
-            .unique();
-    const installation = found && (await viewableInstallation(ctx, found._id));
-    if (!delivery || !installation || !(await (await deliveryReaders(ctx, installation))(delivery))) {
-      throw new ConvexError("Delivery not found.");
-    }
-    if (!(await canAdminister(ctx, installation)))
-      throw new ConvexError("Only the account's owners and the person who installed the App can replay deliveries.");
+    const delivery = (await ctx.db.get(id))!;
     if (delivery.status !== "dead") return { replayed: false, status: delivery.status };
     await requeue(ctx, delivery);
     return { replayed: true, status: "retrying" as const };

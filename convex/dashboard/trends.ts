@@ -7,10 +7,12 @@
  * clock, updated at the next UTC midnight); without it the window ends on the newest daily bucket the
  * caller can see — a day taken from data they may read, so the answer depends on that data alone.
  */
-import { ConvexError, v } from "convex/values";
-import { query, type QueryCtx } from "../_generated/server";
+import { installationQuery } from "../builders";
+import { v } from "convex/values";
+import { fail } from "../messages";
+import { type QueryCtx } from "../_generated/server";
 import type { Id } from "../_generated/dataModel";
-import { currentViewer, repositoryAccess, viewableInstallation, type RepositoryAccess } from "../access";
+import { type RepositoryAccess } from "../access";
 import { ACTIVITY, ACTIVITY_COUNTERS, PERSONAL_ACTIVITY } from "../metrics/figures";
 import { quantileHours } from "../metrics/histogram";
 import { byDay, readBuckets, total, type Sums } from "../metrics/read";
@@ -27,8 +29,7 @@ const MAX_DAY = Date.UTC(2200, 0, 1) / DAY_MS - 1;
 
 /** `days` as given, when it is a whole number of days in 1..max; a ConvexError otherwise. */
 export function validateDays(days: number, max: number): number {
-  if (!Number.isInteger(days) || days < 1 || days > max)
-    throw new ConvexError(`days must be a whole number from 1 to ${max}; got ${String(days)}.`);
+  if (!Number.isInteger(days) || days < 1 || days > max) fail("invalid_days", max, days);
   return days;
 }
 
@@ -36,9 +37,7 @@ export function validateDays(days: number, max: number): number {
 export function validateToday(today: number | undefined): number | undefined {
   if (today === undefined) return undefined;
   if (!Number.isInteger(today) || today < MIN_DAY || today > MAX_DAY)
-    throw new ConvexError(
-      `today must be a UTC day number (whole days since 1970-01-01) from ${MIN_DAY} to ${MAX_DAY}; got ${String(today)}.`,
-    );
+    fail("invalid_day", "today", MIN_DAY, MAX_DAY, today);
   return today;
 }
 
@@ -56,7 +55,6 @@ export async function windowEnd(
 }
 
 const windowArgs = {
-  installationId: v.id("installations"),
   /** Window length in days. */
   days: v.number(),
   /** The window's last day, as a UTC day number (`Math.floor(Date.now() / 86_400_000)` on the client). */
@@ -67,16 +65,15 @@ const windowArgs = {
  * Daily activity over the `days` days ending on `today` (inclusive). Without `today`, the window
  * ends on the newest day with activity; with no activity at all the series is empty.
  */
-export const trends = query({
+export const trends = installationQuery({
   args: windowArgs,
+  hidden: null,
   handler: async (ctx, args) => {
     const n = validateDays(args.days, MAX_TREND_DAYS);
     const given = validateToday(args.today);
     const { installationId } = args;
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return null;
     // A restricted caller sees the public repositories' buckets and their readable private ones (scoped.ts).
-    const access = await repositoryAccess(ctx, installation);
+    const { access } = ctx.visibility;
     const today = await windowEnd(ctx, installationId, access, given);
     if (today === null) return { days: [], medianHoursToFirstReview: null, medianHoursToMerge: null };
     const docs = await readBuckets(ctx.db, installationId, ACTIVITY, await bucketScopes(ctx, installationId, access), {
@@ -111,15 +108,15 @@ function activityCounts(sums: Sums | undefined) {
  * Without `today`, the window ends on the newest day with activity the caller can see (the same window
  * as `trends`), so a user who was quiet lately is not shown their old activity as recent.
  */
-export const userStats = query({
+export const userStats = installationQuery({
   args: windowArgs,
+  hidden: null,
   handler: async (ctx, args) => {
     const n = validateDays(args.days, MAX_USER_STATS_DAYS);
     const given = validateToday(args.today);
     const { installationId } = args;
-    const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
-    if (!viewer || !installation) return null;
-    const today = await windowEnd(ctx, installationId, await repositoryAccess(ctx, installation), given);
+    const { viewer } = ctx;
+    const today = await windowEnd(ctx, installationId, ctx.visibility.access, given);
     const docs =
       today === null
         ? []

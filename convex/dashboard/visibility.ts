@@ -8,7 +8,7 @@
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
-import { canReadRepository, repositoryAccess, type RepositoryAccess } from "../access";
+import { canReadRepository, repositoryAccess, type RepositoryAccess, type Viewer } from "../access";
 
 export class RepositoryVisibility {
   private readonly seen = new Map<Id<"repositories">, Promise<boolean>>();
@@ -20,9 +20,10 @@ export class RepositoryVisibility {
     private readonly removed: ReadonlySet<string>,
   ) {}
 
-  static async of(ctx: Pick<QueryCtx, "db" | "auth">, installation: Doc<"installations">) {
+  /** `viewer`: the caller, when already read (else read here). */
+  static async of(ctx: Pick<QueryCtx, "db" | "auth">, installation: Doc<"installations">, viewer?: Viewer | null) {
     const [access, removed] = await Promise.all([
-      repositoryAccess(ctx, installation),
+      repositoryAccess(ctx, installation, viewer),
       removedRepositories(ctx, installation._id),
     ]);
     return new RepositoryVisibility(ctx, installation._id, access, removed);

@@ -3,7 +3,7 @@
  * per installation, written only when an administrator changes it, so the queries that read it (the
  * inbox) are not re-run by sync traffic.
  */
-import { ConvexError } from "convex/values";
+import { fail } from "../messages";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 
@@ -39,7 +39,7 @@ export function validAgreements(a: Agreements): Agreements {
   for (const key of Object.keys(AGREEMENT_LIMITS) as Array<keyof Agreements>) {
     const { max, words } = AGREEMENT_LIMITS[key];
     const n = a[key];
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new ConvexError(`${words} from 1 to ${max}.`);
+    if (!Number.isInteger(n) || n < 1 || n > max) fail("invalid_agreement", words, max);
   }
   return {
     pickupHours: a.pickupHours,
@@ -96,7 +96,7 @@ export async function installationSettings(
 /** `days` as given when it is a whole number of days in 1..365; a ConvexError otherwise. */
 function validStaleAfterDays(days: number): number {
   if (!Number.isInteger(days) || days < 1 || days > MAX_STALE_AFTER_DAYS)
-    throw new ConvexError(`The stale threshold must be a whole number of days from 1 to ${MAX_STALE_AFTER_DAYS}.`);
+    fail("invalid_stale_threshold", MAX_STALE_AFTER_DAYS);
   return days;
 }
 
@@ -122,8 +122,7 @@ function validDeploymentWorkflow(workflow: string | null): string | null {
   if (workflow === null) return null;
   const w = workflow.trim();
   if (w.length === 0) return null;
-  if (w.length > 200 || /[\u0000-\u001f]/.test(w))
-    throw new ConvexError("The workflow must be its name or file name (e.g. deploy.yml), at most 200 characters.");
+  if (w.length > 200 || /[\u0000-\u001f]/.test(w)) fail("invalid_workflow");
   return w;
 }
 

@@ -4,48 +4,43 @@
  * administrators (`canAdminister`) add, replace, remove, re-enable or test one, and read the delivery
  * log. The URL is write-only: no function here returns it, and every change is logged with who and when.
  */
-import { ConvexError, v } from "convex/values";
+import { installationMutation, installationPaginatedQuery, installationQuery } from "../builders";
+import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import { mutation, query, type MutationCtx } from "../_generated/server";
-import { paginatedQuery } from "../pagination";
-import { canAdminister, currentViewer, viewableInstallation } from "../access";
+import { type MutationCtx } from "../_generated/server";
+
+import { canAdminister } from "../access";
 import { MAX_DESTINATIONS, messageText, queueDelivery } from "./slack";
 import { checkWebhookUrl, urlHint, withoutUrls } from "./webhookUrl";
+import { fail } from "../messages";
 
-const NOT_ADMIN =
-  "Only the account's owners and the person who installed the App can change notification destinations.";
 /** The audit lines the settings show (the newest). */
 const CHANGES_SHOWN = 20;
 const MAX_LABEL = 80;
 
 type Action = Doc<"destinationChanges">["action"];
 
-/** The signed-in administrator and the installation, or a ConvexError ("not found" for those who may not see it). */
-async function administrator(ctx: MutationCtx, installationId: Id<"installations">) {
-  const [viewer, installation] = await Promise.all([currentViewer(ctx), viewableInstallation(ctx, installationId)]);
-  if (!viewer || !installation) throw new ConvexError("Installation not found.");
-  if (!(await canAdminister(ctx, installation))) throw new ConvexError(NOT_ADMIN);
-  return { viewer, installation };
-}
-
-/** A destination the caller administers, or a ConvexError. */
-async function administeredDestination(ctx: MutationCtx, destinationId: Id<"notificationDestinations">) {
-  const destination = await ctx.db.get(destinationId);
-  const visible = destination && (await viewableInstallation(ctx, destination.installationId));
-  if (!destination || !visible) throw new ConvexError("Destination not found.");
-  return { destination, ...(await administrator(ctx, destination.installationId)) };
-}
+/**
+ * What the mutations about one destination share: its installation's administrators only, found through
+ * the destination (one the caller may not see fails exactly like a missing one).
+ */
+const aboutDestination = {
+  admin: true,
+  notFound: "destination_not_found" as const,
+  installationOf: async (ctx: MutationCtx, { destinationId }: { destinationId: Id<"notificationDestinations"> }) =>
+    (await ctx.db.get(destinationId))?.installationId ?? null,
+};
+const destinationArg = { destinationId: v.id("notificationDestinations") };
 
 function validUrl(raw: string): string {
   const checked = checkWebhookUrl(raw, process.env.SYNCBOARD_SLACK_WEBHOOK_HOSTS);
-  if ("error" in checked) throw new ConvexError(checked.error);
+  if ("error" in checked) fail("invalid_webhook_url", checked.error);
   return checked.url;
 }
 
 function validLabel(raw: string): string {
   const label = raw.trim();
-  if (label.length === 0 || label.length > MAX_LABEL)
-    throw new ConvexError(`Name the destination (e.g. its channel, "#eng-alerts"), at most ${MAX_LABEL} characters.`);
+  if (label.length === 0 || label.length > MAX_LABEL) fail("invalid_label", MAX_LABEL);
   return label;
 }
 
@@ -68,13 +63,13 @@ async function logChange(
   });
 }
 
-export const list = query({
-  args: { installationId: v.id("installations") },
+export const list = installationQuery({
+  hidden: null,
+  args: {},
   handler: async (ctx, { installationId }) => {
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return null;
+    const { installation } = ctx;
     const [canEdit, destinations, changes] = await Promise.all([
-      canAdminister(ctx, installation),
+      canAdminister(ctx, installation, ctx.viewer),
       ctx.db
         .query("notificationDestinations")
         .withIndex("by_installation", (q) => q.eq("installationId", installationId))
@@ -115,30 +110,30 @@ export const list = query({
   },
 });
 
-export const add = mutation({
+export const add = installationMutation({
+  admin: true,
   args: {
-    installationId: v.id("installations"),
     url: v.string(),
     label: v.string(),
     teamSlug: v.optional(v.string()),
   },
-  handler: async (ctx, { installationId, url: rawUrl, label: rawLabel, teamSlug }) => {
-    const { viewer, installation } = await administrator(ctx, installationId);
+  handler: async (ctx, { url: rawUrl, label: rawLabel, teamSlug }) => {
+    const { viewer, installation } = ctx;
+    const installationId = installation._id;
     const url = validUrl(rawUrl);
     const label = validLabel(rawLabel);
     const existing = await ctx.db
       .query("notificationDestinations")
       .withIndex("by_installation", (q) => q.eq("installationId", installationId))
       .take(MAX_DESTINATIONS);
-    if (existing.length >= MAX_DESTINATIONS)
-      throw new ConvexError(`At most ${MAX_DESTINATIONS} destinations per account; remove one first.`);
-    if (existing.some((d) => d.url === url)) throw new ConvexError("This webhook URL is already a destination.");
+    if (existing.length >= MAX_DESTINATIONS) fail("too_many_destinations", MAX_DESTINATIONS);
+    if (existing.some((d) => d.url === url)) fail("duplicate_destination");
     if (teamSlug !== undefined) {
       const team = await ctx.db
         .query("teams")
         .withIndex("by_account_slug", (q) => q.eq("accountId", installation.accountId).eq("slug", teamSlug))
         .unique();
-      if (!team) throw new ConvexError(`There is no team "${teamSlug}" in ${installation.accountLogin}.`);
+      if (!team) fail("unknown_team", teamSlug, installation.accountLogin);
     }
     const now = Date.now();
     const fields = {
@@ -161,10 +156,12 @@ export const add = mutation({
 });
 
 /** A new URL for a destination (Slack shows a new one when a webhook is re-created); re-enables it. */
-export const replaceUrl = mutation({
-  args: { destinationId: v.id("notificationDestinations"), url: v.string() },
+export const replaceUrl = installationMutation({
+  ...aboutDestination,
+  args: { ...destinationArg, url: v.string() },
   handler: async (ctx, { destinationId, url: rawUrl }) => {
-    const { destination, viewer } = await administeredDestination(ctx, destinationId);
+    const { viewer } = ctx;
+    const destination = (await ctx.db.get(destinationId))!;
     const url = validUrl(rawUrl);
     const fields = {
       url,
@@ -179,10 +176,12 @@ export const replaceUrl = mutation({
   },
 });
 
-export const remove = mutation({
-  args: { destinationId: v.id("notificationDestinations") },
+export const remove = installationMutation({
+  ...aboutDestination,
+  args: destinationArg,
   handler: async (ctx, { destinationId }) => {
-    const { destination, viewer } = await administeredDestination(ctx, destinationId);
+    const { viewer } = ctx;
+    const destination = (await ctx.db.get(destinationId))!;
     // Its pending deliveries find it gone and fail ("removed"); the delivery log keeps its label.
     await ctx.db.delete(destinationId);
     await logChange(ctx, destination, "removed", viewer.login);
@@ -190,10 +189,12 @@ export const remove = mutation({
 });
 
 /** Turn a disabled destination back on (e.g. after the channel was un-archived). */
-export const enable = mutation({
-  args: { destinationId: v.id("notificationDestinations") },
+export const enable = installationMutation({
+  ...aboutDestination,
+  args: destinationArg,
   handler: async (ctx, { destinationId }) => {
-    const { destination, viewer } = await administeredDestination(ctx, destinationId);
+    const { viewer } = ctx;
+    const destination = (await ctx.db.get(destinationId))!;
     if (destination.enabled) return;
     await ctx.db.patch(destinationId, {
       enabled: true,
@@ -206,12 +207,13 @@ export const enable = mutation({
 });
 
 /** Queue a test message to one destination; its outcome shows in the delivery log (and a revoked URL disables it). */
-export const sendTest = mutation({
-  args: { destinationId: v.id("notificationDestinations") },
+export const sendTest = installationMutation({
+  ...aboutDestination,
+  args: destinationArg,
   handler: async (ctx, { destinationId }) => {
-    const { destination, viewer, installation } = await administeredDestination(ctx, destinationId);
-    if (!destination.enabled)
-      throw new ConvexError("This destination is disabled; re-enable it or replace its URL first.");
+    const { viewer, installation } = ctx;
+    const destination = (await ctx.db.get(destinationId))!;
+    if (!destination.enabled) fail("destination_disabled");
     const text = messageText(
       { message: `Test message from Syncboard for ${installation.accountLogin}, sent by ${viewer.login}.` },
       "test",
@@ -221,11 +223,10 @@ export const sendTest = mutation({
 });
 
 /** The delivery log, newest first: administrators only (messages name private repositories). */
-export const deliveries = paginatedQuery({
-  args: { installationId: v.id("installations") },
+export const deliveries = installationPaginatedQuery({
+  args: {},
   handler: async (ctx, { installationId, paginationOpts }) => {
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation || !(await canAdminister(ctx, installation)))
+    if (!(await canAdminister(ctx, ctx.installation, ctx.viewer)))
       return { page: [], isDone: true, continueCursor: "" };
     const result = await ctx.db
       .query("notificationDeliveries")

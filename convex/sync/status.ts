@@ -2,12 +2,9 @@
  * getStatus: the whole contract the UI reads about syncing. Computed with the same policy as
  * `request`, so `canSyncNow` never disagrees with what pressing "Sync Now" would do.
  */
-import { ConvexError, v } from "convex/values";
-import type { Doc } from "../_generated/dataModel";
-import { mutation, query } from "../_generated/server";
 import { stream } from "convex-helpers/server/stream";
-import { viewableInstallation } from "../access";
-import { RepositoryVisibility } from "../dashboard/visibility";
+import type { Doc } from "../_generated/dataModel";
+import { installationMutation, installationQuery } from "../builders";
 import schema from "../schema";
 import { syncDecisionMessage } from "../messages";
 import { evaluate } from "./policy";
@@ -17,11 +14,11 @@ import { requestSync } from "./service";
 /** At most this many failed repositories are listed by name (the rest are counted). */
 const FAILED_REPOSITORIES_SHOWN = 10;
 
-export const getStatus = query({
-  args: { installationId: v.id("installations") },
+export const getStatus = installationQuery({
+  hidden: null,
+  args: {},
   handler: async (ctx, { installationId }) => {
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) return null;
+    const { installation } = ctx;
     // Computed at an instant taken from data (never the clock): scheduled status ticks move it at
     // every boundary (cooldown end, block end), so an open status updates by itself then.
     const job = installation.sync.activeJobId ? await ctx.db.get(installation.sync.activeJobId) : null;
@@ -30,7 +27,7 @@ export const getStatus = query({
     const decision = evaluate(policyState, "manual", now);
     // Names of private repositories the caller cannot read are not shown to them, nor counted: the
     // figures that move with every repository (progress, budget, last webhook) are the operators'.
-    const visibility = await RepositoryVisibility.of(ctx, installation);
+    const { visibility } = ctx;
     const operator = visibility.access.kind === "all";
     const lastDelivery = operator
       ? await ctx.db
@@ -114,12 +111,10 @@ function syncPhase(job: Doc<"syncJobs">): "open_work" | "history" {
 }
 
 /** The "Sync Now" button. Answers with the policy's decision and its message. */
-export const syncNow = mutation({
-  args: { installationId: v.id("installations") },
-  handler: async (ctx, { installationId }) => {
-    const installation = await viewableInstallation(ctx, installationId);
-    if (!installation) throw new ConvexError("Installation not found.");
-    const decision = await requestSync(ctx, installationId, "manual");
+export const syncNow = installationMutation({
+  args: {},
+  handler: async (ctx) => {
+    const decision = await requestSync(ctx, ctx.installation._id, "manual");
     return {
       action: decision.action,
       reason: decision.reason,

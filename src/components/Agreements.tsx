@@ -4,7 +4,7 @@
  * edit them; other members read them. A breach raises an alert (the bell).
  */
 import { useMutation, useQuery } from "convex/react";
-import { ConvexError } from "convex/values";
+import { errorText } from "./errorText";
 import { useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
@@ -64,7 +64,7 @@ export function AgreementsForm({
           await update({ installationId, staleAfterDays, agreements: parsed });
           setMessage("Saved.");
         } catch (error) {
-          setMessage(error instanceof ConvexError ? String(error.data) : "The agreements could not be saved.");
+          setMessage(errorText(error, "The agreements could not be saved."));
         } finally {
           setSaving(false);
         }

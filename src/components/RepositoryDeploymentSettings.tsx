@@ -4,7 +4,7 @@
  * the choices; administrators change them (the mutation checks it too).
  */
 import { useMutation, useQuery } from "convex/react";
-import { ConvexError } from "convex/values";
+import { errorText } from "./errorText";
 import { useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
@@ -84,7 +84,7 @@ function WorkflowForm({
       setMessage(value ? `Runs of ${value} count as deployments.` : "GitHub deployments count.");
       if (value === null) setWorkflow("");
     } catch (error) {
-      setMessage(error instanceof ConvexError ? String(error.data) : "The setting could not be saved.");
+      setMessage(errorText(error, "The setting could not be saved."));
     } finally {
       setSaving(false);
     }

@@ -3,7 +3,7 @@
  * the installer, organisation owners) change them. The last change says who made it and when.
  */
 import { useMutation, useQuery } from "convex/react";
-import { ConvexError } from "convex/values";
+import { errorText } from "./errorText";
 import { useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
@@ -36,7 +36,7 @@ export function Settings({ installationId }: { installationId: Id<"installations
             await update({ installationId, staleAfterDays: Number(days) });
             setMessage("Saved.");
           } catch (error) {
-            setMessage(error instanceof ConvexError ? String(error.data) : "The settings could not be saved.");
+            setMessage(errorText(error, "The settings could not be saved."));
           } finally {
             setSaving(false);
           }

@@ -5,7 +5,7 @@
  * clears once saved, and never sent back by the server.
  */
 import { usePaginatedQuery, useMutation, useQuery } from "convex/react";
-import { ConvexError } from "convex/values";
+import { errorText } from "./errorText";
 import { useState, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
@@ -19,7 +19,6 @@ const ACTION_WORDS = {
   enabled: "re-enabled",
 } as const;
 
-const errorText = (error: unknown, fallback: string) => (error instanceof ConvexError ? String(error.data) : fallback);
 const when = (at: number) => new Date(at).toLocaleString();
 
 export function SlackNotifications({ installationId }: { installationId: Id<"installations"> }) {

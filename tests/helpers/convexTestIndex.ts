@@ -2,8 +2,10 @@
  * A Vite transform for convex-test (tests only). convex-test answers every index query by scanning
  * every document of the database, so seeding thousands of pull requests through the write path is
  * quadratic (6,000 PRs took ~5 minutes). This keeps, beside its document map, a per-table id set
- * and lazily built equality buckets per (table, field); an index range with an equality narrows the
- * candidates to that bucket plus the transaction's pending writes. Every candidate is still checked
+ * and lazily built equality buckets per (table, equality fields of a range); an index range's
+ * equalities narrow the candidates to their bucket plus the transaction's pending writes (all of
+ * them, not the first only: a range on (installation, figure, scope, key) of the metric buckets
+ * would otherwise scan every bucket of the installation). Every candidate is still checked
  * with convex-test's own range filters and sorted by its own comparator, so results are unchanged.
  * It also routes every staged write to the document-limit check (tests/helpers/limits.ts).
  * Fails loudly if convex-test's code changes shape.
@@ -15,35 +17,35 @@ const CLASS_FIELDS = `    _documents = {};
     _eqBuckets = new Map();
     _tableIdsFor(t) { let s = this._tableIds.get(t); if (!s) { s = new Set(); this._tableIds.set(t, s); } return s; }
     _bucketKey(v) { return v === undefined ? "u" : v === null ? "n" : typeof v === "object" ? "j" + JSON.stringify(v) : typeof v + ":" + String(v); }
-    _eqBucketsFor(t, fieldPath) {
-        const key = t + "\\u0000" + fieldPath;
-        let buckets = this._eqBuckets.get(key);
-        if (!buckets) {
-            buckets = new Map();
-            this._eqBuckets.set(key, buckets);
-            for (const id of this._tableIdsFor(t)) this._bucketAdd(buckets, fieldPath, id, this._documents[id]);
+    _bucketKeyOf(fieldPaths, doc) { return fieldPaths.map((f) => this._bucketKey(evaluateFieldPath(f, doc))).join("\u0001"); }
+    _eqBucketsFor(t, fieldPaths) {
+        const key = t + "\u0000" + fieldPaths.join("\u0001");
+        let entry = this._eqBuckets.get(key);
+        if (!entry) {
+            entry = { table: t, fieldPaths, buckets: new Map() };
+            this._eqBuckets.set(key, entry);
+            for (const id of this._tableIdsFor(t)) this._bucketAdd(entry, id, this._documents[id]);
         }
-        return buckets;
+        return entry.buckets;
     }
-    _bucketAdd(buckets, fieldPath, id, doc) {
-        const k = this._bucketKey(evaluateFieldPath(fieldPath, doc));
-        let s = buckets.get(k); if (!s) { s = new Set(); buckets.set(k, s); } s.add(id);
+    _bucketAdd(entry, id, doc) {
+        const k = this._bucketKeyOf(entry.fieldPaths, doc);
+        let s = entry.buckets.get(k); if (!s) { s = new Set(); entry.buckets.set(k, s); } s.add(id);
     }
     _reindex(id, before, after) {
         const t = tableNameFromId(id);
         if (after) this._tableIdsFor(t).add(id); else this._tableIdsFor(t).delete(id);
-        for (const [key, buckets] of this._eqBuckets) {
-            const sep = key.indexOf("\\u0000");
-            if (key.slice(0, sep) !== t) continue;
-            const fieldPath = key.slice(sep + 1);
-            if (before) buckets.get(this._bucketKey(evaluateFieldPath(fieldPath, before)))?.delete(id);
-            if (after) this._bucketAdd(buckets, fieldPath, id, after);
+        for (const entry of this._eqBuckets.values()) {
+            if (entry.table !== t) continue;
+            if (before) entry.buckets.get(this._bucketKeyOf(entry.fieldPaths, before))?.delete(id);
+            if (after) this._bucketAdd(entry, id, after);
         }
     }
     _iterateIndexCandidates(tableName, range, callback) {
-        const eq = range.find((f) => f.type === "Eq");
-        if (!eq) return this._iterateDocs(tableName, callback);
-        const ids = new Set(this._eqBucketsFor(tableName, eq.fieldPath).get(this._bucketKey(evaluateQueryValue(eq.value))) ?? []);
+        const eqs = range.filter((f) => f.type === "Eq");
+        if (eqs.length === 0) return this._iterateDocs(tableName, callback);
+        const key = eqs.map((f) => this._bucketKey(evaluateQueryValue(f.value))).join("\u0001");
+        const ids = new Set(this._eqBucketsFor(tableName, eqs.map((f) => f.fieldPath)).get(key) ?? []);
         for (let i = 0; i < this._writes.length; i++) {
             for (const id of Object.keys(this._writes[i])) if (tableNameFromId(id) === tableName) ids.add(id);
         }
