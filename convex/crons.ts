@@ -9,8 +9,8 @@ crons.interval("periodic sync", { minutes: 30 }, internal.sync.maintenance.syncA
 crons.interval("recover stalled sync jobs", { minutes: 5 }, internal.sync.maintenance.recoverStalledJobs, {});
 // Keep the last 100 completed / 50 failed jobs per installation.
 crons.daily("prune sync jobs", { hourUTC: 3, minuteUTC: 17 }, internal.sync.maintenance.pruneJobs, {});
-// Organisation members and owners listed from GitHub (who may see an installation follows GitHub).
-crons.interval("sync organisation members", { hours: 1 }, internal.memberships.syncAllOrgMembers, {});
+// Organisations' members, owners, teams and collaborators listed again where due (hourly), as SyncService jobs.
+crons.interval("list organisation people", { minutes: 15 }, internal.sync.maintenance.listPeople, {});
 
 // Webhook deliveries whose scheduled processing was lost (retried, then dead-lettered).
 crons.interval("sweep stuck webhook deliveries", { minutes: 5 }, internal.webhooks.deliveries.sweepStuck, {});

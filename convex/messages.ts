@@ -45,6 +45,8 @@ export function syncDecisionMessage(decision: Pick<SyncDecision, "reason" | "met
     case "webhook_backfill":
     case "maintenance":
       return "Sync started.";
+    case "people_listing":
+      return "Listing the organisation's members and teams.";
   }
 }
 

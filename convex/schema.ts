@@ -34,9 +34,36 @@ export const syncTrigger = v.union(
   v.literal("cron"),
   v.literal("webhook"),
   v.literal("maintenance"),
+  /** The organisation's people alone (a job of kind "people"): hourly, or after a change GitHub sent no webhook for. */
+  v.literal("members"),
 );
+/**
+ * The people stage's resume point (convex/sync/people.ts): members, owners, the pruning of
+ * memberships the listing did not see, teams, each team's members and repositories, each private
+ * repository's direct collaborators, the pruning of teams and grants. `seenAt` stamps what it saw.
+ */
+export const peopleCursor = v.object({
+  seenAt: v.number(),
+  step: v.union(
+    v.literal("members"),
+    v.literal("admins"),
+    v.literal("pruneMembers"),
+    v.literal("teams"),
+    v.literal("teamMembers"),
+    v.literal("teamRepositories"),
+    v.literal("collaborators"),
+    v.literal("prune"),
+    v.literal("done"),
+  ),
+  /** The step's next page (a REST `next` URL). */
+  page: v.optional(v.string()),
+  team: v.optional(v.object({ githubId: v.number(), slug: v.string() })),
+  repository: v.optional(
+    v.object({ id: v.id("repositories"), owner: v.string(), name: v.string(), fullName: v.string() }),
+  ),
+});
 /** The sync stage a job is in: open work first, then history; "full" walks each repository to its end at once. */
-export const syncStage = v.union(v.literal("open_work"), v.literal("history"), v.literal("full"));
+const syncStage = v.union(v.literal("open_work"), v.literal("history"), v.literal("full"));
 /** A repository's sync phases (the plan per stage is in convex/sync/worker.ts). */
 const repoSyncPhase = v.union(
   v.literal("probe"),
@@ -65,6 +92,7 @@ export const syncCursor = v.object({
     v.literal("list"),
     v.literal("prune"),
     v.literal("walk"),
+    v.literal("people"),
     /** Deprecated (one repository at a time; a job in one of these resumes as a "full" walk). */
     v.literal("probe"),
     v.literal("pulls"),
@@ -75,6 +103,8 @@ export const syncCursor = v.object({
   ),
   /** GraphQL `after` cursor or REST `next` URL of the listing. */
   page: v.optional(v.string()),
+  /** The people stage's own cursor. */
+  people: v.optional(peopleCursor),
   /** The listing's stamp on every repository it saw (absent when the listing answered 304: walk all). */
   listing: v.optional(v.number()),
   /** Walk: the stage, the last repository admitted (the walk goes on after it), the repositories in flight. */
@@ -275,6 +305,13 @@ export default defineSchema({
       statusAsOf: v.optional(v.number()),
       /** The boundary a status tick is scheduled for. */
       statusTickAt: v.optional(v.number()),
+      /**
+       * The organisation's people (members, teams, collaborators): when the last listing started, why it
+       * was refused if it was (a missing Members permission), and when one was last asked for.
+       */
+      peopleListedAt: v.optional(v.number()),
+      peopleError: v.optional(jobErrorKind),
+      peopleRequestedAt: v.optional(v.number()),
     }),
     /** Deprecated: budgets live in `rateLimits` (written on every sync page, read by no dashboard query). */
     rateLimits: v.optional(v.record(v.string(), rateLimitSnapshot)),
@@ -662,6 +699,8 @@ export default defineSchema({
    */
   syncJobs: defineTable({
     installationId: v.id("installations"),
+    /** What the job does (convex/sync/plan.ts); absent: "installation". */
+    kind: v.optional(v.union(v.literal("installation"), v.literal("people"))),
     trigger: syncTrigger,
     state: jobState,
     createdAt: v.number(),
@@ -698,6 +737,8 @@ export default defineSchema({
     }),
     /** Normalized for users; `detail` keeps the raw text for operators. */
     error: v.optional(jobError),
+    /** The people stage ended: the listing's stamp, and why GitHub refused it if it did (nothing was pruned). */
+    people: v.optional(v.object({ listedAt: v.number(), error: v.optional(jobErrorKind) })),
   })
     .index("by_installation_state", ["installationId", "state"])
     .index("by_installation_created", ["installationId", "createdAt"])

@@ -31,13 +31,11 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-/** Run what is scheduled (webhook processing, the members and teams listings, the sync) a few rounds. */
-const processDue = async (t: TestConvex, rounds = 8) => {
-  for (let i = 0; i < rounds; i++) {
-    vi.runOnlyPendingTimers();
-    await t.finishInProgressScheduledFunctions();
-  }
-};
+/**
+ * Run everything scheduled (webhook processing, the sync with its people stage) to the end; the
+ * clock moves with it, as the sync's pacing waits on timers.
+ */
+const processDue = async (t: TestConvex) => t.finishAllScheduledFunctions(vi.runAllTimers, 1_000);
 
 /** repo-001 and repo-002 private, repo-003 public; the teams and collaborators of generator.ts. */
 function fakeOrg() {
@@ -147,8 +145,8 @@ describe("the members sync lists teams, their members and repositories, and priv
     fake.teams.find((x) => x.slug === "platform")!.members = [];
     fake.teams.find((x) => x.slug === "core")!.repos = [{ name: "repo-001", role: "admin" }];
     fake.collaborators = {};
-    vi.advanceTimersByTime(60_000);
-    await t.mutation(internal.memberships.syncAllOrgMembers, {});
+    vi.advanceTimersByTime(60 * 60_000); // the listing is due hourly
+    await t.mutation(internal.sync.maintenance.listPeople, {});
     await processDue(t);
     expect(await rows(t)).toEqual({
       teams: [
@@ -173,15 +171,15 @@ describe("the members sync lists teams, their members and repositories, and priv
     fake.teams = [];
     fake.collaborators = {};
     fake.injectFault({ type: "forbidden" }, { pathIncludes: "/orgs/acme/teams", times: 1 });
-    vi.advanceTimersByTime(60_000);
-    await t.mutation(internal.memberships.syncAllOrgMembers, {});
+    vi.advanceTimersByTime(60 * 60_000); // the listing is due hourly
+    await t.mutation(internal.sync.maintenance.listPeople, {});
     await processDue(t);
     expect(await rows(t)).toEqual(before);
 
     // The teams listed, then the collaborators refused: still nothing pruned.
     fake.injectFault({ type: "forbidden" }, { pathIncludes: "/collaborators", times: 1 });
-    vi.advanceTimersByTime(60_000);
-    await t.mutation(internal.memberships.syncAllOrgMembers, {});
+    vi.advanceTimersByTime(60 * 60_000); // the listing is due hourly
+    await t.mutation(internal.sync.maintenance.listPeople, {});
     await processDue(t);
     expect(await rows(t)).toEqual(before);
     expect(await names(t, "mona")).toEqual(["repo-003"]);
@@ -195,7 +193,7 @@ describe("the members sync lists teams, their members and repositories, and priv
     const deleted = structuredClone(of("installation").find((p) => p.action === "deleted")!);
     deleted.installation.id = fake.installationId;
     expect((await deliver(t, "installation", deleted)).status).toBe(202);
-    await processDue(t, 12);
+    await processDue(t);
     expect(await rows(t)).toEqual({ teams: [], members: [], grants: [] });
   });
 });
@@ -227,12 +225,12 @@ describe("real webhook payloads keep teams and grants current", () => {
 
     // team.created: a new team.
     await deliver(t, "team", payload(fake, "team", "created"));
-    await processDue(t, 2);
+    await processDue(t);
     expect((await rows(t)).teams).toContainEqual(["github", null]);
 
     // team.added_to_repository (repo-002, private): the team's grant, its role from the payload.
     await deliver(t, "team", onRepo(fake, payload(fake, "team", "added_to_repository"), "repo-002"));
-    await processDue(t, 2);
+    await processDue(t);
     expect((await rows(t)).grants).toContain(`repo-002:team ${team}:read`);
     expect(await names(t, "mona")).toEqual(["repo-003"]);
 
@@ -240,7 +238,7 @@ describe("real webhook payloads keep teams and grants current", () => {
     const added = payload(fake, "membership", "added", true);
     added.member = user("mona");
     await deliver(t, "membership", added);
-    await processDue(t, 2);
+    await processDue(t);
     expect(await status(t)).toMatchObject({ status: "processed" });
     expect(await readable(t, "mona")).toMatchObject({
       repos: ["repo-002", "repo-003"],
@@ -252,23 +250,23 @@ describe("real webhook payloads keep teams and grants current", () => {
     removed.organization = { ...removed.organization, id: fake.org.id };
     removed.member = user("mona");
     await deliver(t, "membership", removed);
-    await processDue(t, 2);
+    await processDue(t);
     expect(await names(t, "mona")).toEqual(["repo-003"]);
 
     // team.edited renames; team.removed_from_repository revokes; team.deleted removes the team and its grants.
     const edited = payload(fake, "team", "edited");
     edited.team = { ...edited.team, name: "GitHub people" };
     await deliver(t, "team", edited);
-    await processDue(t, 2);
+    await processDue(t);
     expect(await t.run((ctx) => ctx.db.query("teams").collect())).toContainEqual(
       expect.objectContaining({ githubId: team, name: "GitHub people", slug: "github" }),
     );
     await deliver(t, "team", onRepo(fake, payload(fake, "team", "removed_from_repository"), "repo-002"));
-    await processDue(t, 2);
+    await processDue(t);
     expect((await rows(t)).grants.filter((g) => g.includes(`team ${team}`))).toEqual([]);
     await deliver(t, "team", onRepo(fake, payload(fake, "team", "added_to_repository"), "repo-002"));
     await deliver(t, "team", payload(fake, "team", "deleted"));
-    await processDue(t, 3);
+    await processDue(t);
     const afterDelete = await rows(t);
     expect(afterDelete.teams.map(([slug]) => slug)).not.toContain("github");
     expect(afterDelete.grants.filter((g) => g.includes(`team ${team}`))).toEqual([]);
@@ -277,17 +275,17 @@ describe("real webhook payloads keep teams and grants current", () => {
     const collaborator = onRepo(fake, payload(fake, "member", "added"), "repo-002");
     collaborator.member = user("pjhyett");
     await deliver(t, "member", collaborator);
-    await processDue(t, 2);
+    await processDue(t);
     expect(await names(t, "pjhyett")).toEqual(["repo-002", "repo-003"]);
     const edit = onRepo(fake, payload(fake, "member", "edited"), "repo-002");
     edit.member = user("pjhyett");
     await deliver(t, "member", edit);
-    await processDue(t, 2);
+    await processDue(t);
     expect((await rows(t)).grants).toContain(`repo-002:user ${hashId("pjhyett")}:write`);
     const gone = structuredClone(collaborator);
     gone.action = "removed";
     await deliver(t, "member", gone);
-    await processDue(t, 2);
+    await processDue(t);
     expect(await names(t, "pjhyett")).toEqual(["repo-003"]);
   });
 
@@ -303,7 +301,7 @@ describe("real webhook payloads keep teams and grants current", () => {
     left.organization = { ...left.organization, id: fake.org.id, login: "acme" };
     left.membership = { ...left.membership, user: user("hubot") };
     await deliver(t, "organization", left);
-    await processDue(t, 2);
+    await processDue(t);
     expect((await rows(t)).members.filter((m) => m.endsWith(":hubot"))).toEqual([]);
 
     // repo-003 made private: the web team (granted on it) still reads it, other members no longer do.
@@ -316,7 +314,7 @@ describe("real webhook payloads keep teams and grants current", () => {
     privatized.repository.updated_at = new Date().toISOString(); // as GitHub stamps the change
     privatized.installation = { id: fake.installationId };
     await deliver(t, "repository", privatized);
-    await processDue(t, 2);
+    await processDue(t);
     expect(
       await t.run(
         async (ctx) => (await ctx.db.query("repositories").collect()).find((r) => r.name === "repo-003")!.private,

@@ -16,7 +16,7 @@ import { stream } from "convex-helpers/server/stream";
 import type { Doc, Id } from "../_generated/dataModel";
 import { type QueryCtx } from "../_generated/server";
 
-import { fail } from "../messages";
+import { fail, jobErrorMessage } from "../messages";
 import schema from "../schema";
 import {
   DAY_HOURS,
@@ -129,6 +129,7 @@ export const syncHealth = installationQuery({
         hourly: null,
         recentJobs: null,
         budgets: null,
+        people: null,
         failedRepositories,
       };
     return {
@@ -136,10 +137,24 @@ export const syncHealth = installationQuery({
       thresholds: HEALTH_THRESHOLDS,
       operator: true as const,
       ...(await installationWide(ctx, installationId, hour)),
+      people: peopleListing(ctx.installation),
       failedRepositories,
     };
   },
 });
+
+/**
+ * An organisation's people listing (the SyncService's people stage): when it last ran, and why GitHub
+ * refused it if it did (in words: the App lacks the Members permission). Null for a personal account.
+ */
+function peopleListing(installation: Doc<"installations">) {
+  if (installation.accountType !== "Organization") return null;
+  const { peopleListedAt, peopleError } = installation.sync;
+  return {
+    listedAt: peopleListedAt ?? null,
+    error: peopleError ? jobErrorMessage(peopleError) : null,
+  };
+}
 
 /** The operators' figures: the week's and day's totals, the last 24 hours, the last jobs, the budgets. */
 async function installationWide(ctx: QueryCtx, installationId: Id<"installations">, hour: number) {
@@ -198,6 +213,7 @@ async function installationWide(ctx: QueryCtx, installationId: Id<"installations
       jobs: recent.map((j) => ({
         id: j._id,
         state: j.state as "completed" | "failed",
+        kind: j.kind ?? "installation",
         trigger: j.trigger,
         createdAt: j.createdAt,
         finishedAt: j.finishedAt ?? null,

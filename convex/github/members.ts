@@ -12,16 +12,16 @@ const orgMembersPage = z.array(z.object({ id: z.number(), login: z.string() }));
 export async function listOrgMembers(
   client: GitHubClient,
   org: string,
-  opts: { role: "all" | "admin"; next?: string },
-): Promise<{ members: Array<{ githubUserId: number; login: string }>; next?: string }> {
+  opts: { role: "all" | "admin"; next?: string | undefined },
+): Promise<{ items: Array<{ githubUserId: number; login: string }>; next?: string }> {
   const res = await client.get(
     opts.next ?? "/orgs/{org}/members",
     { org, role: opts.role, per_page: 100 },
     orgMembersPage,
   );
-  if (res.notModified) return { members: [] };
+  if (res.notModified) return { items: [] };
   return {
-    members: res.data.map((m) => ({ githubUserId: m.id, login: m.login })),
+    items: res.data.map((m) => ({ githubUserId: m.id, login: m.login })),
     ...(res.next && { next: res.next }),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Repository grants (`repositoryGrants`): who may read a repository of an installation besides the
  * organisation's owners — a team (team → repository permission) or a user (a direct collaborator).
- * Written by the members sync (convex/memberships.ts: stamped with the listing's `seenAt`, then pruned)
+ * Written by the SyncService's people stage (convex/sync/people.ts: stamped with the listing's `seenAt`, then pruned)
  * and the `team` and `member` webhooks (convex/webhooks/apply.ts); read by access.ts
  * (`repositoryAccess`), by the viewer's teams and their own id, never by repository.
  *

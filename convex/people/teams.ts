@@ -1,6 +1,6 @@
 /**
  * An organisation's teams and their members (`teams`, `teamMembers`), per GitHub account: written by
- * the members sync (convex/memberships.ts, stamped with the listing's `seenAt`, then pruned) and by the
+ * the SyncService's people stage (convex/sync/people.ts, stamped with the listing's `seenAt`, then pruned) and by the
  * `team`, `membership` and `organization` webhooks (convex/webhooks/apply.ts). Read by access.ts.
  *
  * Usage: `await upsertTeam(ctx.db, accountId, { githubId, slug, name }, seenAt)`.

@@ -13,12 +13,13 @@ import { log } from "../log";
 import { anyRecord, repositoryRecord } from "../model/records";
 import { recordRepositorySync } from "../model/repositories";
 import { withWritePath } from "../model/writePath";
-import { rateLimitSnapshot, repoSyncProgress, repoSyncStatus, syncCursor, syncStage } from "../schema";
+import { rateLimitSnapshot, repoSyncProgress, repoSyncStatus, syncCursor } from "../schema";
+import { addStats, heldJob, lease, statsDelta } from "./held";
 import { isActive, jobError, jobErrorKind } from "./jobState";
+import { peopleDue } from "./plan";
 import { requestSync } from "./service";
 import { claimJob, continueJob, endJob, recordListingEtag, recordPage } from "./transitions";
 
-const lease = { jobId: v.id("syncJobs"), generation: v.number() };
 /** Repositories in flight at once: the most the job's `cursor.window` holds (well under Convex's 8,192). */
 export const WINDOW = 16;
 /** What the worker tunes as it goes (page size, concurrency, pacing), merged into the job's cursor. */
@@ -39,35 +40,8 @@ const tuned = (cursor: Doc<"syncJobs">["cursor"], t: Tuning | undefined) =>
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>;
 }
-const statsDelta = v.object({ requests: v.number(), notModified: v.number() });
-type StatsDelta = { requests: number; notModified: number };
 /** Repositories pruned per transaction once a listing completes (two index ranges each, far below 4,096). */
 const PRUNE_BATCH = 200;
-
-async function heldJob(ctx: MutationCtx, jobId: Id<"syncJobs">, generation: number) {
-  const job = await ctx.db.get(jobId);
-  if (!job || !isActive(job) || job.lease.generation !== generation || !job.lease.claimed) return null;
-  return job;
-}
-
-function addStats(
-  job: Doc<"syncJobs">,
-  delta: StatsDelta,
-  items: number,
-  repository?: "ready" | "failed" | "processing",
-): Doc<"syncJobs">["stats"] {
-  const s = job.stats;
-  return {
-    requests: s.requests + delta.requests,
-    notModified: s.notModified + delta.notModified,
-    // Every answered request except a 304 costs one point (GraphQL pages here cost 1 point each).
-    primaryBudgetUsed: s.primaryBudgetUsed + delta.requests - delta.notModified,
-    itemsWritten: s.itemsWritten + items,
-    mutations: s.mutations + 1,
-    repositoriesSynced: (s.repositoriesSynced ?? 0) + (repository === "ready" ? 1 : 0),
-    repositoriesFailed: (s.repositoriesFailed ?? 0) + (repository === "failed" ? 1 : 0),
-  };
-}
 
 /** Start a slice: only the scheduled generation may, and only once (a second copy sees the claim). */
 export const claimSlice = internalMutation({
@@ -92,6 +66,7 @@ export const claimSlice = internalMutation({
     return {
       installationId: installation._id,
       githubInstallationId: installation.githubInstallationId,
+      account: { login: installation.accountLogin, id: installation.accountId },
       repositoriesEtag: await lastListingEtag(ctx, installation._id),
       hasRateLimit: budgets !== null,
       startedAt: job.startedAt ?? now,
@@ -106,7 +81,8 @@ export const claimSlice = internalMutation({
  * that repository first (from its start: the upserts are idempotent), then the rest after it.
  */
 function walkCursor(cursor: Doc<"syncJobs">["cursor"]): Doc<"syncJobs">["cursor"] {
-  if (cursor.phase === "list" || cursor.phase === "prune" || cursor.phase === "walk") return cursor;
+  if (cursor.phase === "list" || cursor.phase === "prune" || cursor.phase === "walk" || cursor.phase === "people")
+    return cursor;
   const { repositoryId, repositoryName, repoEtag: _, repoIndex: __, listed: ___, page: ____, ...rest } = cursor;
   return {
     ...rest,
@@ -183,21 +159,31 @@ export const admitRepository = internalMutation({
 });
 
 /**
- * The walk of a stage ended with no repository in flight: open work → history (the walk starts over).
- * Returns false if the lease was lost.
+ * A stage of the job's plan ended (plan.ts): the next one's cursor, "end" when the plan is done, null
+ * if the lease was lost. After open work, the people stage when it is due (an organisation's people
+ * listed over an hour ago, never, or asked for since), then history; a people job ends with its stage.
  */
 export const advanceStage = internalMutation({
-  args: { ...lease, stage: syncStage },
-  handler: async (ctx, { jobId, generation, stage }) => {
+  args: {
+    ...lease,
+    from: v.union(v.literal("open_work"), v.literal("history"), v.literal("full"), v.literal("people")),
+  },
+  handler: async (ctx, { jobId, generation, from }) => {
     const job = await heldJob(ctx, jobId, generation);
-    if (!job) return false;
-    const { after: _, window: __, ...cursor } = job.cursor;
-    await recordPage(ctx, job, {
-      cursor: { ...cursor, stage, window: [] },
-      progress: { ...job.progress, current: 0 },
-    });
+    if (!job) return null;
+    const { after: _, window: __, people: ___, page: ____, ...base } = job.cursor;
+    const installation = (await ctx.db.get(job.installationId))!;
+    const now = Date.now();
+    let cursor: Doc<"syncJobs">["cursor"];
+    if (from === "open_work" && peopleDue(installation, now)) {
+      cursor = { ...base, phase: "people", people: { seenAt: now, step: "members" } };
+    } else if (from === "open_work" || (from === "people" && job.kind !== "people")) {
+      cursor = { ...base, phase: "walk", stage: "history", window: [] };
+    } else return "end" as const;
+    await recordPage(ctx, job, { cursor, progress: { ...job.progress, current: 0 } });
+    const stage = cursor.phase === "people" ? "people" : cursor.stage;
     log.info("sync.job.progress", { jobId: job._id, current: 0, total: job.progress.total, stage });
-    return true;
+    return cursor;
   },
 });
 
@@ -398,6 +384,12 @@ export const finishJob = internalMutation({
       )
       .first();
     if (waiting && outcome === "completed") await requestSync(ctx, job.installationId, "webhook");
+    // People asked for after this job's people stage began (or while it had none): list them now.
+    const { sync } = (await ctx.db.get(job.installationId))!;
+    const asked = sync.peopleRequestedAt;
+    if (!waiting && outcome === "completed" && asked !== undefined && asked > (sync.peopleListedAt ?? -Infinity)) {
+      await requestSync(ctx, job.installationId, "members");
+    }
     return true;
   },
 });

@@ -1,6 +1,7 @@
 /**
- * Scheduled upkeep, all through the SyncService: the periodic sync fans out over installations in
- * bounded batches (never one transaction over all of them), recovery hands stalled jobs back to
+ * Scheduled upkeep, all through the SyncService: the periodic sync and the hourly listing of
+ * organisations' people fan out over installations in bounded batches (never one transaction over
+ * all of them), recovery hands stalled jobs back to
  * `request` with the `maintenance` trigger, and retention keeps job history bounded (none is kept
  * for an uninstalled installation).
  */
@@ -10,6 +11,7 @@ import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import { internalMutation } from "../_generated/server";
 import { ACTIVE_JOB_STATES, activeJobState, isStalled } from "./jobState";
+import { peopleDue } from "./plan";
 import { requestSync } from "./service";
 
 const CRON_BATCH = 25;
@@ -28,6 +30,20 @@ export const syncAllInstallations = internalMutation({
     forEachActiveInstallation(ctx, cursor, internal.sync.maintenance.syncAllInstallations, (installation) =>
       requestSync(ctx, installation._id, "cron").then(() => {}),
     ),
+});
+
+/**
+ * The organisations' people, listed again where due (plan.ts `peopleDue`: hourly): a people job, or
+ * nothing when a job runs (it lists them after its open work when they are due).
+ */
+export const listPeople = internalMutation({
+  args: { cursor: v.optional(v.union(v.string(), v.null())) },
+  handler: async (ctx, { cursor }): Promise<void> => {
+    const now = Date.now();
+    return forEachActiveInstallation(ctx, cursor, internal.sync.maintenance.listPeople, async (installation) => {
+      if (peopleDue(installation, now)) await requestSync(ctx, installation._id, "members");
+    });
+  },
 });
 
 export const recoverStalledJobs = internalMutation({

@@ -4,7 +4,8 @@
  * `convex/messages.ts` turns codes into words.
  */
 
-export type Trigger = "manual" | "cron" | "webhook" | "maintenance";
+/** "members": the organisation's people alone (a job of kind "people", plan.ts). */
+export type Trigger = "manual" | "cron" | "webhook" | "maintenance" | "members";
 type Action = "start" | "skip" | "block";
 
 export interface PolicyState {
@@ -56,6 +57,7 @@ type Reason =
   | "stale_data_refresh"
   | "scheduled"
   | "webhook_backfill"
+  | "people_listing"
   | "maintenance";
 
 export interface SyncDecision {
@@ -110,7 +112,9 @@ export function evaluate(state: PolicyState, trigger: Trigger, now: number): Syn
         ? "scheduled"
         : trigger === "webhook"
           ? "webhook_backfill"
-          : "maintenance";
+          : trigger === "members"
+            ? "people_listing"
+            : "maintenance";
   // Unknown budget is not assumed full: the worker reads GET /rate_limit (free) before fetching.
   if (!budget) return { action: "start", reason: "budget_unknown" };
   const userDriven = trigger === "manual" || trigger === "cron";

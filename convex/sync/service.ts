@@ -15,7 +15,7 @@ import { scheduleStatusBoundary } from "./clock";
 import { isActive } from "./jobState";
 import { evaluate, type SyncDecision, type Trigger } from "./policy";
 import { loadPolicyState } from "./policyState";
-import { endJob, resumeStalledJob, startJob } from "./transitions";
+import { endJob, recordPeopleRequested, resumeStalledJob, startJob } from "./transitions";
 
 export const request = internalMutation({
   args: { installationId: v.id("installations"), trigger: syncTrigger },
@@ -46,6 +46,20 @@ export async function requestSync(
   }
   const jobId = await startJob(ctx, installation, trigger, now, state.repositoryCount);
   return { ...decision, jobId };
+}
+
+/**
+ * Who may see the installation or read a private repository changed in a way GitHub sends no webhook
+ * for (installed, unsuspended, new permissions, a repository made private): list the organisation's
+ * people again. A running job lists them before its history if it has not yet (they are due now),
+ * else a people job starts when it ends (`finishJob`).
+ */
+export async function requestPeople(ctx: MutationCtx, installationId: Id<"installations">): Promise<RequestResult> {
+  const installation = await ctx.db.get(installationId);
+  if (!installation) throw new Error(`installation ${installationId} not found`);
+  if (installation.accountType !== "Organization") return { action: "skip", reason: "people_listing" };
+  await recordPeopleRequested(ctx, installation, Date.now());
+  return requestSync(ctx, installationId, "members");
 }
 
 /** Cancel the installation's active job, if any; a slice still running sees it lost its lease and stops. */

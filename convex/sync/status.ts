@@ -81,7 +81,8 @@ export const getStatus = installationQuery({
         operator && { activeJobProgress: { current: activeJob.progress.current, total: activeJob.progress.total } }),
       /**
        * Which stage the running sync is in: "open_work" (the listing, then every repository's open pull
-       * requests and issues) until the dashboard is complete for open work, then "history".
+       * requests and issues) until the dashboard is complete for open work, "people" (the organisation's
+       * members, teams and collaborators), then "history".
        */
       ...(activeJob && { phase: syncPhase(activeJob) }),
       ...(installation.sync.lastSyncedAt !== undefined && { lastSyncedAt: installation.sync.lastSyncedAt }),
@@ -104,9 +105,10 @@ export const getStatus = installationQuery({
   },
 });
 
-function syncPhase(job: Doc<"syncJobs">): "open_work" | "history" {
+function syncPhase(job: Doc<"syncJobs">): "open_work" | "people" | "history" {
   const { phase, stage } = job.cursor;
   if (phase === "list" || phase === "prune") return "open_work";
+  if (phase === "people") return "people";
   return stage === "open_work" ? "open_work" : "history";
 }
 

@@ -32,16 +32,21 @@ export async function startJob(
   now: number,
   repositoryCount: number,
 ): Promise<Id<"syncJobs">> {
+  // The organisation's people alone, or the whole installation (plan.ts).
+  const people = trigger === "members";
   const jobId = await ctx.db.insert("syncJobs", {
     installationId: installation._id,
+    ...(people && { kind: "people" as const }),
     trigger,
     state: "queued",
     createdAt: now,
     lease: { generation: 1, claimed: false, expiresAt: 0 },
     nextRunAt: now,
     attempt: 0,
-    cursor: { phase: "list", pageSize: PULL_REQUEST_PAGE_SIZE },
-    progress: { current: 0, total: repositoryCount, itemsFetched: 0 },
+    cursor: people
+      ? { phase: "people", people: { seenAt: now, step: "members" }, pageSize: PULL_REQUEST_PAGE_SIZE }
+      : { phase: "list", pageSize: PULL_REQUEST_PAGE_SIZE },
+    progress: { current: 0, total: people ? 0 : repositoryCount, itemsFetched: 0 },
     stats: {
       requests: 0,
       notModified: 0,
@@ -98,7 +103,7 @@ export async function claimJob(ctx: MutationCtx, installation: Installation, job
 export async function recordPage(
   ctx: MutationCtx,
   job: Job,
-  patch: Partial<Pick<Job, "cursor" | "attempt" | "progress" | "stats">>,
+  patch: Partial<Pick<Job, "cursor" | "attempt" | "progress" | "stats" | "people">>,
 ) {
   await ctx.db.patch(job._id, { ...patch, lease: { ...job.lease, expiresAt: Date.now() + LEASE_MS } });
   if (patch.stats) await countRequests(ctx, job, patch.stats);
@@ -110,6 +115,14 @@ export async function recordPage(
  */
 export async function recordListingEtag(ctx: MutationCtx, job: Job, etag: string) {
   if (job.listingEtag !== etag) await ctx.db.patch(job._id, { listingEtag: etag });
+}
+
+/**
+ * The organisation's people were asked for (a new permission, a repository made private): the next
+ * people stage is due whatever the last listing's age (plan.ts `peopleDue`).
+ */
+export async function recordPeopleRequested(ctx: MutationCtx, installation: Installation, now: number) {
+  await patchSync(ctx, installation, { peopleRequestedAt: now });
 }
 
 /**
@@ -173,18 +186,25 @@ export async function endJob(
   });
   await recordJobEnd(ctx, job, outcome, now, stats);
   const installation = await ctx.db.get(job.installationId);
+  // A people job's success says nothing of the repositories' data.
+  const synced = outcome === "completed" && job.kind !== "people";
   if (installation && installation.sync.activeJobId === job._id) {
-    const { activeJobId: _, ...sync } = installation.sync;
-    const next =
-      outcome === "completed"
-        ? { ...sync, state: "idle" as const, lastSyncedAt: now, lastSyncError: undefined, blockedUntil: undefined }
-        : outcome === "failed"
-          ? {
-              ...sync,
-              state: "error" as const,
-              lastSyncError: error?.message ?? "The sync failed.",
-              blockedUntil: undefined,
-            }
+    const { activeJobId: _, peopleError: __, ...rest } = installation.sync;
+    // The people stage's end (listed, or refused and why) whatever became of the job after it.
+    const sync = job.people
+      ? { ...rest, peopleListedAt: job.people.listedAt, ...(job.people.error && { peopleError: job.people.error }) }
+      : { ...rest, ...(installation.sync.peopleError && { peopleError: installation.sync.peopleError }) };
+    const next = synced
+      ? { ...sync, state: "idle" as const, lastSyncedAt: now, lastSyncError: undefined, blockedUntil: undefined }
+      : outcome === "failed"
+        ? {
+            ...sync,
+            state: "error" as const,
+            lastSyncError: error?.message ?? "The sync failed.",
+            blockedUntil: undefined,
+          }
+        : outcome === "completed"
+          ? { ...sync, state: "idle" as const, lastSyncError: undefined, blockedUntil: undefined }
           : { ...sync, state: "idle" as const, blockedUntil: undefined };
     await ctx.db.patch(installation._id, { sync: next });
     await scheduleStatusBoundary(ctx, installation._id);
@@ -193,9 +213,11 @@ export async function endJob(
   const final = stats ?? job.stats;
   if (outcome === "completed") {
     // Fresh data: re-score the installation's repositories now rather than at the next hourly cron.
-    await ctx.scheduler.runAfter(0, internal.metrics.repositoryHealth.refreshInstallation, {
-      installationId: job.installationId,
-    });
+    if (synced) {
+      await ctx.scheduler.runAfter(0, internal.metrics.repositoryHealth.refreshInstallation, {
+        installationId: job.installationId,
+      });
+    }
     log.info("sync.job.completed", {
       jobId: job._id,
       items: final.itemsWritten,

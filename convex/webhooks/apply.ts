@@ -5,7 +5,6 @@
  * outcome commits with it.
  */
 import { v } from "convex/values";
-import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation } from "../functions";
 import type { WriteCtx } from "../model/changes";
@@ -21,7 +20,7 @@ import {
   setInstallationStatus,
 } from "../model/installations";
 import { withWritePath } from "../model/writePath";
-import { cancelSync, requestSync } from "../sync/service";
+import { cancelSync, requestPeople, requestSync } from "../sync/service";
 import { isPending } from "./deliveries";
 
 export const applyDelivery = internalMutation({
@@ -85,10 +84,6 @@ export const applyDelivery = internalMutation({
   },
 });
 
-/** Who may see an organisation's installation follows GitHub: list its members now. */
-const listMembers = (ctx: WriteCtx, installationId: Id<"installations">) =>
-  ctx.scheduler.runAfter(0, internal.memberships.syncOrgMembers, { installationId });
-
 async function applyLifecycle(
   ctx: WriteCtx,
   githubInstallationId: number,
@@ -98,6 +93,13 @@ async function applyLifecycle(
   // Only the last chunk of a large change asks for the backfill.
   const backfill = async (installationId: Id<"installations">) =>
     partial ? undefined : `backfill: ${(await requestSync(ctx, installationId, "webhook")).reason}`;
+
+  // Who may see an organisation's installation follows GitHub: its people are listed again.
+  const syncWithPeople = async (installationId: Id<"installations">) => {
+    const reason = (await requestSync(ctx, installationId, "webhook")).reason;
+    await requestPeople(ctx, installationId);
+    return `sync: ${reason}`;
+  };
 
   if (change.kind === "installation_created") {
     const installationId = await recordInstallation(ctx, {
@@ -109,8 +111,10 @@ async function applyLifecycle(
       installedByLogin: change.sender.login,
     });
     await withWritePath(ctx, installationId, (w) => w.repositories.add(change.repositories));
-    if (!partial) await listMembers(ctx, installationId);
-    return backfill(installationId);
+    // The backfill first: its job lists the organisation's people after its open work (never listed yet).
+    const started = await backfill(installationId);
+    if (!partial) await requestPeople(ctx, installationId);
+    return started;
   }
   const installation = await installationByGithubId(ctx, githubInstallationId);
   if (!installation) return "unknown installation";
@@ -127,11 +131,9 @@ async function applyLifecycle(
     case "installation_unsuspended":
       if (installation.status === "deleted") return "installation was deleted";
       await setInstallationStatus(ctx, installation, "active");
-      await listMembers(ctx, installation._id);
-      return `sync: ${(await requestSync(ctx, installation._id, "webhook")).reason}`;
+      return syncWithPeople(installation._id);
     case "permissions_accepted":
-      await listMembers(ctx, installation._id);
-      return `sync: ${(await requestSync(ctx, installation._id, "webhook")).reason}`;
+      return syncWithPeople(installation._id);
     case "account_renamed":
       await renameAccount(ctx, installation, change.login);
       return;
@@ -155,7 +157,7 @@ async function applyLifecycle(
         const known = await w.repositories.get(change.repository.githubId);
         await w.repositories.upsert(change.repository);
         // Made private: who may read it now is its teams and collaborators, listed again.
-        if (known && !known.private && change.repository.private) await listMembers(ctx, installation._id);
+        if (known && !known.private && change.repository.private) await requestPeople(ctx, installation._id);
         return known === null;
       });
       return created ? backfill(installation._id) : undefined;

@@ -18,8 +18,10 @@ export function IntegrationStatusBanner({ installationId }: { installationId: Id
       <div className="banner syncing" role="status" aria-live="polite">
         <span aria-hidden="true">⟳</span>
         <span>
-          Syncing{status.currentRepository ? ` ${status.currentRepository}` : ""}
-          {progress && ` — ${progress.current} of ${progress.total} repositories`}
+          {status.phase === "people"
+            ? "Listing the organisation's members and teams"
+            : `Syncing${status.currentRepository ? ` ${status.currentRepository}` : ""}`}
+          {progress && status.phase !== "people" && ` — ${progress.current} of ${progress.total} repositories`}
         </span>
         {progress ? (
           <progress max={Math.max(progress.total, 1)} value={progress.current} aria-label="Sync progress" />

@@ -146,14 +146,26 @@ function RecentJobs({ health, now }: { health: Health; now: number }) {
       <ul className="feed" aria-label="Last syncs">
         {recentJobs.jobs.map((j) => (
           <li key={j.id}>
-            {j.state === "completed" ? "✓" : "✕"} {j.trigger} sync, {j.finishedAt ? timeAgo(j.finishedAt, now) : "—"},{" "}
-            {duration(j.durationMs)}, {j.requests} requests
+            {j.state === "completed" ? "✓" : "✕"} {j.kind === "people" ? "members and teams" : `${j.trigger} sync`},{" "}
+            {j.finishedAt ? timeAgo(j.finishedAt, now) : "—"}, {duration(j.durationMs)}, {j.requests} requests
             {j.error && <span className="muted"> — {j.error}</span>}
           </li>
         ))}
       </ul>
     </>
   );
+}
+
+/** The organisation's members, teams and collaborators: who sees the installation and its private repositories. */
+function People({ people, now }: { people: NonNullable<Health["people"]>; now: number }) {
+  if (people.error)
+    return (
+      <p className="health-red">
+        Members and teams could not be listed: {people.error} Access follows membership webhooks only.
+      </p>
+    );
+  if (people.listedAt === null) return <Empty>Members and teams have not been listed yet.</Empty>;
+  return <p>Members, teams and collaborators listed {timeAgo(people.listedAt, now)}; listed again every hour.</p>;
 }
 
 function DeadDeliveries({ installationId, now }: { installationId: Id<"installations">; now: number }) {
@@ -243,6 +255,12 @@ export function SyncHealth({ installationId }: { installationId: Id<"installatio
             <Budgets health={health} now={now} />
             <HourlyChart health={health} />
           </section>
+          {health.people && (
+            <section className="panel" aria-labelledby="people-heading">
+              <h3 id="people-heading">Members and teams</h3>
+              <People people={health.people} now={now} />
+            </section>
+          )}
         </>
       ) : (
         <p className="muted">
