@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import type { FunctionArgs, PaginationResult } from "convex/server";
 import { api, internal } from "../convex/_generated/api";
 import type { DeploymentListRow } from "../convex/dashboard/dora";
-import { DEPLOYMENTS_PAGE_QUERY } from "../convex/github/deployments";
+import { DEPLOYMENTS_PAGE_QUERY } from "../convex/github/deploymentPages";
 import { recordMembership } from "../convex/memberships";
 import type { AnyRecord, DeploymentRecord } from "../convex/model/records";
 import { queryCost, validateDocument } from "./fakeGitHub/graphql";

@@ -40,7 +40,7 @@ test("a listing of 9,000 repositories: stamped, pruned, walked to the end with a
     const cursor = last
       ? { ...claim!.cursor, phase: "prune" as const, page: undefined, listing }
       : { ...claim!.cursor, phase: "list" as const, page: `page-${first / PAGE + 2}`, listing };
-    const ok = await t.mutation(internal.sync.jobs.commitListing, {
+    const ok = await t.mutation(internal.sync.listingJobs.commitListing, {
       ...lease,
       repositories,
       cursor,
@@ -50,7 +50,7 @@ test("a listing of 9,000 repositories: stamped, pruned, walked to the end with a
     expect(ok).toBe(true);
   }
   let batches = 0;
-  while (await t.mutation(internal.sync.jobs.pruneUnlisted, { ...lease, listing })) batches += 1;
+  while (await t.mutation(internal.sync.listingJobs.pruneUnlisted, { ...lease, listing })) batches += 1;
   expect(batches).toBe(0); // 30 unlisted: one batch
   const visible = await t.run((ctx) =>
     ctx.db

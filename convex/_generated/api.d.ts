@@ -16,9 +16,11 @@ import type {
 import type * as access from "../access.js";
 import type * as alerts_bell from "../alerts/bell.js";
 import type * as alerts_engine from "../alerts/engine.js";
+import type * as alerts_evaluate from "../alerts/evaluate.js";
 import type * as alerts_listener from "../alerts/listener.js";
 import type * as alerts_preview from "../alerts/preview.js";
 import type * as alerts_purge from "../alerts/purge.js";
+import type * as alerts_tables from "../alerts/tables.js";
 import type * as auth from "../auth.js";
 import type * as builders from "../builders.js";
 import type * as crons from "../crons.js";
@@ -51,6 +53,7 @@ import type * as github_privateKey from "../github/privateKey.js";
 import type * as github_queries from "../github/queries.js";
 import type * as github_rateLimit from "../github/rateLimit.js";
 import type * as github_schemas from "../github/schemas.js";
+import type * as github_tables from "../github/tables.js";
 import type * as github_teams from "../github/teams.js";
 import type * as github_webhookPayloads from "../github/webhookPayloads.js";
 import type * as github_webhookSignature from "../github/webhookSignature.js";
@@ -67,6 +70,7 @@ import type * as metrics_read from "../metrics/read.js";
 import type * as metrics_recount from "../metrics/recount.js";
 import type * as metrics_repositoryHealth from "../metrics/repositoryHealth.js";
 import type * as metrics_state from "../metrics/state.js";
+import type * as metrics_tables from "../metrics/tables.js";
 import type * as model_activity from "../model/activity.js";
 import type * as model_changes from "../model/changes.js";
 import type * as model_chunks from "../model/chunks.js";
@@ -85,6 +89,7 @@ import type * as model_repositories from "../model/repositories.js";
 import type * as model_reviewRequests from "../model/reviewRequests.js";
 import type * as model_scopes from "../model/scopes.js";
 import type * as model_settings from "../model/settings.js";
+import type * as model_tables from "../model/tables.js";
 import type * as model_turn from "../model/turn.js";
 import type * as model_upsert from "../model/upsert.js";
 import type * as model_verify from "../model/verify.js";
@@ -93,10 +98,12 @@ import type * as notify_destinations from "../notify/destinations.js";
 import type * as notify_purge from "../notify/purge.js";
 import type * as notify_send from "../notify/send.js";
 import type * as notify_slack from "../notify/slack.js";
+import type * as notify_tables from "../notify/tables.js";
 import type * as notify_webhookUrl from "../notify/webhookUrl.js";
 import type * as pagination from "../pagination.js";
 import type * as people_grants from "../people/grants.js";
 import type * as people_listing from "../people/listing.js";
+import type * as people_tables from "../people/tables.js";
 import type * as people_teams from "../people/teams.js";
 import type * as settings from "../settings.js";
 import type * as sync_clock from "../sync/clock.js";
@@ -105,6 +112,7 @@ import type * as sync_held from "../sync/held.js";
 import type * as sync_jobState from "../sync/jobState.js";
 import type * as sync_jobs from "../sync/jobs.js";
 import type * as sync_listing from "../sync/listing.js";
+import type * as sync_listingJobs from "../sync/listingJobs.js";
 import type * as sync_maintenance from "../sync/maintenance.js";
 import type * as sync_operators from "../sync/operators.js";
 import type * as sync_pacing from "../sync/pacing.js";
@@ -124,6 +132,7 @@ import type * as sync_sources_probe from "../sync/sources/probe.js";
 import type * as sync_sources_pullRequests from "../sync/sources/pullRequests.js";
 import type * as sync_sources_source from "../sync/sources/source.js";
 import type * as sync_status from "../sync/status.js";
+import type * as sync_tables from "../sync/tables.js";
 import type * as sync_transitions from "../sync/transitions.js";
 import type * as sync_walk from "../sync/walk.js";
 import type * as sync_worker from "../sync/worker.js";
@@ -132,6 +141,7 @@ import type * as webhooks_deliveries from "../webhooks/deliveries.js";
 import type * as webhooks_process from "../webhooks/process.js";
 import type * as webhooks_receive from "../webhooks/receive.js";
 import type * as webhooks_recovery from "../webhooks/recovery.js";
+import type * as webhooks_tables from "../webhooks/tables.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -145,9 +155,11 @@ declare const fullApi: ApiFromModules<{
   access: typeof access;
   "alerts/bell": typeof alerts_bell;
   "alerts/engine": typeof alerts_engine;
+  "alerts/evaluate": typeof alerts_evaluate;
   "alerts/listener": typeof alerts_listener;
   "alerts/preview": typeof alerts_preview;
   "alerts/purge": typeof alerts_purge;
+  "alerts/tables": typeof alerts_tables;
   auth: typeof auth;
   builders: typeof builders;
   crons: typeof crons;
@@ -180,6 +192,7 @@ declare const fullApi: ApiFromModules<{
   "github/queries": typeof github_queries;
   "github/rateLimit": typeof github_rateLimit;
   "github/schemas": typeof github_schemas;
+  "github/tables": typeof github_tables;
   "github/teams": typeof github_teams;
   "github/webhookPayloads": typeof github_webhookPayloads;
   "github/webhookSignature": typeof github_webhookSignature;
@@ -196,6 +209,7 @@ declare const fullApi: ApiFromModules<{
   "metrics/recount": typeof metrics_recount;
   "metrics/repositoryHealth": typeof metrics_repositoryHealth;
   "metrics/state": typeof metrics_state;
+  "metrics/tables": typeof metrics_tables;
   "model/activity": typeof model_activity;
   "model/changes": typeof model_changes;
   "model/chunks": typeof model_chunks;
@@ -214,6 +228,7 @@ declare const fullApi: ApiFromModules<{
   "model/reviewRequests": typeof model_reviewRequests;
   "model/scopes": typeof model_scopes;
   "model/settings": typeof model_settings;
+  "model/tables": typeof model_tables;
   "model/turn": typeof model_turn;
   "model/upsert": typeof model_upsert;
   "model/verify": typeof model_verify;
@@ -222,10 +237,12 @@ declare const fullApi: ApiFromModules<{
   "notify/purge": typeof notify_purge;
   "notify/send": typeof notify_send;
   "notify/slack": typeof notify_slack;
+  "notify/tables": typeof notify_tables;
   "notify/webhookUrl": typeof notify_webhookUrl;
   pagination: typeof pagination;
   "people/grants": typeof people_grants;
   "people/listing": typeof people_listing;
+  "people/tables": typeof people_tables;
   "people/teams": typeof people_teams;
   settings: typeof settings;
   "sync/clock": typeof sync_clock;
@@ -234,6 +251,7 @@ declare const fullApi: ApiFromModules<{
   "sync/jobState": typeof sync_jobState;
   "sync/jobs": typeof sync_jobs;
   "sync/listing": typeof sync_listing;
+  "sync/listingJobs": typeof sync_listingJobs;
   "sync/maintenance": typeof sync_maintenance;
   "sync/operators": typeof sync_operators;
   "sync/pacing": typeof sync_pacing;
@@ -253,6 +271,7 @@ declare const fullApi: ApiFromModules<{
   "sync/sources/pullRequests": typeof sync_sources_pullRequests;
   "sync/sources/source": typeof sync_sources_source;
   "sync/status": typeof sync_status;
+  "sync/tables": typeof sync_tables;
   "sync/transitions": typeof sync_transitions;
   "sync/walk": typeof sync_walk;
   "sync/worker": typeof sync_worker;
@@ -261,6 +280,7 @@ declare const fullApi: ApiFromModules<{
   "webhooks/process": typeof webhooks_process;
   "webhooks/receive": typeof webhooks_receive;
   "webhooks/recovery": typeof webhooks_recovery;
+  "webhooks/tables": typeof webhooks_tables;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

@@ -47,7 +47,7 @@ async function commitListing(
   next: Cursor,
   extra: { total?: number; etag?: string },
 ): Promise<boolean> {
-  const ok = await slice.ctx.runMutation(internal.sync.jobs.commitListing, {
+  const ok = await slice.ctx.runMutation(internal.sync.listingJobs.commitListing, {
     ...slice.lease,
     repositories,
     cursor: next,
@@ -60,7 +60,7 @@ async function commitListing(
 
 /** Repositories the completed listing did not see leave the installation, a batch per transaction. */
 async function pruneStep(slice: Slice, listing: number): Promise<boolean> {
-  const more = await slice.ctx.runMutation(internal.sync.jobs.pruneUnlisted, { ...slice.lease, listing });
+  const more = await slice.ctx.runMutation(internal.sync.listingJobs.pruneUnlisted, { ...slice.lease, listing });
   if (more === null) return false;
   if (more) return true;
   const next = walkStart(slice, listing);

@@ -18,7 +18,8 @@ import {
   recordTeamRepositories,
 } from "../people/listing";
 import { upsertTeam, upsertTeamMember } from "../people/teams";
-import { peopleCursor, rateLimitSnapshot } from "../schema";
+import { rateLimitSnapshot } from "../github/tables";
+import { peopleCursor } from "./tables";
 import { addStats, heldJob, lease, statsDelta } from "./held";
 import { jobErrorKind } from "./jobState";
 import { recordPage } from "./transitions";

@@ -10,7 +10,7 @@ import { v } from "convex/values";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { log } from "../log";
-import { syncTrigger } from "../schema";
+import { syncTrigger } from "./tables";
 import { scheduleStatusBoundary } from "./clock";
 import { isActive } from "./jobState";
 import { evaluate, type SyncDecision, type Trigger } from "./policy";

@@ -8,7 +8,7 @@ import { v } from "convex/values";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation } from "../functions";
 import type { WriteCtx } from "../model/changes";
-import { webhookMapping, type LifecycleChange, type OrgChange } from "../github/mapWebhook";
+import { webhookMapping, type LifecycleChange, type OrgChange } from "../github/webhookMapping";
 import { log } from "../log";
 import { recordMembership } from "../memberships";
 import { grant, removeTeamGrants, revoke } from "../people/grants";

@@ -10,7 +10,8 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, type ActionCtx } from "../_generated/server";
-import { mapWebhookEvent, type WebhookMapping } from "../github/mapWebhook";
+import { mapWebhookEvent } from "../github/mapWebhook";
+import type { WebhookMapping } from "../github/webhookMapping";
 import { chunksOf } from "../model/chunks";
 import { isPending } from "./deliveries";
 

@@ -4,7 +4,7 @@
  * made since the last sync fetches back to the horizon).
  */
 import { internal } from "../../_generated/api";
-import { fetchDeploymentsPage, fetchWorkflowRunsPage } from "../../github/deployments";
+import { fetchDeploymentsPage, fetchWorkflowRunsPage } from "../../github/deploymentPages";
 import type { Source } from "./source";
 
 const DAY_MS = 86_400_000;

@@ -1,0 +1,81 @@
+/**
+ * Notifications to Slack (assembled by convex/schema.ts). Destinations' URLs are secrets: only `notify/send.ts` reads them.
+ *
+ * - `notificationDestinations` — written by `notify/` (administrators' settings, a delivery disabling a revoked URL); read by `notify/`.
+ * - `destinationChanges` — written by `notify/`; read by `notify/` (the settings' audit log).
+ * - `notificationDeliveries` — written by `notify/` (queue, send, retries, purge); read by `notify/`.
+ */
+import { defineTable } from "convex/server";
+import { v } from "convex/values";
+
+export const notifyTables = {
+  /**
+   * Where alerts are sent besides the app: a Slack incoming webhook per installation, or per team
+   * (alerts about the repositories granted to that team). `url` is a secret: only convex/notify/send.ts
+   * reads it to send; no public function returns it (`hint` is what the settings show). Owned by
+   * convex/notify/.
+   */
+  notificationDestinations: defineTable({
+    installationId: v.id("installations"),
+    kind: v.literal("slack"),
+    url: v.string(),
+    /** "hooks.slack.com/…/abcd": the host and at most the URL's last 4 characters. */
+    hint: v.string(),
+    label: v.string(),
+    teamSlug: v.optional(v.string()),
+    enabled: v.boolean(),
+    disabledReason: v.optional(v.string()),
+    createdBy: v.string(),
+    createdAt: v.number(),
+    updatedBy: v.string(),
+    updatedAt: v.number(),
+  }).index("by_installation", ["installationId"]),
+
+  /** The destinations' audit log: who added, replaced, removed, re-enabled, or what disabled one, and when. */
+  destinationChanges: defineTable({
+    installationId: v.id("installations"),
+    destinationId: v.id("notificationDestinations"),
+    action: v.union(
+      v.literal("added"),
+      v.literal("replaced"),
+      v.literal("removed"),
+      v.literal("disabled"),
+      v.literal("enabled"),
+    ),
+    label: v.string(),
+    hint: v.string(),
+    /** The administrator's login, or "Syncboard" when a delivery disabled the destination. */
+    by: v.string(),
+    at: v.number(),
+    reason: v.optional(v.string()),
+  }).index("by_installation_at", ["installationId", "at"]),
+
+  /** One message to one destination: the Slack delivery log (retries with backoff, dead when revoked). */
+  notificationDeliveries: defineTable({
+    installationId: v.id("installations"),
+    destinationId: v.id("notificationDestinations"),
+    destinationLabel: v.string(),
+    alertId: v.optional(v.string()),
+    event: v.union(v.literal("opened"), v.literal("resolved"), v.literal("test")),
+    /** The message (Slack's `text`, the notification's fallback) and the alert's page, linked in a block. */
+    text: v.string(),
+    link: v.optional(v.string()),
+    status: v.union(
+      v.literal("queued"),
+      v.literal("sent"),
+      v.literal("retrying"),
+      v.literal("failed"),
+      v.literal("dead"),
+    ),
+    attempts: v.number(),
+    nextAttemptAt: v.optional(v.number()),
+    lastError: v.optional(v.string()),
+    createdAt: v.number(),
+    sentAt: v.optional(v.number()),
+  })
+    .index("by_installation_created", ["installationId", "createdAt"])
+    .index("by_status_next", ["status", "nextAttemptAt"])
+    .index("by_destination", ["destinationId"])
+    /** Retention (notify/purge.ts): the delivery log keeps 30 days. */
+    .index("by_created", ["createdAt"]),
+};
