@@ -1,17 +1,15 @@
 /**
  * The delivery log: recorded once per delivery id (a redelivery is acknowledged, not re-applied),
- * processed by work scheduled at receipt, retried with backoff, dead-lettered after
- * `MAX_DELIVERY_ATTEMPTS`, and replayable by an operator.
+ * processed through the webhook queue (queue.ts: at most `LANES` at once, retried with jittered
+ * backoff, dead-lettered after `MAX_DELIVERY_ATTEMPTS`), and replayable by an operator.
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type DatabaseReader, type MutationCtx } from "../_generated/server";
-import { log } from "../log";
+import { enqueue, failAttempt, laneOf, startNext } from "./queue";
 
-export const MAX_DELIVERY_ATTEMPTS = 5;
-const RETRY_BASE_MS = 2_000;
-/** A delivery still "received" this long after arrival lost its scheduled processing. */
+/** A delivery waiting or processing this long lost its lane's scheduled work (an action died). */
 const STUCK_AFTER_MS = 5 * 60_000;
 
 export const record = internalMutation({
@@ -32,16 +30,16 @@ export const record = internalMutation({
       .unique();
     if (existing) return { duplicate: true };
     const { payload, ...fields } = args;
+    const lane = laneOf(args.deliveryId);
     const id = await ctx.db.insert("webhookDeliveries", {
       ...fields,
       receivedAt: Date.now(),
       status: "received",
+      lane,
       attempts: 0,
     });
     if (payload !== undefined) await ctx.db.insert("webhookPayloads", { deliveryId: id, body: payload });
-    await ctx.scheduler.runAfter(0, internal.webhooks.process.processDelivery, {
-      id,
-    });
+    await startNext(ctx, lane);
     return { duplicate: false };
   },
 });
@@ -62,7 +60,7 @@ export const load = internalQuery({
   },
 });
 
-/** Processing threw: retry with exponential backoff, or dead-letter with the reason. */
+/** Processing threw: retry after a jittered backoff, or dead-letter with the reason (queue.ts). */
 export const markFailed = internalMutation({
   args: { id: v.id("webhookDeliveries"), reason: v.string() },
   handler: async (ctx, { id, reason }) => {
@@ -71,42 +69,13 @@ export const markFailed = internalMutation({
   },
 });
 
-async function failAttempt(ctx: MutationCtx, d: Doc<"webhookDeliveries">, reason: string) {
-  const id = d._id;
-  const attempts = d.attempts + 1;
-  if (attempts >= MAX_DELIVERY_ATTEMPTS) {
-    await ctx.db.patch(id, {
-      status: "dead",
-      attempts,
-      reason,
-      nextAttemptAt: undefined,
-    });
-    log.warn("webhook.dead_letter", { deliveryId: d.deliveryId, reason });
-    return;
-  }
-  const delay = RETRY_BASE_MS * 2 ** (attempts - 1);
-  await ctx.db.patch(id, {
-    status: "retrying",
-    attempts,
-    reason,
-    nextAttemptAt: Date.now() + delay,
-  });
-  await ctx.scheduler.runAfter(delay, internal.webhooks.process.processDelivery, { id });
-}
-
 export const isPending = (d: Pick<Doc<"webhookDeliveries">, "status">) =>
-  d.status === "received" || d.status === "retrying";
+  d.status === "received" || d.status === "processing" || d.status === "retrying";
 
 /** Process a delivery again from its first attempt (operators, and the sync health page's replay button). */
 export async function requeue(ctx: MutationCtx, d: Doc<"webhookDeliveries">) {
-  await ctx.db.patch(d._id, {
-    status: "retrying",
-    attempts: 0,
-    nextAttemptAt: Date.now(),
-  });
-  await ctx.scheduler.runAfter(0, internal.webhooks.process.processDelivery, {
-    id: d._id,
-  });
+  await ctx.db.patch(d._id, { status: "retrying", attempts: 0, nextAttemptAt: Date.now() });
+  await ctx.scheduler.runAfter(0, internal.webhooks.queue.wake, { id: d._id });
 }
 
 /** Operator: process one dead-lettered (or invalid, after a schema fix) delivery again. */
@@ -138,20 +107,25 @@ export const replayFailed = internalMutation({
   },
 });
 
-/** Cron sweep: deliveries whose scheduled processing never ran (e.g. a crashed action). */
+/**
+ * Cron sweep: work the queue lost (scheduled actions are never retried). A delivery processing for
+ * `STUCK_AFTER_MS` lost its action: the attempt failed. One received that long ago, or a retry
+ * overdue that long, lost its lane's hand-over or its wake: it (re)enters its lane.
+ */
 export const sweepStuck = internalMutation({
   args: {},
   handler: async (ctx) => {
     const cutoff = Date.now() - STUCK_AFTER_MS;
     let swept = 0;
-    for (const status of ["received", "retrying"] as const) {
+    for (const status of ["processing", "received", "retrying"] as const) {
       const stuck = await ctx.db
         .query("webhookDeliveries")
         .withIndex("by_status", (q) => q.eq("status", status).lt("receivedAt", cutoff))
         .take(100);
       for (const d of stuck) {
-        if ((d.nextAttemptAt ?? d.receivedAt) > cutoff) continue;
-        await failAttempt(ctx, d, "processing was lost; retried by the sweep");
+        if ((d.claimedAt ?? d.nextAttemptAt ?? d.receivedAt) > cutoff) continue;
+        if (status === "processing") await failAttempt(ctx, d, "processing was lost; retried by the sweep");
+        else await enqueue(ctx, d, {});
         swept += 1;
       }
     }

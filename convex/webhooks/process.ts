@@ -1,10 +1,10 @@
 /**
- * Processing of one stored delivery, scheduled at receipt. The action reads the stored body once
+ * Processing of one stored delivery, claimed by its lane of the webhook queue (queue.ts). The action reads the stored body once
  * (inline, or up to 20 MiB from file storage), parses it once and maps it outside any transaction;
  * the body and its parsed tree are dropped before anything is written. `applyDelivery` then writes
  * the records and the delivery's outcome; a large mapping (a push of up to 2,048 commits, an
  * installation of thousands of repositories) is cut into bounded transactions. A failure is retried
- * with backoff.
+ * with backoff; either way the lane then goes on with its next delivery.
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
@@ -13,7 +13,6 @@ import { internalAction, type ActionCtx } from "../_generated/server";
 import { mapWebhookEvent } from "../github/mapWebhook";
 import type { WebhookMapping } from "../github/webhookMapping";
 import { chunksOf } from "../model/chunks";
-import { isPending } from "./deliveries";
 
 type StoredDelivery = Doc<"webhookDeliveries"> & { payload?: string };
 
@@ -35,7 +34,7 @@ export const processDelivery = internalAction({
   args: { id: v.id("webhookDeliveries") },
   handler: async (ctx, { id }) => {
     const delivery = await ctx.runQuery(internal.webhooks.deliveries.load, { id });
-    if (!delivery || !isPending(delivery)) return; // already applied (a duplicate schedule)
+    if (delivery?.status !== "processing" || delivery.lane === undefined) return; // not claimed (a duplicate)
     try {
       // Bounded transactions; the last one also records the outcome. Re-running after a failure
       // re-applies idempotent upserts.
@@ -47,11 +46,14 @@ export const processDelivery = internalAction({
       // The sync health page's webhook lag, counted once the application has committed.
       await ctx.runMutation(internal.sync.health.recordDeliveryApplied, { id });
     } catch (error) {
+      // Retried later; the lane goes on at once (queue.ts).
       await ctx.runMutation(internal.webhooks.deliveries.markFailed, {
         id,
         reason: error instanceof Error ? error.message : String(error),
       });
+      return;
     }
+    await ctx.runMutation(internal.webhooks.queue.next, { lane: delivery.lane });
   },
 });
 

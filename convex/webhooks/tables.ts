@@ -10,6 +10,8 @@ import { v } from "convex/values";
 
 const deliveryStatus = v.union(
   v.literal("received"),
+  /** Claimed by its lane (webhooks/queue.ts): being processed now. */
+  v.literal("processing"),
   v.literal("processed"),
   v.literal("ignored"),
   v.literal("invalid"),
@@ -34,6 +36,9 @@ export const webhookTables = {
     bytes: v.number(),
     payloadStorageId: v.optional(v.id("_storage")),
     status: deliveryStatus,
+    /** Its lane in the webhook queue (webhooks/queue.ts), and when the lane last claimed it. */
+    lane: v.optional(v.number()),
+    claimedAt: v.optional(v.number()),
     attempts: v.number(),
     nextAttemptAt: v.optional(v.number()),
     processedAt: v.optional(v.number()),
@@ -43,6 +48,7 @@ export const webhookTables = {
   })
     .index("by_delivery_id", ["deliveryId"])
     .index("by_status", ["status", "receivedAt"])
+    .index("by_lane_status_received", ["lane", "status", "receivedAt"])
     .index("by_installation_received", ["installationGithubId", "receivedAt"])
     .index("by_installation_status_received", ["installationGithubId", "status", "receivedAt"]),
 

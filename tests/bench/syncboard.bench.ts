@@ -21,6 +21,7 @@ import { initialSyncBench } from "./initialSync";
 import { reviewerLoadBench } from "./reviewerLoad";
 import { analyticsBench } from "./analytics";
 import { writeCostBench } from "./writeCost";
+import { webhookBurstBench } from "./webhookBurst";
 
 // Only the tables: the functions' structured log lines (one per page, delivery…) are not output.
 const print = console.log.bind(console);
@@ -193,6 +194,16 @@ describe("hot documents (issue 11)", () => {
     once(async () => {
       const scale = Number(process.env.SYNCBOARD_HOT_DOCUMENTS_SCALE ?? 0.1);
       for (const [title, rows] of await hotDocumentsBench(scale)) table(title, rows);
+    }),
+    { iterations: 1, warmupIterations: 0, time: 0 },
+  );
+});
+
+describe("webhook queue (issue 22)", () => {
+  bench(
+    "a burst of 200 deliveries for one installation, before and with the queue's lanes",
+    once(async () => {
+      for (const [title, rows] of await webhookBurstBench()) table(title, rows);
     }),
     { iterations: 1, warmupIterations: 0, time: 0 },
   );

@@ -66,14 +66,21 @@ export interface WriteRecord {
 
 export interface CallRecord {
   udfPath: string;
-  kind: "query" | "mutation";
+  kind: "query" | "mutation" | "action";
   args: unknown;
   reads: ReadSet;
   writes: WriteRecord[];
+  /** The tracker's clock when the call started and ended (a tick per start and end): which calls overlapped. */
+  startedAt: number;
+  endedAt?: number;
 }
 
 export class ReadWriteTracker {
   calls: CallRecord[] = [];
+  private ticks = 0;
+  tick() {
+    return ++this.ticks;
+  }
   clear() {
     this.calls = [];
   }
@@ -404,11 +411,15 @@ function trackedDb(real: RealDb, call: CallRecord): RealDb {
 type Registered = ((...a: unknown[]) => unknown) & {
   isQuery?: boolean;
   isMutation?: boolean;
+  isAction?: boolean;
   _handler?: (ctx: unknown, args: unknown) => unknown;
 };
 type ModuleLoader = () => Promise<unknown>;
 
-/** The modules for convex-test, every query's and mutation's `ctx.db` recording into `tracker`. */
+/**
+ * The modules for convex-test, every query's and mutation's `ctx.db` recording into `tracker`; actions
+ * are recorded too (their start and end, no reads or writes of their own).
+ */
 export function withReadWriteTracking<M extends Record<string, ModuleLoader>>(
   modules: M,
   tracker: ReadWriteTracker,
@@ -421,14 +432,25 @@ export function withReadWriteTracking<M extends Record<string, ModuleLoader>>(
     const out: Record<string, unknown> = { ...mod };
     for (const [name, value] of Object.entries(mod)) {
       const fn = value as Registered;
-      if (typeof fn !== "function" || !(fn.isQuery || fn.isMutation) || !fn._handler) continue;
+      if (typeof fn !== "function" || !(fn.isQuery || fn.isMutation || fn.isAction) || !fn._handler) continue;
       const handler = fn._handler;
       const udfPath = `${modulePath}:${name}`;
-      const kind = fn.isQuery ? "query" : "mutation";
-      const tracked = (ctx: { db: RealDb }, args: unknown) => {
-        const call: CallRecord = { udfPath, kind, args, reads: { ids: new Map(), ranges: [] }, writes: [] };
+      const kind = fn.isQuery ? "query" : fn.isMutation ? "mutation" : "action";
+      const tracked = async (ctx: { db: RealDb }, args: unknown) => {
+        const call: CallRecord = {
+          udfPath,
+          kind,
+          args,
+          reads: { ids: new Map(), ranges: [] },
+          writes: [],
+          startedAt: tracker.tick(),
+        };
         tracker.calls.push(call);
-        return handler({ ...ctx, db: trackedDb(ctx.db, call) }, args);
+        try {
+          return await handler(kind === "action" ? ctx : { ...ctx, db: trackedDb(ctx.db, call) }, args);
+        } finally {
+          call.endedAt = tracker.tick();
+        }
       };
       out[name] = Object.assign((...a: unknown[]) => fn(...a), fn, { _handler: tracked });
     }

@@ -1,5 +1,6 @@
 /** Deliver a webhook the way GitHub does: raw JSON body, HMAC-SHA256 signature, delivery headers. */
 import { Webhooks } from "@octokit/webhooks";
+import { vi } from "vitest";
 import schema from "../../convex/schema";
 import type { TableNames } from "../../convex/_generated/dataModel";
 import type { TestConvex } from "./convex";
@@ -39,4 +40,23 @@ export async function countDocuments(t: TestConvex): Promise<number> {
   }
   n += await t.run(async (ctx) => (await ctx.db.system.query("_storage").collect()).length);
   return n;
+}
+
+/**
+ * Run the deliveries' processing that is due now — each lane of the webhook queue hands over to its
+ * next delivery in turn — but not the work scheduled for later (a sync's backoff, a retry). Returns the
+ * rounds it took.
+ */
+export async function processDeliveries(t: TestConvex, maxRounds = 500): Promise<number> {
+  for (let round = 1; round <= maxRounds; round++) {
+    vi.advanceTimersByTime(0);
+    await t.finishInProgressScheduledFunctions();
+    const pending = await t.run(async (ctx) =>
+      (await ctx.db.query("webhookDeliveries").collect()).some(
+        (d) => d.status === "received" || d.status === "processing",
+      ),
+    );
+    if (!pending) return round;
+  }
+  throw new Error(`deliveries still pending after ${maxRounds} rounds`);
 }

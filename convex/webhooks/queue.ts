@@ -1,0 +1,93 @@
+/**
+ * The webhook deliveries' queue. Each delivery belongs to one of `LANES` lanes (a hash of its delivery
+ * id); a lane processes one delivery at a time, its oldest received one, and the transaction that
+ * ends a delivery's attempt claims the lane's next and schedules it. So a burst of any size runs at
+ * most `LANES` deliveries at once — on a deployment, deliveries for one installation write the same
+ * buckets, and concurrent writers of a document conflict and retry — with no shared counter for every
+ * receipt to contend on: a receipt writes its lane only when the lane is idle.
+ *
+ * A failed attempt leaves its lane (`retrying`, backoff 2 s·2ⁿ ±50 %), re-enters it when due (`wake`)
+ * and is dead-lettered after `MAX_DELIVERY_ATTEMPTS`. Scheduled actions are never retried: a lane whose
+ * action died is restarted by the `sweepStuck` cron (deliveries.ts).
+ */
+import { v } from "convex/values";
+import { internal } from "../_generated/api";
+import type { Doc } from "../_generated/dataModel";
+import { internalMutation, type MutationCtx } from "../_generated/server";
+import { log } from "../log";
+
+/** Deliveries processed at once, at most. */
+export const LANES = 8;
+export const MAX_DELIVERY_ATTEMPTS = 5;
+const RETRY_BASE_MS = 2_000;
+
+/** The lane of a delivery id (FNV-1a): stable, and spread evenly over GitHub's GUIDs. */
+export function laneOf(deliveryId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < deliveryId.length; i++) hash = Math.imul(hash ^ deliveryId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % LANES;
+}
+
+const laneQuery = (ctx: MutationCtx, lane: number, status: "processing" | "received") =>
+  ctx.db
+    .query("webhookDeliveries")
+    .withIndex("by_lane_status_received", (q) => q.eq("lane", lane).eq("status", status))
+    .first();
+
+/**
+ * Unless the lane is processing a delivery, claim its oldest received one and schedule its processing.
+ * Called by every receipt, at the end of every attempt, when a retry is due and by the sweep.
+ */
+export async function startNext(ctx: MutationCtx, lane: number) {
+  if (await laneQuery(ctx, lane, "processing")) return;
+  const next = await laneQuery(ctx, lane, "received");
+  if (!next) return;
+  await ctx.db.patch(next._id, { status: "processing", claimedAt: Date.now() });
+  await ctx.scheduler.runAfter(0, internal.webhooks.process.processDelivery, { id: next._id });
+}
+
+/** The end of an attempt (processDelivery's last call): the lane goes on with its next delivery. */
+export const next = internalMutation({
+  args: { lane: v.number() },
+  handler: (ctx, { lane }) => startNext(ctx, lane),
+});
+
+/** Put a stored delivery in its lane's queue (at receipt, on replay) and start the lane if idle. */
+export async function enqueue(
+  ctx: MutationCtx,
+  d: Doc<"webhookDeliveries">,
+  fields: Partial<Doc<"webhookDeliveries">>,
+) {
+  const lane = d.lane ?? laneOf(d.deliveryId);
+  await ctx.db.patch(d._id, { ...fields, status: "received", lane, nextAttemptAt: undefined, claimedAt: undefined });
+  await startNext(ctx, lane);
+}
+
+/** An attempt failed: leave the lane until a jittered backoff passes, or dead-letter the delivery. */
+export async function failAttempt(ctx: MutationCtx, d: Doc<"webhookDeliveries">, reason: string) {
+  const attempts = d.attempts + 1;
+  if (attempts >= MAX_DELIVERY_ATTEMPTS) {
+    await ctx.db.patch(d._id, { status: "dead", attempts, reason, nextAttemptAt: undefined, claimedAt: undefined });
+    log.warn("webhook.dead_letter", { deliveryId: d.deliveryId, reason });
+  } else {
+    const delay = Math.round(RETRY_BASE_MS * 2 ** (attempts - 1) * (0.5 + Math.random()));
+    await ctx.db.patch(d._id, {
+      status: "retrying",
+      attempts,
+      reason,
+      nextAttemptAt: Date.now() + delay,
+      claimedAt: undefined,
+    });
+    await ctx.scheduler.runAfter(delay, internal.webhooks.queue.wake, { id: d._id });
+  }
+  if (d.lane !== undefined) await startNext(ctx, d.lane);
+}
+
+/** A retry is due: the delivery re-enters its lane. */
+export const wake = internalMutation({
+  args: { id: v.id("webhookDeliveries") },
+  handler: async (ctx, { id }) => {
+    const d = await ctx.db.get(id);
+    if (d?.status === "retrying") await enqueue(ctx, d, {});
+  },
+});

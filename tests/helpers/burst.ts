@@ -1,0 +1,44 @@
+/** A burst of real webhook deliveries for one installation, and how many of its calls overlapped. */
+import examples from "@octokit/webhooks-examples";
+import type { CallRecord } from "./readWriteSets";
+
+type Example = { name: string; examples: Array<Record<string, any>> };
+
+/** Events a team's activity sends all day long (what a burst after a busy merge looks like). */
+const EVENTS = [
+  "pull_request",
+  "pull_request_review",
+  "pull_request_review_comment",
+  "check_run",
+  "check_suite",
+  "issues",
+  "issue_comment",
+  "push",
+  "deployment",
+  "deployment_status",
+  "status",
+];
+
+/** `count` deliveries cycling through every example of those events, all for installation 1001. */
+export function burstPayloads(count: number, installationGithubId = 1001) {
+  const pool = (examples as unknown as Example[])
+    .filter((e) => EVENTS.includes(e.name))
+    .flatMap((e) => e.examples.map((payload) => ({ event: e.name, payload })));
+  return Array.from({ length: count }, (_, i) => {
+    const { event, payload } = pool[i % pool.length]!;
+    return { event, payload: { ...structuredClone(payload), installation: { id: installationGithubId } } };
+  });
+}
+
+/** The most calls running at the same moment (by the tracker's start and end ticks). */
+export function maxInFlight(calls: CallRecord[]): number {
+  const edges = calls.flatMap((c) => [
+    { at: c.startedAt, d: 1 },
+    { at: c.endedAt ?? Number.POSITIVE_INFINITY, d: -1 },
+  ]);
+  edges.sort((a, b) => a.at - b.at || a.d - b.d);
+  let now = 0;
+  let max = 0;
+  for (const e of edges) max = Math.max(max, (now += e.d));
+  return max;
+}
