@@ -17,6 +17,7 @@ type LogEvent =
   | "sync.job.recovered"
   | "sync.people.listed"
   | "sync.people.refused"
+  | "sync.migration.dropDeprecated"
   | "webhook.invalid"
   | "webhook.dead_letter"
   | "webhook.recovery"

@@ -19,7 +19,7 @@ import { addStats, heldJob, lease, statsDelta } from "./held";
 import { isActive, jobError, jobErrorKind } from "./jobState";
 import { peopleDue } from "./plan";
 import { requestSync } from "./service";
-import { claimJob, continueJob, endJob, recordPage } from "./transitions";
+import { claimJob, continueJob, currentCursor, endJob, recordPage } from "./transitions";
 
 /** Repositories in flight at once: the most the job's `cursor.window` holds (well under Convex's 8,192). */
 export const WINDOW = 16;
@@ -56,7 +56,7 @@ export const claimSlice = internalMutation({
       return null;
     }
     await claimJob(ctx, installation, job, now);
-    const cursor = walkCursor(job.cursor);
+    const cursor = currentCursor(job.cursor);
     if (cursor !== job.cursor) await recordPage(ctx, (await ctx.db.get(jobId))!, { cursor });
     const budgets = await ctx.db
       .query("rateLimits")
@@ -74,23 +74,6 @@ export const claimSlice = internalMutation({
     };
   },
 });
-
-/**
- * A job from before the walk window (its cursor on one repository's phase) resumes as a "full" walk:
- * that repository first (from its start: the upserts are idempotent), then the rest after it.
- */
-function walkCursor(cursor: Doc<"syncJobs">["cursor"]): Doc<"syncJobs">["cursor"] {
-  if (cursor.phase === "list" || cursor.phase === "prune" || cursor.phase === "walk" || cursor.phase === "people")
-    return cursor;
-  const { repositoryId, repositoryName, repoEtag: _, repoIndex: __, listed: ___, page: ____, ...rest } = cursor;
-  return {
-    ...rest,
-    phase: "walk",
-    stage: "full",
-    window: repositoryId ? [repositoryId] : [],
-    ...(repositoryName !== undefined && { after: repositoryName }),
-  };
-}
 
 /** The ETag of the last completed listing (a 304 then costs nothing and keeps the repository set). */
 async function lastListingEtag(ctx: MutationCtx, installationId: Id<"installations">) {

@@ -13,6 +13,8 @@ import { internalMutation } from "../_generated/server";
 import { ACTIVE_JOB_STATES, activeJobState, isStalled } from "./jobState";
 import { peopleDue } from "./plan";
 import { requestSync } from "./service";
+import { dropDeprecatedInstallationFields, dropDeprecatedJobFields } from "./transitions";
+import { log } from "../log";
 
 const CRON_BATCH = 25;
 export const RECOVERY_SCAN_LIMIT = 200;
@@ -96,5 +98,46 @@ export const pruneJobs = internalMutation({
     }
     if (!page.isDone)
       await ctx.scheduler.runAfter(0, internal.sync.maintenance.pruneJobs, { cursor: page.continueCursor });
+  },
+});
+
+const MIGRATION_BATCH = 100;
+
+/**
+ * Migration (run once per deployment from the Convex dashboard: `sync/maintenance:dropDeprecated`,
+ * no arguments; it continues itself): installations lose their deprecated `rateLimits` and
+ * `repositoriesEtag`, jobs their `repositoryIds` and cursors from before the walk window (rewritten as
+ * the walk they resume as). Once it has run everywhere, the next release removes those fields and
+ * cursor phases from sync/tables.ts. Returns nothing; logs how many documents it changed.
+ */
+export const dropDeprecated = internalMutation({
+  args: {
+    table: v.optional(v.union(v.literal("installations"), v.literal("syncJobs"))),
+    cursor: v.optional(v.union(v.string(), v.null())),
+    changed: v.optional(v.number()),
+  },
+  handler: async (ctx, { table = "installations", cursor = null, changed = 0 }) => {
+    const page =
+      table === "installations"
+        ? await ctx.db.query("installations").paginate({ numItems: MIGRATION_BATCH, cursor })
+        : await ctx.db.query("syncJobs").paginate({ numItems: MIGRATION_BATCH, cursor });
+    for (const doc of page.page) {
+      const done =
+        table === "installations"
+          ? await dropDeprecatedInstallationFields(ctx, doc as Doc<"installations">)
+          : await dropDeprecatedJobFields(ctx, doc as Doc<"syncJobs">);
+      if (done) changed++;
+    }
+    if (!page.isDone) {
+      await ctx.scheduler.runAfter(0, internal.sync.maintenance.dropDeprecated, {
+        table,
+        cursor: page.continueCursor,
+        changed,
+      });
+    } else if (table === "installations") {
+      await ctx.scheduler.runAfter(0, internal.sync.maintenance.dropDeprecated, { table: "syncJobs", changed });
+    } else {
+      log.info("sync.migration.dropDeprecated", { changed });
+    }
   },
 });

@@ -77,7 +77,7 @@ export const syncCursor = v.object({
     v.literal("prune"),
     v.literal("walk"),
     v.literal("people"),
-    /** Deprecated (one repository at a time; a job in one of these resumes as a "full" walk). */
+    /** Deprecated (one repository at a time): rewritten by `maintenance:dropDeprecated`, then removed. */
     v.literal("probe"),
     v.literal("pulls"),
     v.literal("issues"),
@@ -102,7 +102,7 @@ export const syncCursor = v.object({
   /** Below the concurrency at which GitHub last answered with a secondary limit. */
   concurrencyCeiling: v.optional(v.number()),
   pacing: v.optional(v.object({ core: tokenBucket, graphql: tokenBucket })),
-  /** Deprecated (one repository at a time); kept so older jobs validate. */
+  /** Deprecated (one repository at a time): removed by `maintenance:dropDeprecated`, then from here. */
   repositoryId: v.optional(v.id("repositories")),
   repositoryName: v.optional(v.string()),
   repoEtag: v.optional(v.string()),
@@ -148,9 +148,9 @@ export const installationSyncFields = {
     peopleError: v.optional(jobErrorKind),
     peopleRequestedAt: v.optional(v.number()),
   }),
-  /** Deprecated: budgets live in `rateLimits` (written on every sync page, read by no dashboard query). */
+  /** Deprecated (budgets live in `rateLimits`): removed by `maintenance:dropDeprecated`, then from here. */
   rateLimits: v.optional(v.record(v.string(), rateLimitSnapshot)),
-  /** Deprecated: the listing ETag lives on `syncJobs.listingEtag`; kept so older documents validate. */
+  /** Deprecated (the ETag lives on `syncJobs.listingEtag`): removed by `maintenance:dropDeprecated`, then from here. */
   repositoriesEtag: v.optional(v.string()),
 };
 
@@ -198,7 +198,7 @@ export const syncTables = {
     cursor: syncCursor,
     /** ETag of this job's first GET /installation/repositories page; the next job lists conditionally on it. */
     listingEtag: v.optional(v.string()),
-    /** Deprecated (grew with the installation); kept so older jobs validate. */
+    /** Deprecated (grew with the installation): removed by `maintenance:dropDeprecated`, then from here. */
     repositoryIds: v.optional(v.array(v.id("repositories"))),
     progress: v.object({
       current: v.number(),

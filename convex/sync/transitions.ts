@@ -231,3 +231,36 @@ export async function endJob(
     log.info("sync.job.cancelled", { jobId: job._id });
   }
 }
+
+/**
+ * A cursor from before the walk window (on one repository's phase) as the walk it resumes as: a "full"
+ * walk from that repository (from its start: the upserts are idempotent), then the rest after it.
+ */
+export function currentCursor(cursor: Job["cursor"]): Job["cursor"] {
+  const { repositoryId, repositoryName, repoEtag: _, repoIndex: __, listed: ___, ...rest } = cursor;
+  if (rest.phase === "list" || rest.phase === "prune" || rest.phase === "walk" || rest.phase === "people") return rest;
+  const { page: ____, ...walk } = rest;
+  return {
+    ...walk,
+    phase: "walk",
+    stage: "full",
+    window: repositoryId ? [repositoryId] : [],
+    ...(repositoryName !== undefined && { after: repositoryName }),
+  };
+}
+
+/**
+ * The migration `maintenance:dropDeprecated`: a job's and an installation's fields from before the walk
+ * window and the `rateLimits` table, rewritten as today's or removed. Returns whether it changed anything.
+ */
+export async function dropDeprecatedJobFields(ctx: MutationCtx, job: Job): Promise<boolean> {
+  const cursor = currentCursor(job.cursor);
+  if (job.repositoryIds === undefined && JSON.stringify(cursor) === JSON.stringify(job.cursor)) return false;
+  await ctx.db.patch(job._id, { cursor, repositoryIds: undefined });
+  return true;
+}
+export async function dropDeprecatedInstallationFields(ctx: MutationCtx, installation: Installation) {
+  if (installation.rateLimits === undefined && installation.repositoriesEtag === undefined) return false;
+  await ctx.db.patch(installation._id, { rateLimits: undefined, repositoriesEtag: undefined });
+  return true;
+}
