@@ -60,6 +60,7 @@ import type * as github_webhookMapping from "../github/webhookMapping.js";
 import type * as github_webhookPayloads from "../github/webhookPayloads.js";
 import type * as github_webhookSignature from "../github/webhookSignature.js";
 import type * as http from "../http.js";
+import type * as lanes from "../lanes.js";
 import type * as log from "../log.js";
 import type * as memberships from "../memberships.js";
 import type * as messages from "../messages.js";
@@ -202,6 +203,7 @@ declare const fullApi: ApiFromModules<{
   "github/webhookPayloads": typeof github_webhookPayloads;
   "github/webhookSignature": typeof github_webhookSignature;
   http: typeof http;
+  lanes: typeof lanes;
   log: typeof log;
   memberships: typeof memberships;
   messages: typeof messages;

@@ -1,10 +1,8 @@
 /**
- * The webhook deliveries' queue. Each delivery belongs to one of `LANES` lanes (a hash of its delivery
- * id); a lane processes one delivery at a time, its oldest received one, and the transaction that
- * ends a delivery's attempt claims the lane's next and schedules it. So a burst of any size runs at
- * most `LANES` deliveries at once — on a deployment, deliveries for one installation write the same
- * buckets, and concurrent writers of a document conflict and retry — with no shared counter for every
- * receipt to contend on: a receipt writes its lane only when the lane is idle.
+ * The webhook deliveries' queue, in lanes (convex/lanes.ts): each delivery belongs to one of `LANES`
+ * lanes (a hash of its delivery id), so a burst of any size runs at most `LANES` deliveries at once —
+ * on a deployment, deliveries for one installation write the same buckets, and concurrent writers of a
+ * document conflict and retry.
  *
  * A failed attempt leaves its lane (`retrying`, backoff 2 s·2ⁿ ±50 %), re-enters it when due (`wake`)
  * and is dead-lettered after `MAX_DELIVERY_ATTEMPTS`. Scheduled actions are never retried: a lane whose
@@ -14,6 +12,7 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
+import { jittered, startNext as startNextInLane } from "../lanes";
 import { log } from "../log";
 
 /** Deliveries processed at once, at most. */
@@ -38,18 +37,22 @@ const laneQuery = (ctx: MutationCtx, lane: number, status: "processing" | "recei
  * Unless the lane is processing a delivery, claim its oldest received one and schedule its processing.
  * Called by every receipt, at the end of every attempt, when a retry is due and by the sweep.
  */
-export async function startNext(ctx: MutationCtx, lane: number) {
-  if (await laneQuery(ctx, lane, "processing")) return;
-  const next = await laneQuery(ctx, lane, "received");
-  if (!next) return;
-  await ctx.db.patch(next._id, { status: "processing", claimedAt: Date.now() });
-  await ctx.scheduler.runAfter(0, internal.webhooks.process.processDelivery, { id: next._id });
-}
+export const startNext = (ctx: MutationCtx, lane: number) =>
+  startNextInLane<Doc<"webhookDeliveries">>({
+    busy: async () => (await laneQuery(ctx, lane, "processing")) !== null,
+    oldest: () => laneQuery(ctx, lane, "received"),
+    claim: async (next) => {
+      await ctx.db.patch(next._id, { status: "processing", claimedAt: Date.now() });
+      await ctx.scheduler.runAfter(0, internal.webhooks.process.processDelivery, { id: next._id });
+    },
+  });
 
 /** The end of an attempt (processDelivery's last call): the lane goes on with its next delivery. */
 export const next = internalMutation({
   args: { lane: v.number() },
-  handler: (ctx, { lane }) => startNext(ctx, lane),
+  handler: async (ctx, { lane }) => {
+    await startNext(ctx, lane);
+  },
 });
 
 /** Put a stored delivery in its lane's queue (at receipt, on replay) and start the lane if idle. */
@@ -70,7 +73,7 @@ export async function failAttempt(ctx: MutationCtx, d: Doc<"webhookDeliveries">,
     await ctx.db.patch(d._id, { status: "dead", attempts, reason, nextAttemptAt: undefined, claimedAt: undefined });
     log.warn("webhook.dead_letter", { deliveryId: d.deliveryId, reason });
   } else {
-    const delay = Math.round(RETRY_BASE_MS * 2 ** (attempts - 1) * (0.5 + Math.random()));
+    const delay = jittered(RETRY_BASE_MS * 2 ** (attempts - 1));
     await ctx.db.patch(d._id, {
       status: "retrying",
       attempts,
