@@ -179,53 +179,6 @@ describe("sending", () => {
     await expect(owner.mutation(api.notify.destinations.sendTest, { destinationId: id })).rejects.toThrow(/disabled/);
   });
 
-  test("one message at a time per destination, oldest first; a failing endpoint holds the rest back; a revoked one ends them unsent", async () => {
-    const { t, installationId, owner } = await setup();
-    await owner.mutation(api.notify.destinations.add, { installationId, url: SECRET_URL, label: "#a" });
-    await owner.mutation(api.notify.destinations.add, { installationId, url: OTHER_URL, label: "#b" });
-    // #a answers 503 once; #b is fine.
-    let failedOnce = false;
-    const calls: Array<{ at: number; url: string; text: string }> = [];
-    vi.stubGlobal("fetch", async (input: string | URL, init?: RequestInit) => {
-      const url = String(input);
-      calls.push({ at: Date.now(), url, text: JSON.parse(String(init?.body)).text });
-      if (url === SECRET_URL && !failedOnce) {
-        failedOnce = true;
-        return new Response("", { status: 503 });
-      }
-      return new Response("ok", { status: 200 });
-    });
-    for (const n of [1, 2, 3]) await raiseAlert(t, installationId, `alert ${n}`);
-    const started = Date.now();
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
-    const sent = (url: string) => calls.filter((c) => c.url === url).map((c) => [c.text, c.at - started]);
-    // #a: alert 1 failed, was retried 30 s later, and alerts 2 and 3 waited behind it, in order.
-    expect(sent(SECRET_URL)).toEqual([
-      ["Alert: alert 1", 0],
-      ["Alert: alert 1", 30_000],
-      ["Alert: alert 2", 30_000],
-      ["Alert: alert 3", 30_000],
-    ]);
-    // #b: its own lane, in order, its first message not held back by #a's failure.
-    expect(sent(OTHER_URL).map(([text]) => text)).toEqual(["Alert: alert 1", "Alert: alert 2", "Alert: alert 3"]);
-    expect(sent(OTHER_URL)[0]![1]).toBe(0);
-    expect((await deliveriesOf(t)).every((d) => d.status === "sent")).toBe(true);
-
-    // #a is revoked while three more wait: the first answer disables it and the rest end unsent.
-    calls.length = 0;
-    vi.stubGlobal("fetch", async (input: string | URL, init?: RequestInit) => {
-      calls.push({ at: Date.now(), url: String(input), text: JSON.parse(String(init?.body)).text });
-      return new Response(String(input) === SECRET_URL ? "no_service" : "ok", {
-        status: String(input) === SECRET_URL ? 404 : 200,
-      });
-    });
-    for (const n of [4, 5, 6]) await raiseAlert(t, installationId, `alert ${n}`);
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
-    expect(calls.filter((c) => c.url === SECRET_URL).map((c) => c.text)).toEqual(["Alert: alert 4"]);
-    const later = (await deliveriesOf(t)).filter((d) => d.destinationLabel === "#a").slice(3);
-    expect(later.map((d) => d.status)).toEqual(["dead", "failed", "failed"]);
-  });
-
   test("five transient failures: the delivery fails for good; a removed destination's pending delivery is not sent", async () => {
     const { t, installationId, owner } = await setup();
     const id = await owner.mutation(api.notify.destinations.add, { installationId, url: SECRET_URL, label: "#a" });

@@ -2,20 +2,18 @@
  * Slack notifications: `notifyDestinations` queues one delivery per enabled destination in the
  * caller's transaction (the alert engine's), and `send.ts`'s scheduled action sends it.
  *
- * The queue is a lane per destination (convex/lanes.ts): one message at a time to a Slack webhook, the
- * oldest first (Slack accepts about one per second per webhook). Each attempt is one scheduled action;
- * its outcome is recorded by `recordOutcome`, which in the same transaction hands the lane to its next
- * delivery, or, for a transient failure, keeps the lane until the retry (30 s, 2 min, 10 min, 1 h, or a
- * 429's Retry-After; 5 attempts): a failing or rate-limiting endpoint holds the rest back, in order.
- * A revoked URL disables the destination at once: its waiting deliveries then end without being sent. A cron (`sweepLost`)
- * restarts what a lost action left behind. A delivery's `attempts` is its lease: an action whose
- * attempt number is stale does nothing, so an attempt is sent at most once per number.
+ * Retries are ours, not a component's: Convex never retries a scheduled action, and
+ * `@convex-dev/workpool` (not installed here) retries only on a thrown error with its own backoff, so it
+ * can neither honour a 429's Retry-After nor tell a revoked URL (disable the destination, no retry)
+ * from a 5xx. Each attempt is one scheduled action; its outcome is recorded by `recordOutcome`, which
+ * schedules the next attempt (30 s, 2 min, 10 min, 1 h; 5 attempts) in the same transaction, and a cron
+ * (`sweepLost`) reschedules an attempt whose action was lost. A delivery's `attempts` is its lease:
+ * an action whose attempt number is stale does nothing, so an attempt is sent at most once per number.
  */
 import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
-import { startNext as startNextInLane } from "../lanes";
 import { log } from "../log";
 import { errorText, MAX_ATTEMPTS, retryDelay, withoutUrls } from "./webhookUrl";
 
@@ -90,39 +88,7 @@ async function teamReads(
   return false;
 }
 
-const laneQuery = (
-  ctx: MutationCtx,
-  destinationId: Id<"notificationDestinations">,
-  status: "sending" | "retrying" | "queued",
-) =>
-  ctx.db
-    .query("notificationDeliveries")
-    .withIndex("by_destination_status_created", (q) => q.eq("destinationId", destinationId).eq("status", status))
-    .first();
-
-/**
- * Unless the destination is being sent a message (or waits to retry one: a failing endpoint or a 429
- * holds back the rest, in order), send it its oldest queued one.
- */
-const startNext = (ctx: MutationCtx, destinationId: Id<"notificationDestinations">) =>
-  startNextInLane<Doc<"notificationDeliveries">>({
-    busy: async () =>
-      (await laneQuery(ctx, destinationId, "sending")) !== null ||
-      (await laneQuery(ctx, destinationId, "retrying")) !== null,
-    oldest: () => laneQuery(ctx, destinationId, "queued"),
-    claim: async (next) => {
-      await ctx.db.patch(next._id, { status: "sending", nextAttemptAt: Date.now() });
-      await ctx.scheduler.runAfter(0, internal.notify.send.sendDelivery, {
-        deliveryId: next._id,
-        attempt: next.attempts + 1,
-      });
-    },
-  });
-
-/** Holding its destination's lane: being sent, or waiting to be sent again. */
-const inLane = (d: Doc<"notificationDeliveries">) => d.status === "sending" || d.status === "retrying";
-
-/** Insert a delivery and start its destination's lane if idle. */
+/** Insert a delivery and schedule its first attempt. */
 export async function queueDelivery(
   ctx: MutationCtx,
   destination: Doc<"notificationDestinations">,
@@ -139,7 +105,7 @@ export async function queueDelivery(
     nextAttemptAt: now,
     createdAt: now,
   });
-  await startNext(ctx, destination._id);
+  await ctx.scheduler.runAfter(0, internal.notify.send.sendDelivery, { deliveryId: id, attempt: 1 });
   return id;
 }
 
@@ -192,7 +158,8 @@ export const claim = internalQuery({
   args: { deliveryId: v.id("notificationDeliveries"), attempt: v.number() },
   handler: async (ctx, { deliveryId, attempt }) => {
     const delivery = await ctx.db.get(deliveryId);
-    if (!delivery || !inLane(delivery) || delivery.attempts !== attempt - 1) return null; // not this attempt's
+    if (!delivery || (delivery.status !== "queued" && delivery.status !== "retrying")) return null;
+    if (delivery.attempts !== attempt - 1) return null; // another attempt ran or is running
     const destination = await ctx.db.get(delivery.destinationId);
     return {
       url: destination?.enabled ? destination.url : null,
@@ -219,120 +186,99 @@ export const recordOutcome = internalMutation({
   args: { deliveryId: v.id("notificationDeliveries"), attempt: v.number(), outcome },
   handler: async (ctx, { deliveryId, attempt, outcome: reported }) => {
     const delivery = await ctx.db.get(deliveryId);
-    if (!delivery || !inLane(delivery) || delivery.attempts !== attempt - 1) return;
+    if (!delivery || delivery.attempts !== attempt - 1) return;
+    if (delivery.status !== "queued" && delivery.status !== "retrying") return;
     const now = Date.now();
-    // Whatever the outcome, the destination's lane goes on with its next delivery (after this one's).
-    await recordAttempt(ctx, delivery, attempt, reported, now);
-    await startNext(ctx, delivery.destinationId);
-  },
-});
-
-async function recordAttempt(
-  ctx: MutationCtx,
-  delivery: Doc<"notificationDeliveries">,
-  attempt: number,
-  reported: Outcome,
-  now: number,
-) {
-  const deliveryId = delivery._id;
-  // The one place an outcome becomes stored and logged text: never with a URL in it.
-  const outcome = scrubbedOutcome(reported);
-  switch (outcome.kind) {
-    case "sent":
-      await ctx.db.patch(deliveryId, {
-        status: "sent",
-        attempts: attempt,
-        sentAt: now,
-        nextAttemptAt: undefined,
-        lastError: undefined,
-      });
-      return;
-    case "skipped":
-    case "rejected":
-      await ctx.db.patch(deliveryId, {
-        status: "failed",
-        attempts: attempt,
-        lastError: outcome.error,
-        nextAttemptAt: undefined,
-      });
-      return;
-    case "revoked": {
-      await ctx.db.patch(deliveryId, {
-        status: "dead",
-        attempts: attempt,
-        lastError: outcome.reason,
-        nextAttemptAt: undefined,
-      });
-      const destination = await ctx.db.get(delivery.destinationId);
-      if (destination?.enabled) {
-        await ctx.db.patch(destination._id, { enabled: false, disabledReason: outcome.reason });
-        await ctx.db.insert("destinationChanges", {
-          installationId: destination.installationId,
-          destinationId: destination._id,
-          action: "disabled",
-          label: destination.label,
-          hint: destination.hint,
-          by: "Syncboard",
-          at: now,
-          reason: outcome.reason,
+    // The one place an outcome becomes stored and logged text: never with a URL in it.
+    const outcome = scrubbedOutcome(reported);
+    switch (outcome.kind) {
+      case "sent":
+        await ctx.db.patch(deliveryId, {
+          status: "sent",
+          attempts: attempt,
+          sentAt: now,
+          nextAttemptAt: undefined,
+          lastError: undefined,
         });
-        log.warn("notify.destination_disabled", { destinationId: destination._id, reason: outcome.reason });
-      }
-      return;
-    }
-    case "retry": {
-      const delay = retryDelay(attempt, outcome.afterMs);
-      if (delay === null) {
+        return;
+      case "skipped":
+      case "rejected":
         await ctx.db.patch(deliveryId, {
           status: "failed",
           attempts: attempt,
-          lastError: `${outcome.error} (gave up after ${MAX_ATTEMPTS} attempts)`,
+          lastError: outcome.error,
           nextAttemptAt: undefined,
         });
-        log.warn("notify.delivery_failed", { deliveryId, error: outcome.error });
+        return;
+      case "revoked": {
+        await ctx.db.patch(deliveryId, {
+          status: "dead",
+          attempts: attempt,
+          lastError: outcome.reason,
+          nextAttemptAt: undefined,
+        });
+        const destination = await ctx.db.get(delivery.destinationId);
+        if (destination?.enabled) {
+          await ctx.db.patch(destination._id, { enabled: false, disabledReason: outcome.reason });
+          await ctx.db.insert("destinationChanges", {
+            installationId: destination.installationId,
+            destinationId: destination._id,
+            action: "disabled",
+            label: destination.label,
+            hint: destination.hint,
+            by: "Syncboard",
+            at: now,
+            reason: outcome.reason,
+          });
+          log.warn("notify.destination_disabled", { destinationId: destination._id, reason: outcome.reason });
+        }
         return;
       }
-      await ctx.db.patch(deliveryId, {
-        status: "retrying",
-        attempts: attempt,
-        lastError: outcome.error,
-        nextAttemptAt: now + delay,
-      });
-      // It keeps its destination's lane: the rest wait behind it (the endpoint fails or asked us to wait).
-      await ctx.scheduler.runAfter(delay, internal.notify.send.sendDelivery, { deliveryId, attempt: attempt + 1 });
-      return;
+      case "retry": {
+        const delay = retryDelay(attempt, outcome.afterMs);
+        if (delay === null) {
+          await ctx.db.patch(deliveryId, {
+            status: "failed",
+            attempts: attempt,
+            lastError: `${outcome.error} (gave up after ${MAX_ATTEMPTS} attempts)`,
+            nextAttemptAt: undefined,
+          });
+          log.warn("notify.delivery_failed", { deliveryId, error: outcome.error });
+          return;
+        }
+        await ctx.db.patch(deliveryId, {
+          status: "retrying",
+          attempts: attempt,
+          lastError: outcome.error,
+          nextAttemptAt: now + delay,
+        });
+        await ctx.scheduler.runAfter(delay, internal.notify.send.sendDelivery, { deliveryId, attempt: attempt + 1 });
+        return;
+      }
     }
-  }
-}
+  },
+});
 
 /** An attempt this overdue lost its scheduled action (a crash before it recorded its outcome). */
 const LOST_AFTER_MS = 10 * 60_000;
 
-/**
- * Cron: what lost actions left behind (at most 50 of each per run): an attempt claimed or due but
- * never recorded is sent again under the same number; a lane that stopped handing over starts again.
- */
+/** Cron: reschedule attempts whose action was lost (at most 100 per run). */
 export const sweepLost = internalMutation({
   args: {},
   handler: async (ctx) => {
     const cutoff = Date.now() - LOST_AFTER_MS;
     let swept = 0;
-    for (const status of ["sending", "queued", "retrying"] as const) {
+    for (const status of ["queued", "retrying"] as const) {
       const lost = await ctx.db
         .query("notificationDeliveries")
         .withIndex("by_status_next", (q) => q.eq("status", status).lt("nextAttemptAt", cutoff))
         .take(50);
       for (const d of lost) {
-        if (status === "sending") {
-          await ctx.db.patch(d._id, { nextAttemptAt: Date.now() });
-          await ctx.scheduler.runAfter(0, internal.notify.send.sendDelivery, {
-            deliveryId: d._id,
-            attempt: d.attempts + 1,
-          });
-        } else {
-          if (status === "retrying") await ctx.db.patch(d._id, { status: "queued" });
-          await startNext(ctx, d.destinationId);
-        }
+        await ctx.db.patch(d._id, { nextAttemptAt: Date.now() });
+        await ctx.scheduler.runAfter(0, internal.notify.send.sendDelivery, {
+          deliveryId: d._id,
+          attempt: d.attempts + 1,
+        });
         swept++;
       }
     }

@@ -50,10 +50,7 @@ export const notifyTables = {
     reason: v.optional(v.string()),
   }).index("by_installation_at", ["installationId", "at"]),
 
-  /**
-   * One message to one destination: the Slack delivery log, and the queue (a lane per destination:
-   * retries with backoff, dead when revoked).
-   */
+  /** One message to one destination: the Slack delivery log (retries with backoff, dead when revoked). */
   notificationDeliveries: defineTable({
     installationId: v.id("installations"),
     destinationId: v.id("notificationDestinations"),
@@ -65,8 +62,6 @@ export const notifyTables = {
     link: v.optional(v.string()),
     status: v.union(
       v.literal("queued"),
-      /** Claimed by its destination's lane (notify/slack.ts): being sent now. */
-      v.literal("sending"),
       v.literal("sent"),
       v.literal("retrying"),
       v.literal("failed"),
@@ -81,8 +76,6 @@ export const notifyTables = {
     .index("by_installation_created", ["installationId", "createdAt"])
     .index("by_status_next", ["status", "nextAttemptAt"])
     .index("by_destination", ["destinationId"])
-    /** The destination's lane: one delivery sent at a time, the oldest queued first (notify/slack.ts). */
-    .index("by_destination_status_created", ["destinationId", "status", "createdAt"])
     /** Retention (notify/purge.ts): the delivery log keeps 30 days. */
     .index("by_created", ["createdAt"]),
 };
