@@ -136,6 +136,8 @@ describe("the sync health page in Chromium", () => {
     expect(dayText).toContain("840"); // requests over the day
     expect(dayText).toContain("95th percentile 62.4 s"); // p95 duration: interpolated within its bin [32 s, 64 s)
     expect(dayText).toContain("12;"); // webhooks applied
+    // The dead deliveries are a query of their own: wait for them before reading the page.
+    await page.getByText("installation 1001 is not known yet").waitFor();
     const body = (await page.textContent("body"))!;
     expect(body).toContain("1 of the last 3 syncs failed");
     expect(body).toContain("acme/broken — GitHub answered 404 for acme/broken.");

@@ -30,7 +30,7 @@ export const record = internalMutation({
       .unique();
     if (existing) return { duplicate: true };
     const { payload, ...fields } = args;
-    const lane = laneOf(args.deliveryId);
+    const lane = laneOf(args);
     const id = await ctx.db.insert("webhookDeliveries", {
       ...fields,
       receivedAt: Date.now(),

@@ -1,6 +1,6 @@
 /**
  * The webhook deliveries' queue, in lanes (convex/lanes.ts): each delivery belongs to one of `LANES`
- * lanes (a hash of its delivery id), so a burst of any size runs at most `LANES` deliveries at once —
+ * lanes (its repository's), so a burst of any size runs at most `LANES` deliveries at once —
  * on a deployment, deliveries for one installation write the same buckets, and concurrent writers of a
  * document conflict and retry.
  *
@@ -20,10 +20,15 @@ export const LANES = 8;
 export const MAX_DELIVERY_ATTEMPTS = 5;
 const RETRY_BASE_MS = 2_000;
 
-/** The lane of a delivery id (FNV-1a): stable, and spread evenly over GitHub's GUIDs. */
-export function laneOf(deliveryId: string): number {
+/**
+ * A delivery's lane: its repository's (FNV-1a of installation and repository), so one repository's
+ * deliveries are applied in the order GitHub sent them — two events of one pull request in the same
+ * second cannot overtake each other — while different repositories' run side by side.
+ */
+export function laneOf(d: Pick<Doc<"webhookDeliveries">, "installationGithubId" | "repositoryGithubId">): number {
+  const key = `${d.installationGithubId ?? ""}/${d.repositoryGithubId ?? ""}`;
   let hash = 0x811c9dc5;
-  for (let i = 0; i < deliveryId.length; i++) hash = Math.imul(hash ^ deliveryId.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % LANES;
 }
 
@@ -61,7 +66,7 @@ export async function enqueue(
   d: Doc<"webhookDeliveries">,
   fields: Partial<Doc<"webhookDeliveries">>,
 ) {
-  const lane = d.lane ?? laneOf(d.deliveryId);
+  const lane = d.lane ?? laneOf(d);
   await ctx.db.patch(d._id, { ...fields, status: "received", lane, nextAttemptAt: undefined, claimedAt: undefined });
   await startNext(ctx, lane);
 }

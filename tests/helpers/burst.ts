@@ -19,14 +19,25 @@ const EVENTS = [
   "status",
 ];
 
-/** `count` deliveries cycling through every example of those events, all for installation 1001. */
-export function burstPayloads(count: number, installationGithubId = 1001) {
+/**
+ * `count` deliveries cycling through every example of those events, all for installation 1001, spread
+ * over `repositories` copies of the examples' repositories (the examples come almost all from one; a
+ * team's burst touches several): delivery i goes to copy i mod `repositories`.
+ */
+export function burstPayloads(count: number, repositories = 12, installationGithubId = 1001) {
   const pool = (examples as unknown as Example[])
     .filter((e) => EVENTS.includes(e.name))
     .flatMap((e) => e.examples.map((payload) => ({ event: e.name, payload })));
   return Array.from({ length: count }, (_, i) => {
     const { event, payload } = pool[i % pool.length]!;
-    return { event, payload: { ...structuredClone(payload), installation: { id: installationGithubId } } };
+    const copy: Record<string, any> = { ...structuredClone(payload), installation: { id: installationGithubId } };
+    const k = i % repositories;
+    if (copy.repository && k > 0) {
+      copy.repository.id = copy.repository.id * 100 + k;
+      copy.repository.name = `${copy.repository.name}-${k}`;
+      copy.repository.full_name = `${copy.repository.full_name}-${k}`;
+    }
+    return { event, payload: copy };
   });
 }
 
