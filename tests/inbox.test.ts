@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import { whoseTurn, type TurnInput } from "../convex/model/turn";
 import { makeConvex, signInAs, type TestConvex } from "./helpers/convex";
-import { deliver, WEBHOOK_SECRET, processDeliveries } from "./helpers/webhooks";
+import { deliver, WEBHOOK_SECRET } from "./helpers/webhooks";
 
 type Example = { name: string; examples: Array<Record<string, any>> };
 const of = (name: string) => (examples as unknown as Example[]).find((e) => e.name === name)!.examples;
@@ -20,7 +20,10 @@ afterEach(() => {
   vi.useRealTimers();
   vi.unstubAllEnvs();
 });
-const processDue = (t: TestConvex) => processDeliveries(t);
+const processDue = async (t: TestConvex) => {
+  vi.runOnlyPendingTimers();
+  await t.finishInProgressScheduledFunctions();
+};
 
 describe("the inbox from GitHub's own payloads", () => {
   test("review_requested reaches the reviewer's inbox; a review moves it to the author", async () => {

@@ -2,7 +2,7 @@
 import examples from "@octokit/webhooks-examples";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { makeConvex, type TestConvex } from "./helpers/convex";
-import { deliver, WEBHOOK_SECRET, processDeliveries } from "./helpers/webhooks";
+import { deliver, WEBHOOK_SECRET } from "./helpers/webhooks";
 
 type Example = { name: string; examples: Array<Record<string, any>> };
 const of = (name: string) => (examples as unknown as Example[]).find((e) => e.name === name)!.examples;
@@ -16,7 +16,10 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 /** Run the deliveries' processing that is due now, but not the sync work it schedules. */
-const processDue = (t: TestConvex) => processDeliveries(t);
+const processDue = async (t: TestConvex) => {
+  vi.runOnlyPendingTimers();
+  await t.finishInProgressScheduledFunctions();
+};
 const repositories = (count: number, from = 0) =>
   Array.from({ length: count }, (_, i) => ({
     id: 1_000_000 + from + i,

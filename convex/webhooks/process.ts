@@ -30,32 +30,52 @@ async function readStored(ctx: ActionCtx, id: Id<"_storage"> | undefined): Promi
   return blob ? await blob.text() : undefined;
 }
 
+/** One action works through at most this many of its lane's deliveries, then hands over to a new one. */
+const DELIVERIES_PER_ACTION = 50;
+const ACTION_BUDGET_MS = 60_000;
+
+/**
+ * Processes a claimed delivery, then the deliveries its lane claims after it (queue.ts `next`), until
+ * the lane is empty or the action's budget is spent (then a new action goes on).
+ */
 export const processDelivery = internalAction({
   args: { id: v.id("webhookDeliveries") },
   handler: async (ctx, { id }) => {
-    const delivery = await ctx.runQuery(internal.webhooks.deliveries.load, { id });
-    if (delivery?.status !== "processing" || delivery.lane === undefined) return; // not claimed (a duplicate)
-    try {
-      // Bounded transactions; the last one also records the outcome. Re-running after a failure
-      // re-applies idempotent upserts.
-      const parts = inTransactions(await mapStored(ctx, delivery));
-      for (const [i, mapping] of parts.entries()) {
-        const partial = i < parts.length - 1;
-        await ctx.runMutation(internal.webhooks.apply.applyDelivery, { id, mapping, ...(partial && { partial }) });
-      }
-      // The sync health page's webhook lag, counted once the application has committed.
-      await ctx.runMutation(internal.sync.health.recordDeliveryApplied, { id });
-    } catch (error) {
-      // Retried later; the lane goes on at once (queue.ts).
-      await ctx.runMutation(internal.webhooks.deliveries.markFailed, {
-        id,
-        reason: error instanceof Error ? error.message : String(error),
-      });
-      return;
+    const started = Date.now();
+    let current: Id<"webhookDeliveries"> | null = id;
+    for (let n = 1; current !== null; n++) {
+      const lane = await processOne(ctx, current);
+      if (lane === null) return;
+      const handOver = n >= DELIVERIES_PER_ACTION || Date.now() - started > ACTION_BUDGET_MS;
+      current = await ctx.runMutation(internal.webhooks.queue.next, { lane, ...(handOver && { handOver }) });
     }
-    await ctx.runMutation(internal.webhooks.queue.next, { lane: delivery.lane });
   },
 });
+
+/** One claimed delivery, applied or failed; its lane, or null when it was not claimed (a duplicate) or failed. */
+async function processOne(ctx: ActionCtx, id: Id<"webhookDeliveries">): Promise<number | null> {
+  const delivery = await ctx.runQuery(internal.webhooks.deliveries.load, { id });
+  if (delivery?.status !== "processing" || delivery.lane === undefined) return null;
+  try {
+    // Bounded transactions; the last one also records the outcome. Re-running after a failure
+    // re-applies idempotent upserts.
+    const parts = inTransactions(await mapStored(ctx, delivery));
+    for (const [i, mapping] of parts.entries()) {
+      const partial = i < parts.length - 1;
+      await ctx.runMutation(internal.webhooks.apply.applyDelivery, { id, mapping, ...(partial && { partial }) });
+    }
+    // The sync health page's webhook lag, counted once the application has committed.
+    await ctx.runMutation(internal.sync.health.recordDeliveryApplied, { id });
+  } catch (error) {
+    // Retried later; the failure hands the lane to its next delivery in a new action (queue.ts).
+    await ctx.runMutation(internal.webhooks.deliveries.markFailed, {
+      id,
+      reason: error instanceof Error ? error.message : String(error),
+    });
+    return null;
+  }
+  return delivery.lane;
+}
 
 /**
  * A mapping cut into parts that each fit one transaction: a big push (up to 2,048 commits) by its

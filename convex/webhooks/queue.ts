@@ -10,7 +10,7 @@
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import type { Doc } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { jittered, startNext as startNextInLane } from "../lanes";
 import { log } from "../log";
@@ -42,21 +42,35 @@ const laneQuery = (ctx: MutationCtx, lane: number, status: "processing" | "recei
  * Unless the lane is processing a delivery, claim its oldest received one and schedule its processing.
  * Called by every receipt, at the end of every attempt, when a retry is due and by the sweep.
  */
-export const startNext = (ctx: MutationCtx, lane: number) =>
-  startNextInLane<Doc<"webhookDeliveries">>({
+export async function startNext(ctx: MutationCtx, lane: number) {
+  const id = await claimNext(ctx, lane);
+  if (id) await ctx.scheduler.runAfter(0, internal.webhooks.process.processDelivery, { id });
+}
+
+/** Unless the lane is processing a delivery, claim its oldest received one (its processing is the caller's). */
+async function claimNext(ctx: MutationCtx, lane: number): Promise<Id<"webhookDeliveries"> | null> {
+  let claimed: Id<"webhookDeliveries"> | null = null;
+  await startNextInLane<Doc<"webhookDeliveries">>({
     busy: async () => (await laneQuery(ctx, lane, "processing")) !== null,
     oldest: () => laneQuery(ctx, lane, "received"),
     claim: async (next) => {
       await ctx.db.patch(next._id, { status: "processing", claimedAt: Date.now() });
-      await ctx.scheduler.runAfter(0, internal.webhooks.process.processDelivery, { id: next._id });
+      claimed = next._id;
     },
   });
+  return claimed;
+}
 
-/** The end of an attempt (processDelivery's last call): the lane goes on with its next delivery. */
+/**
+ * The end of an attempt: the lane's next delivery, claimed for the running action to go on with (one
+ * action works through a lane's burst), or, with `handOver`, claimed and scheduled in a new action.
+ */
 export const next = internalMutation({
-  args: { lane: v.number() },
-  handler: async (ctx, { lane }) => {
+  args: { lane: v.number(), handOver: v.optional(v.boolean()) },
+  handler: async (ctx, { lane, handOver }): Promise<Id<"webhookDeliveries"> | null> => {
+    if (!handOver) return claimNext(ctx, lane);
     await startNext(ctx, lane);
+    return null;
   },
 });
 

@@ -11,7 +11,7 @@ import { internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { LANES } from "../../convex/webhooks/queue";
 import { createInstallation } from "../helpers/convex";
-import { burstPayloads, maxInFlight } from "../helpers/burst";
+import { burstPayloads, deliverySpans, maxInFlight } from "../helpers/burst";
 import { invalidates, makeTrackedConvex, type CallRecord } from "../helpers/readWriteSets";
 import { deliver, processDeliveries, WEBHOOK_SECRET } from "../helpers/webhooks";
 
@@ -28,9 +28,7 @@ const deliveryOf = (c: CallRecord) => (c.args as { id?: string } | undefined)?.i
  * the other wrote; and, per table, how many such documents were written by overlapping deliveries.
  */
 function conflicts(calls: CallRecord[]): Pick<Measured, "conflicts" | "sharedDocuments"> {
-  const actions = new Map(
-    calls.filter((c) => c.udfPath === "webhooks/process:processDelivery").map((c) => [deliveryOf(c)!, c]),
-  );
+  const actions = deliverySpans(calls);
   const byDelivery = new Map<string, CallRecord[]>();
   for (const c of calls) {
     const id = deliveryOf(c);
@@ -105,8 +103,7 @@ async function burst(mode: "before" | "now"): Promise<Measured> {
     await Promise.all(ids.map((id) => t.action(internal.webhooks.process.processDelivery, { id })));
   }
   const ms = Math.round(realNow() - started);
-  const processing = tracker.calls.filter((c) => c.udfPath === "webhooks/process:processDelivery");
-  return { ms, inFlight: maxInFlight(processing), ...conflicts(tracker.calls) };
+  return { ms, inFlight: maxInFlight([...deliverySpans(tracker.calls).values()]), ...conflicts(tracker.calls) };
 }
 
 export async function webhookBurstBench(): Promise<Array<[string, Record<string, unknown>[]]>> {

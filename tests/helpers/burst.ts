@@ -41,8 +41,28 @@ export function burstPayloads(count: number, repositories = 12, installationGith
   });
 }
 
-/** The most calls running at the same moment (by the tracker's start and end ticks). */
-export function maxInFlight(calls: CallRecord[]): number {
+/** The delivery a call worked for (the delivery id its arguments name), if any. */
+const deliveryOf = (c: CallRecord) => (c.args as { id?: string } | undefined)?.id;
+
+/**
+ * Each delivery's processing as one span of the tracker's clock: from the first to the last of the
+ * calls made for it (loading it, applying it, recording its lag or its failure).
+ */
+export function deliverySpans(calls: CallRecord[]): Map<string, { startedAt: number; endedAt?: number }> {
+  const spans = new Map<string, { startedAt: number; endedAt?: number }>();
+  for (const c of calls) {
+    const id = deliveryOf(c);
+    if (!id || !(c.udfPath.startsWith("webhooks/") || c.udfPath === "sync/health:recordDeliveryApplied")) continue;
+    if (c.udfPath === "webhooks/process:processDelivery") continue; // an action may work through several
+    const span = spans.get(id);
+    if (!span) spans.set(id, { startedAt: c.startedAt, endedAt: c.endedAt });
+    else span.endedAt = Math.max(span.endedAt ?? Infinity, c.endedAt ?? Infinity);
+  }
+  return spans;
+}
+
+/** The most spans open at the same moment. */
+export function maxInFlight(calls: Array<{ startedAt: number; endedAt?: number }>): number {
   const edges = calls.flatMap((c) => [
     { at: c.startedAt, d: 1 },
     { at: c.endedAt ?? Number.POSITIVE_INFINITY, d: -1 },

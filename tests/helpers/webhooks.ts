@@ -43,8 +43,8 @@ export async function countDocuments(t: TestConvex): Promise<number> {
 }
 
 /**
- * Run the deliveries' processing that is due now — each lane of the webhook queue hands over to its
- * next delivery in turn — but not the work scheduled for later (a sync's backoff, a retry). Returns the
+ * Run the deliveries' processing that is due now — each lane's action works through its deliveries —
+ * but not the work scheduled for later (a sync's backoff, a retry), until none is waiting. Returns the
  * rounds it took.
  */
 export async function processDeliveries(t: TestConvex, maxRounds = 500): Promise<number> {
