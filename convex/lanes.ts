@@ -1,6 +1,6 @@
 /**
- * The lane protocol of our queues (webhook deliveries, `webhooks/queue.ts`; Slack deliveries are to
- * follow). Work is split in lanes; a lane runs one item at a time, its oldest
+ * The lane protocol of our queues: webhook deliveries (`webhooks/queue.ts`, a lane per repository's
+ * hash) and Slack deliveries (`notify/slack.ts`, a lane per destination). Work is split in lanes; a lane runs one item at a time, its oldest
  * waiting one, and the transaction that ends an item's attempt claims the lane's next and schedules
  * it. So a queue runs at most one item per lane at once with no counter for every producer to write
  * (a producer writes its lane only when the lane is idle, and Convex serialises the two transactions

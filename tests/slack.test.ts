@@ -179,6 +179,68 @@ describe("sending", () => {
     await expect(owner.mutation(api.notify.destinations.sendTest, { destinationId: id })).rejects.toThrow(/disabled/);
   });
 
+  test("one message at a time per destination, oldest first; a 429 holds the rest back, a 5xx does not; a revoked URL ends the rest unsent", async () => {
+    const { t, installationId, owner } = await setup();
+    await owner.mutation(api.notify.destinations.add, { installationId, url: SECRET_URL, label: "#a" });
+    await owner.mutation(api.notify.destinations.add, { installationId, url: OTHER_URL, label: "#b" });
+    const calls: Array<{ at: number; url: string; text: string }> = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let answer = (_url: string, _n: number) => new Response("ok", { status: 200 });
+    vi.stubGlobal("fetch", async (input: string | URL, init?: RequestInit) => {
+      const url = String(input);
+      calls.push({ at: Date.now(), url, text: JSON.parse(String(init?.body)).text });
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await Promise.resolve();
+      inFlight--;
+      return answer(url, calls.filter((c) => c.url === url).length);
+    });
+    const sent = (url: string, from: number) =>
+      calls.filter((c) => c.url === url).map((c) => `${c.text} @${(c.at - from) / 1000}s`);
+
+    // #a answers 429 (Retry-After 60 s) to its first message: the rest wait behind it, in order.
+    answer = (url, n) =>
+      url === SECRET_URL && n === 1
+        ? new Response("", { status: 429, headers: { "retry-after": "60" } })
+        : new Response("ok", { status: 200 });
+    let from = Date.now();
+    for (const n of [1, 2, 3]) await raiseAlert(t, installationId, `alert ${n}`);
+    await step(t);
+    expect(sent(SECRET_URL, from)).toEqual(["Alert: alert 1 @0s"]);
+    // #b: its own lane, in order, not held back by #a's; one message at a time per destination.
+    expect(sent(OTHER_URL, from)).toEqual(["Alert: alert 1 @0s", "Alert: alert 2 @0s", "Alert: alert 3 @0s"]);
+    expect(mostInFlight).toBeLessThanOrEqual(2);
+    await step(t, 60_000);
+    expect(sent(SECRET_URL, from)).toEqual([
+      "Alert: alert 1 @0s",
+      "Alert: alert 1 @60s",
+      "Alert: alert 2 @60s",
+      "Alert: alert 3 @60s",
+    ]);
+
+    // A 5xx fails that attempt only: the next message goes on, the failed one is retried 30 s later.
+    calls.length = 0;
+    answer = (url, n) =>
+      url === SECRET_URL && n === 1 ? new Response("", { status: 503 }) : new Response("ok", { status: 200 });
+    from = Date.now();
+    for (const n of [4, 5]) await raiseAlert(t, installationId, `alert ${n}`);
+    await step(t);
+    await step(t, 30_000);
+    expect(sent(SECRET_URL, from)).toEqual(["Alert: alert 4 @0s", "Alert: alert 5 @0s", "Alert: alert 4 @30s"]);
+    expect((await deliveriesOf(t)).every((d) => d.status === "sent")).toBe(true);
+
+    // #a is revoked while three more wait: the first answer disables it and the rest end unsent.
+    calls.length = 0;
+    answer = (url) =>
+      new Response(url === SECRET_URL ? "no_service" : "ok", { status: url === SECRET_URL ? 404 : 200 });
+    for (const n of [6, 7, 8]) await raiseAlert(t, installationId, `alert ${n}`);
+    await step(t);
+    expect(calls.filter((c) => c.url === SECRET_URL).map((c) => c.text)).toEqual(["Alert: alert 6"]);
+    const later = (await deliveriesOf(t)).filter((d) => d.destinationLabel === "#a").slice(5);
+    expect(later.map((d) => d.status)).toEqual(["dead", "failed", "failed"]);
+  });
+
   test("five transient failures: the delivery fails for good; a removed destination's pending delivery is not sent", async () => {
     const { t, installationId, owner } = await setup();
     const id = await owner.mutation(api.notify.destinations.add, { installationId, url: SECRET_URL, label: "#a" });

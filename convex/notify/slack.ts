@@ -2,18 +2,20 @@
  * Slack notifications: `notifyDestinations` queues one delivery per enabled destination in the
  * caller's transaction (the alert engine's), and `send.ts`'s scheduled action sends it.
  *
- * Retries are ours, not a component's: Convex never retries a scheduled action, and
- * `@convex-dev/workpool` (not installed here) retries only on a thrown error with its own backoff, so it
- * can neither honour a 429's Retry-After nor tell a revoked URL (disable the destination, no retry)
- * from a 5xx. Each attempt is one scheduled action; its outcome is recorded by `recordOutcome`, which
- * schedules the next attempt (30 s, 2 min, 10 min, 1 h; 5 attempts) in the same transaction, and a cron
- * (`sweepLost`) reschedules an attempt whose action was lost. A delivery's `attempts` is its lease:
- * an action whose attempt number is stale does nothing, so an attempt is sent at most once per number.
+ * First attempts go through a lane per destination (convex/lanes.ts): one message at a time to a Slack
+ * webhook, oldest first (Slack takes about one per second per webhook); the send action works through
+ * its lane, each outcome's transaction claiming the next. An outcome is recorded by `recordOutcome`,
+ * which schedules a retry (30 s, 2 min, 10 min, 1 h; 5 attempts) in the same transaction, outside the
+ * lane; a 429 keeps the lane until its Retry-After, holding the rest back in order; a revoked URL
+ * disables the destination, and the deliveries behind it end unsent. A cron (`sweepLost`) sends again
+ * an attempt whose action was lost. A delivery's `attempts` is its lease: an action whose attempt
+ * number is stale does nothing, so an attempt is sent at most once per number.
  */
 import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { startNext as startNextInLane } from "../lanes";
 import { log } from "../log";
 import { errorText, MAX_ATTEMPTS, retryDelay, withoutUrls } from "./webhookUrl";
 
@@ -88,7 +90,42 @@ async function teamReads(
   return false;
 }
 
-/** Insert a delivery and schedule its first attempt. */
+type Attempt = { deliveryId: Id<"notificationDeliveries">; attempt: number };
+
+const laneQuery = (ctx: MutationCtx, destinationId: Id<"notificationDestinations">, status: "sending" | "queued") =>
+  ctx.db
+    .query("notificationDeliveries")
+    .withIndex("by_destination_status_created", (q) => q.eq("destinationId", destinationId).eq("status", status))
+    .first();
+
+/** Unless the destination's lane is busy, claim its oldest queued delivery (the caller sends it). */
+async function claimNext(ctx: MutationCtx, destinationId: Id<"notificationDestinations">): Promise<Attempt | null> {
+  let claimed: Attempt | null = null;
+  await startNextInLane<Doc<"notificationDeliveries">>({
+    busy: async () =>
+      (await laneQuery(ctx, destinationId, "sending")) !== null ||
+      (await ctx.db
+        .query("notificationDeliveries")
+        .withIndex("by_destination_holding", (q) => q.eq("destinationId", destinationId).eq("holdingLane", true))
+        .first()) !== null,
+    oldest: () => laneQuery(ctx, destinationId, "queued"),
+    claim: async (next) => {
+      await ctx.db.patch(next._id, { status: "sending", nextAttemptAt: Date.now() });
+      claimed = { deliveryId: next._id, attempt: next.attempts + 1 };
+    },
+  });
+  return claimed;
+}
+
+async function startNext(ctx: MutationCtx, destinationId: Id<"notificationDestinations">) {
+  const next = await claimNext(ctx, destinationId);
+  if (next) await ctx.scheduler.runAfter(0, internal.notify.send.sendDelivery, next);
+}
+
+/** Attempting: its first attempt claimed by its lane, a retry, or a 429 waiting out its Retry-After. */
+const attempting = (d: Doc<"notificationDeliveries">) => d.status === "sending" || d.status === "retrying";
+
+/** Insert a delivery and start its destination's lane if idle. */
 export async function queueDelivery(
   ctx: MutationCtx,
   destination: Doc<"notificationDestinations">,
@@ -105,7 +142,7 @@ export async function queueDelivery(
     nextAttemptAt: now,
     createdAt: now,
   });
-  await ctx.scheduler.runAfter(0, internal.notify.send.sendDelivery, { deliveryId: id, attempt: 1 });
+  await startNext(ctx, destination._id);
   return id;
 }
 
@@ -158,7 +195,7 @@ export const claim = internalQuery({
   args: { deliveryId: v.id("notificationDeliveries"), attempt: v.number() },
   handler: async (ctx, { deliveryId, attempt }) => {
     const delivery = await ctx.db.get(deliveryId);
-    if (!delivery || (delivery.status !== "queued" && delivery.status !== "retrying")) return null;
+    if (!delivery || !attempting(delivery)) return null;
     if (delivery.attempts !== attempt - 1) return null; // another attempt ran or is running
     const destination = await ctx.db.get(delivery.destinationId);
     return {
@@ -181,83 +218,104 @@ type Outcome = Infer<typeof outcome>;
 const scrubbedOutcome = (o: Outcome): Outcome =>
   "error" in o ? { ...o, error: withoutUrls(o.error) } : "reason" in o ? { ...o, reason: withoutUrls(o.reason) } : o;
 
-/** Attempt `attempt` ended: sent, retried with backoff, failed, or dead (and the destination disabled). */
+/**
+ * Attempt `attempt` ended: sent, retried with backoff, failed, or dead (and the destination disabled).
+ * Returns the lane's next delivery, claimed for the same action to send, when this one held the lane.
+ */
 export const recordOutcome = internalMutation({
   args: { deliveryId: v.id("notificationDeliveries"), attempt: v.number(), outcome },
-  handler: async (ctx, { deliveryId, attempt, outcome: reported }) => {
+  handler: async (ctx, { deliveryId, attempt, outcome: reported }): Promise<Attempt | null> => {
     const delivery = await ctx.db.get(deliveryId);
-    if (!delivery || delivery.attempts !== attempt - 1) return;
-    if (delivery.status !== "queued" && delivery.status !== "retrying") return;
-    const now = Date.now();
-    // The one place an outcome becomes stored and logged text: never with a URL in it.
-    const outcome = scrubbedOutcome(reported);
-    switch (outcome.kind) {
-      case "sent":
-        await ctx.db.patch(deliveryId, {
-          status: "sent",
-          attempts: attempt,
-          sentAt: now,
-          nextAttemptAt: undefined,
-          lastError: undefined,
+    if (!delivery || delivery.attempts !== attempt - 1 || !attempting(delivery)) return null;
+    await recordAttempt(ctx, delivery, attempt, reported);
+    const heldLane = delivery.status === "sending" || delivery.holdingLane === true;
+    const holdsLane = (await ctx.db.get(deliveryId))?.holdingLane === true;
+    return heldLane && !holdsLane ? claimNext(ctx, delivery.destinationId) : null;
+  },
+});
+
+async function recordAttempt(
+  ctx: MutationCtx,
+  delivery: Doc<"notificationDeliveries">,
+  attempt: number,
+  reported: Outcome,
+) {
+  const deliveryId = delivery._id;
+  const now = Date.now();
+  // The one place an outcome becomes stored and logged text: never with a URL in it.
+  const outcome = scrubbedOutcome(reported);
+  switch (outcome.kind) {
+    case "sent":
+      await ctx.db.patch(deliveryId, {
+        status: "sent",
+        attempts: attempt,
+        holdingLane: undefined,
+        sentAt: now,
+        nextAttemptAt: undefined,
+        lastError: undefined,
+      });
+      return;
+    case "skipped":
+    case "rejected":
+      await ctx.db.patch(deliveryId, {
+        status: "failed",
+        attempts: attempt,
+        holdingLane: undefined,
+        lastError: outcome.error,
+        nextAttemptAt: undefined,
+      });
+      return;
+    case "revoked": {
+      await ctx.db.patch(deliveryId, {
+        status: "dead",
+        attempts: attempt,
+        holdingLane: undefined,
+        lastError: outcome.reason,
+        nextAttemptAt: undefined,
+      });
+      const destination = await ctx.db.get(delivery.destinationId);
+      if (destination?.enabled) {
+        await ctx.db.patch(destination._id, { enabled: false, disabledReason: outcome.reason });
+        await ctx.db.insert("destinationChanges", {
+          installationId: destination.installationId,
+          destinationId: destination._id,
+          action: "disabled",
+          label: destination.label,
+          hint: destination.hint,
+          by: "Syncboard",
+          at: now,
+          reason: outcome.reason,
         });
-        return;
-      case "skipped":
-      case "rejected":
+        log.warn("notify.destination_disabled", { destinationId: destination._id, reason: outcome.reason });
+      }
+      return;
+    }
+    case "retry": {
+      const delay = retryDelay(attempt, outcome.afterMs);
+      if (delay === null) {
         await ctx.db.patch(deliveryId, {
           status: "failed",
           attempts: attempt,
-          lastError: outcome.error,
+          holdingLane: undefined,
+          lastError: `${outcome.error} (gave up after ${MAX_ATTEMPTS} attempts)`,
           nextAttemptAt: undefined,
         });
-        return;
-      case "revoked": {
-        await ctx.db.patch(deliveryId, {
-          status: "dead",
-          attempts: attempt,
-          lastError: outcome.reason,
-          nextAttemptAt: undefined,
-        });
-        const destination = await ctx.db.get(delivery.destinationId);
-        if (destination?.enabled) {
-          await ctx.db.patch(destination._id, { enabled: false, disabledReason: outcome.reason });
-          await ctx.db.insert("destinationChanges", {
-            installationId: destination.installationId,
-            destinationId: destination._id,
-            action: "disabled",
-            label: destination.label,
-            hint: destination.hint,
-            by: "Syncboard",
-            at: now,
-            reason: outcome.reason,
-          });
-          log.warn("notify.destination_disabled", { destinationId: destination._id, reason: outcome.reason });
-        }
+        log.warn("notify.delivery_failed", { deliveryId, error: outcome.error });
         return;
       }
-      case "retry": {
-        const delay = retryDelay(attempt, outcome.afterMs);
-        if (delay === null) {
-          await ctx.db.patch(deliveryId, {
-            status: "failed",
-            attempts: attempt,
-            lastError: `${outcome.error} (gave up after ${MAX_ATTEMPTS} attempts)`,
-            nextAttemptAt: undefined,
-          });
-          log.warn("notify.delivery_failed", { deliveryId, error: outcome.error });
-          return;
-        }
-        await ctx.db.patch(deliveryId, {
-          status: "retrying",
-          attempts: attempt,
-          lastError: outcome.error,
-          nextAttemptAt: now + delay,
-        });
-        await ctx.scheduler.runAfter(delay, internal.notify.send.sendDelivery, { deliveryId, attempt: attempt + 1 });
-        return;
-      }
+      await ctx.db.patch(deliveryId, {
+        status: "retrying",
+        attempts: attempt,
+        lastError: outcome.error,
+        nextAttemptAt: now + delay,
+        // Slack asked this destination to wait: the rest of its lane waits too. Other failures retry outside it.
+        holdingLane: outcome.afterMs !== undefined || undefined,
+      });
+      await ctx.scheduler.runAfter(delay, internal.notify.send.sendDelivery, { deliveryId, attempt: attempt + 1 });
+      return;
     }
-  },
-});
+  }
+}
 
 /** An attempt this overdue lost its scheduled action (a crash before it recorded its outcome). */
 const LOST_AFTER_MS = 10 * 60_000;
@@ -268,17 +326,20 @@ export const sweepLost = internalMutation({
   handler: async (ctx) => {
     const cutoff = Date.now() - LOST_AFTER_MS;
     let swept = 0;
-    for (const status of ["queued", "retrying"] as const) {
+    for (const status of ["sending", "queued", "retrying"] as const) {
       const lost = await ctx.db
         .query("notificationDeliveries")
         .withIndex("by_status_next", (q) => q.eq("status", status).lt("nextAttemptAt", cutoff))
         .take(50);
       for (const d of lost) {
-        await ctx.db.patch(d._id, { nextAttemptAt: Date.now() });
-        await ctx.scheduler.runAfter(0, internal.notify.send.sendDelivery, {
-          deliveryId: d._id,
-          attempt: d.attempts + 1,
-        });
+        if (d.status === "queued") await startNext(ctx, d.destinationId);
+        else {
+          await ctx.db.patch(d._id, { nextAttemptAt: Date.now() });
+          await ctx.scheduler.runAfter(0, internal.notify.send.sendDelivery, {
+            deliveryId: d._id,
+            attempt: d.attempts + 1,
+          });
+        }
         swept++;
       }
     }

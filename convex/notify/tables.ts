@@ -62,6 +62,8 @@ export const notifyTables = {
     link: v.optional(v.string()),
     status: v.union(
       v.literal("queued"),
+      /** Claimed by its destination's lane (notify/slack.ts): its first attempt is being sent. */
+      v.literal("sending"),
       v.literal("sent"),
       v.literal("retrying"),
       v.literal("failed"),
@@ -72,10 +74,15 @@ export const notifyTables = {
     lastError: v.optional(v.string()),
     createdAt: v.number(),
     sentAt: v.optional(v.number()),
+    /** Retrying after a 429: it keeps its destination's lane until Slack's Retry-After has passed. */
+    holdingLane: v.optional(v.boolean()),
   })
     .index("by_installation_created", ["installationId", "createdAt"])
     .index("by_status_next", ["status", "nextAttemptAt"])
     .index("by_destination", ["destinationId"])
+    /** The destination's lane (notify/slack.ts): the oldest queued first, one being sent at a time. */
+    .index("by_destination_status_created", ["destinationId", "status", "createdAt"])
+    .index("by_destination_holding", ["destinationId", "holdingLane"])
     /** Retention (notify/purge.ts): the delivery log keeps 30 days. */
     .index("by_created", ["createdAt"]),
 };
