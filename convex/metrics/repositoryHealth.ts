@@ -30,6 +30,7 @@ import { ACTIVITY, CI, CYCLE } from "./figures";
 import { quantileHours, type Hist } from "./histogram";
 import { readBuckets, total } from "./read";
 import { installationSettings } from "../model/settings";
+import { continuePass } from "../batches";
 
 const WINDOW_DAYS = 30;
 /** Open PRs read per repository to count the stale ones (oldest update first); beyond it the count is a floor. */
@@ -214,12 +215,7 @@ export const refreshInstallation = internalMutation({
       .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", false))
       .paginate({ numItems: REPOS_PER_TRANSACTION, cursor: cursor ?? null });
     for (const repo of page.page) await refreshRepository(ctx, repo, today, staleAfterDays);
-    if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.metrics.repositoryHealth.refreshInstallation, {
-        installationId,
-        cursor: page.continueCursor,
-      });
-    }
+    await continuePass(ctx, page, internal.metrics.repositoryHealth.refreshInstallation, { installationId });
   },
 });
 

@@ -11,6 +11,7 @@ import type { MutationCtx } from "../_generated/server";
 import { internalMutation } from "../functions";
 import type { DeploymentRecord } from "./records";
 import { withWritePath } from "./writePath";
+import { continuePass } from "../batches";
 
 type Deployment = Doc<"deployments">;
 /** PRs re-derived per chunk. */
@@ -36,14 +37,7 @@ export const rederiveMerged = internalMutation({
     await withWritePath(ctx, repo.installationId, async (w) => {
       for (const pr of page.page) w.rederive(repo, pr._id);
     });
-    if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.model.deploymentJobs.rederiveMerged, {
-        repositoryId,
-        from,
-        to,
-        cursor: page.continueCursor,
-      });
-    }
+    await continuePass(ctx, page, internal.model.deploymentJobs.rederiveMerged, { repositoryId, from, to });
   },
 });
 
@@ -69,12 +63,7 @@ export const reclassifyDeployments = internalMutation({
     await withWritePath(ctx, repo.installationId, (w) =>
       w.applyAll(page.page.map((d) => ({ kind: "deployment" as const, record: recordOf(d, repo.githubId) }))),
     );
-    if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.model.deploymentJobs.reclassifyDeployments, {
-        repositoryId,
-        cursor: page.continueCursor,
-      });
-    }
+    await continuePass(ctx, page, internal.model.deploymentJobs.reclassifyDeployments, { repositoryId });
   },
 });
 

@@ -9,6 +9,7 @@ import type { FunctionReference } from "convex/server";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
+import { continuePass } from "../batches";
 
 type InstallationFields = Pick<
   Doc<"installations">,
@@ -73,7 +74,7 @@ export async function forEachActiveInstallation(
     .withIndex("by_status", (q) => q.eq("status", "active"))
     .paginate({ numItems: FAN_OUT_BATCH, cursor: cursor ?? null });
   for (const installation of page.page) await each(installation);
-  if (!page.isDone) await ctx.scheduler.runAfter(0, next, { cursor: page.continueCursor });
+  await continuePass(ctx, page, next, {});
 }
 
 /** The metrics engine starts or ends a backfill: write paths look at its gate while it runs. */

@@ -15,6 +15,7 @@ import { peopleDue } from "./plan";
 import { requestSync } from "./service";
 import { dropDeprecatedInstallationFields, dropDeprecatedJobFields } from "./transitions";
 import { log } from "../log";
+import { continuePass } from "../batches";
 
 const CRON_BATCH = 25;
 export const RECOVERY_SCAN_LIMIT = 200;
@@ -96,8 +97,7 @@ export const pruneJobs = internalMutation({
         for (const job of old.slice(keep)) await ctx.db.delete(job._id);
       }
     }
-    if (!page.isDone)
-      await ctx.scheduler.runAfter(0, internal.sync.maintenance.pruneJobs, { cursor: page.continueCursor });
+    await continuePass(ctx, page, internal.sync.maintenance.pruneJobs, {});
   },
 });
 
@@ -128,13 +128,9 @@ export const dropDeprecated = internalMutation({
           : await dropDeprecatedJobFields(ctx, doc as Doc<"syncJobs">);
       if (done) changed++;
     }
-    if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.sync.maintenance.dropDeprecated, {
-        table,
-        cursor: page.continueCursor,
-        changed,
-      });
-    } else if (table === "installations") {
+    await continuePass(ctx, page, internal.sync.maintenance.dropDeprecated, { table, changed });
+    if (!page.isDone) return;
+    if (table === "installations") {
       await ctx.scheduler.runAfter(0, internal.sync.maintenance.dropDeprecated, { table: "syncJobs", changed });
     } else {
       log.info("sync.migration.dropDeprecated", { changed });
