@@ -22,6 +22,7 @@ import type * as alerts_preview from "../alerts/preview.js";
 import type * as alerts_purge from "../alerts/purge.js";
 import type * as alerts_tables from "../alerts/tables.js";
 import type * as auth from "../auth.js";
+import type * as batches from "../batches.js";
 import type * as builders from "../builders.js";
 import type * as crons from "../crons.js";
 import type * as dashboard_analytics from "../dashboard/analytics.js";
@@ -165,6 +166,7 @@ declare const fullApi: ApiFromModules<{
   "alerts/purge": typeof alerts_purge;
   "alerts/tables": typeof alerts_tables;
   auth: typeof auth;
+  batches: typeof batches;
   builders: typeof builders;
   crons: typeof crons;
   "dashboard/analytics": typeof dashboard_analytics;

@@ -14,9 +14,9 @@ import { anyRecord } from "../model/records";
 import { recordRepositorySync } from "../model/repositories";
 import { withWritePath } from "../model/writePath";
 import { rateLimitSnapshot } from "../github/tables";
-import { repoSyncProgress, repoSyncStatus, syncCursor } from "./tables";
+import { repoSyncProgress, repoSyncStatus, repositorySyncFields, syncCursor } from "./tables";
 import { addStats, heldJob, lease, statsDelta } from "./held";
-import { isActive, jobError, jobErrorKind } from "./jobState";
+import { isActive, jobError } from "./jobState";
 import { peopleDue } from "./plan";
 import { requestSync } from "./service";
 import { claimJob, continueJob, currentCursor, endJob, recordPage } from "./transitions";
@@ -188,15 +188,9 @@ export const commitPage = internalMutation({
         syncStatus: v.optional(repoSyncStatus),
         /** The repository's own resume point after this page; null clears it (the repository completed). */
         syncProgress: v.optional(v.union(repoSyncProgress, v.null())),
-        syncError: v.optional(v.string()),
-        syncErrorKind: v.optional(jobErrorKind),
-        syncCursor: v.optional(
-          v.object({
-            since: v.optional(v.number()),
-            changeProbeEtag: v.optional(v.string()),
-            pushedAt: v.optional(v.number()),
-          }),
-        ),
+        syncError: repositorySyncFields.syncError,
+        syncErrorKind: repositorySyncFields.syncErrorKind,
+        syncCursor: repositorySyncFields.syncCursor,
       }),
     ),
     currentRepository: v.optional(v.string()),
