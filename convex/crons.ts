@@ -30,6 +30,8 @@ crons.interval(
 );
 // Slack notification attempts whose scheduled action was lost (rescheduled; retries are in notify/slack.ts).
 crons.interval("sweep lost Slack deliveries", { minutes: 10 }, internal.notify.slack.sweepLost, {});
+// Destinations on the daily cadence: one digest each (what broke, what waits longest, what was fixed).
+crons.daily("send daily digests", { hourUTC: 8, minuteUTC: 0 }, internal.notify.digest.sendDigests, {});
 // The Slack delivery log keeps 30 days (the destinations' audit log is kept).
 crons.daily("prune Slack deliveries", { hourUTC: 3, minuteUTC: 47 }, internal.notify.purge.pruneDeliveries, {});
 

@@ -20,7 +20,7 @@ const UNREAD_SCAN = 50;
 /** A page, or the unread count, reads at most this many alerts however many it skips (not the reader's). */
 const MAX_ROWS_READ = 2_000;
 
-async function readUpTo(ctx: Pick<QueryCtx, "db">, userId: Id<"users">, installationId: Id<"installations">) {
+export async function readUpTo(ctx: Pick<QueryCtx, "db">, userId: Id<"users">, installationId: Id<"installations">) {
   const row = await ctx.db
     .query("alertReads")
     .withIndex("by_user_installation", (q) => q.eq("userId", userId).eq("installationId", installationId))
@@ -34,7 +34,7 @@ async function readUpTo(ctx: Pick<QueryCtx, "db">, userId: Id<"users">, installa
  * rest); the sync's health (installation-wide figures that any repository moves) only if they read
  * every repository — the installation's operators.
  */
-async function shownTo(visibility: RepositoryVisibility, alert: Doc<"alerts">): Promise<boolean> {
+export async function shownTo(visibility: RepositoryVisibility, alert: Doc<"alerts">): Promise<boolean> {
   if (alert.repositoryId !== undefined) return visibility.visible(alert.repositoryId);
   const readsAll = visibility.access.kind === "all";
   return (alert.scope ?? ALL_SCOPE) === (readsAll ? ALL_SCOPE : PUBLIC_SCOPE);

@@ -8,7 +8,7 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 
-const alertKind = v.union(
+export const alertKind = v.union(
   v.literal("pickup"),
   v.literal("open_too_long"),
   v.literal("size"),
@@ -44,7 +44,8 @@ export const alertTables = {
     .index("by_installation_opened", ["installationId", "openedAt"])
     .index("by_installation_subject_resolved", ["installationId", "subject", "resolvedAt"])
     .index("by_pull_request_resolved", ["pullRequestId", "resolvedAt"])
-    .index("by_installation_kind_resolved", ["installationId", "kind", "resolvedAt"]),
+    .index("by_installation_kind_resolved", ["installationId", "kind", "resolvedAt"])
+    .index("by_installation_resolved_opened", ["installationId", "resolvedAt", "openedAt"]),
 
   /** Per user and installation: alerts opened at or before `readUpTo` are read (the bell's watermark). */
   alertReads: defineTable({

@@ -91,6 +91,7 @@ export const list = installationQuery({
         teamSlug: d.teamSlug ?? null,
         enabled: d.enabled,
         disabledReason: d.disabledReason ?? null,
+        cadence: d.cadence ?? "realtime",
         createdBy: d.createdBy,
         createdAt: d.createdAt,
         updatedBy: d.updatedBy,
@@ -185,6 +186,16 @@ export const remove = installationMutation({
     // Its pending deliveries find it gone and fail ("removed"); the delivery log keeps its label.
     await ctx.db.delete(destinationId);
     await logChange(ctx, destination, "removed", viewer.login);
+  },
+});
+
+/** A message per alert ("realtime") or one digest a day ("daily", notify/digest.ts). */
+export const setCadence = installationMutation({
+  ...aboutDestination,
+  args: { ...destinationArg, cadence: v.union(v.literal("realtime"), v.literal("daily")) },
+  handler: async (ctx, { destinationId, cadence }) => {
+    const { viewer } = ctx;
+    await ctx.db.patch(destinationId, { cadence, updatedBy: viewer.login, updatedAt: Date.now() });
   },
 });
 

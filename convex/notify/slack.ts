@@ -33,7 +33,7 @@ interface AlertNotice {
 }
 
 /** Slack's `text` is capped at 40,000 characters; a notification needs far less. */
-const MAX_TEXT = 3_000;
+export const MAX_TEXT = 3_000;
 /** Destinations per installation (installation-wide and per team). */
 export const MAX_DESTINATIONS = 20;
 
@@ -61,7 +61,7 @@ export function slackBody(d: Pick<Doc<"notificationDeliveries">, "text" | "link"
 }
 
 /** Whether a team's destination gets an alert: its repository is granted to the team or a parent team. */
-async function teamReads(
+export async function teamReads(
   ctx: MutationCtx,
   installation: Doc<"installations">,
   teamSlug: string,
@@ -167,7 +167,8 @@ export async function notifyDestinations(
       .take(MAX_DESTINATIONS);
     const text = messageText(alert, event);
     for (const destination of destinations) {
-      if (!destination.enabled) continue;
+      // A daily destination gets the day's digest instead (notify/digest.ts).
+      if (!destination.enabled || destination.cadence === "daily") continue;
       try {
         if (destination.teamSlug !== undefined) {
           if (!alert.repositoryId || !(await teamReads(ctx, installation, destination.teamSlug, alert.repositoryId)))

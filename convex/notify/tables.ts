@@ -25,11 +25,17 @@ export const notifyTables = {
     teamSlug: v.optional(v.string()),
     enabled: v.boolean(),
     disabledReason: v.optional(v.string()),
+    /** "realtime" (absent): a message per alert opened or resolved; "daily": one digest a day (notify/digest.ts). */
+    cadence: v.optional(v.union(v.literal("realtime"), v.literal("daily"))),
+    /** The UTC day (ms at 00:00) of the last digest queued, so a day gets at most one. */
+    digestDay: v.optional(v.number()),
     createdBy: v.string(),
     createdAt: v.number(),
     updatedBy: v.string(),
     updatedAt: v.number(),
-  }).index("by_installation", ["installationId"]),
+  })
+    .index("by_installation", ["installationId"])
+    .index("by_cadence", ["cadence"]),
 
   /** The destinations' audit log: who added, replaced, removed, re-enabled, or what disabled one, and when. */
   destinationChanges: defineTable({
@@ -56,7 +62,7 @@ export const notifyTables = {
     destinationId: v.id("notificationDestinations"),
     destinationLabel: v.string(),
     alertId: v.optional(v.string()),
-    event: v.union(v.literal("opened"), v.literal("resolved"), v.literal("test")),
+    event: v.union(v.literal("opened"), v.literal("resolved"), v.literal("test"), v.literal("digest")),
     /** The message (Slack's `text`, the notification's fallback) and the alert's page, linked in a block. */
     text: v.string(),
     link: v.optional(v.string()),

@@ -330,7 +330,8 @@ function generatePr(rng: Rng, repo: Repo, s: Required<Omit<OrgSize, "login">>, n
   const createdAt = now - rng.int(1, s.historyDays) * DAY - rng.int(0, 23) * 3_600_000;
   const roll = rng.next();
   const state = roll < s.openShare ? "open" : roll < s.openShare + (1 - s.openShare) * 0.6 ? "merged" : "closed";
-  const updatedAt = createdAt + rng.int(1, 48) * 3_600_000;
+  // Never in the future: a merge or close made now must be GitHub's latest version of the PR.
+  const updatedAt = Math.min(createdAt + rng.int(1, 48) * 3_600_000, now - 60_000);
   const pr: PullRequest = {
     id: ids.next(),
     number: repo.nextNumber++,
