@@ -102,22 +102,36 @@ export const pullRequests = installationPaginatedQuery({
     /** Only with state open (closed PRs are not rated). */
     health: v.optional(health),
     author: v.optional(v.string()),
+    /** A repository by its full name (`owner/name`), as the list's URL carries it; or `repositoryId`. */
+    repository: v.optional(v.string()),
+    /**
+     * "updated" (default): last updated first; "age": oldest first; "waiting": waiting longest first (open
+     * PRs that wait on someone — the whose-turn `waitingSince`).
+     */
+    sort: v.optional(v.union(v.literal("updated"), v.literal("age"), v.literal("waiting"))),
     /** The client's UTC day: open PRs waiting longer than the installation's stale threshold are flagged. */
     today: v.optional(v.number()),
   },
   handler: async (ctx, args) => {
-    const { installationId, paginationOpts, repositoryId, author, health } = args;
+    const { installationId, paginationOpts, author, health } = args;
     validateToday(args.today);
     const { visibility } = ctx;
-    const state = health ? "open" : (args.state ?? "open");
+    const sort = args.sort ?? "updated";
+    const state = health || sort === "waiting" ? "open" : (args.state ?? "open");
+    const repositoryId = args.repository
+      ? (await repositoryNamed(ctx, installationId, args.repository))?._id
+      : args.repositoryId;
+    if (args.repository && !repositoryId) return empty<never>();
     if (repositoryId && !(await visibility.named(repositoryId))) return empty<never>();
-    const q = pullRequestsInOrder(ctx.db, repositoryId ? { repositoryId } : { installationId }, {
-      state,
-      health,
-      author,
-    });
+    const scope = repositoryId ? { repositoryId } : { installationId };
+    const q =
+      sort === "updated"
+        ? pullRequestsInOrder(ctx.db, scope, { state, health, author }).order("desc")
+        : pullRequestsSorted(ctx.db, scope, sort, state).filterWith(
+            async (pr) => (author === undefined || pr.authorLogin === author) && (!health || pr.health === health),
+          );
     const [result, staleBefore] = await Promise.all([
-      visiblePage(q.order("desc"), visibility, paginationOpts),
+      visiblePage(q, visibility, paginationOpts),
       staleBoundary(ctx, installationId, visibility.access, args.today),
     ]);
     return { ...result, page: result.page.map((pr) => pullRequestRow(pr, staleBefore)) };
@@ -162,6 +176,49 @@ function pullRequestsInOrder(
     );
 }
 
+/** A repository of the installation by its full name (case as GitHub spells it), removed ones excluded. */
+function repositoryNamed(ctx: QueryCtx, installationId: Id<"installations">, fullName: string) {
+  return ctx.db
+    .query("repositories")
+    .withIndex("by_installation", (q) =>
+      q.eq("installationId", installationId).eq("removed", false).eq("fullName", fullName),
+    )
+    .first();
+}
+
+/**
+ * The list by age (oldest first) or by waiting (waiting longest first; only PRs that wait on someone):
+ * the scope and state are the index's equalities, author and health are filtered while reading (a page
+ * reads at most `MAX_ROWS_READ_PER_PAGE`, and says when there is more).
+ */
+function pullRequestsSorted(
+  db: QueryCtx["db"],
+  scope: { repositoryId: Id<"repositories"> } | { installationId: Id<"installations"> },
+  sort: "age" | "waiting",
+  state: "open" | "closed" | "merged" | "all",
+) {
+  const prs = stream(db, schema).query("pullRequests");
+  if (sort === "waiting") {
+    return "repositoryId" in scope
+      ? prs.withIndex("by_repo_state_waiting", (i) =>
+          i.eq("repositoryId", scope.repositoryId).eq("state", "open").gte("waitingSince", 0),
+        )
+      : prs.withIndex("by_installation_state_waiting", (i) =>
+          i.eq("installationId", scope.installationId).eq("state", "open").gte("waitingSince", 0),
+        );
+  }
+  if ("repositoryId" in scope) {
+    return state === "all"
+      ? prs.withIndex("by_repo_created", (i) => i.eq("repositoryId", scope.repositoryId))
+      : prs.withIndex("by_repo_state_created", (i) => i.eq("repositoryId", scope.repositoryId).eq("state", state));
+  }
+  return state === "all"
+    ? prs.withIndex("by_installation_created", (i) => i.eq("installationId", scope.installationId))
+    : prs.withIndex("by_installation_state_created", (i) =>
+        i.eq("installationId", scope.installationId).eq("state", state),
+      );
+}
+
 /**
  * The repository's display name comes from the PR's own URL rather than a read of the repository
  * per row (a page costs its own size); after a rename it shows the old name until the PR changes,
@@ -195,6 +252,10 @@ function pullRequestRow(pr: Doc<"pullRequests">, staleBefore: number) {
     title: pr.title,
     author: pr.authorLogin,
     url: pr.url,
+    createdAt: pr.createdAt,
+    /** The diff's size, when GitHub said (lines added and deleted). */
+    additions: pr.additions ?? null,
+    deletions: pr.deletions ?? null,
     state: pr.state,
     draft: pr.draft,
     updatedAt: pr.updatedAt,

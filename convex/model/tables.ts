@@ -159,6 +159,12 @@ export const readModelTables = {
     .index("by_installation_author_turn_waiting", ["installationId", "authorLogin", "turn", "waitingSince"])
     /** The alert engine's cron: open PRs that became older than the agreement since its last run. */
     .index("by_installation_state_created", ["installationId", "state", "createdAt"])
+    /** The PR list's other orders (dashboard/lists.ts): by age, and by how long the PR has waited. */
+    .index("by_installation_created", ["installationId", "createdAt"])
+    .index("by_repo_created", ["repositoryId", "createdAt"])
+    .index("by_repo_state_created", ["repositoryId", "state", "createdAt"])
+    .index("by_installation_state_waiting", ["installationId", "state", "waitingSince"])
+    .index("by_repo_state_waiting", ["repositoryId", "state", "waitingSince"])
     /** Analytics drill-down (merged in a range) and deployment attribution (merged before a deployment). */
     .index("by_installation_merged", ["installationId", "mergedAt"])
     .index("by_installation_author_merged", ["installationId", "authorLogin", "mergedAt"])
