@@ -81,6 +81,10 @@ describe("the PR list's orders and filters", () => {
     expect(await numbers({ repository: "acme/gadgets", sort: "age" })).toEqual([4]);
     expect(await numbers({ author: "amy", sort: "age" })).toEqual([1, 3]);
     expect(await numbers({ repository: "acme/nope" })).toEqual([]);
+    // A reviewer's queue (Reviewer load's names open it).
+    expect(await numbers({ reviewer: "bob" })).toEqual([2]);
+    expect(await numbers({ reviewer: "carol", author: "amy" })).toEqual([3]);
+    expect(await numbers({ reviewer: "carol", author: "ben" })).toEqual([]);
     // The diff's size comes with the row.
     const [big] = (
       await owner.query(api.dashboard.lists.pullRequests, {

@@ -102,6 +102,11 @@ export const pullRequests = installationPaginatedQuery({
     /** Only with state open (closed PRs are not rated). */
     health: v.optional(health),
     author: v.optional(v.string()),
+    /**
+     * Open PRs waiting on this reviewer (a login, or `team:<slug>`): their queue, the longest-waiting
+     * request first (the other orders do not apply).
+     */
+    reviewer: v.optional(v.string()),
     /** A repository by its full name (`owner/name`), as the list's URL carries it; or `repositoryId`. */
     repository: v.optional(v.string()),
     /**
@@ -124,12 +129,15 @@ export const pullRequests = installationPaginatedQuery({
     if (args.repository && !repositoryId) return empty<never>();
     if (repositoryId && !(await visibility.named(repositoryId))) return empty<never>();
     const scope = repositoryId ? { repositoryId } : { installationId };
-    const q =
-      sort === "updated"
+    const matches = (pr: Doc<"pullRequests">) =>
+      (author === undefined || pr.authorLogin === author) &&
+      (!health || pr.health === health) &&
+      (!repositoryId || pr.repositoryId === repositoryId);
+    const q = args.reviewer
+      ? reviewerQueue(ctx, installationId, args.reviewer).filterWith(async (pr) => matches(pr))
+      : sort === "updated"
         ? pullRequestsInOrder(ctx.db, scope, { state, health, author }).order("desc")
-        : pullRequestsSorted(ctx.db, scope, sort, state).filterWith(
-            async (pr) => (author === undefined || pr.authorLogin === author) && (!health || pr.health === health),
-          );
+        : pullRequestsSorted(ctx.db, scope, sort, state).filterWith(async (pr) => matches(pr));
     const [result, staleBefore] = await Promise.all([
       visiblePage(q, visibility, paginationOpts),
       staleBoundary(ctx, installationId, visibility.access, args.today),
@@ -184,6 +192,17 @@ function repositoryNamed(ctx: QueryCtx, installationId: Id<"installations">, ful
       q.eq("installationId", installationId).eq("removed", false).eq("fullName", fullName),
     )
     .first();
+}
+
+/** A reviewer's queue: the open PRs with an outstanding request to them, the oldest request first. */
+function reviewerQueue(ctx: QueryCtx, installationId: Id<"installations">, reviewer: string) {
+  return stream(ctx.db, schema)
+    .query("reviewRequests")
+    .withIndex("by_installation_reviewer", (q) => q.eq("installationId", installationId).eq("reviewer", reviewer))
+    .map(async (r) => {
+      const pr = await ctx.db.get(r.pullRequestId);
+      return pr?.state === "open" ? pr : null;
+    });
 }
 
 /**
