@@ -15,12 +15,17 @@ export function App({ installUrl }: { installUrl?: string | undefined }) {
   const { isLoading, isAuthenticated } = useConvexAuth();
   return (
     <div className="page">
+      <a className="skip-link" href="#main" onClick={skipToMain}>
+        Skip to content
+      </a>
       <header className="topbar">
         <h1>Syncboard</h1>
         {isAuthenticated && <SignOutButton />}
       </header>
       {isLoading ? (
-        <Skeleton lines={3} label="Loading" />
+        <main id="main">
+          <Skeleton lines={3} label="Loading" />
+        </main>
       ) : isAuthenticated ? (
         <SignedIn installUrl={installUrl} />
       ) : (
@@ -30,10 +35,19 @@ export function App({ installUrl }: { installUrl?: string | undefined }) {
   );
 }
 
+/** The skip link moves focus to the page's heading (the main landmark's first focusable), as Tab expects. */
+function skipToMain(e: React.MouseEvent<HTMLAnchorElement>) {
+  const target = document.getElementById("page-heading") ?? document.getElementById("main");
+  if (!target) return;
+  e.preventDefault();
+  if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+  target.focus();
+}
+
 function SignIn() {
   const { signIn } = useSignInActions();
   return (
-    <main className="panel center">
+    <main id="main" className="panel center">
       <h2>Your GitHub activity, live</h2>
       <p>Pull requests with their health, reviews, CI, issues and commits across your organisation.</p>
       <button type="button" className="primary" onClick={signIn}>
@@ -55,7 +69,12 @@ function SignOutButton() {
 function SignedIn({ installUrl }: { installUrl?: string | undefined }) {
   const installations = useQuery(api.dashboard.summary.myInstallations, {});
   const search = useSearch();
-  if (installations === undefined) return <Skeleton lines={4} label="Loading your installations" />;
+  if (installations === undefined)
+    return (
+      <main id="main">
+        <Skeleton lines={4} label="Loading your installations" />
+      </main>
+    );
   if (installations.length === 0) return <InstallCallToAction installUrl={installUrl} />;
   const first = installations[0]!.account.login;
   const byLogin = (login: string) => installations.find((i) => i.account.login.toLowerCase() === login.toLowerCase());
@@ -79,7 +98,7 @@ function SignedIn({ installUrl }: { installUrl?: string | undefined }) {
         }}
       </Route>
       <Route>
-        <main className="panel center">
+        <main id="main" className="panel center">
           <h2>Page not found</h2>
           <p>
             <Link href={pagePath(first, DEFAULT_PAGE)}>Go to your inbox</Link>
@@ -93,7 +112,7 @@ function SignedIn({ installUrl }: { installUrl?: string | undefined }) {
 /** An account in the URL the user cannot see; answered exactly as one that does not exist. */
 function UnknownAccount({ account, logins }: { account: string; logins: string[] }) {
   return (
-    <main className="panel center">
+    <main id="main" className="panel center">
       <h2>No installation for “{account}”</h2>
       <p>Syncboard is not installed on that account, or you are not allowed to see it.</p>
       <p>
@@ -111,7 +130,7 @@ function UnknownAccount({ account, logins }: { account: string; logins: string[]
 
 function InstallCallToAction({ installUrl }: { installUrl?: string | undefined }) {
   return (
-    <main className="panel center">
+    <main id="main" className="panel center">
       <h2>Install the GitHub App</h2>
       <p>
         Syncboard reads your repositories through a GitHub App with read-only permissions. Install it on your account or

@@ -1,7 +1,9 @@
 /**
  * One installation's pages. On every page: the sync status banner, the account (with the picker
- * when there are several), Sync Now, the summary and the page navigation. Then the page itself.
+ * when there are several), the bell, Sync Now and the page navigation with the caller's counts
+ * ("Inbox 4", "Alerts 2"). Then the page itself; the figures live on the overview.
  */
+import { useQuery } from "convex/react";
 import type { FunctionReturnType } from "convex/server";
 import { useEffect, useRef, type ReactNode } from "react";
 import { Link, useLocation } from "wouter";
@@ -9,18 +11,18 @@ import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { ActivityFeed } from "./components/ActivityFeed";
 import { Analytics } from "./components/Analytics";
-import { AlertBell, AlertList } from "./components/Alerts";
+import { AlertBell, AlertList, useMyUnreadAlerts } from "./components/Alerts";
 import { ErrorBoundary } from "./components/ErrorBoundary";
-import { Inbox } from "./components/Inbox";
+import { Inbox, useInboxCount } from "./components/Inbox";
 import { IntegrationHealthCard } from "./components/IntegrationHealthCard";
 import { IntegrationStatusBanner } from "./components/IntegrationStatusBanner";
 import { MyStats } from "./components/MyStats";
 import { Organisations } from "./components/Organisations";
+import { Overview } from "./components/Overview";
 import { PullRequestTable } from "./components/PullRequestTable";
 import { RepositoryTable } from "./components/RepositoryTable";
 import { ReviewerLoad } from "./components/ReviewerLoad";
 import { Settings } from "./components/Settings";
-import { SummaryCards } from "./components/SummaryCards";
 import { SyncHealth } from "./components/SyncHealth";
 import { SyncNowButton } from "./components/SyncNowButton";
 import { TrendsChart } from "./components/TrendsChart";
@@ -30,9 +32,14 @@ type Installation = FunctionReturnType<typeof api.dashboard.summary.myInstallati
 type PageProps = { installationId: Id<"installations">; account: string };
 
 const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
-  inbox: ({ installationId }) => (
+  inbox: ({ installationId, account }) => (
     <ErrorBoundary label="inbox">
-      <Inbox installationId={installationId} />
+      <Inbox installationId={installationId} account={account} />
+    </ErrorBoundary>
+  ),
+  overview: ({ installationId, account }) => (
+    <ErrorBoundary label="overview">
+      <Overview installationId={installationId} account={account} />
     </ErrorBoundary>
   ),
   pulls: ({ installationId }) => (
@@ -57,9 +64,9 @@ const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
       </div>
     </>
   ),
-  reviewers: ({ installationId }) => (
+  reviewers: ({ installationId, account }) => (
     <ErrorBoundary label="reviewer load">
-      <ReviewerLoad installationId={installationId} />
+      <ReviewerLoad installationId={installationId} account={account} />
     </ErrorBoundary>
   ),
   analytics: ({ installationId, account }) => (
@@ -135,33 +142,32 @@ export function Workspace({
   }, [page]);
   return (
     <div className="workspace">
-      <ErrorBoundary label="sync status">
-        <IntegrationStatusBanner installationId={installationId} />
-      </ErrorBoundary>
-      <div className="toolbar">
-        {installations.length > 1 ? (
-          <InstallationPicker installations={installations} current={current} page={page} />
-        ) : (
-          <h2>{account}</h2>
-        )}
-        <div className="toolbar-actions">
-          <ErrorBoundary label="alerts">
-            <AlertBell installationId={installationId} account={account} />
-          </ErrorBoundary>
-          <SyncNowButton installationId={installationId} />
+      {/* The account bar is a landmark of its own: everything on the page is in one (axe `region`). */}
+      <section className="account-bar" aria-label="Account">
+        <ErrorBoundary label="sync status">
+          <IntegrationStatusBanner installationId={installationId} />
+        </ErrorBoundary>
+        <div className="toolbar">
+          {installations.length > 1 ? (
+            <InstallationPicker installations={installations} current={current} page={page} />
+          ) : (
+            <h2>{account}</h2>
+          )}
+          <div className="toolbar-actions">
+            <ErrorBoundary label="alerts">
+              <AlertBell installationId={installationId} account={account} />
+            </ErrorBoundary>
+            <SyncNowButton installationId={installationId} />
+          </div>
         </div>
-      </div>
-      <ErrorBoundary label="summary">
-        <SummaryCards installationId={installationId} />
-      </ErrorBoundary>
-      <nav aria-label="Pages" className="tabs">
-        {PAGES.filter((p) => p.slug !== "organisations" || installations.length > 1).map((p) => (
-          <Link key={p.slug} href={pagePath(account, p.slug)} aria-current={p.slug === page ? "page" : undefined}>
-            {p.label}
-          </Link>
-        ))}
-      </nav>
-      <main className="dashboard" aria-labelledby="page-heading" data-page={known?.slug ?? "not-found"}>
+      </section>
+      <PageNavigation
+        installationId={installationId}
+        account={account}
+        page={page}
+        several={installations.length > 1}
+      />
+      <main id="main" className="dashboard" aria-labelledby="page-heading" data-page={known?.slug ?? "not-found"}>
         <h2 id="page-heading" className="page-title" tabIndex={-1} ref={heading}>
           {title}
         </h2>
@@ -174,6 +180,44 @@ export function Workspace({
         )}
       </main>
     </div>
+  );
+}
+
+/**
+ * The pages, with what waits on the caller counted on their names; Sync health (an operators' page)
+ * for administrators only, Organisations when there are several.
+ */
+function PageNavigation({
+  installationId,
+  account,
+  page,
+  several,
+}: {
+  installationId: Id<"installations">;
+  account: string;
+  page: string;
+  several: boolean;
+}) {
+  const counts: Partial<Record<PageSlug, number | undefined>> = {
+    inbox: useInboxCount(installationId),
+    alerts: useMyUnreadAlerts(installationId),
+  };
+  const admin = useQuery(api.settings.get, { installationId })?.canEdit ?? false;
+  const shown = PAGES.filter(
+    (p) => (p.slug !== "organisations" || several) && (p.slug !== "health" || admin || page === "health"),
+  );
+  return (
+    <nav aria-label="Pages" className="tabs">
+      {shown.map((p) => {
+        const count = counts[p.slug];
+        return (
+          <Link key={p.slug} href={pagePath(account, p.slug)} aria-current={p.slug === page ? "page" : undefined}>
+            {p.label}
+            {count ? <span className="tab-count"> {count}</span> : null}
+          </Link>
+        );
+      })}
+    </nav>
   );
 }
 

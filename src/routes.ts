@@ -6,14 +6,16 @@
  */
 export const PAGES = [
   { slug: "inbox", label: "Inbox" },
+  { slug: "overview", label: "Overview" },
   { slug: "pulls", label: "Pull requests" },
+  { slug: "alerts", label: "Alerts" },
   { slug: "reviewers", label: "Reviewer load" },
   { slug: "analytics", label: "Analytics" },
-  { slug: "repos", label: "Repositories" },
   { slug: "activity", label: "Activity" },
-  { slug: "health", label: "Sync health" },
-  { slug: "alerts", label: "Alerts" },
+  { slug: "repos", label: "Repositories" },
   { slug: "settings", label: "Settings" },
+  // The operators' page (Replay buttons): in the navigation of administrators only.
+  { slug: "health", label: "Sync health" },
   // Across every installation the user sees; in the navigation only when there are several.
   { slug: "organisations", label: "Organisations" },
 ] as const;

@@ -14,6 +14,7 @@ import { installationPaginatedQuery } from "../builders";
 import type { RepositoryAccess } from "../access";
 import { health } from "../model/tables";
 import schema from "../schema";
+import { activityDetails } from "./activityRows";
 import { DAY_MS } from "../model/contribution";
 import { installationSettings } from "../model/settings";
 import { validateToday, windowEnd } from "./trends";
@@ -294,13 +295,33 @@ function pullRequestRow(pr: Doc<"pullRequests">, staleBefore: number) {
   };
 }
 
+const activityType = v.union(
+  v.literal("pr_opened"),
+  v.literal("pr_merged"),
+  v.literal("pr_closed"),
+  v.literal("review_submitted"),
+  v.literal("commit_pushed"),
+  v.literal("issue_opened"),
+  v.literal("issue_closed"),
+  v.literal("comment_created"),
+);
+
 export const activity = installationPaginatedQuery({
   args: {
     repositoryId: v.optional(v.id("repositories")),
+    /** A repository by its full name (the feed's URL form); or `repositoryId`. */
+    repository: v.optional(v.string()),
     actor: v.optional(v.string()),
+    /** One kind of event (filtered while reading). */
+    type: v.optional(activityType),
   },
-  handler: async (ctx, { installationId, paginationOpts, repositoryId, actor }) => {
+  handler: async (ctx, args) => {
+    const { installationId, paginationOpts, actor, type } = args;
     const { visibility } = ctx;
+    const repositoryId = args.repository
+      ? (await repositoryNamed(ctx, installationId, args.repository))?._id
+      : args.repositoryId;
+    if (args.repository && !repositoryId) return empty<never>();
     const events = stream(ctx.db, schema).query("activityEvents");
     let q;
     if (repositoryId) {
@@ -315,19 +336,26 @@ export const activity = installationPaginatedQuery({
     } else {
       q = events.withIndex("by_installation_time", (i) => i.eq("installationId", installationId));
     }
-    const result = await visiblePage(q.order("desc"), visibility, paginationOpts);
+    const ordered = q.order("desc");
+    const result = await visiblePage(
+      type ? ordered.filterWith(async (e) => e.type === type) : ordered,
+      visibility,
+      paginationOpts,
+    );
     return {
       ...result,
-      page: result.page.map((e) => ({
-        id: e._id,
-        type: e.type,
-        actor: e.actorLogin,
-        occurredAt: e.occurredAt,
-        url: e.url,
-        title: e.title ?? null,
-        repositoryId: e.repositoryId,
-        repository: repositoryFromUrl(e.url),
-      })),
+      page: await Promise.all(
+        result.page.map(async (e) => ({
+          id: e._id,
+          type: e.type,
+          actor: e.actorLogin,
+          occurredAt: e.occurredAt,
+          url: e.url,
+          ...(await activityDetails(ctx, e)),
+          repositoryId: e.repositoryId,
+          repository: repositoryFromUrl(e.url),
+        })),
+      ),
     };
   },
 });

@@ -1,16 +1,21 @@
 /**
- * The bell (in the header, on every page) and the alerts page. The unread count is live (a Convex
- * subscription to `alerts/bell:unreadCount`); the page lists the alerts newest first and marks them
- * read for the signed-in user. Only alerts the user may read are counted and listed (server-side).
+ * The bell (in the header) and the Alerts page. The page lists one row per pull request (or person, or
+ * the sync) with its open breaches (`alerts/rows:open`): the caller's own and their teams' by default,
+ * everything on request, filtered by agreement, repository and team — all in the URL. Times are
+ * relative; teams are named. Only alerts the caller may read are listed (server-side).
  */
-import { useMutation, usePaginatedQuery, useQuery } from "convex/react";
+import { useMutation, useQuery } from "convex/react";
 import { Link } from "wouter";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { ListKeysHelp, useListKeys } from "../lib/listKeys";
+import { plural } from "../lib/plural";
+import { useUrlState } from "../lib/urlState";
 import { pagePath } from "../routes";
-import { Skeleton } from "./Skeleton";
+import { Empty, Skeleton } from "./Skeleton";
+import { timeAgo, useNow } from "./time";
 
-const KIND_LABEL: Record<string, string> = {
+export const KIND_LABEL: Record<string, string> = {
   pickup: "Review response time",
   open_too_long: "Open too long",
   size: "PR size",
@@ -20,15 +25,18 @@ const KIND_LABEL: Record<string, string> = {
   webhook_lag: "Webhook lag",
 };
 
+/** The caller's alert rows with something unread: the navigation's count (shared with the page's default query). */
+export function useMyUnreadAlerts(installationId: Id<"installations">): number | undefined {
+  return useQuery(api.alerts.rows.open, { installationId })?.unread;
+}
+
 export function AlertBell({ installationId, account }: { installationId: Id<"installations">; account: string }) {
-  const unread = useQuery(api.alerts.bell.unreadCount, { installationId });
-  const count = unread?.count ?? 0;
-  const shown = unread?.more ? `${count}+` : String(count);
+  const count = useMyUnreadAlerts(installationId) ?? 0;
   return (
     <Link
       href={pagePath(account, "alerts")}
       className="bell"
-      aria-label={count > 0 ? `Alerts: ${shown} unread` : "Alerts: none unread"}
+      aria-label={count > 0 ? `Alerts: ${count} unread` : "Alerts: none unread"}
       data-unread={count}
     >
       {/* An inline icon: an emoji needs a colour font the machine may not have. */}
@@ -46,61 +54,139 @@ export function AlertBell({ installationId, account }: { installationId: Id<"ins
       </svg>
       {count > 0 && (
         <span className="bell-count" aria-hidden="true">
-          {shown}
+          {count}
         </span>
       )}
     </Link>
   );
 }
 
+const FILTERS = { show: "mine", kind: "", repo: "", team: "" };
+
 export function AlertList({ installationId }: { installationId: Id<"installations"> }) {
-  const { results, status, loadMore } = usePaginatedQuery(
-    api.alerts.bell.list,
-    { installationId },
-    { initialNumItems: 25 },
-  );
+  const { values: f, set, changed } = useUrlState(FILTERS);
+  const now = useNow(60_000);
+  const answer = useQuery(api.alerts.rows.open, {
+    installationId,
+    ...(f.show === "all" && { everyone: true }),
+    ...(f.kind in KIND_LABEL && { kind: f.kind as "pickup" }),
+    ...(f.repo && { repository: f.repo }),
+    ...(f.team && { team: f.team }),
+  });
   const markRead = useMutation(api.alerts.bell.markRead);
-  if (status === "LoadingFirstPage") return <Skeleton lines={4} label="Loading alerts" />;
-  const anyUnread = results.some((a) => a.unread);
+  const keys = useListKeys<HTMLOListElement>();
+  if (answer === undefined) return <Skeleton lines={4} label="Loading alerts" />;
+  if (answer === null) return <Empty>The alerts of this account are not available to you.</Empty>;
   return (
     <section className="panel alerts" aria-label="Alerts">
-      <div className="toolbar">
-        <p className="muted">
-          Breaches of the working agreements (Settings) and of the sync's health. Each alert is raised once and resolved
-          when its condition clears.
-        </p>
-        <button type="button" disabled={!anyUnread} onClick={() => void markRead({ installationId })}>
+      <form className="filters" aria-label="Filter alerts" onSubmit={(e) => e.preventDefault()}>
+        <fieldset className="segmented">
+          <legend className="visually-hidden">Whose alerts</legend>
+          {(
+            [
+              ["mine", "Mine and my teams"],
+              ["all", "Everyone's"],
+            ] as const
+          ).map(([value, label]) => (
+            <label key={value}>
+              <input
+                type="radio"
+                name="show"
+                value={value}
+                checked={f.show === value}
+                onChange={() => set({ show: value })}
+              />
+              {label}
+            </label>
+          ))}
+        </fieldset>
+        <label>
+          Agreement{" "}
+          <select value={f.kind} onChange={(e) => set({ kind: e.target.value })}>
+            <option value="">Any</option>
+            {Object.entries(KIND_LABEL).map(([kind, label]) => (
+              <option key={kind} value={kind}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Repository{" "}
+          <select value={f.repo} onChange={(e) => set({ repo: e.target.value })}>
+            <option value="">All</option>
+            {[...new Set([...(f.repo ? [f.repo] : []), ...answer.repositories])].map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Team{" "}
+          <select value={f.team} onChange={(e) => set({ team: e.target.value })}>
+            <option value="">Any</option>
+            {answer.teams.map((t) => (
+              <option key={t.slug} value={t.slug}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        {changed && (
+          <button type="button" onClick={() => set({ show: "", kind: "", repo: "", team: "" })}>
+            Clear filters
+          </button>
+        )}
+        <button type="button" disabled={answer.unread === 0} onClick={() => void markRead({ installationId })}>
           Mark all as read
         </button>
-      </div>
-      {results.length === 0 ? (
-        <p className="empty">No alerts.</p>
+      </form>
+      <ListKeysHelp open={keys.help} onClose={keys.closeHelp} />
+      <p className="muted">
+        {plural(answer.rows.length, "pull request or person", "pull requests or people")} breaking a working agreement
+        {f.show === "all" ? "" : " that concern you"}. An alert clears by itself when its condition does.
+        {answer.truncated && " Only the newest 1,000 open alerts are read."}
+      </p>
+      {answer.rows.length === 0 ? (
+        <Empty>
+          {f.show === "all" ? "Nothing breaks a working agreement." : "Nothing of yours breaks a working agreement."}{" "}
+          {changed && (
+            <button type="button" className="link" onClick={() => set({ show: "", kind: "", repo: "", team: "" })}>
+              Clear the filters
+            </button>
+          )}
+        </Empty>
       ) : (
-        <ul className="alert-list">
-          {results.map((a) => (
-            <li key={a.id} data-unread={a.unread} data-resolved={a.resolvedAt !== null}>
-              <strong>{KIND_LABEL[a.kind] ?? a.kind}</strong>
-              {a.unread && <span className="badge"> new</span>}{" "}
-              {a.url ? (
-                <a href={a.url} target="_blank" rel="noreferrer">
-                  {a.message}
-                </a>
-              ) : (
-                a.message
+        <ol className="alert-list" ref={keys.ref}>
+          {answer.rows.map((row, n) => (
+            <li key={row.key} data-row tabIndex={n === 0 ? 0 : -1} data-unread={row.unread}>
+              <div className="alert-title">
+                {row.url ? <a href={row.url}>{row.title}</a> : <strong>{row.title}</strong>}
+                {row.unread && <span className="badge new">new</span>}
+              </div>
+              {row.repository && (
+                <div className="muted">
+                  {row.repository}
+                  {row.number !== null && `#${row.number}`}
+                  {row.author && ` by ${row.author}`}
+                </div>
               )}
-              <span className="muted">
-                {" "}
-                · opened {new Date(a.openedAt).toLocaleString()}
-                {a.resolvedAt !== null && ` · resolved ${new Date(a.resolvedAt).toLocaleString()}`}
-              </span>
+              <ul className="breaches" aria-label="Breaches">
+                {row.breaches.map((b, i) => (
+                  <li key={i} title={b.message}>
+                    <span className="breach-kind">{KIND_LABEL[b.kind] ?? b.kind}</span>
+                    {b.who && <span> · {b.who}</span>}
+                    <span className="muted">
+                      {" "}
+                      · <time dateTime={new Date(b.openedAt).toISOString()}>{timeAgo(b.openedAt, now)}</time>
+                    </span>
+                  </li>
+                ))}
+              </ul>
             </li>
           ))}
-        </ul>
-      )}
-      {status === "CanLoadMore" && (
-        <button type="button" onClick={() => loadMore(25)}>
-          Show more
-        </button>
+        </ol>
       )}
     </section>
   );

@@ -12,6 +12,9 @@ import { HEALTH_TEXT, healthReasonsText, waitingOnText, waitingReasonText, type 
 import { Empty, Skeleton } from "./Skeleton";
 import { StaleBadge } from "./StaleBadge";
 import { elapsed, useNow, useUtcDay } from "./time";
+import { ListKeysHelp, useListKeys } from "../lib/listKeys";
+import { NotReadyYet } from "./NotReadyYet";
+import { WhereWorkStalls } from "./Overview";
 
 interface InboxRow {
   id: string;
@@ -67,37 +70,61 @@ const SECTIONS = [
   },
 ] as const;
 
-export function Inbox({ installationId }: { installationId: Id<"installations"> }) {
+/** What waits on the caller (requested from them, and their PRs that need them): the navigation's count. */
+export function useInboxCount(installationId: Id<"installations">): number | undefined {
+  const inbox = useQuery(inboxQuery, { installationId, today: useUtcDay() });
+  return inbox ? inbox.requested.length + inbox.needsYou.length : undefined;
+}
+
+export function Inbox({ installationId, account }: { installationId: Id<"installations">; account: string }) {
   const today = useUtcDay();
   const inbox = useQuery(inboxQuery, { installationId, today });
   const now = useNow(60_000);
+  const keys = useListKeys<HTMLDivElement>();
   if (inbox === undefined) return <Skeleton lines={6} label="Loading your inbox" />;
   if (inbox === null) return <Empty>The inbox of this account is not available to you.</Empty>;
+  const empty = SECTIONS.every((s) => inbox[s.key].length === 0);
+  // Sections with rows first (oldest first within each), so the first row is on the first screen.
+  const sections = [...SECTIONS].sort((a, b) => Number(inbox[a.key].length === 0) - Number(inbox[b.key].length === 0));
+  let first = true;
   return (
-    <div className="inbox">
-      <p className="muted">
-        Signed in as <strong>{inbox.login}</strong>. Oldest first.
-      </p>
-      {SECTIONS.map((section) => {
+    <div className="inbox" ref={keys.ref}>
+      <ListKeysHelp open={keys.help} onClose={keys.closeHelp} />
+      {empty && <NotReadyYet installationId={installationId} account={account} />}
+      {sections.map((section) => {
         const rows = inbox[section.key];
         const headingId = `inbox-${section.key}`;
+        if (rows.length === 0)
+          return (
+            <p key={section.key} className="inbox-empty muted" id={headingId}>
+              {section.empty}
+            </p>
+          );
         return (
           <section key={section.key} className="panel inbox-section" aria-labelledby={headingId}>
             <h3 id={headingId}>
               {section.heading} <span className="count">{rows.length}</span>
             </h3>
-            {rows.length === 0 ? (
-              <Empty>{section.empty}</Empty>
-            ) : (
-              <ol className="inbox-list">
-                {rows.map((row) => (
-                  <InboxItem key={row.id} row={row} me={inbox.login} now={now} showWaitingOn={section.showWaitingOn} />
-                ))}
-              </ol>
-            )}
+            <ol className="inbox-list">
+              {rows.map((row) => {
+                const tabbable = first;
+                first = false;
+                return (
+                  <InboxItem
+                    key={row.id}
+                    row={row}
+                    me={inbox.login}
+                    now={now}
+                    showWaitingOn={section.showWaitingOn}
+                    tabbable={tabbable}
+                  />
+                );
+              })}
+            </ol>
           </section>
         );
       })}
+      {empty && <WhereWorkStalls installationId={installationId} account={account} />}
     </div>
   );
 }
@@ -107,16 +134,18 @@ function InboxItem({
   me,
   now,
   showWaitingOn,
+  tabbable,
 }: {
   row: InboxRow;
   me: string;
   now: number;
   showWaitingOn: boolean;
+  tabbable: boolean;
 }) {
   // The health reasons, less the one the "why" already says.
   const reasons = healthReasonsText(row.healthReasons.filter((r) => r !== row.reason));
   return (
-    <li className="inbox-row" data-health={row.health}>
+    <li className="inbox-row" data-health={row.health} data-row tabIndex={tabbable ? 0 : -1}>
       <span className={`pill health-${row.health}`}>{HEALTH_TEXT[row.health]}</span>
       <div className="inbox-main">
         <a href={row.url}>{row.title}</a>

@@ -8,6 +8,7 @@ import { useQuery } from "convex/react";
 import { Link } from "wouter";
 import { api } from "../../convex/_generated/api";
 import type { OrganisationRollup } from "../../convex/dashboard/organisations";
+import { plural } from "../lib/plural";
 import { pagePath } from "../routes";
 import { formatHours } from "./AnalyticsFormat";
 import { Empty, Skeleton } from "./Skeleton";
@@ -52,7 +53,7 @@ export function Organisations({ current }: { current: string }) {
                     {login === current && <span className="badge">current</span>}
                     <div className="muted">
                       {o.account.type === "User" ? "personal account" : "organisation"} ·{" "}
-                      {o.repositories.toLocaleString()} repositories ·{" "}
+                      {plural(o.repositories, "repository", "repositories")} ·{" "}
                       <Link href={pagePath(login, "analytics")}>analytics</Link>
                     </div>
                   </td>
@@ -69,7 +70,9 @@ export function Organisations({ current }: { current: string }) {
                   <td data-label="Median cycle time (30 days)">{formatHours(o.medianCycleHours30d)}</td>
                   <td data-label="Deployments (30 days)">{o.deployments30d.toLocaleString()}</td>
                   <td data-label="Sync">
-                    <span className={`tag sync-${o.syncState}`}>{SYNC_TEXT[o.syncState]}</span>
+                    <span className={`tag sync-${o.syncState}`}>
+                      {o.syncState === "idle" && o.lastSyncedAt === null ? "never synced" : SYNC_TEXT[o.syncState]}
+                    </span>
                     {o.lastSyncedAt !== null && <div className="muted">synced {timeAgo(o.lastSyncedAt, now)}</div>}
                   </td>
                 </tr>

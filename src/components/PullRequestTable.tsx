@@ -1,46 +1,77 @@
-import { usePaginatedQuery } from "convex/react";
-import { useState } from "react";
+/**
+ * The pull request list, for triage: sorted by last update, age or waiting; filtered by state, health,
+ * repository, author and reviewer — all in the URL (`?health=red&sort=age`), so a figure elsewhere links
+ * to the list behind it and a filtered list can be shared. Dense rows; j / k / Enter / ? (lib/listKeys).
+ */
+import { usePaginatedQuery, useQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { ListKeysHelp, useListKeys } from "../lib/listKeys";
+import { useUrlState } from "../lib/urlState";
 import { HEALTH_TEXT, healthReasonsText, waitingOnText } from "./prText";
 import { Empty, MorePages, Skeleton } from "./Skeleton";
 import { StaleBadge } from "./StaleBadge";
 import { timeAgo, useNow, useUtcDay } from "./time";
 
-type HealthFilter = "" | "green" | "yellow" | "red";
-type StateFilter = "open" | "closed" | "merged" | "all";
+const PAGE_SIZE = 25;
+export const PR_FILTERS = { state: "open", health: "", repo: "", author: "", reviewer: "", sort: "updated" };
+type Sort = "updated" | "age" | "waiting";
+type State = "open" | "closed" | "merged" | "all";
 
-const PAGE_SIZE = 20;
-
-/** Whose turn it is (issue 13), optional until every deployment returns it: absent → nothing shown. */
-interface WhoseTurn {
-  waitingOn?: string[];
-  waitingSince?: number;
-  stale?: boolean;
+/** "+120 −4" as text; a screen reader hears "120 lines added, 4 removed". */
+function Size({ additions, deletions }: { additions: number | null; deletions: number | null }) {
+  if (additions === null && deletions === null) return <span className="muted">—</span>;
+  const [a, d] = [additions ?? 0, deletions ?? 0];
+  return (
+    <span className="size" aria-label={`${a} lines added, ${d} removed`}>
+      <span className="added">+{a.toLocaleString("en")}</span>{" "}
+      <span className="removed">−{d.toLocaleString("en")}</span>
+    </span>
+  );
 }
 
 export function PullRequestTable({ installationId }: { installationId: Id<"installations"> }) {
-  const [health, setHealth] = useState<HealthFilter>("");
-  const [state, setState] = useState<StateFilter>("open");
-  const [author, setAuthor] = useState("");
+  const { values: f, set, changed } = useUrlState(PR_FILTERS);
+  const sort = (["updated", "age", "waiting"].includes(f.sort) ? f.sort : "updated") as Sort;
+  const state = (["open", "closed", "merged", "all"].includes(f.state) ? f.state : "open") as State;
+  const health = (["green", "yellow", "red"].includes(f.health) ? f.health : undefined) as
+    "green" | "yellow" | "red" | undefined;
   const now = useNow(60_000);
   const today = useUtcDay();
-  const {
-    results: rows,
-    status,
-    loadMore,
-  } = usePaginatedQuery(
+  const repos = useQuery(api.dashboard.lists.repositories, {
+    installationId,
+    paginationOpts: { numItems: 200, cursor: null },
+  });
+  const { results, status, loadMore } = usePaginatedQuery(
     api.dashboard.lists.pullRequests,
-    { installationId, state, today, ...(health && { health }), ...(author.trim() && { author: author.trim() }) },
+    {
+      installationId,
+      state,
+      today,
+      sort,
+      ...(health && { health }),
+      ...(f.author.trim() && { author: f.author.trim() }),
+      ...(f.repo && { repository: f.repo }),
+      ...(f.reviewer && { reviewer: f.reviewer }),
+    },
     { initialNumItems: PAGE_SIZE },
   );
-  const results: Array<(typeof rows)[number] & WhoseTurn> = rows;
+  const keys = useListKeys<HTMLTableSectionElement>();
+  const clear = () => set(Object.fromEntries(Object.keys(PR_FILTERS).map((k) => [k, ""])));
   return (
     <>
-      <form className="filters" aria-label="Filter pull requests" onSubmit={(e) => e.preventDefault()}>
+      <form className="filters" aria-label="Filter and sort pull requests" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Sort{" "}
+          <select value={sort} onChange={(e) => set({ sort: e.target.value })}>
+            <option value="updated">Last updated</option>
+            <option value="waiting">Waiting longest</option>
+            <option value="age">Oldest</option>
+          </select>
+        </label>
         <label>
           State{" "}
-          <select value={state} onChange={(e) => setState(e.target.value as StateFilter)}>
+          <select value={state} onChange={(e) => set({ state: e.target.value })} disabled={sort === "waiting"}>
             <option value="open">Open</option>
             <option value="merged">Merged</option>
             <option value="closed">Closed</option>
@@ -49,7 +80,7 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
         </label>
         <label>
           Health{" "}
-          <select value={health} onChange={(e) => setHealth(e.target.value as HealthFilter)}>
+          <select value={health ?? ""} onChange={(e) => set({ health: e.target.value })}>
             <option value="">Any</option>
             <option value="red">Red</option>
             <option value="yellow">Yellow</option>
@@ -57,29 +88,72 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
           </select>
         </label>
         <label>
-          Author <input value={author} onChange={(e) => setAuthor(e.target.value)} placeholder="login" size={10} />
+          Repository{" "}
+          <select value={f.repo} onChange={(e) => set({ repo: e.target.value })}>
+            <option value="">All</option>
+            {f.repo && !repos?.page.some((r) => r.fullName === f.repo) && <option value={f.repo}>{f.repo}</option>}
+            {repos?.page.map((r) => (
+              <option key={r.id} value={r.fullName}>
+                {r.fullName}
+              </option>
+            ))}
+          </select>
         </label>
+        <label>
+          Author{" "}
+          <input
+            value={f.author}
+            onChange={(e) => set({ author: e.target.value })}
+            placeholder="login"
+            size={10}
+            autoComplete="off"
+          />
+        </label>
+        {f.reviewer && (
+          <span className="chip">
+            Waiting on {waitingOnText([f.reviewer])}{" "}
+            <button type="button" aria-label={`Stop filtering by ${f.reviewer}`} onClick={() => set({ reviewer: "" })}>
+              ×
+            </button>
+          </span>
+        )}
+        {changed && (
+          <button type="button" onClick={clear}>
+            Clear filters
+          </button>
+        )}
+        <span className="muted keys-hint" aria-hidden="true">
+          <kbd>j</kbd> <kbd>k</kbd> <kbd>?</kbd>
+        </span>
       </form>
+      <ListKeysHelp open={keys.help} onClose={keys.closeHelp} />
       {status === "LoadingFirstPage" ? (
         <Skeleton lines={5} label="Loading pull requests" />
       ) : results.length === 0 ? (
-        <Empty>No pull requests match.</Empty>
+        <Empty>
+          No pull requests match.{" "}
+          {changed && (
+            <button type="button" className="link" onClick={clear}>
+              Clear the filters
+            </button>
+          )}
+        </Empty>
       ) : (
         <div className="table-scroll">
-          <table className="prs cards-when-narrow">
+          <table className="prs dense cards-when-narrow">
             <thead>
               <tr>
                 <th scope="col">Health</th>
                 <th scope="col">Pull request</th>
                 <th scope="col">Why</th>
+                <th scope="col">Size</th>
                 <th scope="col">Waiting on</th>
-                <th scope="col">Waiting since</th>
-                <th scope="col">Updated</th>
+                <th scope="col">{sort === "age" ? "Opened" : sort === "waiting" ? "Waiting since" : "Updated"}</th>
               </tr>
             </thead>
-            <tbody>
-              {results.map((pr) => (
-                <tr key={pr.id} data-health={pr.health}>
+            <tbody ref={keys.ref}>
+              {results.map((pr, n) => (
+                <tr key={pr.id} data-health={pr.health} data-row tabIndex={n === 0 ? 0 : -1}>
                   <td>
                     <span className={`pill health-${pr.health}`}>
                       {pr.state === "open" ? HEALTH_TEXT[pr.health] : pr.state}
@@ -95,15 +169,25 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
                   </td>
                   <td data-label="Why">
                     {healthReasonsText(pr.healthReasons) || "—"}
-                    {pr.failingChecks.length > 0 && <div className="muted">failing: {pr.failingChecks.join(", ")}</div>}
+                    {pr.failingChecks.length > 0 && (
+                      <div>
+                        <a href={`${pr.url}/checks`} className="failing">
+                          failing: {pr.failingChecks.join(", ")}
+                        </a>
+                      </div>
+                    )}
+                  </td>
+                  <td data-label="Size">
+                    <Size additions={pr.additions} deletions={pr.deletions} />
                   </td>
                   <td data-label="Waiting on">{pr.waitingOn?.length ? waitingOnText(pr.waitingOn) : null}</td>
-                  <td data-label="Waiting since">
-                    {pr.waitingSince !== undefined ? (
-                      <time dateTime={new Date(pr.waitingSince).toISOString()}>{timeAgo(pr.waitingSince, now)}</time>
-                    ) : null}
+                  <td data-label={sort === "age" ? "Opened" : sort === "waiting" ? "Waiting since" : "Updated"}>
+                    {sort === "age"
+                      ? timeAgo(pr.createdAt, now)
+                      : sort === "waiting" && pr.waitingSince !== undefined
+                        ? timeAgo(pr.waitingSince, now)
+                        : timeAgo(pr.updatedAt, now)}
                   </td>
-                  <td data-label="Updated">{timeAgo(pr.updatedAt, now)}</td>
                 </tr>
               ))}
             </tbody>

@@ -7,6 +7,9 @@ import { useQuery } from "convex/react";
 import { useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { Link } from "wouter";
+import { plural } from "../lib/plural";
+import { pagePath } from "../routes";
 import { Empty, Skeleton } from "./Skeleton";
 import { useUtcDay } from "./time";
 
@@ -30,10 +33,12 @@ function hoursText(hours: number | null): string {
   return `${Math.round((hours / 24) * 10) / 10} days`;
 }
 
-export function ReviewerLoad({ installationId }: { installationId: Id<"installations"> }) {
+export function ReviewerLoad({ installationId, account }: { installationId: Id<"installations">; account: string }) {
   const [days, setDays] = useState<(typeof WINDOWS)[number]>(30);
   const today = useUtcDay();
   const load = useQuery(api.dashboard.reviewerLoad.reviewerLoad, { installationId, today, days });
+  const limit = useQuery(api.settings.get, { installationId })?.agreements.maxOpenRequests;
+  const queue = (reviewer: string) => `${pagePath(account, "pulls")}?${new URLSearchParams({ reviewer })}`;
   return (
     <>
       <form className="filters" aria-label="Reviewer load window" onSubmit={(e) => e.preventDefault()}>
@@ -59,12 +64,16 @@ export function ReviewerLoad({ installationId }: { installationId: Id<"installat
             empty="Nobody has open review requests or gave a review in this window."
             rows={load.people}
             name={(r) => r.reviewer}
+            limit={limit}
+            queue={queue}
           />
           <LoadTable
             heading="Teams"
             empty="No team has review requests yet."
             rows={load.teams}
-            name={(r) => `${r.name ?? r.reviewer}${r.members ? ` (${r.members} members)` : ""}`}
+            name={(r) => `${r.name ?? r.reviewer}${r.members ? ` (${plural(r.members, "member")})` : ""}`}
+            limit={undefined}
+            queue={queue}
           />
           <p className="muted">
             Response time: from a review request to the reviewer's first review after it (not Analytics' pickup, which
@@ -82,21 +91,34 @@ function LoadTable({
   empty,
   rows,
   name,
+  limit,
+  queue,
 }: {
   heading: string;
   empty: string;
   rows: Row[];
   name: (r: Row) => string;
+  /** The agreement on open requests per person: at or over it is marked. */
+  limit: number | undefined;
+  queue: (reviewer: string) => string;
 }) {
+  const overCount = limit === undefined ? 0 : rows.filter((r) => r.openRequests >= limit).length;
   const id = `load-${heading.toLowerCase()}`;
   return (
     <section className="panel" aria-labelledby={id}>
       <h3 id={id}>{heading}</h3>
+      {limit !== undefined && rows.length > 0 && (
+        <p className="muted">
+          {overCount === 0
+            ? `Nobody has ${limit} or more open review requests (the agreement).`
+            : `${plural(overCount, "person", "people")} at or over the agreement of fewer than ${limit} open requests, marked ⚠.`}
+        </p>
+      )}
       {rows.length === 0 ? (
         <Empty>{empty}</Empty>
       ) : (
         <div className="table-scroll">
-          <table className="load cards-when-narrow">
+          <table className="load dense cards-when-narrow">
             <thead>
               <tr>
                 <th scope="col">{heading === "Teams" ? "Team" : "Reviewer"}</th>
@@ -107,17 +129,26 @@ function LoadTable({
               </tr>
             </thead>
             <tbody>
-              {rows.map((r) => (
-                <tr key={r.reviewer}>
-                  <td>
-                    <strong>{name(r)}</strong>
-                  </td>
-                  <td data-label="Open requests">{r.openRequests}</td>
-                  <td data-label="Median response time">{hoursText(r.medianPickupHours)}</td>
-                  <td data-label="Requests answered">{r.pickups}</td>
-                  <td data-label="Reviews given">{r.reviewsGiven}</td>
-                </tr>
-              ))}
+              {rows.map((r) => {
+                const over = limit !== undefined && r.openRequests >= limit;
+                return (
+                  <tr key={r.reviewer} data-over={over || undefined}>
+                    <td>
+                      <Link href={queue(r.reviewer)}>
+                        <strong>{name(r)}</strong>
+                      </Link>
+                    </td>
+                    <td data-label="Open requests">
+                      {over && <span aria-hidden="true">⚠ </span>}
+                      {r.openRequests}
+                      {over && <span className="visually-hidden"> (over the agreement)</span>}
+                    </td>
+                    <td data-label="Median response time">{hoursText(r.medianPickupHours)}</td>
+                    <td data-label="Requests answered">{r.pickups}</td>
+                    <td data-label="Reviews given">{r.reviewsGiven}</td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>
