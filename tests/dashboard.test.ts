@@ -383,6 +383,11 @@ describe("tenant isolation", () => {
       "alerts/bell:unreadCount": (c) => c.query(api.alerts.bell.unreadCount, { installationId }),
       "alerts/bell:markRead": (c) =>
         c.mutation(api.alerts.bell.markRead, { installationId }).catch((e: Error) => ({ error: e.message })),
+      "alerts/rows:open": (c) => c.query(api.alerts.rows.open, { installationId, everyone: true }),
+      "notify/destinations:setCadence": (c) =>
+        c
+          .mutation(api.notify.destinations.setCadence, { destinationId, cadence: "daily" })
+          .catch((e: Error) => ({ error: e.message })),
       "notify/destinations:list": (c) => c.query(api.notify.destinations.list, { installationId }),
       "notify/destinations:deliveries": (c) =>
         c.query(api.notify.destinations.deliveries, { installationId, paginationOpts: page }),

@@ -83,6 +83,7 @@ const cases: Record<string, () => Record<string, unknown>> = {
   }),
   "alerts/bell:list": () => ({ installationId, paginationOpts: page }),
   "alerts/bell:unreadCount": () => ({ installationId }),
+  "alerts/rows:open": () => ({ installationId, everyone: true }),
   "notify/destinations:list": () => ({ installationId }),
   "notify/destinations:deliveries": () => ({ installationId, paginationOpts: page }),
 };

@@ -227,6 +227,7 @@ function reads(installationId: Id<"installations">, openId: Id<"repositories">) 
     ],
     [api.alerts.bell.list, { installationId, paginationOpts: page }],
     [api.alerts.bell.unreadCount, { installationId }],
+    [api.alerts.rows.open, { installationId, everyone: true }],
     [api.notify.destinations.list, { installationId }],
     [api.notify.destinations.deliveries, { installationId, paginationOpts: page }],
   ];
@@ -392,6 +393,7 @@ test("every public query and mutation is probed here or in the tenant test", asy
     "notify/destinations:remove",
     "notify/destinations:replaceUrl",
     "notify/destinations:sendTest",
+    "notify/destinations:setCadence",
     "settings:update",
     "settings:updateRepositorySettings",
     "sync/status:syncNow",

@@ -26,7 +26,6 @@ import type * as auth from "../auth.js";
 import type * as batches from "../batches.js";
 import type * as builders from "../builders.js";
 import type * as crons from "../crons.js";
-import type * as dashboard_activityRows from "../dashboard/activityRows.js";
 import type * as dashboard_analytics from "../dashboard/analytics.js";
 import type * as dashboard_dora from "../dashboard/dora.js";
 import type * as dashboard_inbox from "../dashboard/inbox.js";
@@ -173,7 +172,6 @@ declare const fullApi: ApiFromModules<{
   batches: typeof batches;
   builders: typeof builders;
   crons: typeof crons;
-  "dashboard/activityRows": typeof dashboard_activityRows;
   "dashboard/analytics": typeof dashboard_analytics;
   "dashboard/dora": typeof dashboard_dora;
   "dashboard/inbox": typeof dashboard_inbox;

@@ -14,7 +14,6 @@ import { installationPaginatedQuery } from "../builders";
 import type { RepositoryAccess } from "../access";
 import { health } from "../model/tables";
 import schema from "../schema";
-import { activityDetails } from "./activityRows";
 import { DAY_MS } from "../model/contribution";
 import { installationSettings } from "../model/settings";
 import { validateToday, windowEnd } from "./trends";
@@ -344,18 +343,17 @@ export const activity = installationPaginatedQuery({
     );
     return {
       ...result,
-      page: await Promise.all(
-        result.page.map(async (e) => ({
-          id: e._id,
-          type: e.type,
-          actor: e.actorLogin,
-          occurredAt: e.occurredAt,
-          url: e.url,
-          ...(await activityDetails(ctx, e)),
-          repositoryId: e.repositoryId,
-          repository: repositoryFromUrl(e.url),
-        })),
-      ),
+      page: result.page.map((e) => ({
+        id: e._id,
+        type: e.type,
+        actor: e.actorLogin,
+        occurredAt: e.occurredAt,
+        url: e.url,
+        title: e.title ?? null,
+        verdict: e.verdict ?? null,
+        repositoryId: e.repositoryId,
+        repository: repositoryFromUrl(e.url),
+      })),
     };
   },
 });

@@ -9,7 +9,17 @@ import type { Doc } from "../_generated/dataModel";
 
 type ActivityType = Doc<"activityEvents">["type"];
 
-export type ActivityDraft = { type: ActivityType; key: string; at: number; actor: string; url: string; title?: string };
+export type ActivityDraft = {
+  type: ActivityType;
+  key: string;
+  at: number;
+  actor: string;
+  url: string;
+  title?: string;
+  verdict?: Doc<"activityEvents">["verdict"];
+  /** A review's or comment's pull request (or issue) number: the write path names it by its title. */
+  aboutNumber?: number;
+};
 
 type Stored<T extends "pullRequests" | "reviews" | "issues" | "commits" | "comments"> = Omit<
   Doc<T>,
@@ -42,8 +52,18 @@ function activityOf(source: ActivitySource): ActivityDraft[] {
       const r = source.doc;
       if (r.state === "pending" || r.submittedAt === undefined) return [];
       const key = `review_submitted:${r.githubId}`;
+      const verdict = r.state;
       return [
-        { type: "review_submitted", key, at: r.submittedAt, actor: r.authorLogin, url: r.url, title: `#${r.prNumber}` },
+        {
+          type: "review_submitted",
+          key,
+          at: r.submittedAt,
+          actor: r.authorLogin,
+          url: r.url,
+          title: `#${r.prNumber}`,
+          verdict,
+          aboutNumber: r.prNumber,
+        },
       ];
     }
     case "issue": {
@@ -66,7 +86,15 @@ function activityOf(source: ActivitySource): ActivityDraft[] {
       const c = source.doc;
       const key = `comment_created:${c.githubId}`;
       return [
-        { type: "comment_created", key, at: c.createdAt, actor: c.authorLogin, url: c.url, title: `#${c.issueNumber}` },
+        {
+          type: "comment_created",
+          key,
+          at: c.createdAt,
+          actor: c.authorLogin,
+          url: c.url,
+          title: `#${c.issueNumber}`,
+          aboutNumber: c.issueNumber,
+        },
       ];
     }
   }

@@ -272,7 +272,12 @@ export const readModelTables = {
     actorLogin: v.string(),
     occurredAt: v.number(),
     url: v.string(),
+    /** What it is about: a PR's or issue's title, a commit's message; a review's or comment's PR as "<title> (#N)". */
     title: v.optional(v.string()),
+    /** A review's verdict. */
+    verdict: v.optional(
+      v.union(v.literal("approved"), v.literal("changes_requested"), v.literal("commented"), v.literal("dismissed")),
+    ),
   })
     .index("by_repo_key", ["repositoryId", "key"])
     .index("by_installation_time", ["installationId", "occurredAt"])

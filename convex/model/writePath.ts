@@ -221,6 +221,14 @@ class WritePath {
       .withIndex("by_repo_key", (q) => q.eq("repositoryId", repo._id).eq("key", e.key))
       .first();
     if (seen) return;
+    // A review or comment is named by its pull request's title, read once here rather than per row shown.
+    const about =
+      e.aboutNumber === undefined
+        ? null
+        : await this.ctx.db
+            .query("pullRequests")
+            .withIndex("by_repo_number", (q) => q.eq("repositoryId", repo._id).eq("number", e.aboutNumber!))
+            .first();
     const event = {
       installationId: this.installation._id,
       repositoryId: repo._id,
@@ -229,7 +237,8 @@ class WritePath {
       actorLogin: e.actor,
       occurredAt: e.at,
       url: e.url,
-      ...(e.title !== undefined && { title: e.title }),
+      ...(about ? { title: `${about.title} (#${about.number})` } : e.title !== undefined && { title: e.title }),
+      ...(e.verdict !== undefined && { verdict: e.verdict }),
     };
     const id = await this.ctx.db.insert("activityEvents", event);
     await this.emit({ table: "activityEvents", repositoryId: repo._id, id, before: null, after: event });

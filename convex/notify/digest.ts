@@ -43,7 +43,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 const days = (ms: number) => (ms < DAY_MS ? "under a day" : plural(Math.floor(ms / DAY_MS), "day"));
 
 /** The digest's text, or null when there is nothing to say. */
-export async function digestText(
+async function digestText(
   ctx: MutationCtx,
   installation: Doc<"installations">,
   destination: Doc<"notificationDestinations">,

@@ -15,7 +15,7 @@ import { pagePath } from "../routes";
 import { Empty, Skeleton } from "./Skeleton";
 import { timeAgo, useNow } from "./time";
 
-export const KIND_LABEL: Record<string, string> = {
+const KIND_LABEL: Record<string, string> = {
   pickup: "Review response time",
   open_too_long: "Open too long",
   size: "PR size",

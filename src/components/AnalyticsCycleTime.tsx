@@ -1,11 +1,10 @@
 /**
- * Cycle time: merged PRs per period as bars, each stage's median as a line (hours), then every stage's
- * p50/p75/p90. The query picks day/week/month periods so the bars stay countable over any range; the
- * hours axis turns logarithmic when the stages differ by orders of magnitude (minutes of pickup beside
- * weeks of deploy), so no line is flattened onto the axis.
+ * Cycle time: the figures (each opening its pull requests), then one chart — each period's stage
+ * medians stacked on one hours axis — then every stage's p50/p75/p90 and the figures per period. The
+ * query picks day/week/month periods so the bars stay countable over any range; partial periods are marked.
  */
 import { useQuery } from "convex/react";
-import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Cell, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { api } from "../../convex/_generated/api";
 import type { CyclePeriod, CycleTime, Stage } from "../../convex/dashboard/analytics";
 import { STAGES, STAGE_HELP, STAGE_LABEL, dayRangeText, formatHours, type AnalyticsFilters } from "./AnalyticsFormat";
@@ -22,7 +21,6 @@ const LINE_COLOR: Record<Stage, string> = {
   cycle: "#1f2328",
   lead: "#57606a",
 };
-const CHART_STAGES: Stage[] = ["coding", "pickup", "review", "merge", "deploy", "cycle"];
 const SIZE_LABELS = [
   ["xs", "XS"],
   ["s", "S"],
@@ -43,9 +41,6 @@ function PullRequestSizes({ filters }: { filters: AnalyticsFilters }) {
     </p>
   );
 }
-
-/** Hours a reader knows, for the logarithmic axis's ticks: a minute, ten minutes, an hour, … a year. */
-const LOG_TICKS = [1 / 60, 1 / 6, 1, 6, 24, 168, 720, 8760];
 
 export function AnalyticsCycleTime({ filters, onDrill }: { filters: AnalyticsFilters; onDrill: DrillTo }) {
   const data = useQuery(api.dashboard.analytics.cycleTime, filters);
@@ -102,96 +97,89 @@ function Figure({
 }) {
   return (
     <li className="card figure">
-      <button
-        type="button"
-        className="figure-button"
-        onClick={onClick}
-        aria-label={`${label}: ${value}. Show the pull requests`}
-      >
+      {/* Named by its visible text (the figure, then its label), so speech control finds it by what it shows. */}
+      <button type="button" className="figure-button" onClick={onClick}>
         <span className="card-value">{value}</span>
         <span className="card-label">{label}</span>
         {detail && <span className="muted">{detail}</span>}
+        <span className="visually-hidden"> — show the pull requests</span>
       </button>
     </li>
   );
 }
 
-/** A zero has no place on a log axis: that point is left out of its line (the tables have it). */
-const plotted = (p: CyclePeriod, s: Stage, log: boolean) => (log && p.p50Hours[s] === 0 ? null : p.p50Hours[s]);
+/** The stages that add up to cycle time, stacked bottom to top (the LinearB convention). */
+const STACKED: Stage[] = ["coding", "pickup", "review", "merge", "deploy"];
+const DAY_MS = 86_400_000;
 
+/** Whether a period covers less than its whole week or month (a range's edge, or today's period). */
+function isPartial(p: Pick<CyclePeriod, "start" | "end">, granularity: CycleTime["granularity"], today: number) {
+  if (p.end >= today) return true;
+  if (granularity === "day") return false;
+  if (granularity === "week") return p.end - p.start + 1 < 7;
+  const d = new Date(p.start * DAY_MS);
+  const monthDays = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  return p.end - p.start + 1 < monthDays;
+}
+
+/**
+ * One question — where does the time go? — on one axis: each period's stage medians stacked (hours),
+ * partial periods drawn lighter and labelled. The chart is a picture for the eye (out of the Tab order);
+ * its numbers, and each period's pull requests, are in the tables below.
+ */
 function CycleChart({ data, onDrill }: { data: CycleTime; onDrill: DrillTo }) {
-  const stages = CHART_STAGES.filter((s) => data.periods.some((p) => p.p50Hours[s] !== null));
-  const positive = data.periods
-    .flatMap((p) => stages.map((s) => p.p50Hours[s]))
-    .filter((h): h is number => !!h && h > 0);
-  const min = Math.min(...positive);
-  const max = Math.max(...positive);
-  const log = positive.length > 0 && max / min >= 50;
-  const low = log ? ([...LOG_TICKS].reverse().find((t) => t <= min) ?? LOG_TICKS[0]!) : 0;
-  const high = log ? (LOG_TICKS.find((t) => t >= max) ?? max) : undefined;
-  const rows = data.periods.map((p) => ({
-    label: p.label,
-    merged: p.merged,
-    ...Object.fromEntries(stages.map((s) => [s, plotted(p, s, log)])),
-  }));
+  const today = Math.floor(Date.now() / DAY_MS);
+  const stages = STACKED.filter((s) => data.periods.some((p) => p.p50Hours[s] !== null));
+  const rows = data.periods.map((p) => {
+    const partial = isPartial(p, data.granularity, today);
+    return {
+      label: `${p.label.replace(/^Week of /, "")}${partial ? "*" : ""}`,
+      partial,
+      ...Object.fromEntries(stages.map((s) => [s, p.p50Hours[s] ?? 0])),
+    };
+  });
+  const anyPartial = rows.some((r) => r.partial);
   return (
     <figure className="cycle-chart">
-      <div style={{ width: "100%", height: 300 }}>
+      <div
+        style={{ width: "100%", height: 280 }}
+        role="img"
+        aria-label={`Median hours per stage, stacked, per ${data.granularity}; the figures are in the tables below.`}
+      >
         <ResponsiveContainer>
-          <ComposedChart data={rows} margin={{ top: 8, right: 4, bottom: 0, left: -12 }}>
+          <BarChart data={rows} margin={{ top: 8, right: 4, bottom: 0, left: 0 }} accessibilityLayer={false}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} />
-            <XAxis dataKey="label" minTickGap={12} tick={{ fontSize: 12 }} />
-            <YAxis yAxisId="count" allowDecimals={false} tick={{ fontSize: 12 }} width={44} />
-            <YAxis
-              yAxisId="hours"
-              orientation="right"
-              scale={log ? "log" : "auto"}
-              domain={log ? [low, high!] : [0, "auto"]}
-              ticks={log ? LOG_TICKS.filter((t) => t >= low && t <= high!) : undefined}
-              allowDataOverflow={log}
-              tickFormatter={(h: number) => formatHours(h)}
-              tick={{ fontSize: 12 }}
-              width={60}
-            />
-            <Tooltip
-              formatter={(value, name) =>
-                name === "Merged" ? [String(value), name] : [formatHours(value as number | null), name]
-              }
-            />
+            <XAxis dataKey="label" minTickGap={16} tick={{ fontSize: 11 }} interval="preserveStartEnd" />
+            <YAxis tickFormatter={(h: number) => formatHours(h)} tick={{ fontSize: 11 }} width={56} />
+            <Tooltip formatter={(value, name) => [formatHours(value as number), name]} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Bar
-              yAxisId="count"
-              dataKey="merged"
-              name="Merged"
-              fill="#b6d4fe"
-              isAnimationActive={false}
-              cursor="pointer"
-              onClick={(_, index) => {
-                const period = data.periods[index];
-                if (period) onDrill(period.start, period.end);
-              }}
-            />
             {stages.map((s) => (
-              <Line
+              <Bar
                 key={s}
-                yAxisId="hours"
                 dataKey={s}
-                name={`${STAGE_LABEL[s]} (median)`}
-                stroke={LINE_COLOR[s]}
-                strokeWidth={s === "cycle" ? 3 : 2}
-                strokeDasharray={s === "cycle" ? "6 3" : undefined}
-                dot={data.periods.length <= 31 ? { r: 2 } : false}
-                connectNulls
+                stackId="stages"
+                name={STAGE_LABEL[s]}
+                fill={LINE_COLOR[s]}
                 isAnimationActive={false}
-              />
+                cursor="pointer"
+                onClick={(_, index) => {
+                  const period = data.periods[index];
+                  if (period) onDrill(period.start, period.end);
+                }}
+              >
+                {rows.map((r) => (
+                  <Cell key={r.label} fillOpacity={r.partial ? 0.4 : 1} />
+                ))}
+              </Bar>
             ))}
-          </ComposedChart>
+          </BarChart>
         </ResponsiveContainer>
       </div>
       <figcaption className="muted">
-        Merged pull requests per {data.granularity} (bars, left axis) and each stage&apos;s median in hours (lines,
-        right axis{log ? ", logarithmic: the stages differ by orders of magnitude" : ""}). Choose a {data.granularity}{" "}
-        to list its pull requests.
+        Where the time goes: each stage&apos;s median per {data.granularity}, stacked (a stage&apos;s median, not a
+        share of one pull request&apos;s time).
+        {anyPartial && ` * A partial ${data.granularity} (the range's edge, or still under way), drawn lighter.`} Choose
+        a bar, or a {data.granularity} in “Figures per {data.granularity}”, to list its pull requests.
       </figcaption>
     </figure>
   );
@@ -236,6 +224,7 @@ function StageTable({ data, onDrill }: { data: CycleTime; onDrill: DrillTo }) {
 
 /** The chart's figures as a table: readable without the chart, and each period's pull requests a click away. */
 function PeriodTable({ data, onDrill }: { data: CycleTime; onDrill: DrillTo }) {
+  const today = Math.floor(Date.now() / DAY_MS);
   return (
     <details className="periods">
       <summary>Figures per {data.granularity}</summary>
@@ -252,7 +241,7 @@ function PeriodTable({ data, onDrill }: { data: CycleTime; onDrill: DrillTo }) {
           </thead>
           <tbody>
             {data.periods.map((p) => (
-              <tr key={p.start}>
+              <tr key={p.start} data-partial={isPartial(p, data.granularity, today) || undefined}>
                 <th scope="row">
                   <button
                     type="button"
@@ -263,6 +252,7 @@ function PeriodTable({ data, onDrill }: { data: CycleTime; onDrill: DrillTo }) {
                   >
                     {p.label}
                   </button>
+                  {isPartial(p, data.granularity, today) && <span className="muted"> (partial)</span>}
                 </th>
                 <td data-label="Merged">{p.merged.toLocaleString()}</td>
                 <td data-label="Without approval">{p.unapproved.toLocaleString()}</td>

@@ -20,7 +20,7 @@ const listLink = (account: string, page: string, query: Record<string, string> =
   return `${pagePath(account, page)}${q ? `?${q}` : ""}`;
 };
 
-export function SummaryCards({ installationId, account }: Props) {
+function SummaryCards({ installationId, account }: Props) {
   const s = useQuery(api.dashboard.summary.summary, { installationId });
   if (s === undefined) return <Skeleton lines={1} label="Loading summary" />;
   if (s === null) return null;

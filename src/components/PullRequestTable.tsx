@@ -14,7 +14,7 @@ import { StaleBadge } from "./StaleBadge";
 import { timeAgo, useNow, useUtcDay } from "./time";
 
 const PAGE_SIZE = 25;
-export const PR_FILTERS = { state: "open", health: "", repo: "", author: "", reviewer: "", sort: "updated" };
+const PR_FILTERS = { state: "open", health: "", repo: "", author: "", reviewer: "", sort: "updated" };
 type Sort = "updated" | "age" | "waiting";
 type State = "open" | "closed" | "merged" | "all";
 

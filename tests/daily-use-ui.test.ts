@@ -1,0 +1,193 @@
+// @vitest-environment node
+/**
+ * Daily use (issue 23), in Chromium on a realistic organisation (tests/helpers/realisticOrg.ts) at 1280
+ * and 360 px: axe-core reports no WCAG 2.2 AA (or best-practice) violation on any page, in light and
+ * dark mode; no page scrolls sideways; the first inbox row is on the first screen at 360×740 and three
+ * keys from the page's load; filters and order round-trip through the URL; the Alerts page has at most
+ * one row per pull request. Screenshots of every page land in tests/output/screenshots/daily-*.png.
+ */
+import axe from "axe-core";
+import { mkdirSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { internal } from "../convex/_generated/api";
+import type { Id } from "../convex/_generated/dataModel";
+import { startHarness } from "./browser/harness";
+import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
+import { seedRealisticOrg } from "./helpers/realisticOrg";
+import { patchSyncState } from "./helpers/syncState";
+
+const SHOTS = "tests/output/screenshots";
+const PAGES = [
+  "inbox",
+  "overview",
+  "pulls",
+  "alerts",
+  "reviewers",
+  "analytics",
+  "activity",
+  "repos",
+  "settings",
+  "health",
+];
+let browser: Browser;
+let t: TestConvex;
+let harness: Awaited<ReturnType<typeof startHarness>>;
+let installationId: Id<"installations">;
+let lead: { subject: string };
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  vi.stubGlobal("fetch", () => new Promise(() => {})); // no GitHub: nothing here calls out
+  t = makeConvex();
+  installationId = await createInstallation(t);
+  await seedRealisticOrg(t, installationId, 9001);
+  await patchSyncState(t, installationId, { sync: { lastSyncedAt: Date.now() - 5 * 60_000 } });
+  await t.finishInProgressScheduledFunctions();
+  await t.mutation(internal.alerts.engine.scan, { installationId });
+  await t.finishInProgressScheduledFunctions();
+  lead = await signInAs(t, 5001, "dev1");
+  harness = await startHarness(t);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic"],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await harness?.close();
+  vi.unstubAllGlobals();
+});
+
+async function open(path: string, width: number, opts: { dark?: boolean; height?: number } = {}): Promise<Page> {
+  const page = await browser.newPage({
+    viewport: { width, height: opts.height ?? (width < 600 ? 740 : 800) },
+    colorScheme: opts.dark ? "dark" : "light",
+  });
+  await page.goto(`${harness.url}${path}${path.includes("?") ? "&" : "?"}as=${encodeURIComponent(lead.subject)}`);
+  await page.locator("#page-heading").waitFor();
+  // Loaded: no skeleton left.
+  await expect.poll(() => page.locator('[aria-busy="true"]').count(), { timeout: 20_000 }).toBe(0);
+  return page;
+}
+
+type AxeViolation = { id: string; help: string; nodes: Array<{ target: unknown[] }> };
+async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async () => {
+    const run = (window as unknown as { axe: typeof axe }).axe.run;
+    const result = await run(document, {
+      runOnly: {
+        type: "tag",
+        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice", "experimental"],
+      },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target as unknown[] })),
+    }));
+  });
+}
+
+const overflow = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+describe("every page, at 1280 and 360 px", () => {
+  test("the audit sees a violation when there is one (an image without a text, a tap target too small)", async () => {
+    const page = await open("/acme/inbox", 360);
+    await page.evaluate(() => {
+      const main = document.getElementById("main")!;
+      main.insertAdjacentHTML("afterbegin", '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">');
+      document.body.insertAdjacentHTML("beforeend", "<p>outside every landmark</p>");
+    });
+    const ids = (await axeViolations(page)).map((v) => v.id);
+    expect(ids).toEqual(expect.arrayContaining(["image-alt", "region"]));
+    await page.close();
+  }, 60_000);
+
+  for (const width of [1280, 360])
+    for (const slug of PAGES)
+      test(`${slug} at ${width}: no axe violation, no sideways scroll`, async () => {
+        const page = await open(`/acme/${slug}`, width);
+        await page.screenshot({ path: `${SHOTS}/daily-${slug}-${width}.png`, fullPage: true });
+        expect(await axeViolations(page)).toEqual([]);
+        expect(await overflow(page)).toBeLessThanOrEqual(0);
+        await page.close();
+      }, 60_000);
+
+  test("dark mode follows the system, and passes axe too", async () => {
+    for (const slug of ["inbox", "pulls", "alerts"]) {
+      const page = await open(`/acme/${slug}`, 1280, { dark: true });
+      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      expect(background).not.toBe("rgb(246, 247, 249)");
+      await page.screenshot({ path: `${SHOTS}/daily-${slug}-dark.png`, fullPage: false });
+      expect(await axeViolations(page)).toEqual([]);
+      await page.close();
+    }
+  }, 60_000);
+});
+
+describe("my work first", () => {
+  test("at 360×740 the first inbox row is on the first screen; Tab, Enter, Tab reach it", async () => {
+    const page = await open("/acme/inbox", 360);
+    const first = page.locator("[data-row]").first();
+    const box = (await first.boundingBox())!;
+    expect(box.y + 40).toBeLessThanOrEqual(740);
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.hasAttribute("data-row"))).toBe(true);
+    // j moves on, Enter would open it.
+    await page.keyboard.press("j");
+    expect(
+      await page.evaluate(() => [...document.querySelectorAll("[data-row]")].indexOf(document.activeElement!)),
+    ).toBe(1);
+    await page.close();
+  }, 60_000);
+
+  test("the navigation counts what waits on me", async () => {
+    const page = await open("/acme/inbox", 1280);
+    const nav = page.getByRole("navigation", { name: "Pages" });
+    await expect.poll(() => nav.getByRole("link", { name: /^Inbox \d+$/ }).count()).toBe(1);
+    await page.close();
+  }, 60_000);
+});
+
+describe("lists that triage", () => {
+  test("filters and order round-trip through the URL; the Red figure opens the red list", async () => {
+    const page = await open("/acme/pulls?sort=age&health=red&repo=acme/service-03", 1280);
+    const form = page.getByRole("form", { name: "Filter and sort pull requests" });
+    expect(await form.getByLabel("Sort").inputValue()).toBe("age");
+    expect(await form.getByLabel("Health").inputValue()).toBe("red");
+    expect(await form.getByLabel("Repository").inputValue()).toBe("acme/service-03");
+    await form.getByLabel("Sort").selectOption("waiting");
+    await expect.poll(() => new URL(page.url()).searchParams.get("sort")).toBe("waiting");
+    await form.getByRole("button", { name: "Clear filters" }).click();
+    await expect.poll(() => new URL(page.url()).search.replace(/[?&]?as=[^&]*/, "")).toBe("");
+    await page.close();
+
+    const overview = await open("/acme/overview", 1280);
+    await overview.getByRole("link", { name: /Red/ }).first().click();
+    await expect
+      .poll(() => new URL(overview.url()).pathname + new URL(overview.url()).searchParams.get("health"))
+      .toBe("/acme/pullsred");
+    await overview.close();
+  }, 60_000);
+});
+
+describe("alerts people act on", () => {
+  test("at most one row per pull request, for everyone's alerts too", async () => {
+    for (const path of ["/acme/alerts", "/acme/alerts?show=all"]) {
+      const page = await open(path, 1280);
+      const links = await page
+        .locator(".alert-list > li .alert-title a")
+        .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+      expect(links.length).toBeGreaterThan(0);
+      expect(new Set(links).size).toBe(links.length);
+      await page.close();
+    }
+  }, 60_000);
+});
