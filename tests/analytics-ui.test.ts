@@ -261,7 +261,7 @@ describe("the Analytics page in Chromium", () => {
     const nav = page.getByRole("navigation", { name: "Pages" });
     expect(await nav.getByRole("link", { name: "Analytics" }).getAttribute("aria-current")).toBe("page");
     const figures = page.getByRole("list", { name: "Cycle time figures" });
-    const mergedFigure = figures.getByRole("button", { name: /^Merged pull requests: 10\./ });
+    const mergedFigure = figures.getByRole("button", { name: /^10 Merged pull requests/ });
     await mergedFigure.waitFor();
     expect(await figures.textContent()).toContain("20%"); // 2 of 10 merged without approval
     await page.locator(".cycle-chart .recharts-surface").first().waitFor();
@@ -332,7 +332,7 @@ describe("the Analytics page in Chromium", () => {
 
     // Filters live in the URL: a repository narrows the figures; the link, opened anew, shows the same view.
     await page.getByLabel("Repository").selectOption({ label: "acme/web" });
-    await figures.getByRole("button", { name: /^Merged pull requests: 5\./ }).waitFor();
+    await figures.getByRole("button", { name: /^5 Merged pull requests/ }).waitFor();
     await page.getByRole("button", { name: "90 days" }).click();
     await expect.poll(() => new URL(page.url()).searchParams.get("days")).toBe("90");
     const shared = new URL(page.url());
@@ -342,7 +342,7 @@ describe("the Analytics page in Chromium", () => {
     await again.goto(shared.toString());
     await again
       .getByRole("list", { name: "Cycle time figures" })
-      .getByRole("button", { name: /^Merged pull requests: 5\./ })
+      .getByRole("button", { name: /^5 Merged pull requests/ })
       .waitFor();
     expect(await again.getByRole("button", { name: "90 days" }).getAttribute("aria-pressed")).toBe("true");
     await again.getByLabel("Person").fill("dev2");
@@ -401,7 +401,7 @@ describe("the Analytics page in Chromium", () => {
         await page.getByRole("button", { name: "1 year" }).click();
         await page
           .getByRole("list", { name: "Cycle time figures" })
-          .getByRole("button", { name: /^Merged pull requests: 10\./ })
+          .getByRole("button", { name: /^10 Merged pull requests/ })
           .waitFor();
         const daily = await download(page, page.getByRole("button", { name: "Download daily metrics CSV" }));
         expect(daily.rows).toHaveLength(365);

@@ -43,7 +43,7 @@ export function TrendsChart({ installationId, days = 30 }: { installationId: Id<
       </div>
       <figcaption>
         <table className="totals">
-          <caption className="visually-hidden">The last {days} days</caption>
+          <caption className="visually-hidden">Totals of the period shown</caption>
           <tbody>
             <tr>
               <th scope="row">Pull requests opened</th>
