@@ -463,18 +463,19 @@ describe("around the Analytics page", () => {
   });
 
   test("settings: administrators choose a deployment workflow per repository; members see the choice", async () => {
-    const page = await open(admin, 1280, "/acme/settings");
+    const page = await open(admin, 1280, "/acme/settings", "&section=repositories");
     await page.getByRole("heading", { name: "Deployments (DORA)" }).waitFor();
+    await page.getByLabel("Find a repository").fill("web");
     const input = page.getByLabel("Deployment workflow of acme/web");
     await input.fill("deploy.yml");
     await input.locator("xpath=ancestor::form").getByRole("button", { name: "Save" }).click();
-    await page.getByText("Runs of deploy.yml count as deployments.").waitFor();
+    await page.getByText("acme/web: runs of deploy.yml count as deployments").waitFor();
     await shoot(page, "settings-deployments", "Deployments (DORA)");
     await page.close();
-    const asMember = await open(member, 1280, "/acme/settings");
+    const asMember = await open(member, 1280, "/acme/settings", "&section=repositories");
     const section = asMember.getByRole("region", { name: "Deployments (DORA)" });
     await section.getByText("workflow deploy.yml").waitFor();
-    expect(await section.locator("input").count()).toBe(0);
+    expect(await section.getByLabel(/^Deployment workflow of/).count()).toBe(0);
     await asMember.close();
   });
 });

@@ -28,6 +28,8 @@ const PAGES = [
   "activity",
   "repos",
   "settings",
+  "settings?section=notifications",
+  "settings?section=repositories",
   "health",
 ];
 let browser: Browser;
@@ -111,7 +113,8 @@ describe("every page, at 1280 and 360 px", () => {
     for (const slug of PAGES)
       test(`${slug} at ${width}: no axe violation, no sideways scroll`, async () => {
         const page = await open(`/acme/${slug}`, width);
-        await page.screenshot({ path: `${SHOTS}/daily-${slug}-${width}.png`, fullPage: true });
+        const name = slug.replace("?section=", "-");
+        await page.screenshot({ path: `${SHOTS}/daily-${name}-${width}.png`, fullPage: true });
         expect(await axeViolations(page)).toEqual([]);
         expect(await overflow(page)).toBeLessThanOrEqual(0);
         await page.close();

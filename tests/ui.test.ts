@@ -73,7 +73,8 @@ afterAll(async () => {
 /** Open the app at `path` (`/` lands on the inbox) as `as`. Pages: /acme/{inbox,pulls,repos,activity}. */
 async function open(as: { subject: string } | null, width = 1280, path = "/"): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
-  await page.goto(`${harness.url}${path}${as ? `?as=${encodeURIComponent(as.subject)}` : ""}`);
+  const join = path.includes("?") ? "&" : "?";
+  await page.goto(`${harness.url}${path}${as ? `${join}as=${encodeURIComponent(as.subject)}` : ""}`);
   return page;
 }
 
@@ -689,7 +690,7 @@ describe("the app in Chromium", () => {
 
   test("settings: a saved Slack webhook URL is never shown again (only its hint), before or after a reload", async () => {
     const secret = "https://hooks.slack.com/services/T0UI/B0UI/uiS3cretT0kenWxyz";
-    const page = await open(admin, 1280, "/acme/settings");
+    const page = await open(admin, 1280, "/acme/settings?section=notifications");
     await page.getByRole("heading", { name: "Slack notifications" }).waitFor();
     await page.getByLabel("Name").fill("#eng-alerts");
     const urlInput = page.getByLabel("Webhook URL");

@@ -10,7 +10,15 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 
 type Agreements = { pickupHours: number; openDays: number; maxChangedLines: number; maxOpenRequests: number };
-const FIELDS: Array<{ key: keyof Agreements; before: string; after: string }> = [
+/** The form's fields: the stale threshold, then the agreements (saved together, with one Save). */
+type Fields = Agreements & { staleAfterDays: number };
+const FIELDS: Array<{ key: keyof Fields; before: string; after: string; help?: string }> = [
+  {
+    key: "staleAfterDays",
+    before: "A pull request is stale after waiting",
+    after: "days",
+    help: "flagged in the inbox and the pull request list",
+  },
   { key: "pickupHours", before: "A reviewer answers a review request within", after: "hours" },
   { key: "openDays", before: "A pull request is open under", after: "days" },
   { key: "maxChangedLines", before: "A pull request changes under", after: "lines" },
@@ -32,21 +40,21 @@ export function AgreementsForm({
   canEdit: boolean;
 }) {
   const update = useMutation(api.settings.update);
-  const [draft, setDraft] = useState<Record<keyof Agreements, string>>(() => asText(saved));
+  const stored: Fields = { ...saved, staleAfterDays };
+  const [draft, setDraft] = useState<Record<keyof Fields, string>>(() => asText(stored));
   const [message, setMessage] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  const savedKey = JSON.stringify(saved);
-  // Re-seeded when the saved agreements change (by value, not identity).
-  useEffect(() => setDraft(asText(saved)), [savedKey]);
-  const parsed = Object.fromEntries(FIELDS.map((f) => [f.key, Number(draft[f.key])])) as Agreements;
+  const savedKey = JSON.stringify(stored);
+  // Re-seeded when the saved values change (by value, not identity).
+  useEffect(() => setDraft(asText(stored)), [savedKey]);
+  const parsed = Object.fromEntries(FIELDS.map((f) => [f.key, Number(draft[f.key])])) as Fields;
   const valid = FIELDS.every((f) => Number.isInteger(parsed[f.key]) && parsed[f.key] >= 1);
+  const { staleAfterDays: stale, ...agreements } = parsed;
   const today = Math.floor(Date.now() / 86_400_000);
-  const preview = useQuery(
-    api.settings.preview,
-    canEdit && valid ? { installationId, agreements: parsed, today } : "skip",
-  );
-  const changed = FIELDS.some((f) => parsed[f.key] !== saved[f.key]);
-  const broken: Record<keyof Agreements, string | null> = {
+  const preview = useQuery(api.settings.preview, canEdit && valid ? { installationId, agreements, today } : "skip");
+  const changed = FIELDS.some((f) => parsed[f.key] !== stored[f.key]);
+  const broken: Record<keyof Fields, string | null> = {
+    staleAfterDays: null,
     pickupHours: preview ? `${range(preview.pickup)} of ${preview.pickup.samples} pickups` : null,
     openDays: preview ? `${range(preview.openTooLong)} of ${preview.openTooLong.samples} merged PRs` : null,
     maxChangedLines: preview ? `${preview.size.breaches} of ${preview.size.samples} PRs opened` : null,
@@ -61,7 +69,7 @@ export function AgreementsForm({
         setSaving(true);
         setMessage(null);
         try {
-          await update({ installationId, staleAfterDays, agreements: parsed });
+          await update({ installationId, staleAfterDays: stale, agreements });
           setMessage("Saved.");
         } catch (error) {
           setMessage(errorText(error, "The agreements could not be saved."));
@@ -84,6 +92,7 @@ export function AgreementsForm({
             />{" "}
             {f.after}
           </label>
+          {f.help && <span className="muted"> · {f.help}</span>}
           {broken[f.key] && (
             <span className="muted" data-testid={`broken-${f.key}`}>
               {" "}
@@ -92,20 +101,19 @@ export function AgreementsForm({
           )}
         </div>
       ))}
-      {canEdit ? (
+      {canEdit && (
         <button type="submit" className="primary" disabled={saving || !valid || !changed}>
           {saving ? "Saving…" : "Save agreements"}
         </button>
-      ) : (
-        <p className="muted">Only the account's owners and the person who installed the App can change these.</p>
       )}
       {message && <p role="status">{message}</p>}
     </form>
   );
 }
 
-function asText(a: Agreements): Record<keyof Agreements, string> {
+function asText(a: Fields): Record<keyof Fields, string> {
   return {
+    staleAfterDays: String(a.staleAfterDays),
     pickupHours: String(a.pickupHours),
     openDays: String(a.openDays),
     maxChangedLines: String(a.maxChangedLines),

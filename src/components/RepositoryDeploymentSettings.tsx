@@ -1,13 +1,15 @@
 /**
  * Per repository, DORA's fallback: the Actions workflow whose completed runs on the default branch
- * count as deployments, for repositories that deploy without GitHub deployments. Every member sees
- * the choices; administrators change them (the mutation checks it too).
+ * count as deployments, for repositories that deploy without GitHub deployments. Searchable; one form
+ * and one Save for every change. Every member sees the choices; administrators change them (the
+ * mutation checks it too).
  */
 import { useMutation, useQuery } from "convex/react";
-import { errorText } from "./errorText";
 import { useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { plural } from "../lib/plural";
+import { errorText } from "./errorText";
 import { Empty, Skeleton } from "./Skeleton";
 
 export function RepositoryDeploymentSettings({
@@ -18,6 +20,34 @@ export function RepositoryDeploymentSettings({
   canEdit: boolean;
 }) {
   const repositories = useQuery(api.settings.repositorySettings, { installationId });
+  const update = useMutation(api.settings.updateRepositorySettings);
+  const [search, setSearch] = useState("");
+  /** Edited workflows by repository ("" = GitHub deployments). */
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const savedOf = (id: string) => repositories?.find((r) => r.repositoryId === id)?.deploymentWorkflow ?? "";
+  const changes = Object.entries(drafts).filter(([id, value]) => value.trim() !== savedOf(id));
+  const shown = (repositories ?? []).filter((r) => r.fullName.toLowerCase().includes(search.trim().toLowerCase()));
+  const save = async () => {
+    setSaving(true);
+    setMessage(null);
+    const done: string[] = [];
+    try {
+      for (const [id, value] of changes) {
+        const workflow = value.trim() || null;
+        await update({ repositoryId: id as Id<"repositories">, deploymentWorkflow: workflow });
+        const name = repositories?.find((r) => r.repositoryId === id)?.fullName ?? id;
+        done.push(workflow ? `${name}: runs of ${workflow} count as deployments` : `${name}: GitHub deployments count`);
+      }
+      setDrafts({});
+      setMessage(`Saved. ${done.join("; ")}.`);
+    } catch (error) {
+      setMessage(errorText(error, "The settings could not be saved."));
+    } finally {
+      setSaving(false);
+    }
+  };
   return (
     <section aria-labelledby="deployments-heading" className="deployment-settings">
       <h3 id="deployments-heading">Deployments (DORA)</h3>
@@ -26,102 +56,70 @@ export function RepositoryDeploymentSettings({
         that deploys from an Actions workflow without creating deployments can count that workflow&apos;s completed runs
         on its default branch instead: give the workflow&apos;s name or file name (e.g. <code>deploy.yml</code>).
       </p>
-      {!canEdit && (
-        <p className="muted">Only the account&apos;s owners and the person who installed the App can change this.</p>
-      )}
       {repositories === undefined ? (
         <Skeleton lines={3} label="Loading repositories" />
       ) : repositories === null || repositories.length === 0 ? (
         <Empty>No repository settings to show.</Empty>
       ) : (
-        <div className="table-scroll">
-          <table className="repos cards-when-narrow">
-            <thead>
-              <tr>
-                <th scope="col">Repository</th>
-                <th scope="col">Deployments come from</th>
-              </tr>
-            </thead>
-            <tbody>
-              {repositories.map((r) => (
-                <tr key={r.repositoryId}>
-                  <td>{r.fullName}</td>
-                  <td data-label="Deployments come from">
-                    {canEdit ? (
-                      <WorkflowForm repositoryId={r.repositoryId} fullName={r.fullName} saved={r.deploymentWorkflow} />
-                    ) : (
-                      (r.deploymentWorkflow && `workflow ${r.deploymentWorkflow}`) || "GitHub deployments"
-                    )}
-                  </td>
+        <form
+          aria-label="Deployments per repository"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          <div className="filters">
+            <label>
+              Find a repository{" "}
+              <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="name" />
+            </label>
+            <span className="muted">{plural(shown.length, "repository", "repositories")}</span>
+          </div>
+          <div className="table-scroll">
+            <table className="repos dense cards-when-narrow">
+              <thead>
+                <tr>
+                  <th scope="col">Repository</th>
+                  <th scope="col">Deployments come from</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {shown.map((r) => (
+                  <tr key={r.repositoryId}>
+                    <td>{r.fullName}</td>
+                    <td data-label="Deployments come from">
+                      {canEdit ? (
+                        <label>
+                          <span className="visually-hidden">Deployment workflow of {r.fullName}</span>
+                          <input
+                            value={drafts[r.repositoryId] ?? r.deploymentWorkflow ?? ""}
+                            onChange={(e) => setDrafts({ ...drafts, [r.repositoryId]: e.target.value })}
+                            placeholder="GitHub deployments"
+                            size={16}
+                            disabled={saving}
+                            spellCheck={false}
+                          />
+                        </label>
+                      ) : (
+                        (r.deploymentWorkflow && `workflow ${r.deploymentWorkflow}`) || "GitHub deployments"
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {canEdit && (
+            <p>
+              <button type="submit" className="primary" disabled={saving || changes.length === 0}>
+                {saving ? "Saving…" : changes.length > 1 ? `Save ${changes.length} changes` : "Save"}
+              </button>{" "}
+              <span className="muted">An empty field means GitHub deployments.</span>
+            </p>
+          )}
+          {message && <p role="status">{message}</p>}
+        </form>
       )}
     </section>
-  );
-}
-
-function WorkflowForm({
-  repositoryId,
-  fullName,
-  saved,
-}: {
-  repositoryId: Id<"repositories">;
-  fullName: string;
-  saved: string | null;
-}) {
-  const update = useMutation(api.settings.updateRepositorySettings);
-  const [workflow, setWorkflow] = useState(saved ?? "");
-  const [message, setMessage] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
-  const save = async (value: string | null) => {
-    setSaving(true);
-    setMessage(null);
-    try {
-      await update({ repositoryId, deploymentWorkflow: value });
-      setMessage(value ? `Runs of ${value} count as deployments.` : "GitHub deployments count.");
-      if (value === null) setWorkflow("");
-    } catch (error) {
-      setMessage(errorText(error, "The setting could not be saved."));
-    } finally {
-      setSaving(false);
-    }
-  };
-  return (
-    <form
-      className="inline-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save(workflow.trim() || null);
-      }}
-    >
-      <label>
-        <span className="visually-hidden">Deployment workflow of {fullName}</span>
-        <input
-          value={workflow}
-          onChange={(e) => setWorkflow(e.target.value)}
-          placeholder="GitHub deployments"
-          size={16}
-          disabled={saving}
-          spellCheck={false}
-        />
-      </label>{" "}
-      <button type="submit" disabled={saving || workflow.trim() === (saved ?? "")}>
-        Save
-      </button>
-      {saved !== null && (
-        <button type="button" disabled={saving} onClick={() => void save(null)}>
-          Use GitHub deployments
-        </button>
-      )}
-      {message && (
-        <span role="status" className="muted">
-          {" "}
-          {message}
-        </span>
-      )}
-    </form>
   );
 }

@@ -28,6 +28,7 @@ export function SlackNotifications({ installationId }: { installationId: Id<"ins
   const remove = useMutation(api.notify.destinations.remove);
   const enable = useMutation(api.notify.destinations.enable);
   const sendTest = useMutation(api.notify.destinations.sendTest);
+  const setCadence = useMutation(api.notify.destinations.setCadence);
   const [url, setUrl] = useState("");
   const [label, setLabel] = useState("");
   const [teamSlug, setTeamSlug] = useState("");
@@ -76,8 +77,9 @@ export function SlackNotifications({ installationId }: { installationId: Id<"ins
     <section className="slack-notifications" aria-labelledby="slack-heading">
       <h3 id="slack-heading">Slack notifications</h3>
       <p className="muted">
-        Alerts are also posted to these Slack incoming webhooks. Messages name repositories and pull requests, private
-        ones included, so every change here is recorded below.
+        Alerts are also posted to these Slack incoming webhooks: each one gets every alert as it happens, or one daily
+        digest (what broke, what waits longest, what was fixed; nothing on a quiet day). Messages name repositories and
+        pull requests, private ones included, so every change here is recorded below.
       </p>
       {data.destinations.length === 0 ? (
         <p className="empty">No Slack destination yet.</p>
@@ -93,6 +95,32 @@ export function SlackNotifications({ installationId }: { installationId: Id<"ins
                 <span className="badge warn" role="note">
                   disabled: {d.disabledReason ?? "turned off"}
                 </span>
+              )}
+              {data.canEdit ? (
+                <label className="cadence">
+                  {" "}
+                  <span className="visually-hidden">How {d.label} hears of alerts</span>
+                  <select
+                    value={d.cadence}
+                    disabled={busy}
+                    onChange={(e) =>
+                      run(
+                        () =>
+                          setCadence({
+                            destinationId: d.id,
+                            cadence: e.target.value === "daily" ? "daily" : "realtime",
+                          }),
+                        e.target.value === "daily" ? `${d.label} gets a daily digest.` : `${d.label} gets every alert.`,
+                        "The choice could not be saved.",
+                      )
+                    }
+                  >
+                    <option value="realtime">every alert, as it happens</option>
+                    <option value="daily">a daily digest (08:00 UTC)</option>
+                  </select>
+                </label>
+              ) : (
+                <span className="muted"> · {d.cadence === "daily" ? "daily digest" : "every alert"}</span>
               )}
               {data.canEdit && (
                 <span className="actions">
