@@ -182,6 +182,37 @@ describe("lists that triage", () => {
 });
 
 describe("alerts people act on", () => {
+  test("on this organisation, a day's digest is one Slack message of short lines", async () => {
+    const destinationId = await t.run((ctx) =>
+      ctx.db.insert("notificationDestinations", {
+        installationId,
+        kind: "slack",
+        url: "https://hooks.slack.com/services/T1/B1/digest",
+        hint: "hooks.slack.com/…/gest",
+        label: "#eng-digest",
+        enabled: true,
+        cadence: "daily",
+        createdBy: "dev1",
+        createdAt: Date.now(),
+        updatedBy: "dev1",
+        updatedAt: Date.now(),
+      }),
+    );
+    const openAlerts = (await t.run((ctx) => ctx.db.query("alerts").collect())).filter((a) => !a.resolvedAt).length;
+    expect(openAlerts).toBeGreaterThan(100);
+    await t.mutation(internal.notify.digest.sendDigests, {});
+    await t.mutation(internal.notify.digest.sendDigests, {});
+    const digests = await t.run((ctx) =>
+      ctx.db
+        .query("notificationDeliveries")
+        .withIndex("by_destination", (q) => q.eq("destinationId", destinationId))
+        .collect(),
+    );
+    expect(digests).toHaveLength(1);
+    expect(digests[0]!.event).toBe("digest");
+    expect(digests[0]!.text.split("\n").length).toBeLessThanOrEqual(20);
+  }, 60_000);
+
   test("at most one row per pull request, for everyone's alerts too", async () => {
     for (const path of ["/acme/alerts", "/acme/alerts?show=all"]) {
       const page = await open(path, 1280);

@@ -150,7 +150,7 @@ function CycleChart({ data, onDrill }: { data: CycleTime; onDrill: DrillTo }) {
           <BarChart data={rows} margin={{ top: 8, right: 4, bottom: 0, left: 0 }} accessibilityLayer={false}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} />
             <XAxis dataKey="label" minTickGap={16} tick={{ fontSize: 11 }} interval="preserveStartEnd" />
-            <YAxis tickFormatter={(h: number) => formatHours(h)} tick={{ fontSize: 11 }} width={56} />
+            <YAxis tickFormatter={(h: number) => formatHours(h)} tick={{ fontSize: 11 }} width={72} />
             <Tooltip formatter={(value, name) => [formatHours(value as number), name]} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {stages.map((s) => (
