@@ -8,6 +8,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { AnyRecord } from "../convex/model/records";
+import { measureQuery, signInAs } from "./helpers/convex";
 import { ORG, orgWithPeople } from "./helpers/org";
 import { HOUR, pr, repo, T0 } from "./helpers/records";
 
@@ -115,6 +116,15 @@ describe("the Alerts page: one row per pull request", () => {
     expect(gadgets.rows.map((r) => r.number)).toEqual([2]);
     const platform = (await owner.query(api.alerts.rows.open, { installationId, everyone: true, team: "platform" }))!;
     expect(platform.rows.map((r) => [r.number, r.breaches.map((b) => b.who)])).toEqual([[1, ["Platform team"]]]);
+
+    // The page reads the alerts (with the PR and reviewer they stored) and the repositories, never the
+    // pull requests every webhook rewrites: its cost is the alerts it groups plus a constant.
+    const stored = await t.run((ctx) => ctx.db.query("alerts").collect());
+    expect(stored.filter((a) => a.kind === "pickup").every((a) => a.reviewer && a.pullRequest?.number)).toBe(true);
+    const lead = await signInAs(t, 2, "owner");
+    const measured = await measureQuery(t, lead, api.alerts.rows.open, { installationId, everyone: true });
+    expect(measured.result!.rows).toHaveLength(2);
+    expect(measured.documentsRead).toBeLessThanOrEqual(stored.length + 2 + 8);
 
     // Read: the row stays, no longer unread.
     await owner.mutation(api.alerts.bell.markRead, { installationId });

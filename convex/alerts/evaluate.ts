@@ -19,6 +19,8 @@ type Wanted = {
   repositoryId?: Id<"repositories">;
   pullRequestId?: Id<"pullRequests">;
   scope?: PersonScope;
+  pullRequest?: Doc<"alerts">["pullRequest"];
+  reviewer?: string;
 };
 
 /** The visibility groups a person's open requests are counted in (schema `alerts.scope`). */
@@ -66,7 +68,12 @@ export class Engine {
       await this.recordSize(pr);
       if (repo && !repo.removed && pr.state === "open") {
         const name = `${repo.fullName}#${pr.number}`;
-        const base = { url: pr.url, repositoryId: repo._id, pullRequestId: pr._id };
+        const base = {
+          url: pr.url,
+          repositoryId: repo._id,
+          pullRequestId: pr._id,
+          pullRequest: { number: pr.number, title: pr.title, authorLogin: pr.authorLogin },
+        };
         const requests = await ctx.db
           .query("reviewRequests")
           .withIndex("by_pull_request", (q) => q.eq("pullRequestId", pr._id))
@@ -76,6 +83,7 @@ export class Engine {
           want.set(`pickup:${pr._id}:${r.reviewer}`, {
             ...base,
             kind: "pickup",
+            reviewer: r.reviewer,
             message: `${name} “${pr.title}” has waited over ${agreements.pickupHours} h for a review from ${r.reviewer}.`,
           });
         }
@@ -125,6 +133,7 @@ export class Engine {
         want.set(subject, {
           kind: "open_requests",
           scope,
+          reviewer,
           message: `${reviewer} has ${count} open review requests (the agreement is under ${agreements.maxOpenRequests}).`,
         });
       }

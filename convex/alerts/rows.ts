@@ -19,6 +19,7 @@ const MAX_OPEN = 1_000;
 /** Teams named in one answer (the filter's choices and reviewers shown by name). */
 const MAX_TEAM_MEMBERS = 500;
 
+type AlertPullRequest = NonNullable<Doc<"alerts">["pullRequest"]>;
 type Breach = { kind: Doc<"alerts">["kind"]; who: string | null; message: string; openedAt: number; unread: boolean };
 type Row = {
   key: string;
@@ -35,6 +36,8 @@ type Row = {
 
 /** The person or team a breach is about, by its reviewer key (`login` or `team:<slug>`), if any. */
 function reviewerOf(alert: Doc<"alerts">): string | null {
+  if (alert.reviewer !== undefined) return alert.reviewer;
+  // Alerts opened before `reviewer` was stored: from the subject.
   if (alert.kind === "pickup") return alert.subject.split(":").slice(2).join(":") || null;
   if (alert.kind === "open_requests") return reviewerOfSubject(alert.subject);
   return null;
@@ -83,9 +86,17 @@ export const open = installationQuery({
     for (const key of mine) if (key.startsWith("team:")) teamsSeen.add(key.slice("team:".length));
     const teamFilter = team ? await teamKeys(ctx, installation.accountId, team) : null;
 
-    const prs = new Map<Id<"pullRequests">, Promise<Doc<"pullRequests"> | null>>();
-    const prOf = (id: Id<"pullRequests">) => {
-      if (!prs.has(id)) prs.set(id, ctx.db.get(id));
+    // The PR as the alert stored it; alerts opened before it was stored read the PR (once each).
+    const prs = new Map<Id<"pullRequests">, Promise<AlertPullRequest | null>>();
+    const prOf = (alert: Doc<"alerts">): Promise<AlertPullRequest | null> => {
+      const id = alert.pullRequestId;
+      if (id === undefined) return Promise.resolve(null);
+      if (alert.pullRequest) return Promise.resolve(alert.pullRequest);
+      if (!prs.has(id))
+        prs.set(
+          id,
+          ctx.db.get(id).then((pr) => pr && { number: pr.number, title: pr.title, authorLogin: pr.authorLogin }),
+        );
       return prs.get(id)!;
     };
     const repos = new Map<Id<"repositories">, Promise<Doc<"repositories"> | null>>();
@@ -109,7 +120,7 @@ export const open = installationQuery({
     const repositories = new Set<string>();
     for (const alert of alerts.slice(0, MAX_OPEN)) {
       if (!(await shownTo(visibility, alert))) continue;
-      const pr = alert.pullRequestId ? await prOf(alert.pullRequestId) : null;
+      const pr = await prOf(alert);
       const repo = alert.repositoryId ? await repoOf(alert.repositoryId) : null;
       const reviewer = reviewerOf(alert);
       if (repo) repositories.add(repo.fullName);
@@ -126,7 +137,7 @@ export const open = installationQuery({
         !((reviewer !== null && teamFilter.keys.has(reviewer)) || (pr && teamFilter.authors.has(pr.authorLogin)))
       )
         continue;
-      const key = pr ? pr._id : reviewer !== null ? `person:${reviewer}` : `installation:${alert.kind}`;
+      const key = pr ? alert.pullRequestId! : reviewer !== null ? `person:${reviewer}` : `installation:${alert.kind}`;
       const who = reviewer === null ? null : await nameOf(reviewer);
       const row =
         rows.get(key) ??
@@ -134,7 +145,7 @@ export const open = installationQuery({
           key,
           about: pr ? "pullRequest" : reviewer !== null ? "person" : "installation",
           title: pr ? pr.title : (who ?? "Sync health"),
-          url: pr?.url ?? alert.url ?? null,
+          url: alert.url ?? null,
           repository: repo?.fullName ?? null,
           number: pr?.number ?? null,
           author: pr?.authorLogin ?? null,

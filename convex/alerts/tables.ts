@@ -40,6 +40,13 @@ export const alertTables = {
     resolvedAt: v.optional(v.number()),
     message: v.string(),
     url: v.optional(v.string()),
+    /**
+     * What the Alerts page groups and filters by, as of the alert's opening (so its query reads no pull
+     * request, a document the write path changes on every webhook): the PR, and the reviewer a pickup or
+     * open-requests breach is about (a login or `team:<slug>`).
+     */
+    pullRequest: v.optional(v.object({ number: v.number(), title: v.string(), authorLogin: v.string() })),
+    reviewer: v.optional(v.string()),
   })
     .index("by_installation_opened", ["installationId", "openedAt"])
     .index("by_installation_subject_resolved", ["installationId", "subject", "resolvedAt"])
