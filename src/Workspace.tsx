@@ -27,6 +27,7 @@ import { SyncHealth } from "./components/SyncHealth";
 import { SyncNowButton } from "./components/SyncNowButton";
 import { TrendsChart } from "./components/TrendsChart";
 import { DEFAULT_PAGE, PAGES, isPage, pagePath, type PageSlug } from "./routes";
+import { plural } from "./lib/plural";
 
 type Installation = FunctionReturnType<typeof api.dashboard.summary.myInstallations>[number];
 type PageProps = { installationId: Id<"installations">; account: string };
@@ -242,7 +243,7 @@ function InstallationPicker({
         >
           {installations.map((i) => (
             <option key={i.installationId} value={i.account.login}>
-              {i.account.login} ({i.openPullRequests} open PRs)
+              {i.account.login} ({plural(i.openPullRequests, "open PR")})
             </option>
           ))}
         </select>

@@ -19,6 +19,7 @@ import {
   type AnalyticsFilters,
 } from "./AnalyticsFormat";
 import { Empty, MorePages, Skeleton } from "./Skeleton";
+import { plural } from "../lib/plural";
 
 export type Drill = { from: number; to: number; stage?: Stage | undefined };
 
@@ -81,7 +82,7 @@ export function AnalyticsDrillDown({
     let cursor: string | null = null;
     try {
       for (;;) {
-        setExporting(`Fetching… ${rows.length.toLocaleString()} pull requests so far`);
+        setExporting(`Fetching… ${plural(rows.length, "pull request")} so far`);
         const page: PaginationResult<MergedPullRequestRow> = await convex.query(
           api.dashboard.analytics.mergedPullRequests,
           {
@@ -97,7 +98,7 @@ export function AnalyticsDrillDown({
         `merged-pull-requests-${isoDay(drill.from)}-${isoDay(drill.to)}.csv`,
         toCsv(CSV_HEADER, rows.map(csvRow)),
       );
-      setExporting(`Downloaded ${rows.length.toLocaleString()} pull requests.`);
+      setExporting(`Downloaded ${plural(rows.length, "pull request")}.`);
     } catch {
       setExporting("The export failed; try again.");
     }

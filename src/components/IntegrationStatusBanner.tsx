@@ -3,6 +3,7 @@ import { useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { localTime } from "./time";
+import { plural } from "../lib/plural";
 
 /** Syncing (with progress), blocked (until when, and why), error (with retry); hidden when healthy. */
 export function IntegrationStatusBanner({ installationId }: { installationId: Id<"installations"> }) {
@@ -21,7 +22,9 @@ export function IntegrationStatusBanner({ installationId }: { installationId: Id
           {status.phase === "people"
             ? "Listing the organisation's members and teams"
             : `Syncing${status.currentRepository ? ` ${status.currentRepository}` : ""}`}
-          {progress && status.phase !== "people" && ` — ${progress.current} of ${progress.total} repositories`}
+          {progress &&
+            status.phase !== "people" &&
+            ` — ${progress.current} of ${plural(progress.total, "repository", "repositories")}`}
         </span>
         {progress ? (
           <progress max={Math.max(progress.total, 1)} value={progress.current} aria-label="Sync progress" />
