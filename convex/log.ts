@@ -18,6 +18,7 @@ type LogEvent =
   | "sync.people.listed"
   | "sync.people.refused"
   | "sync.migration.dropDeprecated"
+  | "model.migration.changedLines"
   | "webhook.invalid"
   | "webhook.dead_letter"
   | "webhook.recovery"

@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from "vitest";
 import { api, internal } from "../convex/_generated/api";
-import { orgWithPeople } from "./helpers/org";
+import { expectNoAggregateDifferences } from "./helpers/convex";
+import { ORG, orgWithPeople } from "./helpers/org";
 import { HOUR, pr, repo, T0 } from "./helpers/records";
 
 const page = { numItems: 50, cursor: null };
@@ -67,7 +68,7 @@ async function setup() {
 
 describe("the PR list's orders and filters", () => {
   test("sorted by update, age and waiting; by repository name; author with another order", async () => {
-    const { installationId, owner, dev } = await setup();
+    const { t, installationId, owner, dev } = await setup();
     const numbers = async (args: Record<string, unknown>, as = owner) =>
       (await as.query(api.dashboard.lists.pullRequests, { installationId, paginationOpts: page, ...args })).page.map(
         (r) => r.number,
@@ -81,6 +82,22 @@ describe("the PR list's orders and filters", () => {
     expect(await numbers({ repository: "acme/gadgets", sort: "age" })).toEqual([4]);
     expect(await numbers({ author: "amy", sort: "age" })).toEqual([1, 3]);
     expect(await numbers({ repository: "acme/nope" })).toEqual([]);
+    // By size: the most changed lines first; sizes GitHub never said come last.
+    expect((await numbers({ sort: "size" }))[0]).toBe(4);
+    expect((await numbers({ sort: "size", state: "all" }))[0]).toBe(4);
+    // A team's PRs: those its members authored (amy and zed are in "web").
+    await t.run(async (ctx) => {
+      await ctx.db.insert("teams", { accountId: ORG, githubId: 71, slug: "web", name: "Web", seenAt: T0 });
+      for (const [id, login] of [
+        [11, "amy"],
+        [12, "zed"],
+      ] as const)
+        await ctx.db.insert("teamMembers", { accountId: ORG, teamGithubId: 71, githubUserId: id, login, seenAt: T0 });
+    });
+    expect(await numbers({ team: "web" })).toEqual([1, 3]);
+    expect(await numbers({ team: "web", sort: "age" })).toEqual([1, 3]);
+    expect(await numbers({ team: "web", author: "ben" })).toEqual([]);
+    expect(await numbers({ team: "nobody" })).toEqual([]);
     // A reviewer's queue (Reviewer load's names open it).
     expect(await numbers({ reviewer: "bob" })).toEqual([2]);
     expect(await numbers({ reviewer: "carol", author: "amy" })).toEqual([3]);
@@ -98,4 +115,21 @@ describe("the PR list's orders and filters", () => {
     expect(await numbers({ repository: "acme/vault" }, dev)).toEqual([]);
     expect(await numbers({ sort: "age" }, dev)).toEqual([1, 4, 3, 2]);
   });
+});
+
+test("the migration gives pull requests stored before sizes were derived their size, once", async () => {
+  const { t, installationId, owner } = await setup();
+  await t.run(async (ctx) => {
+    for (const pr of await ctx.db.query("pullRequests").collect())
+      await ctx.db.patch(pr._id, { changedLines: undefined });
+  });
+  const first = async () =>
+    (
+      await owner.query(api.dashboard.lists.pullRequests, { installationId, paginationOpts: page, sort: "size" })
+    ).page.map((r) => r.number)[0];
+  expect(await first()).not.toBe(4);
+  await t.mutation(internal.model.migrations.backfillChangedLines, {});
+  await t.finishAllScheduledFunctions(() => {});
+  expect(await first()).toBe(4);
+  await expectNoAggregateDifferences(t, installationId);
 });

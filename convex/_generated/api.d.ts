@@ -88,6 +88,7 @@ import type * as model_derived from "../model/derived.js";
 import type * as model_health from "../model/health.js";
 import type * as model_ingest from "../model/ingest.js";
 import type * as model_installations from "../model/installations.js";
+import type * as model_migrations from "../model/migrations.js";
 import type * as model_purge from "../model/purge.js";
 import type * as model_records from "../model/records.js";
 import type * as model_repositories from "../model/repositories.js";
@@ -234,6 +235,7 @@ declare const fullApi: ApiFromModules<{
   "model/health": typeof model_health;
   "model/ingest": typeof model_ingest;
   "model/installations": typeof model_installations;
+  "model/migrations": typeof model_migrations;
   "model/purge": typeof model_purge;
   "model/records": typeof model_records;
   "model/repositories": typeof model_repositories;

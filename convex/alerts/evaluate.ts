@@ -7,6 +7,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { HEALTH_THRESHOLDS } from "../dashboard/syncHealth";
 import { ALL_SCOPE, DAY_MS, dayOf, PUBLIC_SCOPE } from "../model/contribution";
+import { changedLinesOf } from "../model/derivePullRequest";
 import { installationAgreements, type Agreements } from "../model/settings";
 import { HOUR_MS, hourOf, recentFinishedJobs } from "../sync/health";
 import { notifyDestinations } from "../notify/slack";
@@ -287,11 +288,9 @@ export class Engine {
   }
 }
 
-/** Additions + deletions, or null when the source did not say. */
-function changedLines(pr: Pick<Doc<"pullRequests">, "additions" | "deletions">): number | null {
-  if (pr.additions === undefined && pr.deletions === undefined) return null;
-  return (pr.additions ?? 0) + (pr.deletions ?? 0);
-}
+/** Additions + deletions, or null when the source did not say (the model's one definition). */
+const changedLines = (pr: Pick<Doc<"pullRequests">, "additions" | "deletions">): number | null =>
+  changedLinesOf(pr) ?? null;
 
 /**
  * An alert opened or resolved: the in-app bell reads the `alerts` table itself; Slack destinations

@@ -6,7 +6,7 @@
  * rows whenever that many visible rows exist within its read bound.
  */
 import type { PaginationOptions, PaginationResult } from "convex/server";
-import { stream } from "convex-helpers/server/stream";
+import { mergedStream, stream } from "convex-helpers/server/stream";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
@@ -109,11 +109,14 @@ export const pullRequests = installationPaginatedQuery({
     reviewer: v.optional(v.string()),
     /** A repository by its full name (`owner/name`), as the list's URL carries it; or `repositoryId`. */
     repository: v.optional(v.string()),
+    /** PRs authored by a member of this team (its slug; at most 200 members are read). */
+    team: v.optional(v.string()),
     /**
      * "updated" (default): last updated first; "age": oldest first; "waiting": waiting longest first (open
-     * PRs that wait on someone — the whose-turn `waitingSince`).
+     * PRs that wait on someone — the whose-turn `waitingSince`); "size": most changed lines first (PRs whose
+     * size GitHub has not said come last).
      */
-    sort: v.optional(v.union(v.literal("updated"), v.literal("age"), v.literal("waiting"))),
+    sort: v.optional(v.union(v.literal("updated"), v.literal("age"), v.literal("waiting"), v.literal("size"))),
     /** The client's UTC day: open PRs waiting longer than the installation's stale threshold are flagged. */
     today: v.optional(v.number()),
   },
@@ -129,15 +132,28 @@ export const pullRequests = installationPaginatedQuery({
     if (args.repository && !repositoryId) return empty<never>();
     if (repositoryId && !(await visibility.named(repositoryId))) return empty<never>();
     const scope = repositoryId ? { repositoryId } : { installationId };
+    const members = args.team === undefined ? null : await teamLogins(ctx, args.team);
+    if (members && members.size === 0) return empty<never>();
     const matches = (pr: Doc<"pullRequests">) =>
       (author === undefined || pr.authorLogin === author) &&
+      (members === null || members.has(pr.authorLogin)) &&
       (!health || pr.health === health) &&
       (!repositoryId || pr.repositoryId === repositoryId);
     const q = args.reviewer
       ? reviewerQueue(ctx, installationId, args.reviewer).filterWith(async (pr) => matches(pr))
-      : sort === "updated"
-        ? pullRequestsInOrder(ctx.db, scope, { state, health, author }).order("desc")
-        : pullRequestsSorted(ctx.db, scope, sort, state).filterWith(async (pr) => matches(pr));
+      : sort === "updated" && members && author === undefined
+        ? // A team's PRs by last update: one index range per member, merged in order.
+          mergedStream(
+            [...members].map((login) =>
+              pullRequestsInOrder(ctx.db, scope, { state, health, author: login }).order("desc"),
+            ),
+            ["updatedAt", "_creationTime"],
+          )
+        : sort === "updated"
+          ? pullRequestsInOrder(ctx.db, scope, { state, health, author })
+              .order("desc")
+              .filterWith(async (pr) => matches(pr))
+          : pullRequestsSorted(ctx.db, scope, sort, state).filterWith(async (pr) => matches(pr));
     const [result, staleBefore] = await Promise.all([
       visiblePage(q, visibility, paginationOpts),
       staleBoundary(ctx, installationId, visibility.access, args.today),
@@ -194,6 +210,21 @@ function repositoryNamed(ctx: QueryCtx, installationId: Id<"installations">, ful
     .first();
 }
 
+/** The logins of a team's members (of the installation's organisation), at most 200. */
+async function teamLogins(ctx: QueryCtx & { installation: Doc<"installations"> }, slug: string) {
+  const accountId = ctx.installation.accountId;
+  const team = await ctx.db
+    .query("teams")
+    .withIndex("by_account_slug", (q) => q.eq("accountId", accountId).eq("slug", slug))
+    .first();
+  if (!team) return new Set<string>();
+  const members = await ctx.db
+    .query("teamMembers")
+    .withIndex("by_team_user", (q) => q.eq("accountId", accountId).eq("teamGithubId", team.githubId))
+    .take(200);
+  return new Set(members.map((m) => m.login));
+}
+
 /** A reviewer's queue: the open PRs with an outstanding request to them, the oldest request first. */
 function reviewerQueue(ctx: QueryCtx, installationId: Id<"installations">, reviewer: string) {
   return stream(ctx.db, schema)
@@ -213,10 +244,23 @@ function reviewerQueue(ctx: QueryCtx, installationId: Id<"installations">, revie
 function pullRequestsSorted(
   db: QueryCtx["db"],
   scope: { repositoryId: Id<"repositories"> } | { installationId: Id<"installations"> },
-  sort: "age" | "waiting",
+  sort: "age" | "waiting" | "size",
   state: "open" | "closed" | "merged" | "all",
 ) {
   const prs = stream(db, schema).query("pullRequests");
+  if (sort === "size") {
+    const bySize = (s: "open" | "closed" | "merged") =>
+      ("repositoryId" in scope
+        ? prs.withIndex("by_repo_state_size", (i) => i.eq("repositoryId", scope.repositoryId).eq("state", s))
+        : prs.withIndex("by_installation_state_size", (i) =>
+            i.eq("installationId", scope.installationId).eq("state", s),
+          )
+      ).order("desc");
+    // Every state: the three states' ranges merged by size.
+    return state === "all"
+      ? mergedStream((["open", "closed", "merged"] as const).map(bySize), ["changedLines", "_creationTime"])
+      : bySize(state);
+  }
   if (sort === "waiting") {
     return "repositoryId" in scope
       ? prs.withIndex("by_repo_state_waiting", (i) =>

@@ -27,7 +27,13 @@ type DerivationInput = Pick<
   | "reviewRequests"
   | "requestHistory"
   | "mergedAt"
+  | "additions"
+  | "deletions"
 >;
+
+/** Lines added plus removed, or undefined when the source said neither. */
+export const changedLinesOf = (pr: Pick<Doc<"pullRequests">, "additions" | "deletions">) =>
+  pr.additions === undefined && pr.deletions === undefined ? undefined : (pr.additions ?? 0) + (pr.deletions ?? 0);
 
 export async function derivePullRequest(db: DatabaseReader, repositoryId: Id<"repositories">, pr: DerivationInput) {
   const [reviews, ci] = await Promise.all([
@@ -68,6 +74,7 @@ export async function derivePullRequest(db: DatabaseReader, repositoryId: Id<"re
       ? await firstDeploymentAfter(db, repositoryId, pr.mergedAt)
       : undefined;
   return {
+    changedLines: changedLinesOf(pr),
     checks,
     failingChecks: failing,
     review,

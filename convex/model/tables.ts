@@ -117,6 +117,8 @@ export const readModelTables = {
     ...storedFields(pullRequestRecord),
     // Stored with every request's time (the record's may lack it: first seen = requested then).
     reviewRequests: v.optional(v.array(v.object({ reviewer: v.string(), requestedAt: v.number() }))),
+    /** Lines added plus removed, when GitHub said (derived): the PR list's order by size. */
+    changedLines: v.optional(v.number()),
     // Whose turn, derived by the write path (model/turn.ts):
     turn: v.optional(v.union(v.literal("author"), v.literal("reviewers"), v.literal("merge"), v.literal("none"))),
     turnReason: v.optional(v.string()),
@@ -164,6 +166,8 @@ export const readModelTables = {
     .index("by_repo_created", ["repositoryId", "createdAt"])
     .index("by_repo_state_created", ["repositoryId", "state", "createdAt"])
     .index("by_installation_state_waiting", ["installationId", "state", "waitingSince"])
+    .index("by_installation_state_size", ["installationId", "state", "changedLines"])
+    .index("by_repo_state_size", ["repositoryId", "state", "changedLines"])
     .index("by_repo_state_waiting", ["repositoryId", "state", "waitingSince"])
     /** Analytics drill-down (merged in a range) and deployment attribution (merged before a deployment). */
     .index("by_installation_merged", ["installationId", "mergedAt"])

@@ -180,6 +180,8 @@ export const UPSERTS = {
       const base = {
         closedAt: undefined,
         mergedAt: undefined,
+        // A record without the PR's size (a webhook's may lack it) keeps the stored one, and derives from it.
+        ...(existing && { additions: existing.additions, deletions: existing.deletions }),
         ...scoped(scope, rec),
         mergeable,
         reviewRequests: reviewRequestsOf(rec, existing),

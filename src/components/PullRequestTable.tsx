@@ -1,6 +1,6 @@
 /**
  * The pull request list, for triage: sorted by last update, age or waiting; filtered by state, health,
- * repository, author and reviewer — all in the URL (`?health=red&sort=age`), so a figure elsewhere links
+ * repository, team (its members' PRs), author and reviewer — all in the URL (`?health=red&sort=age`), so a figure elsewhere links
  * to the list behind it and a filtered list can be shared. Dense rows; j / k / Enter / ? (lib/listKeys).
  */
 import { usePaginatedQuery, useQuery } from "convex/react";
@@ -14,8 +14,8 @@ import { StaleBadge } from "./StaleBadge";
 import { timeAgo, useNow, useUtcDay } from "./time";
 
 const PAGE_SIZE = 25;
-const PR_FILTERS = { state: "open", health: "", repo: "", author: "", reviewer: "", sort: "updated" };
-type Sort = "updated" | "age" | "waiting";
+const PR_FILTERS = { state: "open", health: "", repo: "", team: "", author: "", reviewer: "", sort: "updated" };
+type Sort = "updated" | "age" | "waiting" | "size";
 type State = "open" | "closed" | "merged" | "all";
 
 /** "+120 −4" as text; a screen reader hears "120 lines added, 4 removed". */
@@ -32,16 +32,13 @@ function Size({ additions, deletions }: { additions: number | null; deletions: n
 
 export function PullRequestTable({ installationId }: { installationId: Id<"installations"> }) {
   const { values: f, set, changed } = useUrlState(PR_FILTERS);
-  const sort = (["updated", "age", "waiting"].includes(f.sort) ? f.sort : "updated") as Sort;
+  const sort = (["updated", "age", "waiting", "size"].includes(f.sort) ? f.sort : "updated") as Sort;
   const state = (["open", "closed", "merged", "all"].includes(f.state) ? f.state : "open") as State;
   const health = (["green", "yellow", "red"].includes(f.health) ? f.health : undefined) as
     "green" | "yellow" | "red" | undefined;
   const now = useNow(60_000);
   const today = useUtcDay();
-  const repos = useQuery(api.dashboard.lists.repositories, {
-    installationId,
-    paginationOpts: { numItems: 200, cursor: null },
-  });
+  const options = useQuery(api.dashboard.analytics.filterOptions, { installationId });
   const { results, status, loadMore } = usePaginatedQuery(
     api.dashboard.lists.pullRequests,
     {
@@ -52,6 +49,7 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
       ...(health && { health }),
       ...(f.author.trim() && { author: f.author.trim() }),
       ...(f.repo && { repository: f.repo }),
+      ...(f.team && { team: f.team }),
       ...(f.reviewer && { reviewer: f.reviewer }),
     },
     { initialNumItems: PAGE_SIZE },
@@ -67,6 +65,7 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
             <option value="updated">Last updated</option>
             <option value="waiting">Waiting longest</option>
             <option value="age">Oldest</option>
+            <option value="size">Largest</option>
           </select>
         </label>
         <label>
@@ -91,10 +90,24 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
           Repository{" "}
           <select value={f.repo} onChange={(e) => set({ repo: e.target.value })}>
             <option value="">All</option>
-            {f.repo && !repos?.page.some((r) => r.fullName === f.repo) && <option value={f.repo}>{f.repo}</option>}
-            {repos?.page.map((r) => (
+            {f.repo && !options?.repositories.some((r) => r.fullName === f.repo) && (
+              <option value={f.repo}>{f.repo}</option>
+            )}
+            {options?.repositories.map((r) => (
               <option key={r.id} value={r.fullName}>
                 {r.fullName}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Team{" "}
+          <select value={f.team} onChange={(e) => set({ team: e.target.value })}>
+            <option value="">Any</option>
+            {f.team && !options?.teams.some((t) => t.slug === f.team) && <option value={f.team}>{f.team}</option>}
+            {options?.teams.map((t) => (
+              <option key={t.slug} value={t.slug}>
+                {t.name}
               </option>
             ))}
           </select>
