@@ -12,7 +12,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { installationPaginatedQuery } from "../builders";
 import type { RepositoryAccess } from "../access";
-import { health } from "../model/tables";
+import { activityType, health } from "../model/tables";
 import schema from "../schema";
 import { DAY_MS } from "../model/contribution";
 import { installationSettings } from "../model/settings";
@@ -337,17 +337,6 @@ function pullRequestRow(pr: Doc<"pullRequests">, staleBefore: number) {
     }),
   };
 }
-
-const activityType = v.union(
-  v.literal("pr_opened"),
-  v.literal("pr_merged"),
-  v.literal("pr_closed"),
-  v.literal("review_submitted"),
-  v.literal("commit_pushed"),
-  v.literal("issue_opened"),
-  v.literal("issue_closed"),
-  v.literal("comment_created"),
-);
 
 export const activity = installationPaginatedQuery({
   args: {

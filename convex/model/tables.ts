@@ -33,6 +33,17 @@ function storedFields<F extends { repoGithubId: unknown }>({ fields }: { fields:
 
 const installationStatus = v.union(v.literal("active"), v.literal("suspended"), v.literal("deleted"));
 export const health = v.union(v.literal("green"), v.literal("yellow"), v.literal("red"));
+/** What an activity event records (the feed's kinds). */
+export const activityType = v.union(
+  v.literal("pr_opened"),
+  v.literal("pr_merged"),
+  v.literal("pr_closed"),
+  v.literal("review_submitted"),
+  v.literal("commit_pushed"),
+  v.literal("issue_opened"),
+  v.literal("issue_closed"),
+  v.literal("comment_created"),
+);
 const checksState = v.union(v.literal("passing"), v.literal("failing"), v.literal("pending"), v.literal("none"));
 const reviewSummary = v.union(
   v.literal("approved"),
@@ -263,16 +274,7 @@ export const readModelTables = {
     repositoryId: v.id("repositories"),
     /** `<type>:<github id>[:<event time>]` — never built from content, so edits never duplicate. */
     key: v.string(),
-    type: v.union(
-      v.literal("pr_opened"),
-      v.literal("pr_merged"),
-      v.literal("pr_closed"),
-      v.literal("review_submitted"),
-      v.literal("commit_pushed"),
-      v.literal("issue_opened"),
-      v.literal("issue_closed"),
-      v.literal("comment_created"),
-    ),
+    type: activityType,
     actorLogin: v.string(),
     occurredAt: v.number(),
     url: v.string(),

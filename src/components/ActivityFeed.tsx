@@ -6,6 +6,7 @@ import { usePaginatedQuery, useQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useUrlState } from "../lib/urlState";
+import { FilterSelect } from "./FilterSelect";
 import { Empty, MorePages, Skeleton } from "./Skeleton";
 import { timeAgo, useNow } from "./time";
 
@@ -64,29 +65,20 @@ export function ActivityFeed({ installationId }: { installationId: Id<"installat
           Person{" "}
           <input value={f.person} onChange={(e) => set({ person: e.target.value })} placeholder="login" size={10} />
         </label>
-        <label>
-          Repository{" "}
-          <select value={f.repo} onChange={(e) => set({ repo: e.target.value })}>
-            <option value="">All</option>
-            {f.repo && !repos?.page.some((r) => r.fullName === f.repo) && <option value={f.repo}>{f.repo}</option>}
-            {repos?.page.map((r) => (
-              <option key={r.id} value={r.fullName}>
-                {r.fullName}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Kind{" "}
-          <select value={f.kind} onChange={(e) => set({ kind: e.target.value })}>
-            <option value="">Everything</option>
-            {Object.entries(KIND_LABEL).map(([k, label]) => (
-              <option key={k} value={k}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Repository"
+          any="All"
+          value={f.repo}
+          onChange={(repo) => set({ repo })}
+          choices={repos?.page.map((r) => ({ value: r.fullName, label: r.fullName }))}
+        />
+        <FilterSelect
+          label="Kind"
+          any="Everything"
+          value={f.kind}
+          onChange={(kind) => set({ kind })}
+          choices={Object.entries(KIND_LABEL).map(([value, label]) => ({ value, label }))}
+        />
         {changed && (
           <button type="button" onClick={() => set({ person: "", repo: "", kind: "" })}>
             Clear filters

@@ -12,6 +12,7 @@ import { ListKeysHelp, useListKeys } from "../lib/listKeys";
 import { plural } from "../lib/plural";
 import { useUrlState } from "../lib/urlState";
 import { pagePath } from "../routes";
+import { FilterSelect } from "./FilterSelect";
 import { Empty, Skeleton } from "./Skeleton";
 import { timeAgo, useNow } from "./time";
 
@@ -75,6 +76,7 @@ export function AlertList({ installationId }: { installationId: Id<"installation
   });
   const markRead = useMutation(api.alerts.bell.markRead);
   const keys = useListKeys<HTMLOListElement>();
+  const clear = () => set({ show: "", kind: "", repo: "", team: "" });
   if (answer === undefined) return <Skeleton lines={4} label="Loading alerts" />;
   if (answer === null) return <Empty>The alerts of this account are not available to you.</Empty>;
   return (
@@ -100,41 +102,27 @@ export function AlertList({ installationId }: { installationId: Id<"installation
             </label>
           ))}
         </fieldset>
-        <label>
-          Agreement{" "}
-          <select value={f.kind} onChange={(e) => set({ kind: e.target.value })}>
-            <option value="">Any</option>
-            {Object.entries(KIND_LABEL).map(([kind, label]) => (
-              <option key={kind} value={kind}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Repository{" "}
-          <select value={f.repo} onChange={(e) => set({ repo: e.target.value })}>
-            <option value="">All</option>
-            {[...new Set([...(f.repo ? [f.repo] : []), ...answer.repositories])].map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Team{" "}
-          <select value={f.team} onChange={(e) => set({ team: e.target.value })}>
-            <option value="">Any</option>
-            {answer.teams.map((t) => (
-              <option key={t.slug} value={t.slug}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Agreement"
+          value={f.kind}
+          onChange={(kind) => set({ kind })}
+          choices={Object.entries(KIND_LABEL).map(([value, label]) => ({ value, label }))}
+        />
+        <FilterSelect
+          label="Repository"
+          any="All"
+          value={f.repo}
+          onChange={(repo) => set({ repo })}
+          choices={answer.repositories.map((r) => ({ value: r, label: r }))}
+        />
+        <FilterSelect
+          label="Team"
+          value={f.team}
+          onChange={(team) => set({ team })}
+          choices={answer.teams.map((t) => ({ value: t.slug, label: t.name }))}
+        />
         {changed && (
-          <button type="button" onClick={() => set({ show: "", kind: "", repo: "", team: "" })}>
+          <button type="button" onClick={clear}>
             Clear filters
           </button>
         )}
@@ -152,7 +140,7 @@ export function AlertList({ installationId }: { installationId: Id<"installation
         <Empty>
           {f.show === "all" ? "Nothing breaks a working agreement." : "Nothing of yours breaks a working agreement."}{" "}
           {changed && (
-            <button type="button" className="link" onClick={() => set({ show: "", kind: "", repo: "", team: "" })}>
+            <button type="button" className="link" onClick={clear}>
               Clear the filters
             </button>
           )}

@@ -9,6 +9,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { ListKeysHelp, useListKeys } from "../lib/listKeys";
 import { useUrlState } from "../lib/urlState";
 import { HEALTH_TEXT, healthReasonsText, waitingOnText } from "./prText";
+import { FilterSelect } from "./FilterSelect";
 import { Empty, MorePages, Skeleton } from "./Skeleton";
 import { StaleBadge } from "./StaleBadge";
 import { timeAgo, useNow, useUtcDay } from "./time";
@@ -86,32 +87,19 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
             <option value="green">Green</option>
           </select>
         </label>
-        <label>
-          Repository{" "}
-          <select value={f.repo} onChange={(e) => set({ repo: e.target.value })}>
-            <option value="">All</option>
-            {f.repo && !options?.repositories.some((r) => r.fullName === f.repo) && (
-              <option value={f.repo}>{f.repo}</option>
-            )}
-            {options?.repositories.map((r) => (
-              <option key={r.id} value={r.fullName}>
-                {r.fullName}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Team{" "}
-          <select value={f.team} onChange={(e) => set({ team: e.target.value })}>
-            <option value="">Any</option>
-            {f.team && !options?.teams.some((t) => t.slug === f.team) && <option value={f.team}>{f.team}</option>}
-            {options?.teams.map((t) => (
-              <option key={t.slug} value={t.slug}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Repository"
+          any="All"
+          value={f.repo}
+          onChange={(repo) => set({ repo })}
+          choices={options?.repositories.map((r) => ({ value: r.fullName, label: r.fullName }))}
+        />
+        <FilterSelect
+          label="Team"
+          value={f.team}
+          onChange={(team) => set({ team })}
+          choices={options?.teams.map((t) => ({ value: t.slug, label: t.name }))}
+        />
         <label>
           Author{" "}
           <input

@@ -1,0 +1,32 @@
+/**
+ * One filter of a list as a labelled select: "Any" (the empty value) first, then the choices; a value
+ * from the URL that is not (or not yet) among the choices stays selectable, so a shared link keeps it.
+ */
+export function FilterSelect({
+  label,
+  value,
+  onChange,
+  choices,
+  any = "Any",
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  choices: ReadonlyArray<{ value: string; label: string }> | undefined;
+  any?: string;
+}) {
+  return (
+    <label>
+      {label}{" "}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{any}</option>
+        {value && !choices?.some((c) => c.value === value) && <option value={value}>{value}</option>}
+        {choices?.map((c) => (
+          <option key={c.value} value={c.value}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
