@@ -16,6 +16,7 @@ import { startHarness } from "./browser/harness";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 import { seedRealisticOrg } from "./helpers/realisticOrg";
 import { patchSyncState } from "./helpers/syncState";
+import { recordMembership } from "../convex/memberships";
 
 const SHOTS = "tests/output/screenshots";
 const PAGES = [
@@ -37,6 +38,7 @@ let t: TestConvex;
 let harness: Awaited<ReturnType<typeof startHarness>>;
 let installationId: Id<"installations">;
 let lead: { subject: string };
+let stranger: { subject: string };
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -48,7 +50,11 @@ beforeAll(async () => {
   await t.finishInProgressScheduledFunctions();
   await t.mutation(internal.alerts.engine.scan, { installationId });
   await t.finishInProgressScheduledFunctions();
+  // A second organisation of dev1's, never synced: the Organisations page appears and says so.
+  await createInstallation(t, { githubInstallationId: 1002, accountLogin: "beta", accountId: 9002 });
+  await t.run((ctx) => recordMembership(ctx, { accountId: 9002, githubUserId: 5001, login: "dev1", member: true }));
   lead = await signInAs(t, 5001, "dev1");
+  stranger = await signInAs(t, 7777, "stranger");
   harness = await startHarness(t);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -119,6 +125,26 @@ describe("every page, at 1280 and 360 px", () => {
         expect(await overflow(page)).toBeLessThanOrEqual(0);
         await page.close();
       }, 60_000);
+
+  test("the other screens: signed out, no installation, organisations, never synced, an unknown page", async () => {
+    const screens: Array<[string, string | null, string, string]> = [
+      ["signed-out", null, "/", "Sign in with GitHub"],
+      ["no-installation", stranger.subject, "/", "Install the GitHub App"],
+      ["organisations", lead.subject, "/acme/organisations", "never synced"],
+      ["never-synced", lead.subject, "/beta/inbox", "has not finished"],
+      ["not-found", lead.subject, "/acme/nowhere", "There is no page"],
+    ];
+    for (const [name, as, path, text] of screens)
+      for (const width of [1280, 360]) {
+        const page = await browser.newPage({ viewport: { width, height: width < 600 ? 740 : 800 } });
+        await page.goto(`${harness.url}${path}${as ? `?as=${encodeURIComponent(as)}` : ""}`);
+        await page.getByText(text).first().waitFor();
+        await page.screenshot({ path: `${SHOTS}/daily-${name}-${width}.png`, fullPage: true });
+        expect(await axeViolations(page), `${name} at ${width}`).toEqual([]);
+        expect(await overflow(page), `${name} at ${width}`).toBeLessThanOrEqual(0);
+        await page.close();
+      }
+  }, 120_000);
 
   test("dark mode follows the system, and passes axe too", async () => {
     for (const slug of ["inbox", "pulls", "alerts"]) {

@@ -13,7 +13,7 @@ import { Empty, Skeleton } from "./Skeleton";
 import { StaleBadge } from "./StaleBadge";
 import { elapsed, useNow, useUtcDay } from "./time";
 import { ListKeysHelp, useListKeys } from "../lib/listKeys";
-import { NotReadyYet } from "./NotReadyYet";
+import { NotReadyYet, useReadiness } from "./NotReadyYet";
 import { WhereWorkStalls } from "./Overview";
 
 interface InboxRow {
@@ -81,16 +81,18 @@ export function Inbox({ installationId, account }: { installationId: Id<"install
   const inbox = useQuery(inboxQuery, { installationId, today });
   const now = useNow(60_000);
   const keys = useListKeys<HTMLDivElement>();
+  const readiness = useReadiness(installationId);
   if (inbox === undefined) return <Skeleton lines={6} label="Loading your inbox" />;
   if (inbox === null) return <Empty>The inbox of this account is not available to you.</Empty>;
   const empty = SECTIONS.every((s) => inbox[s.key].length === 0);
+  // Nothing synced yet: say so, and nothing that reads as "all clear".
+  if (empty && readiness !== "ready") return <NotReadyYet installationId={installationId} account={account} />;
   // Sections with rows first (oldest first within each), so the first row is on the first screen.
   const sections = [...SECTIONS].sort((a, b) => Number(inbox[a.key].length === 0) - Number(inbox[b.key].length === 0));
   let first = true;
   return (
     <div className="inbox" ref={keys.ref}>
       <ListKeysHelp open={keys.help} onClose={keys.closeHelp} />
-      {empty && <NotReadyYet installationId={installationId} account={account} />}
       {sections.map((section) => {
         const rows = inbox[section.key];
         const headingId = `inbox-${section.key}`;

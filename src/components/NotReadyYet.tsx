@@ -6,17 +6,26 @@ import { useQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 
-export function NotReadyYet({ installationId, account }: { installationId: Id<"installations">; account: string }) {
+type Readiness = "loading" | "first-sync" | "no-repositories" | "ready";
+
+/** Whether the installation has anything to show yet. */
+export function useReadiness(installationId: Id<"installations">): Readiness {
   const s = useQuery(api.dashboard.summary.summary, { installationId });
-  if (!s) return null;
-  if (s.lastSyncedAt === null)
+  if (!s) return "loading";
+  if (s.lastSyncedAt === null) return "first-sync";
+  return s.repositories === 0 ? "no-repositories" : "ready";
+}
+
+export function NotReadyYet({ installationId, account }: { installationId: Id<"installations">; account: string }) {
+  const readiness = useReadiness(installationId);
+  if (readiness === "first-sync")
     return (
       <p className="notice" role="status">
         <strong>The first sync of {account} has not finished.</strong> Pull requests, reviews and checks appear here as
         it goes (its progress is above); an empty list does not mean all clear yet.
       </p>
     );
-  if (s.repositories === 0)
+  if (readiness === "no-repositories")
     return (
       <p className="notice" role="status">
         <strong>The App reads no repository of {account}.</strong> Add repositories to the App on GitHub (the

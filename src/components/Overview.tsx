@@ -9,6 +9,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { plural } from "../lib/plural";
 import { pagePath } from "../routes";
+import { NotReadyYet } from "./NotReadyYet";
 import { healthReasonsText, waitingOnText } from "./prText";
 import { Empty, Skeleton } from "./Skeleton";
 import { elapsed, useNow, useUtcDay } from "./time";
@@ -61,6 +62,7 @@ function SummaryCards({ installationId, account }: Props) {
 export function Overview(props: Props) {
   return (
     <>
+      <NotReadyYet {...props} />
       <SummaryCards {...props} />
       <WhereWorkStalls {...props} />
     </>
