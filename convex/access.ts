@@ -141,8 +141,14 @@ export async function viewerReviewerKeys(
   const viewer = known === undefined ? await currentViewer(ctx) : known;
   if (!viewer) return [];
   const { teams } = await teamsOfUser(ctx.db, installation.accountId, viewer.githubId);
-  return [viewer.login, ...teams.map((t) => `team:${t.slug}`).sort()];
+  return reviewerKeys(viewer.login, teams);
 }
+
+/** A person's reviewer keys given their teams: their login, then `team:<slug>` for each. */
+export const reviewerKeys = (login: string, teams: ReadonlyArray<{ slug: string }>) => [
+  login,
+  ...teams.map((t) => `team:${t.slug}`).sort(),
+];
 
 /**
  * Who may change an installation's settings (agreements, stale threshold, notification destinations):

@@ -363,9 +363,9 @@ describe("the app in Chromium", () => {
     await rowIn(pages.reviewer, "Review requested from you").waitFor();
     const viaTeam = rowIn(pages.teamMember, "Review requested from you");
     await viaTeam.waitFor();
-    expect(await viaTeam.textContent()).toContain("requested from your team platform");
+    expect(await viaTeam.textContent()).toContain("requested from your team Platform");
     await rowIn(pages.author, "Yours, waiting on others").waitFor();
-    await shoot(pages.teamMember, "inbox-team-request", "requested from your team platform");
+    await shoot(pages.teamMember, "inbox-team-request", "requested from your team Platform");
 
     // dev2 asks for changes: it leaves dev2's inbox and becomes the author's move, without a reload.
     const reviewed = structuredClone(of("pull_request_review").find((p) => p.action === "submitted")!);

@@ -12,7 +12,8 @@ import { v } from "convex/values";
 import { stream } from "convex-helpers/server/stream";
 import type { Doc, Id } from "../_generated/dataModel";
 import { type QueryCtx } from "../_generated/server";
-import { viewerReviewerKeys } from "../access";
+import { reviewerKeys } from "../access";
+import { teamsOfUser } from "../people/teams";
 import { repositoryFromUrl, staleBoundary } from "./lists";
 import { validateToday } from "./trends";
 import schema from "../schema";
@@ -34,7 +35,8 @@ export const inbox = installationQuery({
 
     // Requested from the viewer directly or through one of their teams (one index range per key), never
     // their own PR (a team of theirs may be asked for a review of it).
-    const keys = await viewerReviewerKeys(ctx, installation, viewer);
+    const { teams } = await teamsOfUser(ctx.db, installation.accountId, viewer.githubId);
+    const keys = reviewerKeys(viewer.login, teams);
     const prs = new Map<Id<"pullRequests">, Promise<Doc<"pullRequests"> | null>>();
     const prOf = (id: Id<"pullRequests">) => {
       if (!prs.has(id)) prs.set(id, ctx.db.get(id));
@@ -76,6 +78,8 @@ export const inbox = installationQuery({
     const [needsYou, waitingOnOthers] = await Promise.all([mine(["author", "merge"]), mine(["reviewers", "none"])]);
     return {
       login: viewer.login,
+      /** The caller's teams by slug, so a request that reached them through one names it. */
+      teams: teams.map((t) => ({ slug: t.slug, name: t.name })),
       requested: requested.map((pr) => row(pr, via.get(pr._id))),
       needsYou: needsYou.map((pr) => row(pr)),
       waitingOnOthers: waitingOnOthers.map((pr) => row(pr)),

@@ -38,6 +38,8 @@ interface InboxRow {
 
 interface InboxResult {
   login: string;
+  /** The caller's teams (optional until every deployment returns them). */
+  teams?: Array<{ slug: string; name: string }>;
   requested: InboxRow[];
   needsYou: InboxRow[];
   waitingOnOthers: InboxRow[];
@@ -119,6 +121,7 @@ export function Inbox({ installationId, account }: { installationId: Id<"install
                     now={now}
                     showWaitingOn={section.showWaitingOn}
                     tabbable={tabbable}
+                    teamName={(slug) => inbox.teams?.find((t) => t.slug === slug)?.name ?? slug}
                   />
                 );
               })}
@@ -137,12 +140,14 @@ function InboxItem({
   now,
   showWaitingOn,
   tabbable,
+  teamName,
 }: {
   row: InboxRow;
   me: string;
   now: number;
   showWaitingOn: boolean;
   tabbable: boolean;
+  teamName: (slug: string) => string;
 }) {
   // The health reasons, less the one the "why" already says.
   const reasons = healthReasonsText(row.healthReasons.filter((r) => r !== row.reason));
@@ -155,7 +160,10 @@ function InboxItem({
         <div className="muted">
           {row.repository}#{row.number} by {row.author}
           {row.requestedFrom?.startsWith("team:") && (
-            <span className="via-team"> · requested from your team {row.requestedFrom.slice("team:".length)}</span>
+            <span className="via-team">
+              {" "}
+              · requested from your team {teamName(row.requestedFrom.slice("team:".length))}
+            </span>
           )}
         </div>
         <div className="why">
