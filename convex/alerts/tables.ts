@@ -1,7 +1,7 @@
 /**
  * The alert engine's tables (assembled by convex/schema.ts).
  *
- * - `alerts` — written by `alerts/` (the engine); read by `alerts/` (the bell, the Alerts page), `notify/` through the engine's events.
+ * - `alerts` — written by `alerts/` (the engine); read by `alerts/` (the bell, the Alerts page), `notify/` through the engine's events and the daily digest (`notify/digest.ts`).
  * - `alertReads` — written by `alerts/` (mark read); read by `alerts/` (the bell).
  * - `alertClocks, alertQueue, alertPullRequests, agreementDaily` — written by `alerts/`; read by `alerts/` only (the engine's own state).
  */

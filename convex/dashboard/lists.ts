@@ -150,9 +150,10 @@ export const pullRequests = installationPaginatedQuery({
             ["updatedAt", "_creationTime"],
           )
         : sort === "updated"
-          ? pullRequestsInOrder(ctx.db, scope, { state, health, author })
+          ? // The index holds every filter but a team's (with an author too: is the author in it?).
+            pullRequestsInOrder(ctx.db, scope, { state, health, author })
               .order("desc")
-              .filterWith(async (pr) => matches(pr))
+              .filterWith(async (pr) => members === null || members.has(pr.authorLogin))
           : pullRequestsSorted(ctx.db, scope, sort, state).filterWith(async (pr) => matches(pr));
     const [result, staleBefore] = await Promise.all([
       visiblePage(q, visibility, paginationOpts),

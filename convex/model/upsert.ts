@@ -180,8 +180,6 @@ export const UPSERTS = {
       const base = {
         closedAt: undefined,
         mergedAt: undefined,
-        // A record without the PR's size (a webhook's may lack it) keeps the stored one, and derives from it.
-        ...(existing && { additions: existing.additions, deletions: existing.deletions }),
         ...scoped(scope, rec),
         mergeable,
         reviewRequests: reviewRequestsOf(rec, existing),
@@ -189,7 +187,10 @@ export const UPSERTS = {
         requestHistory,
         firstCommitAt,
       };
-      return { ...base, ...(await derivePullRequest(db, scope.repositoryId, base)) };
+      // Derived from the document as it will be stored: a field the record does not name (a webhook's
+      // may lack the PR's size) keeps its stored value, and the derivation must see it too.
+      const { _id, _creationTime, ...kept } = existing ?? { _id: null, _creationTime: null };
+      return { ...base, ...(await derivePullRequest(db, scope.repositoryId, { ...kept, ...base })) };
     },
   } satisfies UpsertSpec<"pullRequests", PullRequestRecord>,
   review: {

@@ -1,7 +1,7 @@
 /**
  * Notifications to Slack (assembled by convex/schema.ts). Destinations' URLs are secrets: only `notify/send.ts` reads them.
  *
- * - `notificationDestinations` — written by `notify/` (administrators' settings, a delivery disabling a revoked URL); read by `notify/`.
+ * - `notificationDestinations` — written by `notify/` (administrators' settings, a delivery disabling a revoked URL, the digest marking its day); read by `notify/`.
  * - `destinationChanges` — written by `notify/`; read by `notify/` (the settings' audit log).
  * - `notificationDeliveries` — written by `notify/` (queue, send, retries, purge); read by `notify/`.
  */

@@ -2,11 +2,11 @@
  * What happened, newest first: who did what to which pull request or issue (by its title), with a
  * review's verdict; filtered by person, repository and kind, in the URL.
  */
-import { usePaginatedQuery, useQuery } from "convex/react";
+import { usePaginatedQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useUrlState } from "../lib/urlState";
-import { FilterSelect } from "./FilterSelect";
+import { FilterSelect, RepositoryFilter } from "./FilterSelect";
 import { Empty, MorePages, Skeleton } from "./Skeleton";
 import { timeAgo, useNow } from "./time";
 
@@ -43,10 +43,6 @@ const PAGE = 20;
 export function ActivityFeed({ installationId }: { installationId: Id<"installations"> }) {
   const { values: f, set, changed } = useUrlState(FILTERS);
   const type = f.kind in VERB ? (f.kind as keyof typeof VERB) : undefined;
-  const repos = useQuery(api.dashboard.lists.repositories, {
-    installationId,
-    paginationOpts: { numItems: 200, cursor: null },
-  });
   const { results, status, loadMore } = usePaginatedQuery(
     api.dashboard.lists.activity,
     {
@@ -65,13 +61,7 @@ export function ActivityFeed({ installationId }: { installationId: Id<"installat
           Person{" "}
           <input value={f.person} onChange={(e) => set({ person: e.target.value })} placeholder="login" size={10} />
         </label>
-        <FilterSelect
-          label="Repository"
-          any="All"
-          value={f.repo}
-          onChange={(repo) => set({ repo })}
-          choices={repos?.page.map((r) => ({ value: r.fullName, label: r.fullName }))}
-        />
+        <RepositoryFilter installationId={installationId} value={f.repo} onChange={(repo) => set({ repo })} />
         <FilterSelect
           label="Kind"
           any="Everything"

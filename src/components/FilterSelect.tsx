@@ -1,3 +1,7 @@
+import { useQuery } from "convex/react";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+
 /**
  * One filter of a list as a labelled select: "Any" (the empty value) first, then the choices; a value
  * from the URL that is not (or not yet) among the choices stays selectable, so a shared link keeps it.
@@ -28,5 +32,27 @@ export function FilterSelect({
         ))}
       </select>
     </label>
+  );
+}
+
+/** The repository filter of a list: the repositories the caller may read, by full name (`?repo=`). */
+export function RepositoryFilter({
+  installationId,
+  value,
+  onChange,
+}: {
+  installationId: Id<"installations">;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  const options = useQuery(api.dashboard.analytics.filterOptions, { installationId });
+  return (
+    <FilterSelect
+      label="Repository"
+      any="All"
+      value={value}
+      onChange={onChange}
+      choices={options?.repositories.map((r) => ({ value: r.fullName, label: r.fullName }))}
+    />
   );
 }

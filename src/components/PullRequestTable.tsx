@@ -9,7 +9,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { ListKeysHelp, useListKeys } from "../lib/listKeys";
 import { useUrlState } from "../lib/urlState";
 import { HEALTH_TEXT, healthReasonsText, waitingOnText } from "./prText";
-import { FilterSelect } from "./FilterSelect";
+import { FilterSelect, RepositoryFilter } from "./FilterSelect";
 import { Empty, MorePages, Skeleton } from "./Skeleton";
 import { StaleBadge } from "./StaleBadge";
 import { timeAgo, useNow, useUtcDay } from "./time";
@@ -87,13 +87,7 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
             <option value="green">Green</option>
           </select>
         </label>
-        <FilterSelect
-          label="Repository"
-          any="All"
-          value={f.repo}
-          onChange={(repo) => set({ repo })}
-          choices={options?.repositories.map((r) => ({ value: r.fullName, label: r.fullName }))}
-        />
+        <RepositoryFilter installationId={installationId} value={f.repo} onChange={(repo) => set({ repo })} />
         <FilterSelect
           label="Team"
           value={f.team}
