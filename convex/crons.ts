@@ -12,6 +12,9 @@ crons.daily("prune sync jobs", { hourUTC: 3, minuteUTC: 17 }, internal.sync.main
 // Organisations' members, owners, teams and collaborators listed again where due (hourly), as SyncService jobs.
 crons.interval("list organisation people", { minutes: 15 }, internal.sync.maintenance.listPeople, {});
 
+// Watchlist entries due for their daily refresh (conditional requests; Scorecard weekly), as SyncService jobs.
+crons.interval("refresh watchlists", { minutes: 30 }, internal.sync.maintenance.refreshWatchlists, {});
+
 // Webhook deliveries whose scheduled processing was lost (retried, then dead-lettered).
 crons.interval("sweep stuck webhook deliveries", { minutes: 5 }, internal.webhooks.deliveries.sweepStuck, {});
 // Applied and ignored deliveries older than a week, with their bodies.

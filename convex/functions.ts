@@ -17,10 +17,22 @@ import type { ListenerFactory, Purger, Verifier } from "./model/changes";
 import { purgeNotificationsOf } from "./notify/purge";
 import { purgeGrantsOf } from "./people/grants";
 import { purgeHourlyOf } from "./sync/health";
+import { watchlistAlerts } from "./alerts/watchlist";
+import type { WatchListener } from "./watchlist/record";
+import { purgeWatchlistOf } from "./watchlist/purge";
 
 const listeners: readonly ListenerFactory[] = [metricsListener, alertListener];
-const purgers: readonly Purger[] = [purgeGrantsOf, purgeMetricsOf, purgeAlertsOf, purgeNotificationsOf, purgeHourlyOf];
-const withRooms = customCtx(() => ({ listeners, purgers }));
+const purgers: readonly Purger[] = [
+  purgeGrantsOf,
+  purgeMetricsOf,
+  purgeAlertsOf,
+  purgeNotificationsOf,
+  purgeHourlyOf,
+  purgeWatchlistOf,
+];
+/** The rooms that react to watchlist entries' writes (convex/watchlist/record.ts `patchEntry`). */
+export const watchListeners: readonly WatchListener[] = [watchlistAlerts];
+const withRooms = customCtx(() => ({ listeners, purgers, watchListeners }));
 
 const verifiers: readonly Verifier[] = [verifyMetrics];
 

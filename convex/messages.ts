@@ -47,6 +47,10 @@ export function syncDecisionMessage(decision: Pick<SyncDecision, "reason" | "met
       return "Sync started.";
     case "people_listing":
       return "Listing the organisation's members and teams.";
+    case "watchlist_refresh":
+      return "Reading the watchlist's repositories.";
+    case "reserved_for_sync":
+      return "The watchlist waits: the remaining GitHub budget is kept for this installation's own sync.";
   }
 }
 
@@ -97,6 +101,11 @@ const ERROR_TEXT = {
   repository_not_found: () => "Repository not found.",
   delivery_not_found: () => "Delivery not found.",
   destination_not_found: () => "Destination not found.",
+  watch_entry_not_found: () => "Watchlist entry not found.",
+  invalid_repository_ref: (why: string) => why,
+  too_many_watch_entries: (max: number) => `A watchlist follows at most ${max} repositories; remove one first.`,
+  invalid_note: (max: number) => `A note is 1 to ${max} characters.`,
+  not_entry_owner: () => "Only the person who added this repository, or an administrator, can remove it.",
   not_admin: () => "Only the account's owners and the person who installed the App can do this.",
   invalid_page_size: (max: number, got: number) =>
     `numItems must be a whole number from 1 to ${max}; got ${String(got)}.`,

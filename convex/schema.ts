@@ -13,6 +13,7 @@ import { installationFields, readModelTables, repositoryFields } from "./model/t
 import { notifyTables } from "./notify/tables";
 import { peopleTables } from "./people/tables";
 import { installationSyncFields, repositorySyncFields, syncTables } from "./sync/tables";
+import { watchTables } from "./watchlist/tables";
 import { webhookTables } from "./webhooks/tables";
 
 export default defineSchema({
@@ -38,4 +39,5 @@ export default defineSchema({
   ...syncTables,
   ...alertTables,
   ...notifyTables,
+  ...watchTables,
 });

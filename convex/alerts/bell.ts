@@ -36,6 +36,8 @@ export async function readUpTo(ctx: Pick<QueryCtx, "db">, userId: Id<"users">, i
  */
 export async function shownTo(visibility: RepositoryVisibility, alert: Doc<"alerts">): Promise<boolean> {
   if (alert.repositoryId !== undefined) return visibility.visible(alert.repositoryId);
+  // The watchlist follows public repositories outside the installation: every member sees its news.
+  if (alert.kind === "watchlist") return true;
   const readsAll = visibility.access.kind === "all";
   return (alert.scope ?? ALL_SCOPE) === (readsAll ? ALL_SCOPE : PUBLIC_SCOPE);
 }

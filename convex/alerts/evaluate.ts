@@ -297,7 +297,7 @@ const changedLines = (pr: Pick<Doc<"pullRequests">, "additions" | "deletions">):
  * are queued here (convex/notify/slack.ts: each delivery is a scheduled action with its own retries,
  * and a destination's failure is logged, never thrown, so it never blocks or loses the in-app alert).
  */
-async function notify(ctx: MutationCtx, alert: Doc<"alerts">, event: "opened" | "resolved") {
+export async function notify(ctx: MutationCtx, alert: Doc<"alerts">, event: "opened" | "resolved") {
   // The public group's count of a person's requests is for the bell only: Slack gets the full count once.
   if (alert.scope === PUBLIC_SCOPE) return;
   await notifyDestinations(

@@ -16,6 +16,8 @@ export const alertKind = v.union(
   v.literal("sync_failures"),
   v.literal("rate_limit"),
   v.literal("webhook_lag"),
+  /** A watchlist entry's news (alerts/watchlist.ts): its score dropped, a check fell, archived, security policy removed, a new release. */
+  v.literal("watchlist"),
 );
 
 export const alertTables = {
@@ -47,12 +49,16 @@ export const alertTables = {
      */
     pullRequest: v.optional(v.object({ number: v.number(), title: v.string(), authorLogin: v.string() })),
     reviewer: v.optional(v.string()),
+    /** A watchlist alert's entry, and its repository's name as of the opening (the page reads no entry). */
+    watchEntryId: v.optional(v.id("watchEntries")),
+    watchRepository: v.optional(v.string()),
   })
     .index("by_installation_opened", ["installationId", "openedAt"])
     .index("by_installation_subject_resolved", ["installationId", "subject", "resolvedAt"])
     .index("by_pull_request_resolved", ["pullRequestId", "resolvedAt"])
     .index("by_installation_kind_resolved", ["installationId", "kind", "resolvedAt"])
-    .index("by_installation_resolved_opened", ["installationId", "resolvedAt", "openedAt"]),
+    .index("by_installation_resolved_opened", ["installationId", "resolvedAt", "openedAt"])
+    .index("by_watch_entry_resolved", ["watchEntryId", "resolvedAt"]),
 
   /** Per user and installation: alerts opened at or before `readUpTo` are read (the bell's watermark). */
   alertReads: defineTable({

@@ -63,7 +63,8 @@ interface RequestStats {
 }
 
 type Conditional<T> =
-  { notModified: true; etag?: string } | { notModified: false; data: T; etag?: string; next?: string };
+  | { notModified: true; etag?: string }
+  | { notModified: false; data: T; etag?: string; next?: string; last?: string };
 
 export class GitHubClient {
   readonly stats: RequestStats = { requests: 0, notModified: 0 };
@@ -146,11 +147,13 @@ export class GitHubClient {
       }
       const etag = response.headers.etag;
       const next = nextLink(response.headers.link);
+      const last = relLink(response.headers.link, "last");
       return {
         notModified: false,
         data: parse(schema, response.data, route),
         ...(etag && { etag }),
         ...(next && { next }),
+        ...(last && { last }),
       };
     });
   }
@@ -236,9 +239,13 @@ function parse<S extends z.ZodType>(schema: S, data: unknown, where: string): z.
 
 /** The `rel="next"` URL of a Link header (GitHub's pagination contract: follow it, never build it). */
 export function nextLink(link: string | undefined): string | undefined {
+  return relLink(link, "next");
+}
+
+function relLink(link: string | undefined, rel: "next" | "last"): string | undefined {
   return link
     ?.split(",")
-    .map((part) => /<([^>]+)>;\s*rel="next"/.exec(part)?.[1])
+    .map((part) => new RegExp(`<([^>]+)>;\\s*rel="${rel}"`).exec(part)?.[1])
     .find((url): url is string => url !== undefined);
 }
 

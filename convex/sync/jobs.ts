@@ -18,6 +18,7 @@ import { repoSyncProgress, repoSyncStatus, repositorySyncFields, syncCursor } fr
 import { addStats, heldJob, lease, statsDelta } from "./held";
 import { isActive, jobError } from "./jobState";
 import { peopleDue } from "./plan";
+import { requestWatchlistWhenDue } from "./watchlistDue";
 import { requestSync } from "./service";
 import { claimJob, continueJob, currentCursor, endJob, recordPage } from "./transitions";
 
@@ -297,6 +298,8 @@ export const finishJob = internalMutation({
     if (!waiting && outcome === "completed" && asked !== undefined && asked > (sync.peopleListedAt ?? -Infinity)) {
       await requestSync(ctx, job.installationId, "members");
     }
+    // Watchlist entries that came due while this job ran (added, retried), or will shortly (a retry's backoff).
+    if (!waiting) await requestWatchlistWhenDue(ctx, job.installationId);
     return true;
   },
 });

@@ -16,6 +16,7 @@ import { requestSync } from "./service";
 import { dropDeprecatedInstallationFields, dropDeprecatedJobFields } from "./transitions";
 import { log } from "../log";
 import { continuePass } from "../batches";
+import { requestWatchlistWhenDue } from "./watchlistDue";
 
 const CRON_BATCH = 25;
 export const RECOVERY_SCAN_LIMIT = 200;
@@ -47,6 +48,15 @@ export const listPeople = internalMutation({
       if (peopleDue(installation, now)) await requestSync(ctx, installation._id, "members");
     });
   },
+});
+
+/** Watchlist entries due (the daily refresh, a retry whose schedule was missed): a watchlist job where no job runs. */
+export const refreshWatchlists = internalMutation({
+  args: { cursor: v.optional(v.union(v.string(), v.null())) },
+  handler: async (ctx, { cursor }): Promise<void> =>
+    forEachActiveInstallation(ctx, cursor, internal.sync.maintenance.refreshWatchlists, (installation) =>
+      requestWatchlistWhenDue(ctx, installation._id),
+    ),
 });
 
 export const recoverStalledJobs = internalMutation({

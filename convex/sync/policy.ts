@@ -4,8 +4,11 @@
  * `convex/messages.ts` turns codes into words.
  */
 
-/** "members": the organisation's people alone (a job of kind "people", plan.ts). */
-export type Trigger = "manual" | "cron" | "webhook" | "maintenance" | "members";
+/**
+ * "members": the organisation's people alone (a job of kind "people", plan.ts); "watchlist": the
+ * installation's watchlist alone (a job of kind "watchlist").
+ */
+export type Trigger = "manual" | "cron" | "webhook" | "maintenance" | "members" | "watchlist";
 type Action = "start" | "skip" | "block";
 
 export interface PolicyState {
@@ -39,7 +42,17 @@ export const POLICY = {
   MIN_BUDGET_TO_START: 100,
   /** Manual and cron syncs also leave this much for webhook-driven work (backfills of new repos). */
   WEBHOOK_RESERVE: 500,
+  /**
+   * The watchlist spends only what the installation's own sync does not need: it starts, and sends each
+   * request, only while more than this share of the budget is left (and never below the floors above).
+   */
+  WATCHLIST_FLOOR_SHARE: 0.2,
 } as const;
+
+/** The budget below which the watchlist sends nothing: a fifth of the limit, at least the sync's own reserves. */
+export function watchlistFloor(limit: number): number {
+  return Math.max(POLICY.MIN_BUDGET_TO_START + POLICY.WEBHOOK_RESERVE, Math.ceil(limit * POLICY.WATCHLIST_FLOOR_SHARE));
+}
 
 type Reason =
   | "installation_suspended"
@@ -58,6 +71,8 @@ type Reason =
   | "scheduled"
   | "webhook_backfill"
   | "people_listing"
+  | "watchlist_refresh"
+  | "reserved_for_sync"
   | "maintenance";
 
 export interface SyncDecision {
@@ -79,7 +94,8 @@ export function evaluate(state: PolicyState, trigger: Trigger, now: number): Syn
       reason: state.installationStatus === "deleted" ? "installation_deleted" : "installation_suspended",
     };
   }
-  if (state.repositoryCount === 0) return { action: "skip", reason: "no_repositories" };
+  // The watchlist follows outside repositories: an installation without its own may still have some.
+  if (state.repositoryCount === 0 && trigger !== "watchlist") return { action: "skip", reason: "no_repositories" };
   if (state.activeJob) {
     // Only maintenance may take over a job nobody is running any more (it resumes from its cursor).
     if (trigger === "maintenance" && state.activeJob.stalled) return { action: "start", reason: "recover_stalled_job" };
@@ -114,9 +130,14 @@ export function evaluate(state: PolicyState, trigger: Trigger, now: number): Syn
           ? "webhook_backfill"
           : trigger === "members"
             ? "people_listing"
-            : "maintenance";
+            : trigger === "watchlist"
+              ? "watchlist_refresh"
+              : "maintenance";
   // Unknown budget is not assumed full: the worker reads GET /rate_limit (free) before fetching.
   if (!budget) return { action: "start", reason: "budget_unknown" };
+  if (trigger === "watchlist" && budget.remaining < watchlistFloor(budget.limit)) {
+    return { action: "block", reason: "reserved_for_sync", metadata: { blockedUntil: budget.resetAt } };
+  }
   const userDriven = trigger === "manual" || trigger === "cron";
   if (budget.remaining < POLICY.MIN_BUDGET_TO_START) {
     return { action: "block", reason: "rate_limit_low", metadata: { blockedUntil: budget.resetAt } };

@@ -23,6 +23,7 @@ import { peopleStep } from "./people";
 import { type Progress, type Settings } from "./plan";
 import { POLICY } from "./policy";
 import { walkStage } from "./walk";
+import { watchlistStep } from "./watchlist";
 
 /** Well inside Convex's 10-minute action limit, leaving room for the last pages in flight. */
 const SLICE_TIME_BUDGET_MS = 2 * 60_000;
@@ -146,6 +147,12 @@ export class Slice {
           if (step === "done" && !(await this.advance("people"))) break;
           continue;
         }
+        if (phase === "watchlist") {
+          const step = await watchlistStep(this);
+          if (step === "lost") return;
+          if (step === "done") break; // a watchlist job is its one stage
+          continue;
+        }
         const stage = this.cursor.stage ?? "full";
         await walkStage(this, stage);
         if (this.stopped) continue;
@@ -204,19 +211,25 @@ export class Slice {
     return true;
   }
 
-  /** A resource whose budget is below the policy's floor and not yet reset. */
-  private lowBudget() {
+  /** A resource whose budget is below the floor (the policy's, or the caller's) and not yet reset. */
+  private lowBudget(floor: (limit: number) => number = () => POLICY.MIN_BUDGET_TO_START) {
     const now = Date.now();
-    return Object.values(this.client.rateLimits).find(
-      (s) => s.remaining < POLICY.MIN_BUDGET_TO_START && s.resetAt > now,
-    );
+    return Object.values(this.client.rateLimits).find((s) => s.remaining < floor(s.limit) && s.resetAt > now);
   }
 
-  /** One request against GitHub within the concurrency limit, the pacing and the budget reserve. */
-  async request<T>(resource: Resource, points: number, call: () => Promise<T>): Promise<T> {
-    const low = this.lowBudget();
+  /**
+   * One request against GitHub within the concurrency limit, the pacing and the budget reserve (`floor`:
+   * a higher one, the watchlist's, for work that must leave the rest to the installation's own sync).
+   */
+  async request<T>(
+    resource: Resource,
+    points: number,
+    call: () => Promise<T>,
+    floor?: (limit: number) => number,
+  ): Promise<T> {
+    const low = this.lowBudget(floor);
     if (low) {
-      throw new GitHubError("rate_limited", `${low.resource} budget below ${POLICY.MIN_BUDGET_TO_START}`, {
+      throw new GitHubError("rate_limited", `${low.resource} budget below ${floor?.(low.limit) ?? POLICY.MIN_BUDGET_TO_START}`, {
         resumeAt: low.resetAt,
       });
     }
@@ -274,7 +287,7 @@ export class Slice {
   private async fail(error: unknown): Promise<void> {
     const e = error instanceof GitHubError ? error : null;
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    // The listing's and the people's cursors are this slice's; in the walk every repository keeps its own.
+    // The listing's, the people's and the watchlist's cursors are this slice's; in the walk every repository keeps its own.
     const cursor = this.cursor.phase === "walk" ? {} : { cursor: this.cursor };
     if (e?.kind === "rate_limited") {
       await this.ctx.runMutation(internal.sync.jobs.scheduleContinuation, {

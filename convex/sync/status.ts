@@ -105,10 +105,11 @@ export const getStatus = installationQuery({
   },
 });
 
-function syncPhase(job: Doc<"syncJobs">): "open_work" | "people" | "history" {
+function syncPhase(job: Doc<"syncJobs">): "open_work" | "people" | "watchlist" | "history" {
   const { phase, stage } = job.cursor;
   if (phase === "list" || phase === "prune") return "open_work";
   if (phase === "people") return "people";
+  if (phase === "watchlist") return "watchlist";
   return stage === "open_work" ? "open_work" : "history";
 }
 

@@ -9,6 +9,7 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { rateLimitSnapshot } from "../github/tables";
+import { watchStep } from "../watchlist/tables";
 import { jobError, jobErrorKind, jobState } from "./jobState";
 
 const syncState = v.union(v.literal("idle"), v.literal("syncing"), v.literal("blocked"), v.literal("error"));
@@ -20,6 +21,8 @@ export const syncTrigger = v.union(
   v.literal("maintenance"),
   /** The organisation's people alone (a job of kind "people"): hourly, or after a change GitHub sent no webhook for. */
   v.literal("members"),
+  /** The installation's watchlist alone (a job of kind "watchlist"): entries added, retried, refreshed or due. */
+  v.literal("watchlist"),
 );
 /**
  * The people stage's resume point (convex/sync/people.ts): members, owners, the pruning of
@@ -77,6 +80,7 @@ export const syncCursor = v.object({
     v.literal("prune"),
     v.literal("walk"),
     v.literal("people"),
+    v.literal("watchlist"),
     /** Deprecated (one repository at a time): rewritten by `maintenance:dropDeprecated`, then removed. */
     v.literal("probe"),
     v.literal("pulls"),
@@ -89,6 +93,8 @@ export const syncCursor = v.object({
   page: v.optional(v.string()),
   /** The people stage's own cursor. */
   people: v.optional(peopleCursor),
+  /** The watchlist stage: the entry being processed, its step and the commits' next page (absent: take the next due). */
+  watchlist: v.optional(v.object({ entryId: v.id("watchEntries"), step: watchStep, page: v.optional(v.string()) })),
   /** The listing's stamp on every repository it saw (absent when the listing answered 304: walk all). */
   listing: v.optional(v.number()),
   /** Walk: the stage, the last repository admitted (the walk goes on after it), the repositories in flight. */
@@ -181,7 +187,7 @@ export const syncTables = {
   syncJobs: defineTable({
     installationId: v.id("installations"),
     /** What the job does (convex/sync/plan.ts); absent: "installation". */
-    kind: v.optional(v.union(v.literal("installation"), v.literal("people"))),
+    kind: v.optional(v.union(v.literal("installation"), v.literal("people"), v.literal("watchlist"))),
     trigger: syncTrigger,
     state: jobState,
     createdAt: v.number(),

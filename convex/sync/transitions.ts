@@ -32,11 +32,13 @@ export async function startJob(
   now: number,
   repositoryCount: number,
 ): Promise<Id<"syncJobs">> {
-  // The organisation's people alone, or the whole installation (plan.ts).
+  // The organisation's people alone, the watchlist alone, or the whole installation (plan.ts).
   const people = trigger === "members";
+  const watchlist = trigger === "watchlist";
   const jobId = await ctx.db.insert("syncJobs", {
     installationId: installation._id,
     ...(people && { kind: "people" as const }),
+    ...(watchlist && { kind: "watchlist" as const }),
     trigger,
     state: "queued",
     createdAt: now,
@@ -45,8 +47,10 @@ export async function startJob(
     attempt: 0,
     cursor: people
       ? { phase: "people", people: { seenAt: now, step: "members" }, pageSize: PULL_REQUEST_PAGE_SIZE }
-      : { phase: "list", pageSize: PULL_REQUEST_PAGE_SIZE },
-    progress: { current: 0, total: people ? 0 : repositoryCount, itemsFetched: 0 },
+      : watchlist
+        ? { phase: "watchlist", pageSize: PULL_REQUEST_PAGE_SIZE }
+        : { phase: "list", pageSize: PULL_REQUEST_PAGE_SIZE },
+    progress: { current: 0, total: people || watchlist ? 0 : repositoryCount, itemsFetched: 0 },
     stats: {
       requests: 0,
       notModified: 0,
@@ -186,8 +190,8 @@ export async function endJob(
   });
   await recordJobEnd(ctx, job, outcome, now, stats);
   const installation = await ctx.db.get(job.installationId);
-  // A people job's success says nothing of the repositories' data.
-  const synced = outcome === "completed" && job.kind !== "people";
+  // A people or watchlist job's success says nothing of the repositories' data.
+  const synced = outcome === "completed" && job.kind !== "people" && job.kind !== "watchlist";
   if (installation && installation.sync.activeJobId === job._id) {
     const { activeJobId: _, peopleError: __, ...rest } = installation.sync;
     // The people stage's end (listed, or refused and why) whatever became of the job after it.
@@ -238,7 +242,7 @@ export async function endJob(
  */
 export function currentCursor(cursor: Job["cursor"]): Job["cursor"] {
   const { repositoryId, repositoryName, repoEtag: _, repoIndex: __, listed: ___, ...rest } = cursor;
-  if (rest.phase === "list" || rest.phase === "prune" || rest.phase === "walk" || rest.phase === "people") return rest;
+  if (["list", "prune", "walk", "people", "watchlist"].includes(rest.phase)) return rest;
   const { page: ____, ...walk } = rest;
   return {
     ...walk,
