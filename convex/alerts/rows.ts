@@ -1,9 +1,10 @@
 /**
- * The Alerts page: the open breaches grouped into one row per pull request (or person, or the sync),
- * each row listing its breaches — so a PR waiting on five reviewers is one thing to act on, not five.
+ * The Alerts page: the open breaches grouped into one row per pull request (or person, or the sync,
+ * or a watchlist entry), each row listing its breaches — so a PR waiting on five reviewers is one thing
+ * to act on, not five.
  *
  * "Mine" (the default) keeps the rows that concern the caller: their own PRs, breaches about them or a
- * team of theirs, and the sync's health for those who see it. Filters: agreement (kind), repository,
+ * team of theirs, the sync's health for those who see it, and the watchlist's news (every member's). Filters: agreement (kind), repository,
  * team. Reads at most `MAX_OPEN` open alerts (newest first); `truncated` says when there were more.
  */
 import { v } from "convex/values";
@@ -23,7 +24,7 @@ type AlertPullRequest = NonNullable<Doc<"alerts">["pullRequest"]>;
 type Breach = { kind: Doc<"alerts">["kind"]; who: string | null; message: string; openedAt: number; unread: boolean };
 type Row = {
   key: string;
-  about: "pullRequest" | "person" | "installation";
+  about: "pullRequest" | "person" | "installation" | "watchlist";
   title: string;
   url: string | null;
   repository: string | null;
@@ -137,14 +138,22 @@ export const open = installationQuery({
         !((reviewer !== null && teamFilter.keys.has(reviewer)) || (pr && teamFilter.authors.has(pr.authorLogin)))
       )
         continue;
-      const key = pr ? alert.pullRequestId! : reviewer !== null ? `person:${reviewer}` : `installation:${alert.kind}`;
+      // A watchlist entry's news is one row per followed repository.
+      const watched = alert.kind === "watchlist" ? (alert.watchRepository ?? "Watchlist") : null;
+      const key = pr
+        ? alert.pullRequestId!
+        : reviewer !== null
+          ? `person:${reviewer}`
+          : watched !== null
+            ? `watch:${alert.watchEntryId}`
+            : `installation:${alert.kind}`;
       const who = reviewer === null ? null : await nameOf(reviewer);
       const row =
         rows.get(key) ??
         ({
           key,
-          about: pr ? "pullRequest" : reviewer !== null ? "person" : "installation",
-          title: pr ? pr.title : (who ?? "Sync health"),
+          about: pr ? "pullRequest" : reviewer !== null ? "person" : watched !== null ? "watchlist" : "installation",
+          title: pr ? pr.title : (who ?? watched ?? "Sync health"),
           url: alert.url ?? null,
           repository: repo?.fullName ?? null,
           number: pr?.number ?? null,

@@ -6,7 +6,8 @@
  * - `watch:<entry>:archived` — open while the repository is archived.
  * - `watch:<entry>:score` — OpenSSF's score dropped in a new result; resolved by a result that did not drop.
  * - `watch:<entry>:check:<name>` — a check of a new OpenSSF result (or of our own checks, `ours:<name>`)
- *   scored lower than before (e.g. Maintained 10 → 0; "?" never counts); resolved when a new result has it back up.
+ *   fell: 2 points or more lower than before, or down to 0 (e.g. Maintained 10 → 0; "?" never counts, and
+ *   a point lost as a quiet week ages out is not news); resolved when a new result has it back up.
  * - `watch:<entry>:security` — the security policy found before is gone; resolved when it is back.
  * - `watch:<entry>:release:<tag>` — a new latest release; resolved by the next one.
  *
@@ -42,7 +43,11 @@ function news(before: Entry | null, after: Entry): Map<string, News | null> {
     out.set(
       `watch:${id}:score`,
       now.score >= 0 && was.score >= 0 && now.score < was.score
-        ? { choice: "scoreDrop", message: `${name}: OpenSSF Scorecard score dropped ${was.score} → ${now.score}.`, ...link }
+        ? {
+            choice: "scoreDrop",
+            message: `${name}: OpenSSF Scorecard score dropped ${was.score} → ${now.score}.`,
+            ...link,
+          }
         : null,
     );
     checksFell(out, id, name, "check", was.checks, now.checks, link, "OpenSSF");
@@ -92,12 +97,19 @@ function checksFell(
     if (old === undefined || old < 0 || c.score < 0) continue;
     out.set(
       subject,
-      c.score < old
-        ? { choice: "checkFell", message: `${name}: ${source} ${c.name} fell ${shown(old)} → ${shown(c.score)}.`, ...link }
+      fell(old, c.score)
+        ? {
+            choice: "checkFell",
+            message: `${name}: ${source} ${c.name} fell ${shown(old)} → ${shown(c.score)}.`,
+            ...link,
+          }
         : null,
     );
   }
 }
+
+/** A check fell: by 2 points or more, or to 0. */
+const fell = (before: number, after: number) => after < before && (before - after >= 2 || after === 0);
 
 export const watchlistAlerts: WatchListener = async (ctx, before, after) => {
   const entryId = (after ?? before)?._id;
@@ -114,7 +126,9 @@ export const watchlistAlerts: WatchListener = async (ctx, before, after) => {
     const turnedOff = choice !== null && !after.alertOn[choice];
     const next = changes.get(alert.subject);
     // A newer release overtakes the previous one's alert.
-    const overtaken = alert.subject.includes(":release:") && [...changes.keys()].some((s) => s.includes(":release:") && s !== alert.subject);
+    const overtaken =
+      alert.subject.includes(":release:") &&
+      [...changes.keys()].some((s) => s.includes(":release:") && s !== alert.subject);
     if (turnedOff || next === null || overtaken) await resolve(ctx, alert);
   }
   const openSubjects = new Set(open.map((a) => a.subject));

@@ -28,7 +28,12 @@ function summary(e: Doc<"watchEntries">) {
     status: e.status,
     /** While processing (or refreshing): the step, as "n of 7", and the commits read so far. */
     progress: e.step
-      ? { step: e.step, index: WATCH_STEPS.indexOf(e.step) + 1, of: WATCH_STEPS.length, commitsRead: e.commitsRead ?? 0 }
+      ? {
+          step: e.step,
+          index: WATCH_STEPS.indexOf(e.step) + 1,
+          of: WATCH_STEPS.length,
+          commitsRead: e.commitsRead ?? 0,
+        }
       : null,
     error: e.error?.message ?? null,
     attempts: e.attempts,
@@ -113,7 +118,9 @@ export const detail = installationQuery({
       ours: e.ours ?? null,
       oursLabel: OURS_LABEL,
       weeks,
-      recentCommits: commits.slice(0, 10).map((c) => ({ sha: c.sha, title: c.title, author: c.author ?? null, at: c.committedAt })),
+      recentCommits: commits
+        .slice(0, 10)
+        .map((c) => ({ sha: c.sha, title: c.title, author: c.author ?? null, at: c.committedAt })),
       notes: notes.map((n) => ({ id: n._id, author: n.author.login, at: n.at, body: n.body })),
       alertOn: e.alertOn,
       canRemove: e.addedBy.userId === ctx.viewer.userId || (await canAdminister(ctx, ctx.installation, ctx.viewer)),

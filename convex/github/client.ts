@@ -63,8 +63,7 @@ interface RequestStats {
 }
 
 type Conditional<T> =
-  | { notModified: true; etag?: string }
-  | { notModified: false; data: T; etag?: string; next?: string; last?: string };
+  { notModified: true; etag?: string } | { notModified: false; data: T; etag?: string; next?: string; last?: string };
 
 export class GitHubClient {
   readonly stats: RequestStats = { requests: 0, notModified: 0 };

@@ -46,7 +46,10 @@ export async function fetchScorecard(owner: string, name: string): Promise<Score
     response = await Promise.race([
       fetch(url, { headers: { accept: "application/json" } }),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new GitHubError("transient", `Scorecard: no response within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new GitHubError("transient", `Scorecard: no response within ${TIMEOUT_MS} ms`)),
+          TIMEOUT_MS,
+        );
       }),
     ]);
   } catch (error) {

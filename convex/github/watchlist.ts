@@ -89,12 +89,9 @@ export type WatchedRelease = z.output<typeof release>;
 
 /** The newest page of releases (100: the latest, how many, and the assets of the newest). */
 export function watchedReleases(client: GitHubClient, owner: string, name: string, etag?: string) {
-  return client.get(
-    "/repos/{owner}/{repo}/releases",
-    { owner, repo: name, per_page: PER_PAGE },
-    z.array(release),
-    { ...(etag && { etag }) },
-  );
+  return client.get("/repos/{owner}/{repo}/releases", { owner, repo: name, per_page: PER_PAGE }, z.array(release), {
+    ...(etag && { etag }),
+  });
 }
 
 /**

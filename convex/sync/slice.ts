@@ -229,9 +229,13 @@ export class Slice {
   ): Promise<T> {
     const low = this.lowBudget(floor);
     if (low) {
-      throw new GitHubError("rate_limited", `${low.resource} budget below ${floor?.(low.limit) ?? POLICY.MIN_BUDGET_TO_START}`, {
-        resumeAt: low.resetAt,
-      });
+      throw new GitHubError(
+        "rate_limited",
+        `${low.resource} budget below ${floor?.(low.limit) ?? POLICY.MIN_BUDGET_TO_START}`,
+        {
+          resumeAt: low.resetAt,
+        },
+      );
     }
     // Fewer requests in flight as the budget runs down (one per 50 points left).
     const remaining = Math.min(...Object.values(this.client.rateLimits).map((s) => s.remaining), Infinity);

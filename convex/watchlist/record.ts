@@ -173,7 +173,10 @@ export async function recordAnswer(ctx: WatchCtx, entry: Entry, answer: WatchAns
       return goOn(
         {
           githubId: answer.githubId,
-          repository: { ...answer.repository, ...(entry.repository?.openPulls !== undefined && { openPulls: entry.repository.openPulls }) },
+          repository: {
+            ...answer.repository,
+            ...(entry.repository?.openPulls !== undefined && { openPulls: entry.repository.openPulls }),
+          },
           etags: { ...entry.etags, ...(answer.etag && { repository: answer.etag }) },
           ...(answer.fullName !== entry.fullName && { fullName: answer.fullName, key: answer.fullName.toLowerCase() }),
           ...(renamed && { renamedFrom: entry.fullName }),
@@ -227,9 +230,13 @@ export async function recordAnswer(ctx: WatchCtx, entry: Entry, answer: WatchAns
       const result = answer.result;
       const stored = entry.scorecard;
       const same =
-        result === null ? stored === null : stored != null && stored.date === result.date && stored.commit === result.commit;
+        result === null
+          ? stored === null
+          : stored != null && stored.date === result.date && stored.commit === result.commit;
       const history =
-        result && !same ? [...entry.scoreHistory, { date: result.date, score: result.score }].slice(-MAX_HISTORY) : undefined;
+        result && !same
+          ? [...entry.scoreHistory, { date: result.date, score: result.score }].slice(-MAX_HISTORY)
+          : undefined;
       return goOn(
         {
           scorecardCheckedAt: now,
@@ -248,7 +255,10 @@ export const PRIVATE_MESSAGE =
   "This repository is private. The watchlist follows public repositories; an organisation's own repositories are synced when the GitHub App is granted them.";
 
 /** Which of the files our checks look for were found (`files` answers hold the directories read again). */
-function filesFound(answer: Extract<WatchAnswer, { step: "files" }>, before: Entry["files"]): NonNullable<Entry["files"]> {
+function filesFound(
+  answer: Extract<WatchAnswer, { step: "files" }>,
+  before: Entry["files"],
+): NonNullable<Entry["files"]> {
   const paths = [
     ...(answer.root?.names ?? []).map((n) => n.name),
     ...(answer.github?.names ?? []).map((n) => `.github/${n.name}`),
@@ -364,14 +374,16 @@ async function failAttempt(
     attempts,
     step: undefined,
     commitsRead: undefined,
-    ...(last
-      ? { status: "failed" as const, dueAt: undefined }
-      : { dueAt: now + RETRY_BASE_MS * 2 ** (attempts - 1) }),
+    ...(last ? { status: "failed" as const, dueAt: undefined } : { dueAt: now + RETRY_BASE_MS * 2 ** (attempts - 1) }),
   });
   return { step: "done" };
 }
 
 /** Whether the entry's Scorecard result should be asked for in this processing. */
 export function scorecardWanted(entry: Entry, now: number): boolean {
-  return entry.scorecardDue === true || entry.scorecardCheckedAt === undefined || now - entry.scorecardCheckedAt >= SCORECARD_EVERY_MS;
+  return (
+    entry.scorecardDue === true ||
+    entry.scorecardCheckedAt === undefined ||
+    now - entry.scorecardCheckedAt >= SCORECARD_EVERY_MS
+  );
 }

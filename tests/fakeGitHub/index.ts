@@ -9,6 +9,7 @@
 import { Buffer } from "node:buffer";
 import { createServer } from "node:http";
 import { executeGraphql, graphqlRequest, queryCost } from "./graphql";
+import { OutsideRepos } from "./outside";
 import {
   generateOrg,
   generateTeams,
@@ -135,6 +136,8 @@ export class FakeGitHub {
   readonly requests: RequestLogEntry[] = [];
   readonly deliveries: Delivery[] = [];
   readonly redeliveryRequests: number[] = [];
+  /** Repositories outside the installation (the watchlist's) and the fake OpenSSF Scorecard API. */
+  readonly outside: OutsideRepos;
   tokensIssued = 0;
   private readonly ids = new Ids();
   private readonly tokens = new Map<string, number>();
@@ -161,6 +164,7 @@ export class FakeGitHub {
 
   constructor(options: FakeOptions) {
     this.now = options.now ?? (() => Date.now());
+    this.outside = new OutsideRepos(this.now);
     this.installationId = options.installationId ?? 1001;
     this.appId = options.appId ?? 4242;
     this.org = generateOrg(options.seed ?? 1, options.org ?? {}, this.now(), this.ids);
@@ -420,10 +424,19 @@ export class FakeGitHub {
   readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : new Request(input, init);
     const body = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
-    const res = await this.serve(request.method, new URL(request.url), Object.fromEntries(request.headers), body);
-    if (res === "timeout") throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
-    if (res === "hang") return new Promise<never>(() => {});
-    return new Response(res.status === 304 ? null : res.body, { status: res.status, headers: res.headers });
+    let url = new URL(request.url);
+    if (url.host === "api.scorecard.dev") return this.outside.scorecard(url);
+    // Like `fetch`, follow GitHub's redirects (a renamed repository) unless asked not to.
+    for (let hops = 0; ; hops++) {
+      const res = await this.serve(request.method, url, Object.fromEntries(request.headers), body);
+      if (res === "timeout") throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+      if (res === "hang") return new Promise<never>(() => {});
+      if (res.status === 301 && res.headers.location && request.redirect !== "manual" && hops < 5) {
+        url = new URL(res.headers.location);
+        continue;
+      }
+      return new Response(res.status === 304 ? null : res.body, { status: res.status, headers: res.headers });
+    }
   };
 
   async listen(port = 0): Promise<{ url: string; close(): Promise<void> }> {
@@ -678,6 +691,17 @@ export class FakeGitHub {
       );
     }
     if (method !== "GET") return error(404, "Not Found");
+    const moved = this.outside.redirect(path, url);
+    if (moved) {
+      log(301, false);
+      return reply(
+        301,
+        { message: "Moved Permanently", url: moved, documentation_url: "https://docs.github.com/rest" },
+        {
+          location: moved,
+        },
+      );
+    }
     const list = this.listFor(path, url);
     if (!list) return error(404, "Not Found");
     if (list === "missing") return error(404, "Not Found");
@@ -738,6 +762,8 @@ export class FakeGitHub {
         }),
       };
     }
+    const outside = this.outside.route(path, url);
+    if (outside) return outside;
     const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
     if (!m) return null;
     const full = `${m[1]}/${m[2]}`;

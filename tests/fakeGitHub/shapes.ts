@@ -25,7 +25,7 @@ let templates: Record<string, Json> | null = null;
  * GitHub's published example for an operation, completed where the example omits a property the
  * schema requires (some examples predate newer required fields): the gap gets a typed empty value.
  */
-function example(path: string, method: string, status: string): any {
+export function example(path: string, method: string, status: string): any {
   const content = openapi().paths[path][method].responses[status].content["application/json"];
   return conform(content.schema, structuredClone(Object.values<{ value: unknown }>(content.examples)[0]!.value));
 }
