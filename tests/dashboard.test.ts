@@ -310,6 +310,21 @@ describe("tenant isolation", () => {
         updatedAt: 0,
       }),
     );
+    const entryId = await t.run((ctx) =>
+      ctx.db.insert("watchEntries", {
+        installationId,
+        fullName: "facebook/react",
+        key: "facebook/react",
+        addedBy: { login: "mona" },
+        addedAt: 0,
+        status: "ready",
+        attempts: 0,
+        etags: {},
+        scoreHistory: [],
+        alertOn: { scoreDrop: true, checkFell: true, archived: true, securityPolicyRemoved: true, newRelease: true },
+        notes: 0,
+      }),
+    );
     const page = { numItems: 10, cursor: null };
     // Every public query and mutation, by name: a new public function must be added here.
     const calls: Record<string, (c: TestConvex | ReturnType<TestConvex["withIdentity"]>) => Promise<unknown>> = {
@@ -412,6 +427,34 @@ describe("tenant isolation", () => {
         c.mutation(api.notify.destinations.enable, { destinationId }).catch((e: Error) => ({ error: e.message })),
       "notify/destinations:sendTest": (c) =>
         c.mutation(api.notify.destinations.sendTest, { destinationId }).catch((e: Error) => ({ error: e.message })),
+      "dashboard/watchlist:list": (c) =>
+        c.query(api.dashboard.watchlist.list, { installationId }).then((r) => r.entries),
+      "dashboard/watchlist:detail": (c) => c.query(api.dashboard.watchlist.detail, { installationId, entryId }),
+      "watchlist/entries:add": (c) =>
+        c
+          .mutation(api.watchlist.entries.add, { installationId, repository: "facebook/vue" })
+          .catch((e: Error) => ({ error: e.message })),
+      "watchlist/entries:retry": (c) =>
+        c.mutation(api.watchlist.entries.retry, { entryId }).catch((e: Error) => ({ error: e.message })),
+      "watchlist/entries:refresh": (c) =>
+        c.mutation(api.watchlist.entries.refresh, { entryId }).catch((e: Error) => ({ error: e.message })),
+      "watchlist/entries:setAlerts": (c) =>
+        c
+          .mutation(api.watchlist.entries.setAlerts, {
+            entryId,
+            alertOn: {
+              scoreDrop: false,
+              checkFell: false,
+              archived: false,
+              securityPolicyRemoved: false,
+              newRelease: false,
+            },
+          })
+          .catch((e: Error) => ({ error: e.message })),
+      "watchlist/entries:addNote": (c) =>
+        c.mutation(api.watchlist.entries.addNote, { entryId, body: "x" }).catch((e: Error) => ({ error: e.message })),
+      "watchlist/entries:remove": (c) =>
+        c.mutation(api.watchlist.entries.remove, { entryId }).catch((e: Error) => ({ error: e.message })),
     };
     const nothing = (r: unknown) =>
       r === null ||

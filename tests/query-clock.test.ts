@@ -31,6 +31,7 @@ let t: TestConvex;
 let member: { subject: string };
 let installationId: Id<"installations">;
 let repositoryId: Id<"repositories">;
+let entryId: Id<"watchEntries">;
 
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ["Date"], now: NOW });
@@ -40,6 +41,27 @@ beforeAll(async () => {
   member = await signInAs(t, 42, "dev1");
   await seedInstallation(t, installationId, 3, 40);
   repositoryId = (await t.run((ctx) => ctx.db.query("repositories").first()))!._id;
+  // A watchlist entry processed an hour ago, with a commit and a retry due (times the detail shows).
+  entryId = await t.run(async (ctx) => {
+    const id = await ctx.db.insert("watchEntries", {
+      installationId,
+      fullName: "facebook/react",
+      key: "facebook/react",
+      addedBy: { login: "dev1" },
+      addedAt: NOW - 2 * HOUR,
+      status: "ready",
+      attempts: 0,
+      dueAt: NOW + 23 * HOUR,
+      processedAt: NOW - HOUR,
+      etags: {},
+      commits: { count: 1, lastAt: NOW - 3 * HOUR },
+      scoreHistory: [{ date: "2026-01-01", score: 7 }],
+      alertOn: { scoreDrop: true, checkFell: true, archived: true, securityPolicyRemoved: true, newRelease: true },
+      notes: 0,
+    });
+    await ctx.db.insert("watchCommits", { entryId: id, sha: "a".repeat(40), committedAt: NOW - 3 * HOUR, title: "x" });
+    return id;
+  });
   // A recent manual sync: its cooldown, and how fresh the data is, are questions of time.
   await t.run(async (ctx) => {
     const installation = (await ctx.db.get(installationId))!;
@@ -86,6 +108,8 @@ const cases: Record<string, () => Record<string, unknown>> = {
   "alerts/rows:open": () => ({ installationId, everyone: true }),
   "notify/destinations:list": () => ({ installationId }),
   "notify/destinations:deliveries": () => ({ installationId, paginationOpts: page }),
+  "dashboard/watchlist:list": () => ({ installationId }),
+  "dashboard/watchlist:detail": () => ({ installationId, entryId }),
 };
 
 /** `api.<dir>.<file>.<name>` for "dir/file:name". */

@@ -230,6 +230,7 @@ function reads(installationId: Id<"installations">, openId: Id<"repositories">) 
     [api.alerts.rows.open, { installationId, everyone: true }],
     [api.notify.destinations.list, { installationId }],
     [api.notify.destinations.deliveries, { installationId, paginationOpts: page }],
+    [api.dashboard.watchlist.list, { installationId }],
   ];
   return list;
 }
@@ -388,6 +389,7 @@ test("every public query and mutation is probed here or in the tenant test", asy
   expect(functions.filter((f) => !probed.has(f) && !f.startsWith("auth:"))).toEqual([
     "alerts/bell:markRead",
     "dashboard/syncHealth:replayDelivery",
+    "dashboard/watchlist:detail",
     "notify/destinations:add",
     "notify/destinations:enable",
     "notify/destinations:remove",
@@ -397,5 +399,11 @@ test("every public query and mutation is probed here or in the tenant test", asy
     "settings:update",
     "settings:updateRepositorySettings",
     "sync/status:syncNow",
+    "watchlist/entries:add",
+    "watchlist/entries:addNote",
+    "watchlist/entries:refresh",
+    "watchlist/entries:remove",
+    "watchlist/entries:retry",
+    "watchlist/entries:setAlerts",
   ]);
 });

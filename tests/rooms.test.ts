@@ -65,6 +65,9 @@ const OWNERS: Record<string, readonly string[]> = {
   repositoryGrants: ["convex/people/"],
   metricBuckets: ["convex/metrics/"],
   metricState: ["convex/metrics/"],
+  watchEntries: ["convex/watchlist/"],
+  watchCommits: ["convex/watchlist/"],
+  watchNotes: ["convex/watchlist/"],
   // Legacy tables the metrics engine replaced: only emptied.
   ...Object.fromEntries(
     [

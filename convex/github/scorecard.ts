@@ -26,7 +26,7 @@ const result = z.object({
   checks: z.array(check),
 });
 
-export type ScorecardResult = {
+type ScorecardResult = {
   score: number;
   date: string;
   commit: string;

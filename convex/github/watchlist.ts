@@ -34,7 +34,6 @@ const repository = z.object({
   pushed_at: iso.nullable().optional(),
   license: z.object({ spdx_id: z.string().nullable().optional() }).nullable().optional(),
 });
-export type WatchedRepository = z.output<typeof repository>;
 
 /** `GET /repos/{owner}/{repo}`: GitHub follows a rename or transfer (the answer carries the new name). */
 export function watchedRepository(client: GitHubClient, owner: string, name: string, etag?: string) {
@@ -50,7 +49,7 @@ const commit = z.object({
   }),
   author: z.object({ login: z.string() }).nullable().optional(),
 });
-export type WatchedCommit = { sha: string; committedAt: number; author?: string; title: string };
+type WatchedCommit = { sha: string; committedAt: number; author?: string; title: string };
 
 /** One page of the default branch's commits since `since`, newest first (`next` resumes). */
 export async function watchedCommits(
@@ -85,7 +84,6 @@ const release = z.object({
   created_at: iso,
   assets: z.array(z.object({ name: z.string() })),
 });
-export type WatchedRelease = z.output<typeof release>;
 
 /** The newest page of releases (100: the latest, how many, and the assets of the newest). */
 export function watchedReleases(client: GitHubClient, owner: string, name: string, etag?: string) {

@@ -23,7 +23,7 @@ export const OURS_LABEL = "Syncboard's own checks (Scorecard-style, from GitHub'
 
 type Entry = Pick<Doc<"watchEntries">, "repository" | "releases" | "files" | "branchRules">;
 type Commit = { committedAt: number; title: string; author?: string };
-export type Check = { name: string; score: number; reason: string };
+type Check = { name: string; score: number; reason: string };
 
 export const SIGNATURE_ASSET = /\.(sig|asc|minisig|sigstore(\.json)?|intoto\.jsonl)$/i;
 export const SECURITY_FILE = /^security(\.md|\.markdown|\.rst|\.txt)?$/i;

@@ -18,7 +18,7 @@ import { deleteEntry } from "./purge";
 import { patchEntry } from "./record";
 import { alertChoices } from "./tables";
 
-export const MAX_WATCH_ENTRIES = 200;
+const MAX_WATCH_ENTRIES = 200;
 const MAX_NOTE = 2_000;
 /** Documents deleted with an entry in the removing transaction (the rest by a scheduled pass). */
 const REMOVE_BUDGET = 1_500;

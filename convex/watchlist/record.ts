@@ -15,25 +15,25 @@ import { jobErrorKind } from "../sync/jobState";
 import { DEPENDENCY_TOOL_FILES, ourChecks, SECURITY_FILE } from "./checks";
 import { WATCH_STEPS, type watchStep } from "./tables";
 
-export const DAY_MS = 86_400_000;
+const DAY_MS = 86_400_000;
 /** Seed 001: a year of commits, at most 1,000 (the newest). */
 export const WATCH_HISTORY_MS = 365 * DAY_MS;
 export const WATCH_MAX_COMMITS = 1_000;
 /** Seed 001: 3 attempts, exponential backoff from 2 s. */
-export const WATCH_ATTEMPTS = 3;
+const WATCH_ATTEMPTS = 3;
 const RETRY_BASE_MS = 2_000;
 /** A ready entry is refreshed daily (conditional requests), its Scorecard result weekly. */
-export const REFRESH_MS = DAY_MS;
-export const SCORECARD_EVERY_MS = 7 * DAY_MS;
+const REFRESH_MS = DAY_MS;
+const SCORECARD_EVERY_MS = 7 * DAY_MS;
 const MAX_HISTORY = 52;
 /** Commits deleted per transaction when an entry's year is trimmed (the rest in the next page). */
 const TRIM_BATCH = 200;
 
 type Entry = Doc<"watchEntries">;
-export type WatchStep = Infer<typeof watchStep>;
+type WatchStep = Infer<typeof watchStep>;
 export type WatchListener = (ctx: MutationCtx, before: Entry | null, after: Entry | null) => Promise<void>;
 /** A mutation's context with the rooms that react to watchlist writes (built by convex/functions.ts). */
-export type WatchCtx = MutationCtx & { watchListeners: readonly WatchListener[] };
+type WatchCtx = MutationCtx & { watchListeners: readonly WatchListener[] };
 
 const names = v.array(v.object({ name: v.string(), type: v.string() }));
 /** One step's answer, as the job's action read it (convex/sync/watchlist.ts). */
@@ -113,7 +113,7 @@ export const watchAnswer = v.union(
 export type WatchAnswer = Infer<typeof watchAnswer>;
 
 /** Where the job goes on with this entry: its next step (and the commits' next page), or the next entry. */
-export type WatchProgress = { step: WatchStep; page?: string } | { step: "done" };
+type WatchProgress = { step: WatchStep; page?: string } | { step: "done" };
 
 /** Write an entry and tell the listeners. */
 export async function patchEntry(ctx: WatchCtx, entry: Entry, patch: Partial<Entry>): Promise<Entry> {
@@ -251,7 +251,7 @@ export async function recordAnswer(ctx: WatchCtx, entry: Entry, answer: WatchAns
   }
 }
 
-export const PRIVATE_MESSAGE =
+const PRIVATE_MESSAGE =
   "This repository is private. The watchlist follows public repositories; an organisation's own repositories are synced when the GitHub App is granted them.";
 
 /** Which of the files our checks look for were found (`files` answers hold the directories read again). */

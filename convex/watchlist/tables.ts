@@ -14,7 +14,7 @@ import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { jobErrorKind } from "../sync/jobState";
 
-export const watchStatus = v.union(v.literal("processing"), v.literal("ready"), v.literal("failed"));
+const watchStatus = v.union(v.literal("processing"), v.literal("ready"), v.literal("failed"));
 /** What a watchlist job fetches for an entry, in order (convex/sync/watchlist.ts). */
 export const watchStep = v.union(
   v.literal("repository"),
@@ -28,7 +28,7 @@ export const watchStep = v.union(
 export const WATCH_STEPS = ["repository", "commits", "releases", "pulls", "files", "rules", "scorecard"] as const;
 
 /** A check's result: 0–10, or -1 when inconclusive (shown "?", never 0). */
-export const checkResult = v.object({
+const checkResult = v.object({
   name: v.string(),
   score: v.number(),
   reason: v.string(),
