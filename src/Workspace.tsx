@@ -26,6 +26,7 @@ import { Settings } from "./components/Settings";
 import { SyncHealth } from "./components/SyncHealth";
 import { SyncNowButton } from "./components/SyncNowButton";
 import { TrendsChart } from "./components/TrendsChart";
+import { Watchlist } from "./components/Watchlist";
 import { DEFAULT_PAGE, PAGES, isPage, pagePath, type PageSlug } from "./routes";
 import { plural } from "./lib/plural";
 
@@ -109,6 +110,11 @@ const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
   alerts: ({ installationId }) => (
     <ErrorBoundary label="alerts">
       <AlertList installationId={installationId} />
+    </ErrorBoundary>
+  ),
+  watchlist: ({ installationId }) => (
+    <ErrorBoundary label="watchlist">
+      <Watchlist installationId={installationId} />
     </ErrorBoundary>
   ),
   health: ({ installationId }) => (

@@ -13,6 +13,8 @@ export const PAGES = [
   { slug: "analytics", label: "Analytics" },
   { slug: "activity", label: "Activity" },
   { slug: "repos", label: "Repositories" },
+  // Outside repositories the team follows (seed 001): never in the figures above.
+  { slug: "watchlist", label: "Watchlist" },
   { slug: "settings", label: "Settings" },
   // The operators' page (Replay buttons): in the navigation of administrators only.
   { slug: "health", label: "Sync health" },

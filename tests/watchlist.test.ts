@@ -353,10 +353,10 @@ describe("outside repositories stay outside", () => {
     await owner.mutation(api.watchlist.entries.addNote, { entryId, body: "Pinned to 18.x" });
     await expect(owner.mutation(api.watchlist.entries.addNote, { entryId, body: "  " })).rejects.toThrow("1 to 2000");
     const detail = await owner.query(api.dashboard.watchlist.detail, { installationId, entryId });
-    expect(detail!.notes.map((n) => [n.author, n.body])).toEqual([
+    expect(detail!.noteList.map((n) => [n.author, n.body])).toEqual([
       [fake.org.login, "Pinned to 18.x"],
       [fake.org.login, "Monitoring React for security updates"],
     ]);
-    expect(detail!.notes[0]!.at).toBe(T + 60_000);
+    expect(detail!.noteList[0]!.at).toBe(T + 60_000);
   });
 });

@@ -23,11 +23,13 @@ import {
   DURATION_BINS,
   DURATION_UNIT_MS,
   histogramQuantile,
+  HOUR_MS,
   LAG_BINS,
   LAG_UNIT_MS,
   recentFinishedJobs,
   WEEK_HOURS,
 } from "../sync/health";
+import { POLICY, watchlistFloor } from "../sync/policy";
 import { requeue } from "../webhooks/deliveries";
 import { RepositoryVisibility } from "./visibility";
 
@@ -40,6 +42,9 @@ export const HEALTH_THRESHOLDS = {
   /** Webhook lag (stored → applied), ms. */
   webhookLagMs: 60_000,
 };
+/** Jobs read for the watchlist's share of a day (every kind; a day has far fewer), and entries counted. */
+const MAX_WATCHLIST_JOBS = 500;
+const MAX_WATCHLIST_ENTRIES = 200;
 /** Failed repositories listed by name (the rest are counted as "more"). */
 const FAILED_REPOSITORIES_LISTED = 50;
 
@@ -156,6 +161,40 @@ function peopleListing(installation: Doc<"installations">) {
   };
 }
 
+/**
+ * How the watchlist shares the installation's GitHub budget: its jobs' requests in the last 24 hours (of
+ * them, the 304s that cost nothing), its entries, and the floor below which it sends nothing
+ * (sync/policy.ts `watchlistFloor`: a fifth of each budget's limit).
+ */
+async function watchlistShare(
+  ctx: QueryCtx,
+  installationId: Id<"installations">,
+  hour: number,
+  budgets: Array<Doc<"rateLimits">>,
+) {
+  const since = (hour - DAY_HOURS + 1) * HOUR_MS;
+  const jobs = (
+    await ctx.db
+      .query("syncJobs")
+      .withIndex("by_installation_created", (q) => q.eq("installationId", installationId).gte("createdAt", since))
+      .take(MAX_WATCHLIST_JOBS)
+  ).filter((j) => j.kind === "watchlist");
+  const entries = await ctx.db
+    .query("watchEntries")
+    .withIndex("by_installation_key", (q) => q.eq("installationId", installationId))
+    .take(MAX_WATCHLIST_ENTRIES);
+  return {
+    entries: entries.length,
+    processing: entries.filter((e) => e.status === "processing").length,
+    failed: entries.filter((e) => e.status === "failed").length,
+    jobs: jobs.length,
+    requests: jobs.reduce((n, j) => n + j.stats.requests, 0),
+    notModified: jobs.reduce((n, j) => n + j.stats.notModified, 0),
+    floorShare: POLICY.WATCHLIST_FLOOR_SHARE,
+    floors: budgets.map((b) => ({ resource: b.resource, floor: watchlistFloor(b.limit) })),
+  };
+}
+
 /** The operators' figures: the week's and day's totals, the last 24 hours, the last jobs, the budgets. */
 async function installationWide(ctx: QueryCtx, installationId: Id<"installations">, hour: number) {
   const syncWeek = await ctx.db
@@ -222,6 +261,7 @@ async function installationWide(ctx: QueryCtx, installationId: Id<"installations
         error: j.error?.message ?? null,
       })),
     },
+    watchlist: await watchlistShare(ctx, installationId, hour, budgets),
     /** GitHub's budgets as last reported (the page judges a past `resetAt` as refilled). */
     budgets: budgets
       .map((b) => ({ resource: b.resource, limit: b.limit, remaining: b.remaining, resetAt: b.resetAt }))

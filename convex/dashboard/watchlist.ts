@@ -121,7 +121,7 @@ export const detail = installationQuery({
       recentCommits: commits
         .slice(0, 10)
         .map((c) => ({ sha: c.sha, title: c.title, author: c.author ?? null, at: c.committedAt })),
-      notes: notes.map((n) => ({ id: n._id, author: n.author.login, at: n.at, body: n.body })),
+      noteList: notes.map((n) => ({ id: n._id, author: n.author.login, at: n.at, body: n.body })),
       alertOn: e.alertOn,
       canRemove: e.addedBy.userId === ctx.viewer.userId || (await canAdminister(ctx, ctx.installation, ctx.viewer)),
     };

@@ -24,6 +24,7 @@ const KIND_LABEL: Record<string, string> = {
   sync_failures: "Sync failures",
   rate_limit: "Rate limit",
   webhook_lag: "Webhook lag",
+  watchlist: "Watchlist",
 };
 
 /** The caller's alert rows with something unread: the navigation's count (shared with the page's default query). */

@@ -12,6 +12,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { Empty, Skeleton } from "./Skeleton";
 import { localTime, timeAgo, useNow } from "./time";
+import { plural } from "../lib/plural";
 
 type Answer = NonNullable<FunctionReturnType<typeof api.dashboard.syncHealth.syncHealth>>;
 /** The operators' answer: the installation-wide figures are there. */
@@ -146,12 +147,33 @@ function RecentJobs({ health, now }: { health: Health; now: number }) {
       <ul className="feed" aria-label="Last syncs">
         {recentJobs.jobs.map((j) => (
           <li key={j.id}>
-            {j.state === "completed" ? "✓" : "✕"} {j.kind === "people" ? "members and teams" : `${j.trigger} sync`},{" "}
+            {j.state === "completed" ? "✓" : "✕"}{" "}
+            {j.kind === "people" ? "members and teams" : j.kind === "watchlist" ? "watchlist" : `${j.trigger} sync`},{" "}
             {j.finishedAt ? timeAgo(j.finishedAt, now) : "—"}, {duration(j.durationMs)}, {j.requests} requests
             {j.error && <span className="muted"> — {j.error}</span>}
           </li>
         ))}
       </ul>
+    </>
+  );
+}
+
+/** How the watchlist shares GitHub's budget with the installation's own sync. */
+function WatchlistShare({ share }: { share: NonNullable<Health["watchlist"]> }) {
+  return (
+    <>
+      <p>
+        {plural(share.entries, "followed repository", "followed repositories")}
+        {share.processing > 0 && `, ${share.processing} being read`}
+        {share.failed > 0 && `, ${share.failed} failed`}. In the last 24 hours its {plural(share.jobs, "job")} sent{" "}
+        {plural(share.requests, "request")}, {share.notModified} of them answered "not modified" (free).
+      </p>
+      <p className="muted">
+        The watchlist runs only when no sync of this account runs, and sends a request only while more than{" "}
+        {Math.round(share.floorShare * 100)}% of a budget is left
+        {share.floors.length > 0 && ` (${share.floors.map((f) => `${f.resource}: ${f.floor}`).join(", ")} requests)`}:
+        the rest is the account's own. It waits for the budget to reset below that.
+      </p>
     </>
   );
 }
@@ -254,6 +276,10 @@ export function SyncHealth({ installationId }: { installationId: Id<"installatio
             <h3 id="budget-heading">GitHub budget</h3>
             <Budgets health={health} now={now} />
             <HourlyChart health={health} />
+          </section>
+          <section className="panel" aria-labelledby="watchlist-share-heading">
+            <h3 id="watchlist-share-heading">Watchlist</h3>
+            <WatchlistShare share={health.watchlist} />
           </section>
           {health.people && (
             <section className="panel" aria-labelledby="people-heading">
