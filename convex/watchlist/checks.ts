@@ -117,7 +117,8 @@ function branchProtection(entry: Entry): Check {
   const branch = entry.repository?.defaultBranch ?? "the default branch";
   if (!b) return { name, score: -1, reason: "branch rules not read" };
   if (b.rules.includes("pull_request") && b.requiredReviews > 0) {
-    return { name, score: 10, reason: `${branch} requires a pull request with ${b.requiredReviews} approval(s)` };
+    const approvals = `${b.requiredReviews} approval${b.requiredReviews === 1 ? "" : "s"}`;
+    return { name, score: 10, reason: `${branch} requires a pull request with ${approvals}` };
   }
   if (b.rules.length > 0) return { name, score: 5, reason: `${branch} is protected by: ${b.rules.join(", ")}` };
   return { name, score: 0, reason: `no rules protect ${branch}` };

@@ -84,7 +84,6 @@ function AddForm({ installationId }: Props) {
           onChange={(e) => setValue(e.target.value)}
           placeholder="facebook/react or https://github.com/facebook/react"
           aria-describedby="watch-add-message"
-          size={36}
           required
         />
       </label>
@@ -106,8 +105,7 @@ function WatchlistTable({ installationId, open }: Props & { open: (entry: string
   const answer = useQuery(api.dashboard.watchlist.list, { installationId });
   const now = useNow(30_000);
   return (
-    <section className="panel" aria-labelledby="watchlist-heading">
-      <h3 id="watchlist-heading">Watchlist</h3>
+    <section className="panel" aria-label="Followed repositories">
       <p className="muted">
         Public repositories your team depends on, outside this account: their activity and security health. They never
         count in this account's figures.
@@ -119,7 +117,7 @@ function WatchlistTable({ installationId, open }: Props & { open: (entry: string
         <Empty>Nothing followed yet. Add a repository your code depends on, e.g. facebook/react.</Empty>
       ) : (
         <div className="table-scroll">
-          <table className="dense watch-table">
+          <table className="dense watch-table cards-when-narrow">
             <caption className="visually-hidden">Followed repositories</caption>
             <thead>
               <tr>
@@ -144,17 +142,17 @@ function WatchlistTable({ installationId, open }: Props & { open: (entry: string
                   <td>
                     <StatusCell installationId={installationId} entry={e} now={now} />
                   </td>
-                  <td>
+                  <td data-label="OpenSSF score">
                     <ScoreCell entry={e} />
                   </td>
-                  <td>
+                  <td data-label="Last commit">
                     {e.lastCommitAt ? (
                       <time dateTime={new Date(e.lastCommitAt).toISOString()}>{timeAgo(e.lastCommitAt, now)}</time>
                     ) : (
                       "—"
                     )}
                   </td>
-                  <td>
+                  <td data-label="Latest release">
                     {e.latestRelease ? (
                       <>
                         <a href={e.latestRelease.url}>{e.latestRelease.tag}</a>{" "}
@@ -164,7 +162,9 @@ function WatchlistTable({ installationId, open }: Props & { open: (entry: string
                       "—"
                     )}
                   </td>
-                  <td>{e.openIssues === null ? "—" : `${e.openIssues} / ${e.openPulls}`}</td>
+                  <td data-label="Open issues / PRs">
+                    {e.openIssues === null ? "—" : `${e.openIssues} / ${e.openPulls}`}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -265,6 +265,19 @@ function EntryDetail({ installationId, entryId, back }: Props & { entryId: Id<"w
         {timeAgo(detail.addedAt, now)}
         {detail.license && ` · licence ${detail.license}`}
         {detail.stars !== null && ` · ${plural(detail.stars, "star")}`}
+        {detail.forks !== null && ` · ${plural(detail.forks, "fork")}`}
+      </p>
+      <p>
+        {detail.openIssues !== null &&
+          `${plural(detail.openIssues, "open issue")}, ${plural(detail.openPulls ?? 0, "open pull request")}`}
+        {detail.latestRelease && (
+          <>
+            {" · latest release "}
+            <a href={detail.latestRelease.url}>{detail.latestRelease.tag}</a>{" "}
+            {timeAgo(detail.latestRelease.publishedAt, now)}
+          </>
+        )}
+        {detail.renamedFrom && ` · renamed from ${detail.renamedFrom}`}
       </p>
       <div className="filters">
         <button type="button" onClick={() => void refresh({ entryId })}>
@@ -288,10 +301,10 @@ function EntryDetail({ installationId, entryId, back }: Props & { entryId: Id<"w
           <OpenSsf detail={detail} />
           <OurChecks detail={detail} />
         </div>
-        <aside className="side">
+        <div className="side">
           <AlertChoices detail={detail} />
           <Notes detail={detail} now={now} />
-        </aside>
+        </div>
       </div>
       <CommitActivity detail={detail} now={now} />
     </section>
@@ -306,7 +319,7 @@ function ChecksTable({
   checks: Array<{ name: string; score: number; reason: string; url?: string }>;
 }) {
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label={caption}>
       <table className="dense">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
@@ -474,7 +487,7 @@ function CommitActivity({ detail, now }: { detail: Detail; now: number }) {
       </div>
       <details>
         <summary>Commits per week</summary>
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Commits per week">
           <table className="dense">
             <thead>
               <tr>

@@ -1,0 +1,135 @@
+// @vitest-environment node
+/**
+ * The watchlist page (issue 24) in Chromium at 1280 and 360 px, against the in-process fake GitHub and
+ * its fake Scorecard API (GitHub answering in 150 ms, so a job takes seconds): a repository added
+ * through the form shows its status live while the job reads it ("Processing: … n of 7") and then
+ * "Ready" with its score; a missing one ends "Failed" with its reason and a Retry button; the detail
+ * shows OpenSSF's checks with the attribution, our checks labelled as ours, the commit activity and
+ * notes. axe-core finds no violation and nothing scrolls sideways. Screenshots:
+ * tests/output/screenshots/watchlist-*.png.
+ */
+import axe from "axe-core";
+import { mkdirSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { startHarness } from "./browser/harness";
+import type { FakeGitHub } from "./fakeGitHub";
+import { makeConvex, signInAs, type TestConvex } from "./helpers/convex";
+import { installFakeOrg, useFakeGitHub } from "./helpers/github";
+
+const SHOTS = "tests/output/screenshots";
+let browser: Browser;
+let t: TestConvex;
+let fake: FakeGitHub;
+let harness: Awaited<ReturnType<typeof startHarness>>;
+let owner: { subject: string };
+let account: string;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  fake = useFakeGitHub({ latencyMs: 150, org: { repos: 1, prsPerRepo: 1, issuesPerRepo: 1, commitsPerRepo: 1 } });
+  fake.outside.add("facebook", "react", { commitCount: 400, spanDays: 500, releaseCount: 12 });
+  fake.outside.setScorecard("facebook/react", { score: 7.4 });
+  fake.outside.add("vercel", "next.js", { commitCount: 120, releaseCount: 3 });
+  t = makeConvex();
+  await installFakeOrg(t, fake);
+  account = fake.org.login;
+  owner = await signInAs(t, fake.org.id, fake.org.login);
+  harness = await startHarness(t);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic"],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await harness?.close();
+  vi.unstubAllGlobals();
+  vi.unstubAllEnvs();
+});
+
+async function open(path: string, width: number): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: width < 600 ? 740 : 800 } });
+  await page.goto(`${harness.url}${path}${path.includes("?") ? "&" : "?"}as=${encodeURIComponent(owner.subject)}`);
+  await page.locator("#page-heading").waitFor();
+  await expect.poll(() => page.locator('[aria-busy="true"]').count(), { timeout: 20_000 }).toBe(0);
+  return page;
+}
+
+async function axeViolations(page: Page) {
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async () => {
+    const result = await (window as unknown as { axe: typeof axe }).axe.run(document, {
+      runOnly: {
+        type: "tag",
+        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice", "experimental"],
+      },
+    });
+    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target) }));
+  });
+}
+const overflow = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+async function follow(page: Page, repository: string) {
+  await page.getByRole("textbox", { name: "Repository" }).fill(repository);
+  await page.getByRole("button", { name: "Follow" }).click();
+}
+const rowOf = (page: Page, name: string) => page.locator("tr", { has: page.getByRole("button", { name }) });
+
+describe("the watchlist page", () => {
+  test("at 1280: an entry added through the form is processing at once, its progress live, then ready with its score", async () => {
+    const page = await open(`/${account}/watchlist`, 1280);
+    expect(await axeViolations(page)).toEqual([]);
+    await follow(page, "https://github.com/facebook/react");
+    const row = rowOf(page, "facebook/react");
+    // Live while the job works: the step it is at.
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/Processing: .* of 7/);
+    await page.screenshot({ path: `${SHOTS}/watchlist-processing-1280.png`, fullPage: true });
+    expect(await axeViolations(page)).toEqual([]);
+    await expect.poll(() => row.textContent(), { timeout: 60_000 }).toContain("Ready");
+    expect(await row.textContent()).toContain("7.4");
+    expect(await row.textContent()).toContain("v12.0.0");
+
+    await follow(page, "nobody/missing");
+    const failed = rowOf(page, "nobody/missing");
+    await expect.poll(() => failed.textContent(), { timeout: 60_000 }).toContain("Failed");
+    expect(await failed.textContent()).toContain("does not exist, or it is private");
+    await expect(failed.getByRole("button", { name: "Retry" }).isVisible()).resolves.toBe(true);
+
+    await follow(page, "vercel/next.js");
+    await expect.poll(() => rowOf(page, "vercel/next.js").textContent(), { timeout: 60_000 }).toContain("not scanned");
+    await page.screenshot({ path: `${SHOTS}/watchlist-1280.png`, fullPage: true });
+    expect(await axeViolations(page)).toEqual([]);
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+
+    // The detail: OpenSSF's checks with attribution, our checks as ours, a year of activity, notes.
+    await page.getByRole("button", { name: "facebook/react" }).click();
+    await page.getByRole("heading", { name: "OpenSSF Scorecard" }).waitFor();
+    const text = (await page.locator("main").textContent()) ?? "";
+    expect(text).toContain("Data: OpenSSF Scorecard");
+    expect(text).toContain("Syncboard's own checks");
+    expect(text).toContain("Commit activity, 52 weeks");
+    await page.getByLabel("Add a note").fill("Monitoring React for security updates");
+    await page.getByRole("button", { name: "Save note" }).click();
+    await page.getByText("Monitoring React for security updates").waitFor();
+    await page.screenshot({ path: `${SHOTS}/watchlist-detail-1280.png`, fullPage: true });
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  test("at 360: the list and the detail, axe-clean, nothing scrolls sideways", async () => {
+    const page = await open(`/${account}/watchlist`, 360);
+    await rowOf(page, "facebook/react").waitFor();
+    await page.screenshot({ path: `${SHOTS}/watchlist-360.png`, fullPage: true });
+    expect(await axeViolations(page)).toEqual([]);
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    await page.getByRole("button", { name: "facebook/react" }).click();
+    await page.getByRole("heading", { name: "OpenSSF Scorecard" }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/watchlist-detail-360.png`, fullPage: true });
+    expect(await axeViolations(page)).toEqual([]);
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    await page.close();
+  }, 120_000);
+});
