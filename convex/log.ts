@@ -16,6 +16,7 @@ type LogEvent =
   | "sync.job.cancelled"
   | "sync.job.recovered"
   | "sync.people.listed"
+  | "watchlist.scorecard_unreadable"
   | "sync.people.refused"
   | "sync.migration.dropDeprecated"
   | "model.migration.changedLines"

@@ -66,6 +66,29 @@ async function expectValid(res: Response, path: string, method = "get") {
 }
 
 describe("REST responses validate against GitHub's OpenAPI description", () => {
+  test("outside repositories (the watchlist's): repository, commits, releases, pulls, contents, branch rules, a rename's redirect", async () => {
+    const fake = createFakeGitHub({ latencyMs: 0 });
+    fake.outside.add("facebook", "react", { commitCount: 30, releaseCount: 3 });
+    fake.outside.add("other", "secret", { private: true });
+    const c = await client(fake);
+    await expectValid(await c.get("/repos/facebook/react"), "/repos/{owner}/{repo}");
+    await expectValid(await c.get("/repos/facebook/react/commits?per_page=100"), "/repos/{owner}/{repo}/commits");
+    await expectValid(await c.get("/repos/facebook/react/releases?per_page=100"), "/repos/{owner}/{repo}/releases");
+    await expectValid(await c.get("/repos/facebook/react/pulls?state=open&per_page=1"), "/repos/{owner}/{repo}/pulls");
+    await expectValid(await c.get("/repos/facebook/react/contents/.github"), "/repos/{owner}/{repo}/contents/{path}");
+    await expectValid(
+      await c.get("/repos/facebook/react/rules/branches/main"),
+      "/repos/{owner}/{repo}/rules/branches/{branch}",
+    );
+    // A private repository outside the installation is hidden (404), as GitHub does.
+    expect((await c.get("/repos/other/secret")).status).toBe(404);
+    // A renamed one answers its old name with a 301 that fetch follows to the repository.
+    fake.outside.rename("facebook/react", "meta/react");
+    const moved = await c.get("/repos/facebook/react");
+    expect(moved.status).toBe(200);
+    expect(((await moved.json()) as { full_name: string }).full_name).toBe("meta/react");
+  });
+
   const fake = createFakeGitHub({
     latencyMs: 0,
     seed: 5,

@@ -167,6 +167,22 @@ describe("adding a repository", () => {
 });
 
 describe("failures and retries", () => {
+  test("OpenSSF's answers are read with zod: an unreadable one keeps the stored result, a 503 is retried", async () => {
+    const { fake, t, installationId, owner } = await setup();
+    fake.outside.add("facebook", "react");
+    fake.outside.setScorecard("facebook/react", { score: 7 });
+    fake.outside.scorecardFaults.push(503);
+    const { entryId } = await add(owner, installationId, "facebook/react");
+    await runSimulated(t);
+    expect(await entry(t, entryId)).toMatchObject({ status: "ready", scorecard: { score: 7 } });
+    fake.outside.scorecardFaults.push("malformed");
+    await owner.mutation(api.watchlist.entries.refresh, { entryId });
+    await runSimulated(t);
+    const e = await entry(t, entryId);
+    expect(e).toMatchObject({ status: "ready", scorecard: { score: 7 }, scorecardDue: true });
+    expect(fake.outside.scorecardRequests).toHaveLength(3);
+  });
+
   test("a missing repository ends failed with its reason after 3 attempts (2 s, 4 s apart); a retry by hand once it exists ends ready", async () => {
     const { fake, t, installationId, owner } = await setup();
     const { entryId } = await add(owner, installationId, "nobody/missing");

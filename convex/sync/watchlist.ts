@@ -9,6 +9,7 @@
  */
 import { internal } from "../_generated/api";
 import { GitHubError } from "../github/errors";
+import { log } from "../log";
 import { fetchScorecard } from "../github/scorecard";
 import {
   branchRules,
@@ -163,7 +164,14 @@ async function fetchStep(slice: Slice, c: Cursor, e: Job): Promise<WatchAnswer> 
     case "scorecard": {
       if (!e.scorecardWanted) return { step: "scorecard" };
       // Not GitHub: no budget; one request at a time (no published limit, be polite).
-      return { step: "scorecard", result: await fetchScorecard(e.owner, e.name) };
+      try {
+        return { step: "scorecard", result: await fetchScorecard(e.owner, e.name) };
+      } catch (error) {
+        // An answer we cannot read keeps the result we have (asked again next time); a 429/5xx backs off.
+        if (!(error instanceof GitHubError) || error.kind === "transient") throw error;
+        log.warn("watchlist.scorecard_unreadable", { repository: `${e.owner}/${e.name}`, error: error.message });
+        return { step: "scorecard" };
+      }
     }
   }
 }

@@ -94,7 +94,7 @@ export class OutsideRepos {
   readonly scorecards = new Map<string, ScorecardResult>();
   /** Requests the fake Scorecard API answered, and the faults it should answer with next. */
   readonly scorecardRequests: string[] = [];
-  scorecardFaults: number[] = [];
+  scorecardFaults: Array<number | "malformed"> = [];
   private nextId = 900_000;
 
   constructor(private readonly now: () => number) {}
@@ -145,7 +145,16 @@ export class OutsideRepos {
       rules: [
         { type: "deletion" },
         { type: "non_fast_forward" },
-        { type: "pull_request", parameters: { required_approving_review_count: 1 } },
+        {
+          type: "pull_request",
+          parameters: {
+            dismiss_stale_reviews_on_push: true,
+            require_code_owner_review: false,
+            require_last_push_approval: false,
+            required_approving_review_count: 1,
+            required_review_thread_resolution: false,
+          },
+        },
       ],
       openIssues: 40,
       openPulls: 12,
@@ -262,6 +271,7 @@ export class OutsideRepos {
   scorecard(url: URL): Response {
     this.scorecardRequests.push(url.pathname);
     const fault = this.scorecardFaults.shift();
+    if (fault === "malformed") return new Response(JSON.stringify({ score: "high", checks: null }), { status: 200 });
     if (fault) return new Response("error", { status: fault });
     const m = /^\/projects\/github\.com\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const r = m && this.scorecards.get(`${decodeURIComponent(m[1]!)}/${decodeURIComponent(m[2]!)}`.toLowerCase());
