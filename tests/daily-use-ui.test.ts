@@ -6,12 +6,12 @@
  * keys from the page's load; filters and order round-trip through the URL; the Alerts page has at most
  * one row per pull request. Screenshots of every page land in tests/output/screenshots/daily-*.png.
  */
-import axe from "axe-core";
 import { mkdirSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
+import { axeViolations, launchChromium, overflow } from "./browser/chromium";
 import { startHarness } from "./browser/harness";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 import { seedRealisticOrg } from "./helpers/realisticOrg";
@@ -56,10 +56,7 @@ beforeAll(async () => {
   lead = await signInAs(t, 5001, "dev1");
   stranger = await signInAs(t, 7777, "stranger");
   harness = await startHarness(t);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic"],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -79,28 +76,6 @@ async function open(path: string, width: number, opts: { dark?: boolean; height?
   await expect.poll(() => page.locator('[aria-busy="true"]').count(), { timeout: 20_000 }).toBe(0);
   return page;
 }
-
-type AxeViolation = { id: string; help: string; nodes: Array<{ target: unknown[] }> };
-async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ content: axe.source });
-  return page.evaluate(async () => {
-    const run = (window as unknown as { axe: typeof axe }).axe.run;
-    const result = await run(document, {
-      runOnly: {
-        type: "tag",
-        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice", "experimental"],
-      },
-    });
-    return result.violations.map((v) => ({
-      id: v.id,
-      help: v.help,
-      nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target as unknown[] })),
-    }));
-  });
-}
-
-const overflow = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 describe("every page, at 1280 and 360 px", () => {
   test("the audit sees a violation when there is one (an image without a text, a tap target too small)", async () => {

@@ -8,10 +8,10 @@
  * notes. axe-core finds no violation and nothing scrolls sideways. Screenshots:
  * tests/output/screenshots/watchlist-*.png.
  */
-import axe from "axe-core";
 import { mkdirSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { axeViolations, launchChromium, overflow } from "./browser/chromium";
 import { startHarness } from "./browser/harness";
 import type { FakeGitHub } from "./fakeGitHub";
 import { makeConvex, signInAs, type TestConvex } from "./helpers/convex";
@@ -36,10 +36,7 @@ beforeAll(async () => {
   account = fake.org.login;
   owner = await signInAs(t, fake.org.id, fake.org.login);
   harness = await startHarness(t);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic"],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -56,21 +53,6 @@ async function open(path: string, width: number): Promise<Page> {
   await expect.poll(() => page.locator('[aria-busy="true"]').count(), { timeout: 20_000 }).toBe(0);
   return page;
 }
-
-async function axeViolations(page: Page) {
-  await page.addScriptTag({ content: axe.source });
-  return page.evaluate(async () => {
-    const result = await (window as unknown as { axe: typeof axe }).axe.run(document, {
-      runOnly: {
-        type: "tag",
-        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice", "experimental"],
-      },
-    });
-    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target) }));
-  });
-}
-const overflow = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 async function follow(page: Page, repository: string) {
   await page.getByRole("textbox", { name: "Repository" }).fill(repository);

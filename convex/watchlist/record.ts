@@ -13,7 +13,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseWriter, MutationCtx } from "../_generated/server";
 import { jobErrorKind } from "../sync/jobState";
 import { DEPENDENCY_TOOL_FILES, ourChecks, SECURITY_FILE } from "./checks";
-import { WATCH_STEPS, type watchStep } from "./tables";
+import { checkResult, latestRelease, repositoryFacts, WATCH_STEPS, type watchStep } from "./tables";
 
 const DAY_MS = 86_400_000;
 /** Seed 001: a year of commits, at most 1,000 (the newest). */
@@ -46,18 +46,7 @@ export const watchAnswer = v.union(
     githubId: v.number(),
     fullName: v.string(),
     private: v.boolean(),
-    repository: v.object({
-      description: v.optional(v.string()),
-      htmlUrl: v.string(),
-      stars: v.number(),
-      forks: v.number(),
-      archived: v.boolean(),
-      defaultBranch: v.string(),
-      license: v.optional(v.string()),
-      createdAt: v.number(),
-      pushedAt: v.optional(v.number()),
-      openIssues: v.number(),
-    }),
+    repository: v.object(repositoryFacts),
   }),
   v.object({
     step: v.literal("commits"),
@@ -72,9 +61,7 @@ export const watchAnswer = v.union(
     step: v.literal("releases"),
     etag: v.optional(v.string()),
     count: v.number(),
-    latest: v.optional(
-      v.object({ tag: v.string(), name: v.optional(v.string()), publishedAt: v.number(), url: v.string() }),
-    ),
+    latest: v.optional(latestRelease),
     withAssets: v.number(),
     signed: v.number(),
   }),
@@ -102,9 +89,7 @@ export const watchAnswer = v.union(
           date: v.string(),
           commit: v.string(),
           version: v.optional(v.string()),
-          checks: v.array(
-            v.object({ name: v.string(), score: v.number(), reason: v.string(), url: v.optional(v.string()) }),
-          ),
+          checks: v.array(checkResult),
         }),
       ),
     ),

@@ -28,11 +28,32 @@ export const watchStep = v.union(
 export const WATCH_STEPS = ["repository", "commits", "releases", "pulls", "files", "rules", "scorecard"] as const;
 
 /** A check's result: 0–10, or -1 when inconclusive (shown "?", never 0). */
-const checkResult = v.object({
+export const checkResult = v.object({
   name: v.string(),
   score: v.number(),
   reason: v.string(),
   url: v.optional(v.string()),
+});
+
+/** What GitHub says of a repository (its open pull requests are counted by a step of their own). */
+export const repositoryFacts = {
+  description: v.optional(v.string()),
+  htmlUrl: v.string(),
+  stars: v.number(),
+  forks: v.number(),
+  archived: v.boolean(),
+  defaultBranch: v.string(),
+  /** SPDX id; "NOASSERTION" for a licence file GitHub could not name; absent for none. */
+  license: v.optional(v.string()),
+  createdAt: v.number(),
+  pushedAt: v.optional(v.number()),
+  openIssues: v.number(),
+};
+export const latestRelease = v.object({
+  tag: v.string(),
+  name: v.optional(v.string()),
+  publishedAt: v.number(),
+  url: v.string(),
 });
 
 export const alertChoices = v.object({
@@ -68,22 +89,7 @@ export const watchTables = {
     /** Ask OpenSSF again on the next processing (weekly, or on demand). */
     scorecardDue: v.optional(v.boolean()),
     processedAt: v.optional(v.number()),
-    repository: v.optional(
-      v.object({
-        description: v.optional(v.string()),
-        htmlUrl: v.string(),
-        stars: v.number(),
-        forks: v.number(),
-        archived: v.boolean(),
-        defaultBranch: v.string(),
-        /** SPDX id; "NOASSERTION" for a licence file GitHub could not name; absent for none. */
-        license: v.optional(v.string()),
-        createdAt: v.number(),
-        pushedAt: v.optional(v.number()),
-        openIssues: v.number(),
-        openPulls: v.optional(v.number()),
-      }),
-    ),
+    repository: v.optional(v.object({ ...repositoryFacts, openPulls: v.optional(v.number()) })),
     /** ETags of the pages a refresh asks for conditionally (a 304 costs no budget). */
     etags: v.object({
       repository: v.optional(v.string()),
@@ -99,9 +105,7 @@ export const watchTables = {
     releases: v.optional(
       v.object({
         count: v.number(),
-        latest: v.optional(
-          v.object({ tag: v.string(), name: v.optional(v.string()), publishedAt: v.number(), url: v.string() }),
-        ),
+        latest: v.optional(latestRelease),
         /** Of the newest releases with assets (at most 5): how many carry a signature or provenance. */
         withAssets: v.number(),
         signed: v.number(),
