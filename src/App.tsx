@@ -4,14 +4,19 @@
  * subscription. Routing is wouter's (History API: real URLs, the back button, deep links).
  */
 import { useConvexAuth, useQuery } from "convex/react";
+import type { FunctionReturnType } from "convex/server";
+import { useEffect, type ReactNode } from "react";
 import { Link, Redirect, Route, Switch, useSearch } from "wouter";
 import { api } from "../convex/_generated/api";
 import { Skeleton } from "./components/Skeleton";
 import { useSignInActions } from "./auth";
+import { forgetEverything, rememberUser, useKept, useOnline } from "./lib/offline";
 import { DEFAULT_PAGE, isPage, pagePath } from "./routes";
 import { Workspace } from "./Workspace";
 
-export function App({ installUrl }: { installUrl?: string | undefined }) {
+type Installation = NonNullable<FunctionReturnType<typeof api.dashboard.summary.myInstallations>>[number];
+
+export function App({ installUrl, notices }: { installUrl?: string | undefined; notices?: ReactNode }) {
   const { isLoading, isAuthenticated } = useConvexAuth();
   return (
     <div className="page">
@@ -21,6 +26,7 @@ export function App({ installUrl }: { installUrl?: string | undefined }) {
       <header className="topbar">
         <h1>Syncboard</h1>
         {isAuthenticated && <SignOutButton />}
+        {notices}
       </header>
       {isLoading ? (
         <main id="main">
@@ -57,17 +63,37 @@ function SignIn() {
   );
 }
 
+/** Signing out deletes what was kept for offline use first (it may hold private titles). */
 function SignOutButton() {
   const { signOut } = useSignInActions();
   return (
-    <button type="button" onClick={signOut}>
+    <button type="button" onClick={() => void forgetEverything().finally(signOut)}>
       Sign out
     </button>
   );
 }
 
+/** Offline: what is shown is what this device kept, and when. */
+function OfflineBanner({ asOf }: { asOf: number | null }) {
+  return (
+    <p className="banner blocked offline-banner" role="status">
+      Offline — as of{" "}
+      {asOf === null
+        ? "your last visit"
+        : new Date(asOf).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })}
+      . Your inbox, the pull request list and your alerts are as this device last saw them; the rest needs a connection.
+    </p>
+  );
+}
+
 function SignedIn({ installUrl }: { installUrl?: string | undefined }) {
-  const installations = useQuery(api.dashboard.summary.myInstallations, {});
+  const me = useQuery(api.dashboard.summary.me, {});
+  useEffect(() => {
+    if (me) rememberUser(me.userId);
+  }, [me]);
+  const kept = useKept("installations", "all", useQuery(api.dashboard.summary.myInstallations, {}));
+  const installations = kept.value;
+  const online = useOnline();
   const search = useSearch();
   if (installations === undefined)
     return (
@@ -80,6 +106,29 @@ function SignedIn({ installUrl }: { installUrl?: string | undefined }) {
   const byLogin = (login: string) => installations.find((i) => i.account.login.toLowerCase() === login.toLowerCase());
   // Redirects keep the query string (it may carry more than the route).
   const to = (account: string, page: string) => pagePath(account, page) + (search ? `?${search}` : "");
+  return (
+    <>
+      {!online && (
+        <section aria-label="Connection">
+          <OfflineBanner asOf={kept.asOf} />
+        </section>
+      )}
+      <SignedInRoutes installations={installations} first={first} byLogin={byLogin} to={to} />
+    </>
+  );
+}
+
+function SignedInRoutes({
+  installations,
+  first,
+  byLogin,
+  to,
+}: {
+  installations: Installation[];
+  first: string;
+  byLogin: (login: string) => Installation | undefined;
+  to: (account: string, page: string) => string;
+}) {
   return (
     <Switch>
       <Route path="/">

@@ -4,6 +4,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import { ConvexAuthActions } from "./auth";
+import { UpdatePrompt } from "./pwa/UpdatePrompt";
 import "./styles.css";
 
 const url = import.meta.env.VITE_CONVEX_URL as string | undefined;
@@ -23,7 +24,10 @@ if (!url) {
     <StrictMode>
       <ConvexAuthProvider client={client}>
         <ConvexAuthActions>
-          <App installUrl={import.meta.env.VITE_GITHUB_APP_INSTALL_URL as string | undefined} />
+          <App
+            installUrl={import.meta.env.VITE_GITHUB_APP_INSTALL_URL as string | undefined}
+            notices={<UpdatePrompt />}
+          />
         </ConvexAuthActions>
       </ConvexAuthProvider>
     </StrictMode>,

@@ -34,6 +34,12 @@ export const summary = installationQuery({
   handler: (ctx) => totals(ctx, ctx.installation, ctx.visibility.access),
 });
 
+/** Who is signed in (the app keeps offline answers under their id), or null. */
+export const me = viewerQuery({
+  args: {},
+  handler: async (ctx) => (ctx.viewer ? { userId: ctx.viewer.userId, login: ctx.viewer.login } : null),
+});
+
 /** The caller's installations (for the picker), each with its totals. */
 export const myInstallations = viewerQuery({
   args: {},

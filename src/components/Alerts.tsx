@@ -10,6 +10,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { ListKeysHelp, useListKeys } from "../lib/listKeys";
 import { plural } from "../lib/plural";
+import { useKept } from "../lib/offline";
 import { useUrlState } from "../lib/urlState";
 import { pagePath } from "../routes";
 import { FilterSelect } from "./FilterSelect";
@@ -29,7 +30,12 @@ const KIND_LABEL: Record<string, string> = {
 
 /** The caller's alert rows with something unread: the navigation's count (shared with the page's default query). */
 export function useMyUnreadAlerts(installationId: Id<"installations">): number | undefined {
-  return useQuery(api.alerts.rows.open, { installationId })?.unread;
+  return useMyAlertRows(installationId)?.unread;
+}
+
+/** The caller's own alert rows: live, or offline the last ones this device showed (src/lib/offline.ts). */
+function useMyAlertRows(installationId: Id<"installations">, skip = false) {
+  return useKept("alerts", installationId, useQuery(api.alerts.rows.open, skip ? "skip" : { installationId })).value;
 }
 
 export function AlertBell({ installationId, account }: { installationId: Id<"installations">; account: string }) {
@@ -68,13 +74,21 @@ const FILTERS = { show: "mine", kind: "", repo: "", team: "" };
 export function AlertList({ installationId }: { installationId: Id<"installations"> }) {
   const { values: f, set, changed } = useUrlState(FILTERS);
   const now = useNow(60_000);
-  const answer = useQuery(api.alerts.rows.open, {
-    installationId,
-    ...(f.show === "all" && { everyone: true }),
-    ...(f.kind in KIND_LABEL && { kind: f.kind as "pickup" }),
-    ...(f.repo && { repository: f.repo }),
-    ...(f.team && { team: f.team }),
-  });
+  // The default view (the caller's own) is kept for offline use; a filtered one is live only.
+  const mine = useMyAlertRows(installationId, changed);
+  const filtered = useQuery(
+    api.alerts.rows.open,
+    changed
+      ? {
+          installationId,
+          ...(f.show === "all" && { everyone: true }),
+          ...(f.kind in KIND_LABEL && { kind: f.kind as "pickup" }),
+          ...(f.repo && { repository: f.repo }),
+          ...(f.team && { team: f.team }),
+        }
+      : "skip",
+  );
+  const answer = changed ? filtered : mine;
   const markRead = useMutation(api.alerts.bell.markRead);
   const keys = useListKeys<HTMLOListElement>();
   const clear = () => set({ show: "", kind: "", repo: "", team: "" });

@@ -15,6 +15,7 @@ import { elapsed, useNow, useUtcDay } from "./time";
 import { ListKeysHelp, useListKeys } from "../lib/listKeys";
 import { NotReadyYet, useReadiness } from "./NotReadyYet";
 import { WhereWorkStalls } from "./Overview";
+import { useKept } from "../lib/offline";
 
 interface InboxRow {
   id: string;
@@ -74,13 +75,17 @@ const SECTIONS = [
 
 /** What waits on the caller (requested from them, and their PRs that need them): the navigation's count. */
 export function useInboxCount(installationId: Id<"installations">): number | undefined {
-  const inbox = useQuery(inboxQuery, { installationId, today: useUtcDay() });
+  const inbox = useMyInbox(installationId);
   return inbox ? inbox.requested.length + inbox.needsYou.length : undefined;
 }
 
+/** The caller's inbox: live, or offline the last one this device showed (src/lib/offline.ts). */
+function useMyInbox(installationId: Id<"installations">) {
+  return useKept("inbox", installationId, useQuery(inboxQuery, { installationId, today: useUtcDay() })).value;
+}
+
 export function Inbox({ installationId, account }: { installationId: Id<"installations">; account: string }) {
-  const today = useUtcDay();
-  const inbox = useQuery(inboxQuery, { installationId, today });
+  const inbox = useMyInbox(installationId);
   const now = useNow(60_000);
   const keys = useListKeys<HTMLDivElement>();
   const readiness = useReadiness(installationId);

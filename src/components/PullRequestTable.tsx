@@ -7,6 +7,7 @@ import { usePaginatedQuery, useQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { ListKeysHelp, useListKeys } from "../lib/listKeys";
+import { useKept, useOnline } from "../lib/offline";
 import { useUrlState } from "../lib/urlState";
 import { HEALTH_TEXT, healthReasonsText, waitingOnText } from "./prText";
 import { FilterSelect, RepositoryFilter } from "./FilterSelect";
@@ -40,7 +41,7 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
   const now = useNow(60_000);
   const today = useUtcDay();
   const options = useQuery(api.dashboard.analytics.filterOptions, { installationId });
-  const { results, status, loadMore } = usePaginatedQuery(
+  const live = usePaginatedQuery(
     api.dashboard.lists.pullRequests,
     {
       installationId,
@@ -55,6 +56,17 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
     },
     { initialNumItems: PAGE_SIZE },
   );
+  // The default list's first page is kept for offline use (src/lib/offline.ts); offline, only it is shown.
+  const firstPage = live.status === "LoadingFirstPage" || changed ? undefined : live.results.slice(0, PAGE_SIZE);
+  const kept = useKept("pulls", installationId, firstPage);
+  const { results, status, loadMore } =
+    useOnline() || changed
+      ? live
+      : {
+          results: kept.value ?? [],
+          status: kept.value ? ("Exhausted" as const) : ("LoadingFirstPage" as const),
+          loadMore: () => {},
+        };
   const keys = useListKeys<HTMLTableSectionElement>();
   const clear = () => set(Object.fromEntries(Object.keys(PR_FILTERS).map((k) => [k, ""])));
   return (

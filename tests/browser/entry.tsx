@@ -5,6 +5,7 @@ import { createRoot } from "react-dom/client";
 import { App } from "../../src/App";
 import { AuthActionsProvider } from "../../src/auth";
 import "../../src/styles.css";
+import { UpdatePrompt } from "../../src/pwa/UpdatePrompt";
 import { TestConvexClient } from "./testClient";
 
 const token = new URLSearchParams(location.search).get("as");
@@ -17,8 +18,13 @@ function useTestAuth() {
 
 createRoot(document.getElementById("root")!).render(
   <ConvexProviderWithAuth client={client} useAuth={useTestAuth}>
-    <AuthActionsProvider actions={{ signIn: () => (document.title = "sign-in requested"), signOut: () => {} }}>
-      <App installUrl="https://github.com/apps/syncboard/installations/new" />
+    <AuthActionsProvider
+      actions={{ signIn: () => (document.title = "sign-in requested"), signOut: () => (document.title = "signed out") }}
+    >
+      <App
+        installUrl="https://github.com/apps/syncboard/installations/new"
+        notices={new URLSearchParams(location.search).has("pwa") ? <UpdatePrompt /> : null}
+      />
     </AuthActionsProvider>
   </ConvexProviderWithAuth>,
 );

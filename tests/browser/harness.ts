@@ -8,13 +8,20 @@ import { makeFunctionReference } from "convex/server";
 import { createServer, type ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import { createServer as createVite } from "vite";
+import { VitePWA } from "vite-plugin-pwa";
+import { pwaOptions } from "../../src/pwa/manifest";
 import type { TestConvex } from "../helpers/convex";
 
 export async function startHarness(t: TestConvex) {
   const vite = await createVite({
     root: fileURLToPath(new URL(".", import.meta.url)),
     configFile: false,
-    plugins: [react()],
+    // The app's PWA plugin in development mode (its service worker registers only on `?pwa`, entry.tsx).
+    plugins: [
+      react(),
+      VitePWA({ ...pwaOptions(true), srcDir: fileURLToPath(new URL("../../src/pwa", import.meta.url)) }),
+    ],
+    publicDir: fileURLToPath(new URL("../../src/public", import.meta.url)),
     server: { middlewareMode: true, hmr: false },
     appType: "spa",
     logLevel: "error",

@@ -19,12 +19,27 @@ export class TestConvexClient {
   private entries = new Map<string, Entry>();
   private token: string | null = null;
 
+  /** The event stream stands for Convex's WebSocket: open is connected, an error is a lost connection. */
+  private connected = false;
+  private everConnected = false;
+  private readonly connectionListeners = new Set<() => void>();
+
   constructor(private readonly base: string) {
     const events = new EventSource(`${base}/convex/events`);
     events.onmessage = () => void this.refreshAll();
+    events.onopen = () => this.setConnected(true);
+    events.onerror = () => this.setConnected(false);
+  }
+
+  private setConnected(connected: boolean) {
+    if (this.connected === connected) return;
+    this.connected = connected;
+    this.everConnected ||= connected;
+    for (const l of this.connectionListeners) l();
   }
 
   private async call(kind: "query" | "mutation" | "action", name: string, args: unknown): Promise<Result> {
+    if (!navigator.onLine && kind === "query") return new Promise(() => {}); // as a subscription waits
     const res = await fetch(`${this.base}/convex/${kind}`, {
       method: "POST",
       headers: { "content-type": "application/json", ...(this.token && { authorization: `Bearer ${this.token}` }) },
@@ -102,12 +117,20 @@ export class TestConvexClient {
     void this.refreshAll();
   }
 
+  private state: ReturnType<TestConvexClient["readState"]> | null = null;
+
+  /** The same object until the connection changes (React's external-store snapshot). */
   connectionState() {
+    if (this.state?.isWebSocketConnected !== this.connected) this.state = this.readState();
+    return this.state;
+  }
+
+  private readState() {
     return {
       hasInflightRequests: false,
-      isWebSocketConnected: true,
+      isWebSocketConnected: this.connected,
       timeOfOldestInflightRequest: null,
-      hasEverConnected: true,
+      hasEverConnected: this.everConnected,
       connectionCount: 1,
       connectionRetries: 0,
       inflightMutations: 0,
@@ -115,8 +138,9 @@ export class TestConvexClient {
     };
   }
 
-  subscribeToConnectionState() {
-    return () => {};
+  subscribeToConnectionState(callback: () => void) {
+    this.connectionListeners.add(callback);
+    return () => void this.connectionListeners.delete(callback);
   }
 
   prewarmQuery() {}
