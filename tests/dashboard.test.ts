@@ -330,6 +330,7 @@ describe("tenant isolation", () => {
     const calls: Record<string, (c: TestConvex | ReturnType<TestConvex["withIdentity"]>) => Promise<unknown>> = {
       "dashboard/summary:summary": (c) => c.query(api.dashboard.summary.summary, { installationId }),
       "dashboard/summary:myInstallations": (c) => c.query(api.dashboard.summary.myInstallations, {}),
+      "dashboard/summary:me": (c) => c.query(api.dashboard.summary.me, {}),
       "dashboard/lists:repositories": (c) =>
         c.query(api.dashboard.lists.repositories, { installationId, paginationOpts: page }),
       "dashboard/lists:pullRequests": (c) =>
@@ -471,6 +472,12 @@ describe("tenant isolation", () => {
         ["other org", t.withIdentity(otherOrgUser)],
       ] as const) {
         const result = await call(caller);
+        // Who the caller is: only themselves (nothing of the installation's people).
+        if (name === "dashboard/summary:me") {
+          const own = { anonymous: null, stranger: "eve", "other org": "mallory" }[who];
+          expect((result as { login: string } | null)?.login ?? null, `${name} as ${who}`).toBe(own);
+          continue;
+        }
         if (name === "dashboard/summary:myInstallations" && who === "other org") {
           expect(
             (result as Array<{ installationId: Id<"installations"> }>).some((i) => i.installationId === installationId),

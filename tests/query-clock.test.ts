@@ -79,6 +79,7 @@ const cases: Record<string, () => Record<string, unknown>> = {
   "auth:isAuthenticated": () => ({}),
   "dashboard/summary:summary": () => ({ installationId }),
   "dashboard/summary:myInstallations": () => ({}),
+  "dashboard/summary:me": () => ({}),
   "dashboard/lists:repositories": () => ({ installationId, paginationOpts: page }),
   "dashboard/lists:pullRequests": () => ({ installationId, paginationOpts: page, state: "all" }),
   "dashboard/lists:activity": () => ({ installationId, paginationOpts: page, repositoryId }),

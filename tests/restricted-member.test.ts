@@ -191,6 +191,7 @@ function reads(installationId: Id<"installations">, openId: Id<"repositories">) 
   const list: Array<[FunctionReference<"query">, Record<string, unknown>]> = [
     [api.dashboard.summary.summary, { installationId }],
     [api.dashboard.summary.myInstallations, {}],
+    [api.dashboard.summary.me, {}],
     [api.dashboard.lists.repositories, { installationId, paginationOpts: page }],
     [api.dashboard.lists.pullRequests, { installationId, paginationOpts: page, state: "all" }],
     [api.dashboard.lists.pullRequests, { installationId, paginationOpts: page, today: TODAY }],
