@@ -17,6 +17,7 @@ type LogEvent =
   | "sync.job.recovered"
   | "sync.people.listed"
   | "watchlist.scorecard_unreadable"
+  | "notify.push_expired"
   | "sync.people.refused"
   | "sync.migration.dropDeprecated"
   | "model.migration.changedLines"

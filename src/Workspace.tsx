@@ -124,6 +124,15 @@ const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
   ),
 };
 
+/** The installed app's badge (Chrome, Edge, Safari): the caller's unread alert rows, while the app is open. */
+function useAppBadge(unread: number | undefined) {
+  useEffect(() => {
+    const nav = navigator as Navigator & { setAppBadge?: (n: number) => Promise<void> };
+    if (unread === undefined || !nav.setAppBadge) return;
+    void nav.setAppBadge(unread).catch(() => undefined);
+  }, [unread]);
+}
+
 export function Workspace({
   installations,
   current,
@@ -209,6 +218,7 @@ function PageNavigation({
     inbox: useInboxCount(installationId),
     alerts: useMyUnreadAlerts(installationId),
   };
+  useAppBadge(counts.alerts);
   const admin = useQuery(api.settings.get, { installationId })?.canEdit ?? false;
   const shown = PAGES.filter(
     (p) => (p.slug !== "organisations" || several) && (p.slug !== "health" || admin || page === "health"),

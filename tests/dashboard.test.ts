@@ -428,6 +428,21 @@ describe("tenant isolation", () => {
         c.mutation(api.notify.destinations.enable, { destinationId }).catch((e: Error) => ({ error: e.message })),
       "notify/destinations:sendTest": (c) =>
         c.mutation(api.notify.destinations.sendTest, { destinationId }).catch((e: Error) => ({ error: e.message })),
+      "notify/push:settings": (c) => c.query(api.notify.push.settings, { installationId }),
+      "notify/push:subscribe": (c) =>
+        c
+          .mutation(api.notify.push.subscribe, {
+            installationId,
+            endpoint: "https://push.example.test/x",
+            p256dh: "BPf",
+            auth: "a",
+            label: "x",
+          })
+          .catch((e: Error) => ({ error: e.message })),
+      "notify/push:unsubscribe": (c) =>
+        c
+          .mutation(api.notify.push.unsubscribe, { installationId, endpoint: "https://push.example.test/x" })
+          .catch((e: Error) => ({ error: e.message })),
       "dashboard/watchlist:list": (c) =>
         c.query(api.dashboard.watchlist.list, { installationId }).then((r) => r.entries),
       "dashboard/watchlist:detail": (c) => c.query(api.dashboard.watchlist.detail, { installationId, entryId }),

@@ -110,6 +110,7 @@ const cases: Record<string, () => Record<string, unknown>> = {
   "notify/destinations:list": () => ({ installationId }),
   "notify/destinations:deliveries": () => ({ installationId, paginationOpts: page }),
   "dashboard/watchlist:list": () => ({ installationId }),
+  "notify/push:settings": () => ({ installationId }),
   "dashboard/watchlist:detail": () => ({ installationId, entryId }),
 };
 

@@ -232,6 +232,7 @@ function reads(installationId: Id<"installations">, openId: Id<"repositories">) 
     [api.notify.destinations.list, { installationId }],
     [api.notify.destinations.deliveries, { installationId, paginationOpts: page }],
     [api.dashboard.watchlist.list, { installationId }],
+    [api.notify.push.settings, { installationId }],
   ];
   return list;
 }
@@ -397,6 +398,8 @@ test("every public query and mutation is probed here or in the tenant test", asy
     "notify/destinations:replaceUrl",
     "notify/destinations:sendTest",
     "notify/destinations:setCadence",
+    "notify/push:subscribe",
+    "notify/push:unsubscribe",
     "settings:update",
     "settings:updateRepositorySettings",
     "sync/status:syncNow",

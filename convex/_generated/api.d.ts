@@ -107,6 +107,8 @@ import type * as model_writePath from "../model/writePath.js";
 import type * as notify_destinations from "../notify/destinations.js";
 import type * as notify_digest from "../notify/digest.js";
 import type * as notify_purge from "../notify/purge.js";
+import type * as notify_push from "../notify/push.js";
+import type * as notify_pushCrypto from "../notify/pushCrypto.js";
 import type * as notify_send from "../notify/send.js";
 import type * as notify_slack from "../notify/slack.js";
 import type * as notify_tables from "../notify/tables.js";
@@ -267,6 +269,8 @@ declare const fullApi: ApiFromModules<{
   "notify/destinations": typeof notify_destinations;
   "notify/digest": typeof notify_digest;
   "notify/purge": typeof notify_purge;
+  "notify/push": typeof notify_push;
+  "notify/pushCrypto": typeof notify_pushCrypto;
   "notify/send": typeof notify_send;
   "notify/slack": typeof notify_slack;
   "notify/tables": typeof notify_tables;

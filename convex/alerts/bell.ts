@@ -7,12 +7,11 @@
  */
 import { installationMutation, installationPaginatedQuery, installationQuery } from "../builders";
 
-import type { Doc, Id } from "../_generated/dataModel";
+import type { Id } from "../_generated/dataModel";
 import { stream } from "convex-helpers/server/stream";
 import { type QueryCtx } from "../_generated/server";
 
-import { RepositoryVisibility } from "../dashboard/visibility";
-import { ALL_SCOPE, PUBLIC_SCOPE } from "../model/contribution";
+import { RepositoryVisibility, shownTo } from "../dashboard/visibility";
 import schema from "../schema";
 
 /** The unread count counts at most this many unread alerts (the bell shows "50+" beyond). */
@@ -26,20 +25,6 @@ export async function readUpTo(ctx: Pick<QueryCtx, "db">, userId: Id<"users">, i
     .withIndex("by_user_installation", (q) => q.eq("userId", userId).eq("installationId", installationId))
     .unique();
   return { row, upTo: row?.readUpTo ?? 0 };
-}
-
-/**
- * Whether the reader sees an alert: one about a repository if they may read it; a person's open
- * requests in their visibility group ("all" for those who read every repository, "public" for the
- * rest); the sync's health (installation-wide figures that any repository moves) only if they read
- * every repository — the installation's operators.
- */
-export async function shownTo(visibility: RepositoryVisibility, alert: Doc<"alerts">): Promise<boolean> {
-  if (alert.repositoryId !== undefined) return visibility.visible(alert.repositoryId);
-  // The watchlist follows public repositories outside the installation: every member sees its news.
-  if (alert.kind === "watchlist") return true;
-  const readsAll = visibility.access.kind === "all";
-  return (alert.scope ?? ALL_SCOPE) === (readsAll ? ALL_SCOPE : PUBLIC_SCOPE);
 }
 
 /** The reader's alerts, newest first (opened after `after`, if given), filtered while they are read. */

@@ -10,6 +10,7 @@ import { ALL_SCOPE, DAY_MS, dayOf, PUBLIC_SCOPE } from "../model/contribution";
 import { changedLinesOf } from "../model/derivePullRequest";
 import { installationAgreements, type Agreements } from "../model/settings";
 import { HOUR_MS, hourOf, recentFinishedJobs } from "../sync/health";
+import { notifyPushSubscribers } from "../notify/push";
 import { notifyDestinations } from "../notify/slack";
 
 type Kind = Doc<"alerts">["kind"];
@@ -300,6 +301,8 @@ const changedLines = (pr: Pick<Doc<"pullRequests">, "additions" | "deletions">):
 export async function notify(ctx: MutationCtx, alert: Doc<"alerts">, event: "opened" | "resolved") {
   // The public group's count of a person's requests is for the bell only: Slack gets the full count once.
   if (alert.scope === PUBLIC_SCOPE) return;
+  // The people it concerns, on their devices (a push per alert opened, none when it resolves).
+  if (event === "opened") await notifyPushSubscribers(ctx, alert);
   await notifyDestinations(
     ctx,
     {

@@ -12,7 +12,8 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { viewerReviewerKeys } from "../access";
 import { installationQuery } from "../builders";
-import { readUpTo, shownTo } from "./bell";
+import { concerns, shownTo } from "../dashboard/visibility";
+import { readUpTo } from "./bell";
 import { reviewerOfSubject } from "./evaluate";
 import { alertKind } from "./tables";
 
@@ -126,10 +127,7 @@ export const open = installationQuery({
       const reviewer = reviewerOf(alert);
       if (repo) repositories.add(repo.fullName);
       if (reviewer?.startsWith("team:")) teamsSeen.add(reviewer.slice("team:".length));
-      const concernsMe =
-        (reviewer !== null && mine.has(reviewer)) ||
-        (pr !== null && pr.authorLogin === viewer.login) ||
-        (reviewer === null && pr === null);
+      const concernsMe = concerns({ ...alert, ...(pr && { pullRequest: pr }) }, reviewer, mine, viewer.login);
       if (!everyone && !concernsMe) continue;
       if (kind && alert.kind !== kind) continue;
       if (repository && repo?.fullName !== repository) continue;

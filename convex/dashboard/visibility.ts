@@ -9,6 +9,7 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { canReadRepository, repositoryAccess, type RepositoryAccess, type Viewer } from "../access";
+import { ALL_SCOPE, PUBLIC_SCOPE } from "../model/contribution";
 
 export class RepositoryVisibility {
   private readonly seen = new Map<Id<"repositories">, Promise<boolean>>();
@@ -66,4 +67,37 @@ async function removedRepositories(ctx: Pick<QueryCtx, "db">, installationId: Id
     .withIndex("by_installation", (q) => q.eq("installationId", installationId).eq("removed", true))
     .take(MAX_REMOVED_REPOSITORIES);
   return new Set<string>(removed.map((r) => r._id));
+}
+
+/**
+ * Whether the reader sees an alert: one about a repository if they may read it; a person's open
+ * requests in their visibility group ("all" for those who read every repository, "public" for the
+ * rest); the sync's health (installation-wide figures that any repository moves) only if they read
+ * every repository — the installation's operators; the watchlist's news (public repositories outside
+ * the installation) every member. Used by the bell, the Alerts page and the push notifications.
+ */
+export async function shownTo(visibility: RepositoryVisibility, alert: Doc<"alerts">): Promise<boolean> {
+  if (alert.repositoryId !== undefined) return visibility.visible(alert.repositoryId);
+  if (alert.kind === "watchlist") return true;
+  const readsAll = visibility.access.kind === "all";
+  return (alert.scope ?? ALL_SCOPE) === (readsAll ? ALL_SCOPE : PUBLIC_SCOPE);
+}
+
+/**
+ * Whether an alert concerns a person ("mine" on the Alerts page, and their push notifications): about
+ * them or a team of theirs (`keys`: their login and `team:<slug>`s), a pull request of theirs, or about
+ * nobody in particular (the sync's health, the watchlist).
+ */
+export function concerns(
+  alert: Pick<Doc<"alerts">, "reviewer" | "pullRequest">,
+  reviewer: string | null,
+  keys: ReadonlySet<string>,
+  login: string,
+): boolean {
+  const pr = alert.pullRequest ?? null;
+  return (
+    (reviewer !== null && keys.has(reviewer)) ||
+    (pr !== null && pr.authorLogin === login) ||
+    (reviewer === null && pr === null)
+  );
 }

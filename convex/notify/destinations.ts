@@ -27,8 +27,11 @@ type Action = Doc<"destinationChanges">["action"];
 const aboutDestination = {
   admin: true,
   notFound: "destination_not_found" as const,
-  installationOf: async (ctx: MutationCtx, { destinationId }: { destinationId: Id<"notificationDestinations"> }) =>
-    (await ctx.db.get(destinationId))?.installationId ?? null,
+  // A person's push subscription is theirs (notify/push.ts), not a destination administrators manage.
+  installationOf: async (ctx: MutationCtx, { destinationId }: { destinationId: Id<"notificationDestinations"> }) => {
+    const destination = await ctx.db.get(destinationId);
+    return destination?.kind === "slack" ? destination.installationId : null;
+  },
 };
 const destinationArg = { destinationId: v.id("notificationDestinations") };
 
@@ -72,7 +75,7 @@ export const list = installationQuery({
       canAdminister(ctx, installation, ctx.viewer),
       ctx.db
         .query("notificationDestinations")
-        .withIndex("by_installation", (q) => q.eq("installationId", installationId))
+        .withIndex("by_installation_kind", (q) => q.eq("installationId", installationId).eq("kind", "slack"))
         .take(MAX_DESTINATIONS),
       ctx.db
         .query("destinationChanges")
@@ -125,7 +128,7 @@ export const add = installationMutation({
     const label = validLabel(rawLabel);
     const existing = await ctx.db
       .query("notificationDestinations")
-      .withIndex("by_installation", (q) => q.eq("installationId", installationId))
+      .withIndex("by_installation_kind", (q) => q.eq("installationId", installationId).eq("kind", "slack"))
       .take(MAX_DESTINATIONS);
     if (existing.length >= MAX_DESTINATIONS) fail("too_many_destinations", MAX_DESTINATIONS);
     if (existing.some((d) => d.url === url)) fail("duplicate_destination");

@@ -163,7 +163,7 @@ export async function notifyDestinations(
     if (!installation || installation.status === "deleted") return 0;
     const destinations = await ctx.db
       .query("notificationDestinations")
-      .withIndex("by_installation", (q) => q.eq("installationId", alert.installationId))
+      .withIndex("by_installation_kind", (q) => q.eq("installationId", alert.installationId).eq("kind", "slack"))
       .take(MAX_DESTINATIONS);
     const text = messageText(alert, event);
     for (const destination of destinations) {
@@ -199,6 +199,17 @@ export const claim = internalQuery({
     if (!delivery || !attempting(delivery)) return null;
     if (delivery.attempts !== attempt - 1) return null; // another attempt ran or is running
     const destination = await ctx.db.get(delivery.destinationId);
+    if (destination?.kind === "push" && destination.push) {
+      // A browser's notification: what the service worker shows (src/pwa/sw.ts), encrypted by send.ts.
+      const { p256dh, auth } = destination.push;
+      const body = {
+        title: "Syncboard",
+        body: delivery.text,
+        url: delivery.link ?? "/",
+        tag: delivery.alertId ?? delivery._id,
+      };
+      return { url: destination.enabled ? destination.url : null, push: { p256dh, auth }, body };
+    }
     return {
       url: destination?.enabled ? destination.url : null,
       body: slackBody(delivery),
@@ -275,6 +286,12 @@ async function recordAttempt(
         nextAttemptAt: undefined,
       });
       const destination = await ctx.db.get(delivery.destinationId);
+      // An expired push subscription is removed (the browser subscribes again when its owner opts in).
+      if (destination?.kind === "push") {
+        await ctx.db.delete(destination._id);
+        log.info("notify.push_expired", { destinationId: destination._id });
+        return;
+      }
       if (destination?.enabled) {
         await ctx.db.patch(destination._id, { enabled: false, disabledReason: outcome.reason });
         await ctx.db.insert("destinationChanges", {

@@ -1,5 +1,6 @@
 /**
- * Notifications to Slack (assembled by convex/schema.ts). Destinations' URLs are secrets: only `notify/send.ts` reads them.
+ * Notifications to Slack and to browsers (Web Push), assembled by convex/schema.ts. Destinations' URLs
+ * (a Slack webhook, a push service endpoint) and push keys are secrets: only `notify/send.ts` reads them.
  *
  * - `notificationDestinations` — written by `notify/` (administrators' settings, a delivery disabling a revoked URL, the digest marking its day); read by `notify/`.
  * - `destinationChanges` — written by `notify/`; read by `notify/` (the settings' audit log).
@@ -17,8 +18,14 @@ export const notifyTables = {
    */
   notificationDestinations: defineTable({
     installationId: v.id("installations"),
-    kind: v.literal("slack"),
+    /**
+     * "slack": an administrator's incoming webhook; "push": one person's browser on one device (notify/push.ts),
+     * sent their own alerts through the same queue, removed when the push service says it expired (404/410).
+     */
+    kind: v.union(v.literal("slack"), v.literal("push")),
     url: v.string(),
+    /** A push subscription's owner and keys (secrets, like the endpoint in `url`). */
+    push: v.optional(v.object({ userId: v.id("users"), p256dh: v.string(), auth: v.string() })),
     /** "hooks.slack.com/…/abcd": the host and at most the URL's last 4 characters. */
     hint: v.string(),
     label: v.string(),
@@ -35,6 +42,8 @@ export const notifyTables = {
     updatedAt: v.number(),
   })
     .index("by_installation", ["installationId"])
+    .index("by_installation_kind", ["installationId", "kind"])
+    .index("by_url", ["url"])
     .index("by_cadence", ["cadence"]),
 
   /** The destinations' audit log: who added, replaced, removed, re-enabled, or what disabled one, and when. */

@@ -127,6 +127,20 @@ export function classifyResponse(status: number, body: string, retryAfter: strin
   return { kind: "rejected", error: `${status} ${code}`.trim() };
 }
 
+/**
+ * A push service's answer (RFC 8030): 201 accepted; 404/410 the subscription expired or was removed
+ * (it is deleted); 429 wait for Retry-After; 5xx retry; anything else (400 bad encryption, 401/403 VAPID
+ * keys the service does not accept, 413 too large) fails.
+ */
+export function classifyPushResponse(status: number, retryAfter: string | null): SendOutcome {
+  if (status >= 200 && status < 300) return { kind: "sent" };
+  if (status === 404 || status === 410)
+    return { kind: "revoked", reason: `The browser's push subscription expired or was removed (${status}).` };
+  if (status === 429) return { kind: "retry", error: "429 rate limited", afterMs: retryAfterMs(retryAfter) };
+  if (status >= 500 || status === 408) return { kind: "retry", error: `push service answered ${status}` };
+  return { kind: "rejected", error: `push service answered ${status}` };
+}
+
 /** The delay before attempt `attempts + 1` after `attempts` failed ones, or null when none is left. */
 export function retryDelay(attempts: number, afterMs?: number): number | null {
   if (attempts >= MAX_ATTEMPTS) return null;

@@ -12,6 +12,7 @@ import { useUrlState } from "../lib/urlState";
 import { AgreementsForm } from "./Agreements";
 import { RepositoryDeploymentSettings } from "./RepositoryDeploymentSettings";
 import { Skeleton } from "./Skeleton";
+import { PushNotifications } from "./PushNotifications";
 import { SlackNotifications } from "./SlackNotifications";
 
 const SECTIONS = [
@@ -64,6 +65,7 @@ export function Settings({ installationId }: { installationId: Id<"installations
       )}
       {section === "notifications" && (
         <div className="panel">
+          <PushNotifications installationId={installationId} />
           <SlackNotifications installationId={installationId} />
         </div>
       )}
