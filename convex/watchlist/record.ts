@@ -13,7 +13,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseWriter, MutationCtx } from "../_generated/server";
 import { jobErrorKind } from "../sync/jobState";
 import { DEPENDENCY_TOOL_FILES, ourChecks, SECURITY_FILE } from "./checks";
-import { checkResult, latestRelease, repositoryFacts, WATCH_STEPS, type watchStep } from "./tables";
+import { latestRelease, repositoryFacts, scorecardResult, WATCH_STEPS, type watchStep } from "./tables";
 
 const DAY_MS = 86_400_000;
 /** Seed 001: a year of commits, at most 1,000 (the newest). */
@@ -81,18 +81,7 @@ export const watchAnswer = v.union(
   v.object({
     step: v.literal("scorecard"),
     /** null: not scanned by OpenSSF; absent: not asked this time (checked less than a week ago). */
-    result: v.optional(
-      v.union(
-        v.null(),
-        v.object({
-          score: v.number(),
-          date: v.string(),
-          commit: v.string(),
-          version: v.optional(v.string()),
-          checks: v.array(checkResult),
-        }),
-      ),
-    ),
+    result: v.optional(v.union(v.null(), scorecardResult)),
   }),
 );
 export type WatchAnswer = Infer<typeof watchAnswer>;

@@ -28,11 +28,20 @@ export const watchStep = v.union(
 export const WATCH_STEPS = ["repository", "commits", "releases", "pulls", "files", "rules", "scorecard"] as const;
 
 /** A check's result: 0–10, or -1 when inconclusive (shown "?", never 0). */
-export const checkResult = v.object({
+const checkResult = v.object({
   name: v.string(),
   score: v.number(),
   reason: v.string(),
   url: v.optional(v.string()),
+});
+
+/** An OpenSSF Scorecard result as stored: the scan day and the analysed commit say whether it changed. */
+export const scorecardResult = v.object({
+  score: v.number(),
+  date: v.string(),
+  commit: v.string(),
+  version: v.optional(v.string()),
+  checks: v.array(checkResult),
 });
 
 /** What GitHub says of a repository (its open pull requests are counted by a step of their own). */
@@ -119,19 +128,7 @@ export const watchTables = {
     ),
     branchRules: v.optional(v.object({ rules: v.array(v.string()), requiredReviews: v.number() })),
     /** The OpenSSF Scorecard result; null: not scanned by OpenSSF (its API answered 404). */
-    scorecard: v.optional(
-      v.union(
-        v.null(),
-        v.object({
-          score: v.number(),
-          /** The scan day and the analysed commit: a result is stored only when these change. */
-          date: v.string(),
-          commit: v.string(),
-          version: v.optional(v.string()),
-          checks: v.array(checkResult),
-        }),
-      ),
-    ),
+    scorecard: v.optional(v.union(v.null(), scorecardResult)),
     scorecardCheckedAt: v.optional(v.number()),
     /** Each stored Scorecard result's score (the trend), newest last, at most 52. */
     scoreHistory: v.array(v.object({ date: v.string(), score: v.number() })),
