@@ -7,11 +7,11 @@
  * one row per pull request. Screenshots of every page land in tests/output/screenshots/daily-*.png.
  */
 import { mkdirSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { axeViolations, launchChromium, overflow } from "./browser/chromium";
+import { axeViolations, launchChromium, openSignedIn, overflow } from "./browser/chromium";
 import { startHarness } from "./browser/harness";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 import { seedRealisticOrg } from "./helpers/realisticOrg";
@@ -65,17 +65,8 @@ afterAll(async () => {
   vi.unstubAllGlobals();
 });
 
-async function open(path: string, width: number, opts: { dark?: boolean; height?: number } = {}): Promise<Page> {
-  const page = await browser.newPage({
-    viewport: { width, height: opts.height ?? (width < 600 ? 740 : 800) },
-    colorScheme: opts.dark ? "dark" : "light",
-  });
-  await page.goto(`${harness.url}${path}${path.includes("?") ? "&" : "?"}as=${encodeURIComponent(lead.subject)}`);
-  await page.locator("#page-heading").waitFor();
-  // Loaded: no skeleton left.
-  await expect.poll(() => page.locator('[aria-busy="true"]').count(), { timeout: 20_000 }).toBe(0);
-  return page;
-}
+const open = (path: string, width: number, opts: { dark?: boolean; height?: number } = {}) =>
+  openSignedIn(browser, harness.url, lead.subject, path, width, opts);
 
 describe("every page, at 1280 and 360 px", () => {
   test("the audit sees a violation when there is one (an image without a text, a tap target too small)", async () => {

@@ -11,7 +11,7 @@
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { axeViolations, launchChromium, overflow } from "./browser/chromium";
+import { axeViolations, launchChromium, openSignedIn, overflow } from "./browser/chromium";
 import { startHarness } from "./browser/harness";
 import type { FakeGitHub } from "./fakeGitHub";
 import { makeConvex, signInAs, type TestConvex } from "./helpers/convex";
@@ -46,13 +46,7 @@ afterAll(async () => {
   vi.unstubAllEnvs();
 });
 
-async function open(path: string, width: number): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height: width < 600 ? 740 : 800 } });
-  await page.goto(`${harness.url}${path}${path.includes("?") ? "&" : "?"}as=${encodeURIComponent(owner.subject)}`);
-  await page.locator("#page-heading").waitFor();
-  await expect.poll(() => page.locator('[aria-busy="true"]').count(), { timeout: 20_000 }).toBe(0);
-  return page;
-}
+const open = (path: string, width: number) => openSignedIn(browser, harness.url, owner.subject, path, width);
 
 async function follow(page: Page, repository: string) {
   await page.getByRole("textbox", { name: "Repository" }).fill(repository);

@@ -3,7 +3,8 @@
  * axe-core with WCAG 2.0–2.2 A/AA, best-practice and experimental rules, and the page's sideways scroll.
  */
 import axe from "axe-core";
-import { chromium, type Page } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { expect } from "vitest";
 
 export function launchChromium() {
   return chromium.launch({
@@ -35,3 +36,25 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 /** How far the page scrolls sideways (0 or less: not at all). */
 export const overflow = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+/**
+ * A page of the harness (`base`) signed in as `subject`, at `width` (740 px high below 600, else 800),
+ * once loaded: the page's heading shown and no skeleton left.
+ */
+export async function openSignedIn(
+  browser: Browser,
+  base: string,
+  subject: string,
+  path: string,
+  width: number,
+  opts: { dark?: boolean; height?: number } = {},
+): Promise<Page> {
+  const page = await browser.newPage({
+    viewport: { width, height: opts.height ?? (width < 600 ? 740 : 800) },
+    colorScheme: opts.dark ? "dark" : "light",
+  });
+  await page.goto(`${base}${path}${path.includes("?") ? "&" : "?"}as=${encodeURIComponent(subject)}`);
+  await page.locator("#page-heading").waitFor();
+  await expect.poll(() => page.locator('[aria-busy="true"]').count(), { timeout: 20_000 }).toBe(0);
+  return page;
+}
