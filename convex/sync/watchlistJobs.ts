@@ -33,6 +33,7 @@ export const commitWatch = internalMutation({
     const now = Date.now();
     let current: WatchCursor = job.cursor.watchlist;
     let done = 0;
+    let begun = 0;
     if (current && answer) {
       const entry = await ctx.db.get(current.entryId);
       const progress = entry ? await recordAnswer(ctx, entry, answer, now) : ({ step: "done" } as const);
@@ -44,8 +45,9 @@ export const commitWatch = internalMutation({
     if (!current) {
       const next = await nextDueEntry(ctx.db, job.installationId, now);
       if (next) {
-        const progress = await beginEntry(ctx, next);
-        current = { entryId: next._id, step: progress.step === "done" ? "repository" : progress.step };
+        await beginEntry(ctx, next);
+        current = { entryId: next._id, step: "repository" };
+        begun = 1;
       }
     }
     const items = answer?.step === "commits" ? answer.commits.length : answer ? 1 : 0;
@@ -54,7 +56,8 @@ export const commitWatch = internalMutation({
       cursor: { ...base, ...(current && { watchlist: current }) },
       attempt: 0,
       stats: addStats(job, stats, items),
-      progress: { ...job.progress, current: job.progress.current + done, total: job.progress.total + (done ? 1 : 0) },
+      // Entries done of the entries taken up so far (the job learns of due entries as it goes).
+      progress: { ...job.progress, current: job.progress.current + done, total: job.progress.total + begun },
     });
     return current ?? ("done" as const);
   },

@@ -114,10 +114,9 @@ export async function earliestDue(db: DatabaseWriter, installationId: Id<"instal
   return first?.dueAt;
 }
 
-/** A job takes up an entry: its first step. */
-export async function beginEntry(ctx: WatchCtx, entry: Entry): Promise<WatchProgress> {
+/** A job takes up an entry: it starts at its first step (the repository). */
+export async function beginEntry(ctx: WatchCtx, entry: Entry): Promise<void> {
   await patchEntry(ctx, entry, { step: "repository", commitsRead: 0 });
-  return { step: "repository" };
 }
 
 /** Record one step's answer; returns where the job goes on. */
