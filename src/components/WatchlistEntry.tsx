@@ -118,8 +118,8 @@ function ChecksTable({
   checks: Array<{ name: string; score: number; reason: string; url?: string }>;
 }) {
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-label={caption}>
-      <table className="dense">
+    <div className="table-scroll">
+      <table className="dense cards-when-narrow">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
           <tr>
@@ -132,7 +132,9 @@ function ChecksTable({
           {checks.map((c) => (
             <tr key={c.name}>
               <th scope="row">{c.url ? <a href={c.url}>{c.name}</a> : c.name}</th>
-              <td title={c.score < 0 ? "inconclusive" : undefined}>{scoreText(c.score)}</td>
+              <td data-label="Score" title={c.score < 0 ? "inconclusive" : undefined}>
+                {scoreText(c.score)}
+              </td>
               <td>{c.reason}</td>
             </tr>
           ))}
