@@ -4,6 +4,7 @@
  * to the list behind it and a filtered list can be shared. Dense rows; j / k / Enter / ? (lib/listKeys).
  */
 import { usePaginatedQuery, useQuery } from "convex/react";
+import { useMemo } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { ListKeysHelp, useListKeys } from "../lib/listKeys";
@@ -57,7 +58,11 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
     { initialNumItems: PAGE_SIZE },
   );
   // The default list's first page is kept for offline use (src/lib/offline.ts); offline, only it is shown.
-  const firstPage = live.status === "LoadingFirstPage" || changed ? undefined : live.results.slice(0, PAGE_SIZE);
+  // Memoised: a new array each render would be kept again each render.
+  const firstPage = useMemo(
+    () => (live.status === "LoadingFirstPage" || changed ? undefined : live.results.slice(0, PAGE_SIZE)),
+    [live.status, live.results, changed],
+  );
   const kept = useKept("pulls", installationId, firstPage);
   const { results, status, loadMore } =
     useOnline() || changed
