@@ -23,7 +23,11 @@ export interface Viewer {
 
 export async function currentViewer(ctx: Ctx): Promise<Viewer | null> {
   const userId = await getAuthUserId(ctx);
-  if (!userId) return null;
+  return userId ? viewerOfUser(ctx, userId) : null;
+}
+
+/** A user as a viewer, where no one is signed in (a scheduled function acting on their behalf). */
+export async function viewerOfUser(ctx: Pick<QueryCtx, "db">, userId: Id<"users">): Promise<Viewer | null> {
   const user = await ctx.db.get(userId);
   if (!user || user.githubId === undefined) return null;
   return { userId, githubId: user.githubId, login: user.githubLogin ?? "", orgAccountIds: user.orgAccountIds ?? [] };

@@ -35,6 +35,8 @@ crons.interval(
 crons.interval("sweep lost Slack deliveries", { minutes: 10 }, internal.notify.slack.sweepLost, {});
 // Destinations on the daily cadence: one digest each (what broke, what waits longest, what was fixed).
 crons.daily("send daily digests", { hourUTC: 8, minuteUTC: 0 }, internal.notify.digest.sendDigests, {});
+// Saved reports with a weekly destination: one summary per report per week (the first pass of the week).
+crons.daily("send weekly reports", { hourUTC: 8, minuteUTC: 5 }, internal.reports.weekly.sendWeekly, {});
 // The Slack delivery log keeps 30 days (the destinations' audit log is kept).
 crons.daily("prune Slack deliveries", { hourUTC: 3, minuteUTC: 47 }, internal.notify.purge.pruneDeliveries, {});
 

@@ -19,6 +19,7 @@ import { purgeGrantsOf } from "./people/grants";
 import { purgeHourlyOf } from "./sync/health";
 import { watchlistAlerts } from "./alerts/watchlist";
 import type { WatchListener } from "./watchlist/record";
+import { purgeReportsOf } from "./reports/purge";
 import { purgeWatchlistOf } from "./watchlist/purge";
 
 const listeners: readonly ListenerFactory[] = [metricsListener, alertListener];
@@ -29,6 +30,7 @@ const purgers: readonly Purger[] = [
   purgeNotificationsOf,
   purgeHourlyOf,
   purgeWatchlistOf,
+  purgeReportsOf,
 ];
 /** The rooms that react to watchlist entries' writes (convex/watchlist/record.ts `patchEntry`). */
 export const watchListeners: readonly WatchListener[] = [watchlistAlerts];

@@ -91,6 +91,15 @@ export const HEALTH_REASON_TEXT: Record<HealthReason, string> = {
   mergeability_unknown: "mergeability unknown",
 };
 
+/** Hours in words a reader compares at a glance: minutes under an hour, days from two days on. */
+export function formatHours(hours: number | null | undefined): string {
+  if (hours === null || hours === undefined) return "—";
+  if (hours < 1) return `${Math.max(0, Math.round(hours * 60))} min`;
+  if (hours < 48) return `${hours < 10 ? hours.toFixed(1).replace(/\.0$/, "") : Math.round(hours)} h`;
+  const days = hours / 24;
+  return `${days < 10 ? days.toFixed(1).replace(/\.0$/, "") : Math.round(days)} days`;
+}
+
 /**
  * Every error a public function answers with: a code the client can test, and its words. Thrown as
  * `ConvexError({ code, message })` by `fail`; a caller who may not see something is answered with the
@@ -106,6 +115,12 @@ const ERROR_TEXT = {
   invalid_push_subscription: () => "The browser's push subscription could not be read.",
   too_many_push_devices: (max: number) => `At most ${max} devices per account receive notifications.`,
   invalid_repository_ref: (why: string) => why,
+  report_not_found: () => "Report not found.",
+  invalid_report: (why: string) => why,
+  too_many_reports: (max: number) => `At most ${max} saved reports per person and account; remove one first.`,
+  not_report_author: () => "Only the report's author can change it.",
+  not_report_remover: () => "Only the report's author, or an administrator, can remove it.",
+  report_not_shared: () => "Share the report with everyone first: a weekly summary goes to a channel.",
   too_many_watch_entries: (max: number) => `A watchlist follows at most ${max} repositories; remove one first.`,
   invalid_note: (max: number) => `A note is 1 to ${max} characters.`,
   not_entry_owner: () => "Only the person who added this repository, or an administrator, can remove it.",

@@ -12,6 +12,7 @@ import { metricTables } from "./metrics/tables";
 import { installationFields, readModelTables, repositoryFields } from "./model/tables";
 import { notifyTables } from "./notify/tables";
 import { peopleTables } from "./people/tables";
+import { reportTables } from "./reports/tables";
 import { installationSyncFields, repositorySyncFields, syncTables } from "./sync/tables";
 import { watchTables } from "./watchlist/tables";
 import { webhookTables } from "./webhooks/tables";
@@ -40,4 +41,5 @@ export default defineSchema({
   ...alertTables,
   ...notifyTables,
   ...watchTables,
+  ...reportTables,
 });

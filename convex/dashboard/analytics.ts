@@ -132,49 +132,55 @@ export const cycleTime = installationQuery({
     ...analyticsFilters,
     granularity: v.optional(v.union(v.literal("day"), v.literal("week"), v.literal("month"))),
   },
-  handler: async (ctx, args): Promise<CycleTime | null> => {
-    const sel = await selection(ctx, args);
-    if (!sel) return null;
-    const { from, to } = args;
-    const days = to - from + 1;
-    const granularity = args.granularity ?? granularityFor(days);
-    const docs = await seriesOf(ctx, sel, CYCLE, { from, to });
-    const perDay = byDay(docs);
-    const whole = emptySums();
-    const percentiles = (hist: Hist = {}): Percentiles => ({
-      count: histTotal(hist),
-      p50Hours: quantileHours(hist, 0.5),
-      p75Hours: quantileHours(hist, 0.75),
-      p90Hours: quantileHours(hist, 0.9),
-    });
-    const periods = periodsOf(from, to, granularity).map((p): CyclePeriod => {
-      const f = emptySums();
-      for (const [day, sums] of perDay) {
-        if (day < p.start || day > p.end) continue;
-        addSums(f, sums);
-        addSums(whole, sums);
-      }
-      return {
-        ...p,
-        merged: f.n.merged ?? 0,
-        unapproved: f.n.unapproved ?? 0,
-        deployed: f.n.deployed ?? 0,
-        p50Hours: Object.fromEntries(STAGES.map((s) => [s, quantileHours(f.h[s] ?? {}, 0.5)])) as Record<Stage, Hours>,
-      };
-    });
-    const stages = Object.fromEntries(STAGES.map((s) => [s, percentiles(whole.h[s])])) as Record<Stage, Percentiles>;
-    return {
-      granularity,
-      periods,
-      totals: {
-        merged: whole.n.merged ?? 0,
-        unapproved: whole.n.unapproved ?? 0,
-        deployed: whole.n.deployed ?? 0,
-        stages,
-      },
-    };
-  },
+  handler: (ctx, args) => cycleTimeOf(ctx, args),
 });
+
+/** The cycle-time figures the caller may read (also a saved report's weekly summary, reports/weekly.ts). */
+export async function cycleTimeOf(
+  ctx: QueryCtx & InstallationScope,
+  args: Filters & { granularity?: "day" | "week" | "month" },
+): Promise<CycleTime | null> {
+  const sel = await selection(ctx, args);
+  if (!sel) return null;
+  const { from, to } = args;
+  const days = to - from + 1;
+  const granularity = args.granularity ?? granularityFor(days);
+  const docs = await seriesOf(ctx, sel, CYCLE, { from, to });
+  const perDay = byDay(docs);
+  const whole = emptySums();
+  const percentiles = (hist: Hist = {}): Percentiles => ({
+    count: histTotal(hist),
+    p50Hours: quantileHours(hist, 0.5),
+    p75Hours: quantileHours(hist, 0.75),
+    p90Hours: quantileHours(hist, 0.9),
+  });
+  const periods = periodsOf(from, to, granularity).map((p): CyclePeriod => {
+    const f = emptySums();
+    for (const [day, sums] of perDay) {
+      if (day < p.start || day > p.end) continue;
+      addSums(f, sums);
+      addSums(whole, sums);
+    }
+    return {
+      ...p,
+      merged: f.n.merged ?? 0,
+      unapproved: f.n.unapproved ?? 0,
+      deployed: f.n.deployed ?? 0,
+      p50Hours: Object.fromEntries(STAGES.map((s) => [s, quantileHours(f.h[s] ?? {}, 0.5)])) as Record<Stage, Hours>,
+    };
+  });
+  const stages = Object.fromEntries(STAGES.map((s) => [s, percentiles(whole.h[s])])) as Record<Stage, Percentiles>;
+  return {
+    granularity,
+    periods,
+    totals: {
+      merged: whole.n.merged ?? 0,
+      unapproved: whole.n.unapproved ?? 0,
+      deployed: whole.n.deployed ?? 0,
+      stages,
+    },
+  };
+}
 
 /**
  * The size of the merged PRs of the range and filters: how many changed (additions + deletions) under

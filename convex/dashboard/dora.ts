@@ -7,7 +7,7 @@
  * A restricted member reads the "public" scope plus the scope of each private repository they can
  * read; everyone else "all"; a repository filter reads that repository's scope only.
  */
-import { installationPaginatedQuery, installationQuery } from "../builders";
+import { installationPaginatedQuery, installationQuery, type InstallationScope } from "../builders";
 import type { PaginationResult } from "convex/server";
 import { stream } from "convex-helpers/server/stream";
 import { v } from "convex/values";
@@ -62,76 +62,87 @@ export const metrics = installationQuery({
     to: v.number(),
     repositoryId: v.optional(v.id("repositories")),
   },
-  handler: async (ctx, { installationId, from, to, repositoryId }): Promise<DoraMetrics | null> => {
-    validateRange(from, to);
-    const { visibility } = ctx;
-    let scopes: string[];
-    if (repositoryId !== undefined) {
-      if (!(await visibility.named(repositoryId))) return null;
-      scopes = [repositoryScope(repositoryId)];
-    } else {
-      scopes = await bucketScopes(ctx, installationId, visibility.access);
-    }
-
-    const range = { from, to };
-    const [deployed, cycles, any] = await Promise.all([
-      readBuckets(ctx.db, installationId, DEPLOYMENTS, scopes, range),
-      readBuckets(ctx.db, installationId, CYCLE, scopes, range),
-      Promise.all(scopes.map((scope) => anyBucket(ctx.db, installationId, DEPLOYMENTS, scope))),
-    ]);
-    const hasDeployments = any.some(Boolean);
-    const perDay = byDay(deployed);
-    const whole = total(deployed);
-    const count = (sums: Sums | undefined) => ({
-      deployments: sums?.n.deployments ?? 0,
-      successes: sums?.n.successes ?? 0,
-      failures: sums?.n.failures ?? 0,
-    });
-    const totals = count(whole);
-    const [leadHist, restoreHist] = [total(cycles).h.lead ?? {}, whole.h.restore ?? {}];
-    const rangeDays = to - from + 1;
-    const changes = histTotal(leadHist);
-    const restores = histTotal(restoreHist);
-    const [leadP50, restoreP50] = [quantileHours(leadHist, 0.5), quantileHours(restoreHist, 0.5)];
-    const rate = totals.deployments > 0 ? totals.failures / totals.deployments : null;
-    return {
-      deploymentFrequency: {
-        deployments: totals.successes,
-        perWeek: Math.round(((totals.successes * 7) / rangeDays) * 100) / 100,
-        band: hasDeployments ? frequencyBand(totals.successes / rangeDays) : null,
-      },
-      leadTime: {
-        changes,
-        p50Hours: leadP50,
-        band: leadP50 === null ? null : durationBand(leadP50, [HOURS.day, HOURS.week, HOURS.month]),
-      },
-      changeFailureRate: {
-        deployments: totals.deployments,
-        failures: totals.failures,
-        rate: rate === null ? null : Math.round(rate * 1000) / 1000,
-        band: rate === null ? null : failureBand(rate),
-      },
-      timeToRestore: {
-        restores,
-        p50Hours: restoreP50,
-        band: restoreP50 === null ? null : durationBand(restoreP50, [1, HOURS.day, HOURS.week]),
-      },
-      periods: periodsOf(from, to, granularityFor(rangeDays)).map((p) => {
-        const sum = { deployments: 0, successes: 0, failures: 0 };
-        for (let day = p.start; day <= p.end; day++) {
-          const d = perDay.get(day);
-          if (!d) continue;
-          const c = count(d);
-          sum.deployments += c.deployments;
-          sum.successes += c.successes;
-          sum.failures += c.failures;
-        }
-        return { ...p, ...sum };
-      }),
-      hasDeployments,
-    };
-  },
+  handler: (ctx, args) => doraOf(ctx, args),
 });
+
+/** DORA's four keys as the caller may read them (also a saved report's weekly summary, reports/weekly.ts). */
+export async function doraOf(
+  ctx: QueryCtx & InstallationScope,
+  {
+    installationId,
+    from,
+    to,
+    repositoryId,
+  }: { installationId: Id<"installations">; from: number; to: number; repositoryId?: Id<"repositories"> },
+): Promise<DoraMetrics | null> {
+  validateRange(from, to);
+  const { visibility } = ctx;
+  let scopes: string[];
+  if (repositoryId !== undefined) {
+    if (!(await visibility.named(repositoryId))) return null;
+    scopes = [repositoryScope(repositoryId)];
+  } else {
+    scopes = await bucketScopes(ctx, installationId, visibility.access);
+  }
+
+  const range = { from, to };
+  const [deployed, cycles, any] = await Promise.all([
+    readBuckets(ctx.db, installationId, DEPLOYMENTS, scopes, range),
+    readBuckets(ctx.db, installationId, CYCLE, scopes, range),
+    Promise.all(scopes.map((scope) => anyBucket(ctx.db, installationId, DEPLOYMENTS, scope))),
+  ]);
+  const hasDeployments = any.some(Boolean);
+  const perDay = byDay(deployed);
+  const whole = total(deployed);
+  const count = (sums: Sums | undefined) => ({
+    deployments: sums?.n.deployments ?? 0,
+    successes: sums?.n.successes ?? 0,
+    failures: sums?.n.failures ?? 0,
+  });
+  const totals = count(whole);
+  const [leadHist, restoreHist] = [total(cycles).h.lead ?? {}, whole.h.restore ?? {}];
+  const rangeDays = to - from + 1;
+  const changes = histTotal(leadHist);
+  const restores = histTotal(restoreHist);
+  const [leadP50, restoreP50] = [quantileHours(leadHist, 0.5), quantileHours(restoreHist, 0.5)];
+  const rate = totals.deployments > 0 ? totals.failures / totals.deployments : null;
+  return {
+    deploymentFrequency: {
+      deployments: totals.successes,
+      perWeek: Math.round(((totals.successes * 7) / rangeDays) * 100) / 100,
+      band: hasDeployments ? frequencyBand(totals.successes / rangeDays) : null,
+    },
+    leadTime: {
+      changes,
+      p50Hours: leadP50,
+      band: leadP50 === null ? null : durationBand(leadP50, [HOURS.day, HOURS.week, HOURS.month]),
+    },
+    changeFailureRate: {
+      deployments: totals.deployments,
+      failures: totals.failures,
+      rate: rate === null ? null : Math.round(rate * 1000) / 1000,
+      band: rate === null ? null : failureBand(rate),
+    },
+    timeToRestore: {
+      restores,
+      p50Hours: restoreP50,
+      band: restoreP50 === null ? null : durationBand(restoreP50, [1, HOURS.day, HOURS.week]),
+    },
+    periods: periodsOf(from, to, granularityFor(rangeDays)).map((p) => {
+      const sum = { deployments: 0, successes: 0, failures: 0 };
+      for (let day = p.start; day <= p.end; day++) {
+        const d = perDay.get(day);
+        if (!d) continue;
+        const c = count(d);
+        sum.deployments += c.deployments;
+        sum.successes += c.successes;
+        sum.failures += c.failures;
+      }
+      return { ...p, ...sum };
+    }),
+    hasDeployments,
+  };
+}
 
 /** Whether the scope has any document of the figure (whatever the day). */
 async function anyBucket(db: QueryCtx["db"], installationId: Id<"installations">, figure: Figure, scope: string) {

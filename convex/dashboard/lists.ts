@@ -7,10 +7,10 @@
  */
 import type { PaginationOptions, PaginationResult } from "convex/server";
 import { mergedStream, stream } from "convex-helpers/server/stream";
-import { v } from "convex/values";
+import { v, type ObjectType } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
-import { installationPaginatedQuery } from "../builders";
+import { installationPaginatedQuery, type InstallationScope } from "../builders";
 import type { RepositoryAccess } from "../access";
 import { activityType, health } from "../model/tables";
 import schema from "../schema";
@@ -94,74 +94,82 @@ function repositoryHealthRow(doc: Doc<"repositoryHealth"> | null) {
 
 const prState = v.union(v.literal("open"), v.literal("closed"), v.literal("merged"));
 
+const pullRequestArgs = {
+  repositoryId: v.optional(v.id("repositories")),
+  /** Default: open. */
+  state: v.optional(v.union(prState, v.literal("all"))),
+  /** Only with state open (closed PRs are not rated). */
+  health: v.optional(health),
+  author: v.optional(v.string()),
+  /**
+   * Open PRs waiting on this reviewer (a login, or `team:<slug>`): their queue, the longest-waiting
+   * request first (the other orders do not apply).
+   */
+  reviewer: v.optional(v.string()),
+  /** A repository by its full name (`owner/name`), as the list's URL carries it; or `repositoryId`. */
+  repository: v.optional(v.string()),
+  /** PRs authored by a member of this team (its slug; at most 200 members are read). */
+  team: v.optional(v.string()),
+  /**
+   * "updated" (default): last updated first; "age": oldest first; "waiting": waiting longest first (open
+   * PRs that wait on someone — the whose-turn `waitingSince`); "size": most changed lines first (PRs whose
+   * size GitHub has not said come last).
+   */
+  sort: v.optional(v.union(v.literal("updated"), v.literal("age"), v.literal("waiting"), v.literal("size"))),
+  /** The client's UTC day: open PRs waiting longer than the installation's stale threshold are flagged. */
+  today: v.optional(v.number()),
+};
+
 export const pullRequests = installationPaginatedQuery({
-  args: {
-    repositoryId: v.optional(v.id("repositories")),
-    /** Default: open. */
-    state: v.optional(v.union(prState, v.literal("all"))),
-    /** Only with state open (closed PRs are not rated). */
-    health: v.optional(health),
-    author: v.optional(v.string()),
-    /**
-     * Open PRs waiting on this reviewer (a login, or `team:<slug>`): their queue, the longest-waiting
-     * request first (the other orders do not apply).
-     */
-    reviewer: v.optional(v.string()),
-    /** A repository by its full name (`owner/name`), as the list's URL carries it; or `repositoryId`. */
-    repository: v.optional(v.string()),
-    /** PRs authored by a member of this team (its slug; at most 200 members are read). */
-    team: v.optional(v.string()),
-    /**
-     * "updated" (default): last updated first; "age": oldest first; "waiting": waiting longest first (open
-     * PRs that wait on someone — the whose-turn `waitingSince`); "size": most changed lines first (PRs whose
-     * size GitHub has not said come last).
-     */
-    sort: v.optional(v.union(v.literal("updated"), v.literal("age"), v.literal("waiting"), v.literal("size"))),
-    /** The client's UTC day: open PRs waiting longer than the installation's stale threshold are flagged. */
-    today: v.optional(v.number()),
-  },
-  handler: async (ctx, args) => {
-    const { installationId, paginationOpts, author, health } = args;
-    validateToday(args.today);
-    const { visibility } = ctx;
-    const sort = args.sort ?? "updated";
-    const state = health || sort === "waiting" ? "open" : (args.state ?? "open");
-    const repositoryId = args.repository
-      ? (await repositoryNamed(ctx, installationId, args.repository))?._id
-      : args.repositoryId;
-    if (args.repository && !repositoryId) return empty<never>();
-    if (repositoryId && !(await visibility.named(repositoryId))) return empty<never>();
-    const scope = repositoryId ? { repositoryId } : { installationId };
-    const members = args.team === undefined ? null : await teamLogins(ctx, args.team);
-    if (members && members.size === 0) return empty<never>();
-    const matches = (pr: Doc<"pullRequests">) =>
-      (author === undefined || pr.authorLogin === author) &&
-      (members === null || members.has(pr.authorLogin)) &&
-      (!health || pr.health === health) &&
-      (!repositoryId || pr.repositoryId === repositoryId);
-    const q = args.reviewer
-      ? reviewerQueue(ctx, installationId, args.reviewer).filterWith(async (pr) => matches(pr))
-      : sort === "updated" && members && author === undefined
-        ? // A team's PRs by last update: one index range per member, merged in order.
-          mergedStream(
-            [...members].map((login) =>
-              pullRequestsInOrder(ctx.db, scope, { state, health, author: login }).order("desc"),
-            ),
-            ["updatedAt", "_creationTime"],
-          )
-        : sort === "updated"
-          ? // The index holds every filter but a team's (with an author too: is the author in it?).
-            pullRequestsInOrder(ctx.db, scope, { state, health, author })
-              .order("desc")
-              .filterWith(async (pr) => members === null || members.has(pr.authorLogin))
-          : pullRequestsSorted(ctx.db, scope, sort, state).filterWith(async (pr) => matches(pr));
-    const [result, staleBefore] = await Promise.all([
-      visiblePage(q, visibility, paginationOpts),
-      staleBoundary(ctx, installationId, visibility.access, args.today),
-    ]);
-    return { ...result, page: result.page.map((pr) => pullRequestRow(pr, staleBefore)) };
-  },
+  args: pullRequestArgs,
+  handler: (ctx, args) => pullRequestsPage(ctx, args),
 });
+
+/** A page of the pull requests the caller may read (also a saved report's weekly summary, reports/weekly.ts). */
+export async function pullRequestsPage(
+  ctx: QueryCtx & InstallationScope,
+  args: ObjectType<typeof pullRequestArgs> & { installationId: Id<"installations">; paginationOpts: PaginationOptions },
+) {
+  const { installationId, paginationOpts, author, health } = args;
+  validateToday(args.today);
+  const { visibility } = ctx;
+  const sort = args.sort ?? "updated";
+  const state = health || sort === "waiting" ? "open" : (args.state ?? "open");
+  const repositoryId = args.repository
+    ? (await repositoryNamed(ctx, installationId, args.repository))?._id
+    : args.repositoryId;
+  if (args.repository && !repositoryId) return empty<never>();
+  if (repositoryId && !(await visibility.named(repositoryId))) return empty<never>();
+  const scope = repositoryId ? { repositoryId } : { installationId };
+  const members = args.team === undefined ? null : await teamLogins(ctx, args.team);
+  if (members && members.size === 0) return empty<never>();
+  const matches = (pr: Doc<"pullRequests">) =>
+    (author === undefined || pr.authorLogin === author) &&
+    (members === null || members.has(pr.authorLogin)) &&
+    (!health || pr.health === health) &&
+    (!repositoryId || pr.repositoryId === repositoryId);
+  const q = args.reviewer
+    ? reviewerQueue(ctx, installationId, args.reviewer).filterWith(async (pr) => matches(pr))
+    : sort === "updated" && members && author === undefined
+      ? // A team's PRs by last update: one index range per member, merged in order.
+        mergedStream(
+          [...members].map((login) =>
+            pullRequestsInOrder(ctx.db, scope, { state, health, author: login }).order("desc"),
+          ),
+          ["updatedAt", "_creationTime"],
+        )
+      : sort === "updated"
+        ? // The index holds every filter but a team's (with an author too: is the author in it?).
+          pullRequestsInOrder(ctx.db, scope, { state, health, author })
+            .order("desc")
+            .filterWith(async (pr) => members === null || members.has(pr.authorLogin))
+        : pullRequestsSorted(ctx.db, scope, sort, state).filterWith(async (pr) => matches(pr));
+  const [result, staleBefore] = await Promise.all([
+    visiblePage(q, visibility, paginationOpts),
+    staleBoundary(ctx, installationId, visibility.access, args.today),
+  ]);
+  return { ...result, page: result.page.map((pr) => pullRequestRow(pr, staleBefore)) };
+}
 
 /**
  * Every filter combination has its own index, named after its fields: `<scope>[_author][_state]
@@ -283,11 +291,7 @@ function pullRequestsSorted(
       );
 }
 
-/**
- * The repository's display name comes from the PR's own URL rather than a read of the repository
- * per row (a page costs its own size); after a rename it shows the old name until the PR changes,
- * and GitHub redirects the link.
- */
+/** A row's repository name from its URL, not a read per row (after a rename, the old name until it changes). */
 export const repositoryFromUrl = (url: string) => new URL(url).pathname.split("/").slice(1, 3).join("/");
 
 /**

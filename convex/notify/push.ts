@@ -10,7 +10,7 @@
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { viewerReviewerKeys, type Viewer } from "../access";
+import { viewerOfUser, viewerReviewerKeys } from "../access";
 import { installationMutation, installationQuery } from "../builders";
 import { concerns, RepositoryVisibility, shownTo } from "../dashboard/visibility";
 import { fail } from "../messages";
@@ -145,14 +145,8 @@ async function concernsUser(
   alert: Doc<"alerts">,
   userId: Id<"users">,
 ): Promise<boolean> {
-  const user = await ctx.db.get(userId);
-  if (!user || user.githubId === undefined) return false;
-  const viewer: Viewer = {
-    userId,
-    githubId: user.githubId,
-    login: user.githubLogin ?? "",
-    orgAccountIds: user.orgAccountIds ?? [],
-  };
+  const viewer = await viewerOfUser(ctx, userId);
+  if (!viewer) return false;
   const visibility = await RepositoryVisibility.of(ctx, installation, viewer);
   if (!(await shownTo(visibility, alert))) return false;
   const keys = new Set(await viewerReviewerKeys(ctx, installation, viewer));

@@ -71,7 +71,14 @@ export const notifyTables = {
     destinationId: v.id("notificationDestinations"),
     destinationLabel: v.string(),
     alertId: v.optional(v.string()),
-    event: v.union(v.literal("opened"), v.literal("resolved"), v.literal("test"), v.literal("digest")),
+    /** "report": a saved report's weekly summary (convex/reports/weekly.ts). */
+    event: v.union(
+      v.literal("opened"),
+      v.literal("resolved"),
+      v.literal("test"),
+      v.literal("digest"),
+      v.literal("report"),
+    ),
     /** The message (Slack's `text`, the notification's fallback) and the alert's page, linked in a block. */
     text: v.string(),
     link: v.optional(v.string()),

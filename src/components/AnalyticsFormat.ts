@@ -29,14 +29,8 @@ export const STAGE_HELP: Record<Stage, string> = {
   lead: "first commit → deployed",
 };
 
-/** Hours in words a reader compares at a glance: minutes under an hour, days from two days on. */
-export function formatHours(hours: number | null | undefined): string {
-  if (hours === null || hours === undefined) return "—";
-  if (hours < 1) return `${Math.max(0, Math.round(hours * 60))} min`;
-  if (hours < 48) return `${hours < 10 ? hours.toFixed(1).replace(/\.0$/, "") : Math.round(hours)} h`;
-  const days = hours / 24;
-  return `${days < 10 ? days.toFixed(1).replace(/\.0$/, "") : Math.round(days)} days`;
-}
+/** Hours in words (convex/messages.ts: the weekly report summary words them the same way). */
+export { formatHours } from "../../convex/messages";
 
 const DAY_MS = 86_400_000;
 
