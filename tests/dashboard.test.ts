@@ -325,6 +325,20 @@ describe("tenant isolation", () => {
         notes: 0,
       }),
     );
+    const reportId = await t.run(async (ctx) =>
+      ctx.db.insert("savedReports", {
+        installationId,
+        name: "Delivery",
+        author: { userId: (await ctx.db.query("users").first())!._id, login: "mona" },
+        shared: true,
+        page: "analytics",
+        filters: { days: 30 },
+        figures: ["cycle_time", "dora"],
+        weekly: false,
+        createdAt: 0,
+        updatedAt: 0,
+      }),
+    );
     const page = { numItems: 10, cursor: null };
     // Every public query and mutation, by name: a new public function must be added here.
     const calls: Record<string, (c: TestConvex | ReturnType<TestConvex["withIdentity"]>) => Promise<unknown>> = {
@@ -471,6 +485,20 @@ describe("tenant isolation", () => {
         c.mutation(api.watchlist.entries.addNote, { entryId, body: "x" }).catch((e: Error) => ({ error: e.message })),
       "watchlist/entries:remove": (c) =>
         c.mutation(api.watchlist.entries.remove, { entryId }).catch((e: Error) => ({ error: e.message })),
+      "reports/saved:list": (c) => c.query(api.reports.saved.list, { installationId }),
+      "reports/saved:get": (c) => c.query(api.reports.saved.get, { installationId, reportId }),
+      "reports/saved:save": (c) =>
+        c
+          .mutation(api.reports.saved.save, { installationId, name: "x", shared: true, page: "pulls", filters: {} })
+          .catch((e: Error) => ({ error: e.message })),
+      "reports/saved:update": (c) =>
+        c.mutation(api.reports.saved.update, { reportId, name: "x" }).catch((e: Error) => ({ error: e.message })),
+      "reports/saved:remove": (c) =>
+        c.mutation(api.reports.saved.remove, { reportId }).catch((e: Error) => ({ error: e.message })),
+      "reports/saved:setWeekly": (c) =>
+        c
+          .mutation(api.reports.saved.setWeekly, { reportId, destinationId })
+          .catch((e: Error) => ({ error: e.message })),
     };
     const nothing = (r: unknown) =>
       r === null ||

@@ -32,6 +32,7 @@ let member: { subject: string };
 let installationId: Id<"installations">;
 let repositoryId: Id<"repositories">;
 let entryId: Id<"watchEntries">;
+let reportId: Id<"savedReports">;
 
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ["Date"], now: NOW });
@@ -62,6 +63,20 @@ beforeAll(async () => {
     await ctx.db.insert("watchCommits", { entryId: id, sha: "a".repeat(40), committedAt: NOW - 3 * HOUR, title: "x" });
     return id;
   });
+  reportId = await t.run(async (ctx) =>
+    ctx.db.insert("savedReports", {
+      installationId,
+      name: "Queue",
+      author: { userId: (await ctx.db.query("users").first())!._id, login: "dev1" },
+      shared: true,
+      page: "pulls",
+      filters: { state: "open", sort: "updated" },
+      figures: ["pull_requests"],
+      weekly: false,
+      createdAt: NOW - HOUR,
+      updatedAt: NOW - HOUR,
+    }),
+  );
   // A recent manual sync: its cooldown, and how fresh the data is, are questions of time.
   await t.run(async (ctx) => {
     const installation = (await ctx.db.get(installationId))!;
@@ -112,6 +127,8 @@ const cases: Record<string, () => Record<string, unknown>> = {
   "dashboard/watchlist:list": () => ({ installationId }),
   "notify/push:settings": () => ({ installationId }),
   "dashboard/watchlist:detail": () => ({ installationId, entryId }),
+  "reports/saved:list": () => ({ installationId }),
+  "reports/saved:get": () => ({ installationId, reportId }),
 };
 
 /** `api.<dir>.<file>.<name>` for "dir/file:name". */

@@ -233,6 +233,7 @@ function reads(installationId: Id<"installations">, openId: Id<"repositories">) 
     [api.notify.destinations.deliveries, { installationId, paginationOpts: page }],
     [api.dashboard.watchlist.list, { installationId }],
     [api.notify.push.settings, { installationId }],
+    [api.reports.saved.list, { installationId }],
   ];
   return list;
 }
@@ -400,6 +401,11 @@ test("every public query and mutation is probed here or in the tenant test", asy
     "notify/destinations:setCadence",
     "notify/push:subscribe",
     "notify/push:unsubscribe",
+    "reports/saved:get",
+    "reports/saved:remove",
+    "reports/saved:save",
+    "reports/saved:setWeekly",
+    "reports/saved:update",
     "settings:update",
     "settings:updateRepositorySettings",
     "sync/status:syncNow",

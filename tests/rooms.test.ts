@@ -68,6 +68,7 @@ const OWNERS: Record<string, readonly string[]> = {
   watchEntries: ["convex/watchlist/"],
   watchCommits: ["convex/watchlist/"],
   watchNotes: ["convex/watchlist/"],
+  savedReports: ["convex/reports/"],
   // Legacy tables the metrics engine replaced: only emptied.
   ...Object.fromEntries(
     [
