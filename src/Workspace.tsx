@@ -20,6 +20,7 @@ import { MyStats } from "./components/MyStats";
 import { Organisations } from "./components/Organisations";
 import { Overview } from "./components/Overview";
 import { PullRequestTable } from "./components/PullRequestTable";
+import { Reports } from "./components/Reports";
 import { RepositoryTable } from "./components/RepositoryTable";
 import { ReviewerLoad } from "./components/ReviewerLoad";
 import { Settings } from "./components/Settings";
@@ -44,11 +45,11 @@ const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
       <Overview installationId={installationId} account={account} />
     </ErrorBoundary>
   ),
-  pulls: ({ installationId }) => (
+  pulls: ({ installationId, account }) => (
     <>
       <section className="panel" aria-label="Pull request list">
         <ErrorBoundary label="pull requests">
-          <PullRequestTable installationId={installationId} />
+          <PullRequestTable installationId={installationId} account={account} />
         </ErrorBoundary>
       </section>
       <div className="columns">
@@ -74,6 +75,11 @@ const PAGE_CONTENT: Record<PageSlug, (props: PageProps) => ReactNode> = {
   analytics: ({ installationId, account }) => (
     <ErrorBoundary label="analytics">
       <Analytics installationId={installationId} account={account} />
+    </ErrorBoundary>
+  ),
+  reports: ({ installationId, account }) => (
+    <ErrorBoundary label="reports">
+      <Reports installationId={installationId} account={account} />
     </ErrorBoundary>
   ),
   organisations: ({ account }) => (

@@ -11,6 +11,8 @@ export const PAGES = [
   { slug: "alerts", label: "Alerts" },
   { slug: "reviewers", label: "Reviewer load" },
   { slug: "analytics", label: "Analytics" },
+  // Saved views of Analytics and the PR list (`?report=<id>` opens one).
+  { slug: "reports", label: "Reports" },
   { slug: "activity", label: "Activity" },
   { slug: "repos", label: "Repositories" },
   // Outside repositories the team follows (seed 001): never in the figures above.

@@ -8,7 +8,7 @@
  * tests/output/screenshots/analytics-*.png, checked as tests/ui.test.ts checks its own.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
@@ -16,6 +16,7 @@ import type { Id } from "../convex/_generated/dataModel";
 import { recordMembership } from "../convex/memberships";
 import type { AnyRecord } from "../convex/model/records";
 import { toCsv } from "../src/csv";
+import { download, parseCsv } from "./browser/csv";
 import { startHarness } from "./browser/harness";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 import { HOUR, pr, repo, review } from "./helpers/records";
@@ -203,39 +204,6 @@ async function shoot(page: Page, name: string, keyText: string) {
 }
 
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-
-/** RFC 4180: quoted fields with doubled quotes and line breaks; CRLF between records. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") (row.push(field), (field = ""));
-    else if (c === "\r" && text[i + 1] === "\n") {
-      (row.push(field), rows.push(row), (row = []), (field = ""), i++);
-    } else field += c;
-  }
-  if (field !== "" || row.length > 0) (row.push(field), rows.push(row));
-  return rows;
-}
-
-/** Click `button` and read the file the page downloads, as records of its header's fields. */
-async function download(page: Page, button: ReturnType<Page["getByRole"]>) {
-  const [file] = await Promise.all([page.waitForEvent("download"), button.click()]);
-  const [header, ...rows] = parseCsv(readFileSync((await file.path())!, "utf8"));
-  return {
-    name: file.suggestedFilename(),
-    header: header!,
-    rows: rows.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ""]))),
-  };
-}
 
 describe("CSV", () => {
   test("quotes what needs quoting, defuses formulas, keeps numbers; parses back", () => {

@@ -69,6 +69,23 @@ export function checkedDefinition(
 
 const pageName = (page: ReportPage) => (page === "analytics" ? "Analytics page" : "pull request list");
 
+/** "last 30 days · team platform · by dev1": what a report covers, in words. */
+export function coverage(report: { page: ReportPage; filters: ReportFilters }, repositoryName?: string): string {
+  const f = report.filters;
+  const parts =
+    report.page === "analytics"
+      ? [`last ${f.days ?? 30} days`]
+      : [
+          `${f.state === "all" ? "all" : (f.state ?? "open")} pull requests`,
+          ...(f.health ? [`health ${f.health}`] : []),
+        ];
+  if (repositoryName ?? f.repository) parts.push(`repository ${repositoryName ?? f.repository}`);
+  if (f.team) parts.push(`team ${f.team}`);
+  if (f.author) parts.push(`by ${f.author}`);
+  if (f.reviewer) parts.push(`waiting on ${f.reviewer}`);
+  return parts.join(" · ");
+}
+
 /** The week of an instant: weeks since Monday 1969-12-29 (UTC), so one changes at Monday 00:00 UTC. */
 export const weekOf = (ms: number) => Math.floor((Math.floor(ms / DAY_MS) + 3) / 7);
 

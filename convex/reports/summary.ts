@@ -12,27 +12,11 @@ import { doraOf } from "../dashboard/dora";
 import { pullRequestsPage } from "../dashboard/lists";
 import { MAX_PAGE_SIZE } from "../pagination";
 import { formatHours } from "../messages";
+import { coverage } from "./definition";
 import { DAY_MS } from "../model/contribution";
 
 type Report = Doc<"savedReports">;
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
-
-/** "last 30 days · team platform · by dev1": what a report covers, in words. */
-export function coverage(report: Pick<Report, "page" | "filters">, repositoryName?: string): string {
-  const f = report.filters;
-  const parts =
-    report.page === "analytics"
-      ? [`last ${f.days ?? 30} days`]
-      : [
-          `${f.state === "all" ? "all" : (f.state ?? "open")} pull requests`,
-          ...(f.health ? [`health ${f.health}`] : []),
-        ];
-  if (repositoryName ?? f.repository) parts.push(`repository ${repositoryName ?? f.repository}`);
-  if (f.team) parts.push(`team ${f.team}`);
-  if (f.author) parts.push(`by ${f.author}`);
-  if (f.reviewer) parts.push(`waiting on ${f.reviewer}`);
-  return parts.join(" · ");
-}
 
 export async function summaryText(
   ctx: QueryCtx & InstallationScope,

@@ -16,6 +16,7 @@ import { AnalyticsDrillDown, type Drill } from "./AnalyticsDrillDown";
 import { DailyMetricsExport } from "./AnalyticsExport";
 import { STAGES, type AnalyticsFilters } from "./AnalyticsFormat";
 import { ErrorBoundary } from "./ErrorBoundary";
+import { SaveReport } from "./SaveReport";
 import { useUtcDay } from "./time";
 import { pagePath } from "../routes";
 
@@ -79,45 +80,48 @@ export function Analytics({ installationId, account }: { installationId: Id<"ins
     set({ drill: from === "range" ? "range" : `${from}..${to}`, stage });
   return (
     <div className="analytics">
-      <form className="filters analytics-filters" aria-label="Analytics filters" onSubmit={(e) => e.preventDefault()}>
-        <fieldset className="range-presets">
-          <legend className="visually-hidden">Date range</legend>
-          {RANGES.map((n) => (
-            <button
-              key={n}
-              type="button"
-              aria-pressed={n === days}
-              className={n === days ? "primary" : undefined}
-              onClick={() => narrow({ days: n === DEFAULT_RANGE ? undefined : String(n) })}
-            >
-              {n === 365 ? "1 year" : `${n} days`}
-            </button>
-          ))}
-        </fieldset>
-        <label>
-          Repository{" "}
-          <select value={filters.repositoryId ?? ""} onChange={(e) => narrow({ repo: e.target.value })}>
-            <option value="">All repositories</option>
-            {options?.repositories.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.fullName}
-              </option>
+      <div className="filter-bar">
+        <form className="filters analytics-filters" aria-label="Analytics filters" onSubmit={(e) => e.preventDefault()}>
+          <fieldset className="range-presets">
+            <legend className="visually-hidden">Date range</legend>
+            {RANGES.map((n) => (
+              <button
+                key={n}
+                type="button"
+                aria-pressed={n === days}
+                className={n === days ? "primary" : undefined}
+                onClick={() => narrow({ days: n === DEFAULT_RANGE ? undefined : String(n) })}
+              >
+                {n === 365 ? "1 year" : `${n} days`}
+              </button>
             ))}
-          </select>
-        </label>
-        <label>
-          Team{" "}
-          <select value={filters.team ?? ""} onChange={(e) => narrow({ team: e.target.value })}>
-            <option value="">Everyone</option>
-            {options?.teams.map((t) => (
-              <option key={t.slug} value={t.slug}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <PersonFilter value={author} onChange={(login) => narrow({ author: login })} />
-      </form>
+          </fieldset>
+          <label>
+            Repository{" "}
+            <select value={filters.repositoryId ?? ""} onChange={(e) => narrow({ repo: e.target.value })}>
+              <option value="">All repositories</option>
+              {options?.repositories.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.fullName}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Team{" "}
+            <select value={filters.team ?? ""} onChange={(e) => narrow({ team: e.target.value })}>
+              <option value="">Everyone</option>
+              {options?.teams.map((t) => (
+                <option key={t.slug} value={t.slug}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <PersonFilter value={author} onChange={(login) => narrow({ author: login })} />
+        </form>
+        <SaveReport installationId={installationId} account={account} page="analytics" />
+      </div>
       <p className="muted analytics-range">
         UTC days {new Date(filters.from * 86_400_000).toISOString().slice(0, 10)} to{" "}
         {new Date(filters.to * 86_400_000).toISOString().slice(0, 10)} (today). <DailyMetricsExport filters={filters} />

@@ -10,6 +10,8 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { ListKeysHelp, useListKeys } from "../lib/listKeys";
 import { useKept, useOnline } from "../lib/offline";
 import { useUrlState } from "../lib/urlState";
+import type { ReportFilters } from "../../convex/reports/definition";
+import { SaveReport } from "./SaveReport";
 import { HEALTH_TEXT, healthReasonsText, waitingOnText } from "./prText";
 import { FilterSelect, RepositoryFilter } from "./FilterSelect";
 import { Empty, MorePages, Skeleton } from "./Skeleton";
@@ -17,6 +19,17 @@ import { StaleBadge } from "./StaleBadge";
 import { timeAgo, useNow, useUtcDay } from "./time";
 
 const PAGE_SIZE = 25;
+
+/** A report's filters as the list's URL values. */
+const fixedValues = ({ repository, ...f }: ReportFilters): Partial<typeof PR_FILTERS> => ({
+  ...(f.state && { state: f.state }),
+  ...(f.health && { health: f.health }),
+  ...(repository && { repo: repository }),
+  ...(f.team && { team: f.team }),
+  ...(f.author && { author: f.author }),
+  ...(f.reviewer && { reviewer: f.reviewer }),
+  ...(f.sort && { sort: f.sort }),
+});
 const PR_FILTERS = { state: "open", health: "", repo: "", team: "", author: "", reviewer: "", sort: "updated" };
 type Sort = "updated" | "age" | "waiting" | "size";
 type State = "open" | "closed" | "merged" | "all";
@@ -33,8 +46,25 @@ function Size({ additions, deletions }: { additions: number | null; deletions: n
   );
 }
 
-export function PullRequestTable({ installationId }: { installationId: Id<"installations"> }) {
-  const { values: f, set, changed } = useUrlState(PR_FILTERS);
+/**
+ * The list with its filters from the URL (and the form that sets them), or, for a saved report, the
+ * report's filters (`fixed`: no form, nothing kept offline).
+ */
+export function PullRequestTable({
+  installationId,
+  account,
+  fixed,
+}: {
+  installationId: Id<"installations">;
+  account: string;
+  fixed?: ReportFilters;
+}) {
+  const url = useUrlState(PR_FILTERS);
+  const {
+    values: f,
+    set,
+    changed,
+  } = fixed ? { values: { ...PR_FILTERS, ...fixedValues(fixed) }, set: url.set, changed: true } : url;
   const sort = (["updated", "age", "waiting", "size"].includes(f.sort) ? f.sort : "updated") as Sort;
   const state = (["open", "closed", "merged", "all"].includes(f.state) ? f.state : "open") as State;
   const health = (["green", "yellow", "red"].includes(f.health) ? f.health : undefined) as
@@ -76,75 +106,84 @@ export function PullRequestTable({ installationId }: { installationId: Id<"insta
   const clear = () => set(Object.fromEntries(Object.keys(PR_FILTERS).map((k) => [k, ""])));
   return (
     <>
-      <form className="filters" aria-label="Filter and sort pull requests" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Sort{" "}
-          <select value={sort} onChange={(e) => set({ sort: e.target.value })}>
-            <option value="updated">Last updated</option>
-            <option value="waiting">Waiting longest</option>
-            <option value="age">Oldest</option>
-            <option value="size">Largest</option>
-          </select>
-        </label>
-        <label>
-          State{" "}
-          <select value={state} onChange={(e) => set({ state: e.target.value })} disabled={sort === "waiting"}>
-            <option value="open">Open</option>
-            <option value="merged">Merged</option>
-            <option value="closed">Closed</option>
-            <option value="all">All</option>
-          </select>
-        </label>
-        <label>
-          Health{" "}
-          <select value={health ?? ""} onChange={(e) => set({ health: e.target.value })}>
-            <option value="">Any</option>
-            <option value="red">Red</option>
-            <option value="yellow">Yellow</option>
-            <option value="green">Green</option>
-          </select>
-        </label>
-        <RepositoryFilter installationId={installationId} value={f.repo} onChange={(repo) => set({ repo })} />
-        <FilterSelect
-          label="Team"
-          value={f.team}
-          onChange={(team) => set({ team })}
-          choices={options?.teams.map((t) => ({ value: t.slug, label: t.name }))}
-        />
-        <label>
-          Author{" "}
-          <input
-            value={f.author}
-            onChange={(e) => set({ author: e.target.value })}
-            placeholder="login"
-            size={10}
-            autoComplete="off"
-          />
-        </label>
-        {f.reviewer && (
-          <span className="chip">
-            Waiting on {waitingOnText([f.reviewer])}{" "}
-            <button type="button" aria-label={`Stop filtering by ${f.reviewer}`} onClick={() => set({ reviewer: "" })}>
-              ×
-            </button>
-          </span>
-        )}
-        {changed && (
-          <button type="button" onClick={clear}>
-            Clear filters
-          </button>
-        )}
-        <span className="muted keys-hint" aria-hidden="true">
-          <kbd>j</kbd> <kbd>k</kbd> <kbd>?</kbd>
-        </span>
-      </form>
+      {!fixed && (
+        <div className="filter-bar">
+          <form className="filters" aria-label="Filter and sort pull requests" onSubmit={(e) => e.preventDefault()}>
+            <label>
+              Sort{" "}
+              <select value={sort} onChange={(e) => set({ sort: e.target.value })}>
+                <option value="updated">Last updated</option>
+                <option value="waiting">Waiting longest</option>
+                <option value="age">Oldest</option>
+                <option value="size">Largest</option>
+              </select>
+            </label>
+            <label>
+              State{" "}
+              <select value={state} onChange={(e) => set({ state: e.target.value })} disabled={sort === "waiting"}>
+                <option value="open">Open</option>
+                <option value="merged">Merged</option>
+                <option value="closed">Closed</option>
+                <option value="all">All</option>
+              </select>
+            </label>
+            <label>
+              Health{" "}
+              <select value={health ?? ""} onChange={(e) => set({ health: e.target.value })}>
+                <option value="">Any</option>
+                <option value="red">Red</option>
+                <option value="yellow">Yellow</option>
+                <option value="green">Green</option>
+              </select>
+            </label>
+            <RepositoryFilter installationId={installationId} value={f.repo} onChange={(repo) => set({ repo })} />
+            <FilterSelect
+              label="Team"
+              value={f.team}
+              onChange={(team) => set({ team })}
+              choices={options?.teams.map((t) => ({ value: t.slug, label: t.name }))}
+            />
+            <label>
+              Author{" "}
+              <input
+                value={f.author}
+                onChange={(e) => set({ author: e.target.value })}
+                placeholder="login"
+                size={10}
+                autoComplete="off"
+              />
+            </label>
+            {f.reviewer && (
+              <span className="chip">
+                Waiting on {waitingOnText([f.reviewer])}{" "}
+                <button
+                  type="button"
+                  aria-label={`Stop filtering by ${f.reviewer}`}
+                  onClick={() => set({ reviewer: "" })}
+                >
+                  ×
+                </button>
+              </span>
+            )}
+            {changed && (
+              <button type="button" onClick={clear}>
+                Clear filters
+              </button>
+            )}
+            <span className="muted keys-hint" aria-hidden="true">
+              <kbd>j</kbd> <kbd>k</kbd> <kbd>?</kbd>
+            </span>
+          </form>
+          <SaveReport installationId={installationId} account={account} page="pulls" />
+        </div>
+      )}
       <ListKeysHelp open={keys.help} onClose={keys.closeHelp} />
       {status === "LoadingFirstPage" ? (
         <Skeleton lines={5} label="Loading pull requests" />
       ) : results.length === 0 ? (
         <Empty>
           No pull requests match.{" "}
-          {changed && (
+          {changed && !fixed && (
             <button type="button" className="link" onClick={clear}>
               Clear the filters
             </button>

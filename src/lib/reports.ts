@@ -1,0 +1,49 @@
+/**
+ * Saved reports and the pages' URLs: a page's filters as a report keeps them (convex/reports/tables.ts
+ * `reportFilters`) and back, so a report opens the very view it was saved from, and the page's own link
+ * ("Open in Analytics") is the report's filters in that page's query string.
+ */
+import type { ReportFilters, ReportPage } from "../../convex/reports/definition";
+import { pagePath } from "../routes";
+
+/** URL parameter → report filter, per page (the repository: an id on Analytics, a full name on the list). */
+const PARAMS: Record<ReportPage, Record<string, keyof ReportFilters>> = {
+  analytics: { days: "days", repo: "repositoryId", team: "team", author: "author" },
+  pulls: {
+    state: "state",
+    health: "health",
+    repo: "repository",
+    team: "team",
+    author: "author",
+    reviewer: "reviewer",
+    sort: "sort",
+  },
+};
+
+/** The page's defaults, left out of its URL. */
+const DEFAULTS: Partial<Record<keyof ReportFilters, string>> = { days: "30", state: "open", sort: "updated" };
+
+/** The filters in a page's query string (unknown parameters, like a drill-down's, left out). */
+export function filtersFromSearch(page: ReportPage, search: URLSearchParams): ReportFilters {
+  const out: Record<string, string | number> = {};
+  for (const [param, key] of Object.entries(PARAMS[page])) {
+    const value = search.get(param)?.trim();
+    if (!value) continue;
+    out[key] = key === "days" ? Number(value) : value;
+  }
+  return out as ReportFilters;
+}
+
+/** The page a report was saved from, with its filters in the URL. */
+export function pageUrlOf(account: string, report: { page: ReportPage; filters: ReportFilters }): string {
+  const query = new URLSearchParams();
+  for (const [param, key] of Object.entries(PARAMS[report.page])) {
+    const value = report.filters[key];
+    if (value !== undefined && String(value) !== DEFAULTS[key]) query.set(param, String(value));
+  }
+  const q = query.toString();
+  return `${pagePath(account, report.page)}${q ? `?${q}` : ""}`;
+}
+
+export const PAGE_LABEL: Record<ReportPage, string> = { analytics: "Analytics", pulls: "Pull requests" };
+export const FIGURE_LABEL = { cycle_time: "Cycle time", dora: "DORA metrics", pull_requests: "Pull requests" } as const;
