@@ -18,7 +18,7 @@ import { axeViolations, launchChromium, openSignedIn, overflow } from "./browser
 import { download } from "./browser/csv";
 import { startHarness } from "./browser/harness";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
-import { HOUR, pr, repo } from "./helpers/records";
+import { HOUR, pr, repo, review } from "./helpers/records";
 
 const SHOTS = "tests/output/screenshots";
 const DAY = 24 * HOUR;
@@ -35,24 +35,40 @@ function mergedPullRequests(repoGithubId: number, name: string, count: number, n
   return Array.from({ length: count }, (_, n) => {
     const i = n + 1;
     const mergedAt = now - i * DAY;
-    return {
-      kind: "pullRequest" as const,
-      record: pr({
-        repoGithubId,
-        githubId: repoGithubId * 1_000 + i,
-        number: i,
-        title: `${name} change ${i}`,
-        authorLogin: "dev1",
-        state: "merged" as const,
-        headSha: `${repoGithubId}${i}`.padEnd(40, "0"),
-        url: `https://github.com/acme/${name}/pull/${i}`,
-        createdAt: mergedAt - 30 * HOUR,
-        updatedAt: mergedAt,
-        closedAt: mergedAt,
-        mergedAt,
-      }),
-    };
-  });
+    const ready = mergedAt - 20 * HOUR;
+    return [
+      {
+        kind: "pullRequest" as const,
+        record: pr({
+          repoGithubId,
+          githubId: repoGithubId * 1_000 + i,
+          number: i,
+          title: `${name} change ${i}`,
+          authorLogin: "dev1",
+          state: "merged" as const,
+          headSha: `${repoGithubId}${i}`.padEnd(40, "0"),
+          url: `https://github.com/acme/${name}/pull/${i}`,
+          firstCommitAt: ready - (4 + i) * HOUR,
+          createdAt: ready,
+          updatedAt: mergedAt,
+          closedAt: mergedAt,
+          mergedAt,
+        }),
+      },
+      {
+        kind: "review" as const,
+        record: review({
+          githubId: repoGithubId * 1_000 + 500 + i,
+          repoGithubId,
+          prNumber: i,
+          authorLogin: "reviewer1",
+          state: "approved",
+          submittedAt: ready + (2 + i) * HOUR,
+          url: `https://github.com/acme/${name}/pull/${i}#review`,
+        }),
+      },
+    ];
+  }).flat();
 }
 
 beforeAll(async () => {
@@ -91,7 +107,10 @@ const open = (who: { subject: string }, path: string, width: number) =>
   openSignedIn(browser, harness.url, who.subject, path, width);
 
 const mergedFigure = (page: Page) =>
-  page.getByRole("button", { name: /Merged pull requests/ }).locator(".card-value").textContent();
+  page
+    .getByRole("button", { name: /Merged pull requests/ })
+    .locator(".card-value")
+    .textContent();
 
 describe("saved reports in Chromium", () => {
   test("at 1280: the Analytics view saved as a shared report opens at its URL with the same figures; weekly to Slack; CSV", async () => {
@@ -100,6 +119,7 @@ describe("saved reports in Chromium", () => {
     await page.getByRole("button", { name: "Save as report" }).click();
     await page.getByRole("textbox", { name: "Report name" }).fill("Weekly delivery");
     await page.getByRole("checkbox", { name: "Share with everyone in acme" }).check();
+    await page.screenshot({ path: `${SHOTS}/reports-save-1280.png` });
     expect(await axeViolations(page)).toEqual([]);
     await page.getByRole("button", { name: "Save report" }).click();
 
@@ -110,9 +130,7 @@ describe("saved reports in Chromium", () => {
     await expect.poll(() => mergedFigure(page), { timeout: 20_000 }).toBe("7");
 
     await page.getByRole("combobox", { name: "Weekly summary to" }).selectOption({ label: "#eng-weekly" });
-    await expect
-      .poll(() => page.getByRole("combobox", { name: "Weekly summary to" }).inputValue())
-      .not.toBe("");
+    await expect.poll(() => page.getByRole("combobox", { name: "Weekly summary to" }).inputValue()).not.toBe("");
     const csv = await download(page, page.getByRole("button", { name: "Download CSV" }));
     expect(csv.name).toMatch(/^weekly-delivery-\d{4}-\d{2}-\d{2}\.csv$/);
     expect(csv.header.slice(0, 4)).toEqual(["period", "from", "to", "merged"]);
