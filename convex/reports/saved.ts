@@ -24,7 +24,7 @@ const MAX_SHARED_LISTED = 200;
 type Scoped = (QueryCtx | MutationCtx) & InstallationScope;
 
 /** Whether the caller may open the report: theirs or shared, and about nothing they may not read. */
-export async function readable(ctx: Scoped, report: Doc<"savedReports">): Promise<boolean> {
+async function readable(ctx: Scoped, report: Doc<"savedReports">): Promise<boolean> {
   if (report.installationId !== ctx.installation._id) return false;
   if (!report.shared && report.author.userId !== ctx.viewer.userId) return false;
   return filtersReadable(ctx, report.filters);
@@ -61,7 +61,7 @@ async function row(ctx: Scoped, report: Doc<"savedReports">) {
   };
 }
 
-export type SavedReport = Awaited<ReturnType<typeof row>>;
+type SavedReport = Awaited<ReturnType<typeof row>>;
 
 /** The caller's reports and the shared ones, by name. */
 export const list = installationQuery({

@@ -17,10 +17,12 @@ import { DailyMetricsExport } from "./AnalyticsExport";
 import { STAGES, type AnalyticsFilters } from "./AnalyticsFormat";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { SaveReport } from "./SaveReport";
+import { ANALYTICS_DAYS } from "../../convex/reports/definition";
 import { useUtcDay } from "./time";
 import { pagePath } from "../routes";
 
-const RANGES = [7, 30, 90, 365] as const;
+/** The ranges offered, as a saved report keeps them. */
+const RANGES = ANALYTICS_DAYS;
 const DEPLOYMENT_DRILLS: readonly DeploymentDrill[] = ["all", "success", "failure", "restore"];
 const DEFAULT_RANGE = 30;
 
