@@ -162,6 +162,12 @@ describe("saved reports in Chromium", () => {
     expect(await overflow(page)).toBeLessThanOrEqual(0);
     await page.screenshot({ path: `${SHOTS}/reports-member-360.png`, fullPage: true });
     expect(await axeViolations(page)).toEqual([]);
+    // A figure drills down on the Analytics page, with the report's view.
+    await page.getByRole("button", { name: /Merged pull requests/ }).click();
+    await page.locator("#drill-heading").waitFor();
+    expect(new URL(page.url()).pathname).toBe("/acme/analytics");
+    expect(new URL(page.url()).searchParams.get("days")).toBe("7");
+    expect(new URL(page.url()).searchParams.get("drill")).toBe("range");
     await page.close();
   });
 

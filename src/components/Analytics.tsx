@@ -9,9 +9,8 @@ import { useSearchParams } from "wouter";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import type { Stage } from "../../convex/dashboard/analytics";
-import { AnalyticsCycleTime } from "./AnalyticsCycleTime";
 import { AnalyticsDeployments, type DeploymentDrill } from "./AnalyticsDeployments";
-import { AnalyticsDora } from "./AnalyticsDora";
+import { AnalyticsPanels } from "./AnalyticsPanels";
 import { AnalyticsDrillDown, type Drill } from "./AnalyticsDrillDown";
 import { DailyMetricsExport } from "./AnalyticsExport";
 import { STAGES, type AnalyticsFilters } from "./AnalyticsFormat";
@@ -19,7 +18,6 @@ import { ErrorBoundary } from "./ErrorBoundary";
 import { SaveReport } from "./SaveReport";
 import { ANALYTICS_DAYS } from "../../convex/reports/definition";
 import { useUtcDay } from "./time";
-import { pagePath } from "../routes";
 
 /** The ranges offered, as a saved report keeps them. */
 const RANGES = ANALYTICS_DAYS;
@@ -128,45 +126,38 @@ export function Analytics({ installationId, account }: { installationId: Id<"ins
         UTC days {new Date(filters.from * 86_400_000).toISOString().slice(0, 10)} to{" "}
         {new Date(filters.to * 86_400_000).toISOString().slice(0, 10)} (today). <DailyMetricsExport filters={filters} />
       </p>
-      <section className="panel" aria-labelledby="cycle-heading">
-        <h3 id="cycle-heading">Cycle time</h3>
-        <ErrorBoundary label="cycle time">
-          <AnalyticsCycleTime filters={filters} onDrill={openDrill} />
-        </ErrorBoundary>
-      </section>
-      {drill && (
-        <section className="panel drill" aria-labelledby="drill-heading">
-          <ErrorBoundary label="pull requests behind the figure">
-            <AnalyticsDrillDown
-              filters={filters}
-              drill={drill}
-              onClose={() => set({ drill: undefined, stage: undefined })}
-            />
-          </ErrorBoundary>
-        </section>
-      )}
-      <section className="panel" aria-labelledby="dora-heading">
-        <h3 id="dora-heading">DORA metrics</h3>
-        <ErrorBoundary label="DORA metrics">
-          <AnalyticsDora
-            filters={filters}
-            settingsPath={pagePath(account, "settings")}
-            onDrill={openDrill}
-            onDeployments={(outcome) => set({ deployments: outcome })}
-          />
-        </ErrorBoundary>
-      </section>
-      {deployments && (
-        <section className="panel drill" aria-labelledby="deployments-heading">
-          <ErrorBoundary label="deployments behind the figure">
-            <AnalyticsDeployments
-              filters={filters}
-              outcome={deployments}
-              onClose={() => set({ deployments: undefined })}
-            />
-          </ErrorBoundary>
-        </section>
-      )}
+      <AnalyticsPanels
+        filters={filters}
+        account={account}
+        onDrill={openDrill}
+        onDeployments={(outcome) => set({ deployments: outcome })}
+        afterCycle={
+          drill && (
+            <section className="panel drill" aria-labelledby="drill-heading">
+              <ErrorBoundary label="pull requests behind the figure">
+                <AnalyticsDrillDown
+                  filters={filters}
+                  drill={drill}
+                  onClose={() => set({ drill: undefined, stage: undefined })}
+                />
+              </ErrorBoundary>
+            </section>
+          )
+        }
+        afterDora={
+          deployments && (
+            <section className="panel drill" aria-labelledby="deployments-heading">
+              <ErrorBoundary label="deployments behind the figure">
+                <AnalyticsDeployments
+                  filters={filters}
+                  outcome={deployments}
+                  onClose={() => set({ deployments: undefined })}
+                />
+              </ErrorBoundary>
+            </section>
+          )
+        }
+      />
     </div>
   );
 }

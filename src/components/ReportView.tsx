@@ -13,8 +13,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { coverage } from "../../convex/reports/definition";
 import { PAGE_LABEL, pageUrlOf } from "../lib/reports";
 import { pagePath } from "../routes";
-import { AnalyticsCycleTime } from "./AnalyticsCycleTime";
-import { AnalyticsDora } from "./AnalyticsDora";
+import { AnalyticsPanels } from "./AnalyticsPanels";
 import type { AnalyticsFilters } from "./AnalyticsFormat";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { errorText } from "./errorText";
@@ -22,6 +21,14 @@ import { PullRequestTable } from "./PullRequestTable";
 import { ReportExport } from "./ReportExport";
 import { Empty, Skeleton } from "./Skeleton";
 import { useUtcDay } from "./time";
+
+/** A URL with more parameters (a drill-down of the page the report was saved from); undefined ones left out. */
+function withParams(url: string, params: Record<string, string | undefined>) {
+  const [path, query = ""] = url.split("?");
+  const search = new URLSearchParams(query);
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, value);
+  return `${path}?${search}`;
+}
 
 type Report = NonNullable<FunctionReturnType<typeof api.reports.saved.get>>;
 
@@ -59,11 +66,6 @@ export function ReportView({
     ...(report.filters.team && { team: report.filters.team }),
     ...(report.filters.author && { author: report.filters.author }),
   };
-  // A figure's drill-down is the Analytics page's, with the report's view.
-  const drill = (from: number | "range", to?: number, stage?: string) =>
-    navigate(
-      `${pageUrl}${pageUrl.includes("?") ? "&" : "?"}drill=${from === "range" ? "range" : `${from}..${to}`}${stage ? `&stage=${stage}` : ""}`,
-    );
   return (
     <div className="report">
       <section className="panel report-head" aria-labelledby="report-name">
@@ -92,31 +94,15 @@ export function ReportView({
           </ErrorBoundary>
         </section>
       ) : (
-        <>
-          {report.figures.includes("cycle_time") && (
-            <section className="panel" aria-labelledby="report-cycle-heading">
-              <h3 id="report-cycle-heading">Cycle time</h3>
-              <ErrorBoundary label="cycle time">
-                <AnalyticsCycleTime filters={filters} onDrill={drill} />
-              </ErrorBoundary>
-            </section>
-          )}
-          {report.figures.includes("dora") && (
-            <section className="panel" aria-labelledby="report-dora-heading">
-              <h3 id="report-dora-heading">DORA metrics</h3>
-              <ErrorBoundary label="DORA metrics">
-                <AnalyticsDora
-                  filters={filters}
-                  settingsPath={pagePath(account, "settings")}
-                  onDrill={drill}
-                  onDeployments={(outcome) =>
-                    navigate(`${pageUrl}${pageUrl.includes("?") ? "&" : "?"}deployments=${outcome}`)
-                  }
-                />
-              </ErrorBoundary>
-            </section>
-          )}
-        </>
+        <AnalyticsPanels
+          filters={filters}
+          account={account}
+          figures={report.figures}
+          onDrill={(from, to, stage) =>
+            navigate(withParams(pageUrl, { drill: from === "range" ? "range" : `${from}..${to}`, stage }))
+          }
+          onDeployments={(deployments) => navigate(withParams(pageUrl, { deployments }))}
+        />
       )}
     </div>
   );
