@@ -34,4 +34,3 @@ export async function download(page: Page, button: ReturnType<Page["getByRole"]>
     rows: rows.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ""]))),
   };
 }
-
