@@ -6,7 +6,7 @@
  *
  * Who reads a report: its author, and every member when it is shared, unless it is about one repository
  * the caller may not read (then it is not listed and opens as missing: its name may say what it is
- * about). Its figures are read by whoever opens it, as they may (the dashboard's queries).
+ * about); an administrator removes only the shared reports they may open. Its figures are read by whoever opens it, as they may (the dashboard's queries).
  */
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
@@ -26,8 +26,9 @@ type Scoped = (QueryCtx | MutationCtx) & InstallationScope;
 /** Whether the caller may open the report: theirs or shared, and about nothing they may not read. */
 async function readable(ctx: Scoped, report: Doc<"savedReports">): Promise<boolean> {
   if (report.installationId !== ctx.installation._id) return false;
-  if (!report.shared && report.author.userId !== ctx.viewer.userId) return false;
-  return filtersReadable(ctx, report.filters);
+  // Its author always (to delete it, should they no longer read its repository: its figures are then empty).
+  if (report.author.userId === ctx.viewer.userId) return true;
+  return report.shared && (await filtersReadable(ctx, report.filters));
 }
 
 /** The repository a report names (by id or by full name), if any, is one the caller may read. */

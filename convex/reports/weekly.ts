@@ -17,8 +17,11 @@ import { MAX_TEXT, queueDelivery } from "../notify/slack";
 import { reportPath, weekOf } from "./definition";
 import { summaryText } from "./summary";
 
-/** Reports per transaction of the pass (each reads at most a month of daily figures, or a list page). */
-const PAGE = 10;
+/**
+ * Reports per transaction of the pass: one, as a report reads what its page reads to show it (a year of
+ * daily figures per readable scope, or a page of the list), which is what one query may read.
+ */
+const PAGE = 1;
 
 export const sendWeekly = internalMutation({
   args: { cursor: v.optional(v.union(v.string(), v.null())) },
