@@ -270,6 +270,25 @@ describe("saved reports", () => {
         }),
       ),
     ).toBe("repository_not_found");
+    // By name, a private repository's and a missing one's are saved alike (nothing tells them apart); the list is empty.
+    for (const repository of ["acme/vault", "acme/nothing"]) {
+      const { reportId: id } = await dev.mutation(api.reports.saved.save, {
+        installationId,
+        name: `Queue of ${repository}`,
+        shared: false,
+        page: "pulls",
+        filters: { repository },
+      });
+      expect((await dev.query(api.reports.saved.get, { installationId, reportId: id }))!.filters.repository).toBe(
+        repository,
+      );
+      const rows = await dev.query(api.dashboard.lists.pullRequests, {
+        installationId,
+        repository,
+        paginationOpts: { numItems: 10, cursor: null },
+      });
+      expect(rows.page).toEqual([]);
+    }
     // Another installation's id answers null too.
     const other = await orgWithPeople();
     expect(

@@ -115,7 +115,10 @@ export const save = installationMutation({
   handler: async (ctx, args) => {
     const name = checkedName(args.name);
     const { filters, figures } = checkedDefinition(args.page, args.filters, args.figures);
-    if (!(await filtersReadable(ctx, filters))) fail("repository_not_found");
+    // A repository by id must be one the caller reads (as every query answers); by name it is not checked,
+    // so saving answers alike for a private repository's name and a name of none (the list is empty for them).
+    if (filters.repositoryId !== undefined && !(await ctx.visibility.named(filters.repositoryId)))
+      fail("repository_not_found");
     const installationId = ctx.installation._id;
     const own = await ctx.db
       .query("savedReports")
