@@ -120,6 +120,8 @@ const ERROR_TEXT = {
   too_many_reports: (max: number) => `At most ${max} saved reports per person and account; remove one first.`,
   not_report_author: () => "Only the report's author can change it.",
   not_report_remover: () => "Only the report's author, or an administrator, can remove it.",
+  report_destination_of_team: () =>
+    "A weekly report goes to a destination for the whole account: a team's destination hears only of its repositories.",
   report_not_shared: () => "Share the report with everyone first: a weekly summary goes to a channel.",
   too_many_watch_entries: (max: number) => `A watchlist follows at most ${max} repositories; remove one first.`,
   invalid_note: (max: number) => `A note is 1 to ${max} characters.`,

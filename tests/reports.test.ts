@@ -11,7 +11,8 @@ import { formatHours } from "../convex/messages";
 import { DAY_MS, dayOf } from "../convex/model/contribution";
 import type { AnyRecord } from "../convex/model/records";
 import type { TestConvex } from "./helpers/convex";
-import { orgWithPeople } from "./helpers/org";
+import { upsertTeam } from "../convex/people/teams";
+import { ORG, orgWithPeople } from "./helpers/org";
 import { HOUR, pr, repo, review, T0 } from "./helpers/records";
 
 /** Saturday 2026-10-03 09:00 UTC: two days after the pull requests below were merged. */
@@ -289,6 +290,22 @@ describe("saved reports", () => {
       });
       expect(rows.page).toEqual([]);
     }
+    // A shared list report of a repository that is gone (or never was): only who reads everything opens it.
+    const renamed = await owner.mutation(api.reports.saved.save, {
+      installationId,
+      name: "Old name",
+      shared: true,
+      page: "pulls",
+      filters: { repository: "acme/old-vault", state: "closed", health: "red" },
+    });
+    expect(await dev.query(api.reports.saved.get, { installationId, reportId: renamed.reportId })).toBeNull();
+    // A health is of open pull requests: the report keeps what the list shows.
+    expect(
+      (await installer.query(api.reports.saved.get, { installationId, reportId: renamed.reportId }))!.filters,
+    ).toEqual({ repository: "acme/old-vault", state: "open", health: "red", sort: "updated" });
+    // A URL's id that is no report's (another table's, or not an id) answers like a missing one.
+    for (const id of ["not-an-id", ids.open])
+      expect(await owner.query(api.reports.saved.get, { installationId, reportId: id })).toBeNull();
     // Another installation's id answers null too.
     const other = await orgWithPeople();
     expect(
@@ -360,6 +377,7 @@ describe("saved reports", () => {
       [{ page: "pulls", filters: { repository: "not a repo" } }, "repository is a repository's full name, owner/name."],
       [{ page: "pulls", figures: ["dora"] }, 'The pull request list has no figure "dora".'],
       [{ filters: { author: "a".repeat(201) } }, 'The filter "author" is at most 200 characters.'],
+      [{ figures: [] }, "Choose at least one figure."],
     ];
     for (const [args, message] of cases) expect(await failure(save(args), true)).toBe(`invalid_report: ${message}`);
     expect(await t.run((ctx) => ctx.db.query("savedReports").collect())).toEqual([]);
@@ -413,6 +431,19 @@ describe("weekly Slack summaries", () => {
     expect(
       await codeOf(owner.mutation(api.reports.saved.setWeekly, { reportId: privateOne.reportId, destinationId })),
     ).toBe("report_not_shared");
+    // A team's destination hears only of its repositories: a report (the author's figures) does not go there.
+    await t.run((ctx) => upsertTeam(ctx.db, ORG, { githubId: 50, slug: "web", name: "Web" }, NOW));
+    const teamDestination = await owner.mutation(api.notify.destinations.add, {
+      installationId,
+      url: "https://hooks.slack.com/services/T0001/B0003/t3amT0kenAbCdEf",
+      label: "#team",
+      teamSlug: "web",
+    });
+    expect(
+      await codeOf(
+        owner.mutation(api.reports.saved.setWeekly, { reportId: delivery.reportId, destinationId: teamDestination }),
+      ),
+    ).toBe("report_destination_of_team");
     for (const { reportId } of [delivery, quiet, queue])
       await owner.mutation(api.reports.saved.setWeekly, { reportId, destinationId });
     expect(await dev.query(api.reports.saved.get, { installationId, reportId: queue.reportId })).toMatchObject({

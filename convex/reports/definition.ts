@@ -57,11 +57,14 @@ export function checkedDefinition(
   } else {
     if (typeof out.repository === "string" && !/^[\w.-]+\/[\w.-]+$/.test(out.repository))
       fail("invalid_report", "repository is a repository's full name, owner/name.");
-    out.state ??= "open";
+    // What the list shows: a health, a reviewer's queue or the waiting order are of open pull requests.
+    const openOnly = out.health !== undefined || out.reviewer !== undefined || out.sort === "waiting";
+    out.state = openOnly ? "open" : (out.state ?? "open");
     out.sort ??= "updated";
   }
   const allowed = PAGE_FIGURES[page];
-  const chosen = figures === undefined || figures.length === 0 ? allowed : figures;
+  if (figures?.length === 0) fail("invalid_report", "Choose at least one figure.");
+  const chosen = figures ?? allowed;
   for (const figure of chosen)
     if (!allowed.includes(figure)) fail("invalid_report", `The ${pageName(page)} has no figure "${figure}".`);
   return { filters: out as ReportFilters, figures: allowed.filter((f) => chosen.includes(f)) };
@@ -69,7 +72,7 @@ export function checkedDefinition(
 
 const pageName = (page: ReportPage) => (page === "analytics" ? "Analytics page" : "pull request list");
 
-/** "last 30 days · team platform · by dev1": what a report covers, in words. */
+/** "last 30 days · repository acme/api · team platform · by dev1": what a report covers, in words. */
 export function coverage(report: { page: ReportPage; filters: ReportFilters }, repositoryName?: string): string {
   const f = report.filters;
   const parts =
@@ -79,7 +82,9 @@ export function coverage(report: { page: ReportPage; filters: ReportFilters }, r
           `${f.state === "all" ? "all" : (f.state ?? "open")} pull requests`,
           ...(f.health ? [`health ${f.health}`] : []),
         ];
-  if (repositoryName ?? f.repository) parts.push(`repository ${repositoryName ?? f.repository}`);
+  // A repository by id whose name the reader is not given (they may not read it, or it was removed).
+  const repository = repositoryName ?? f.repository ?? (f.repositoryId ? "one repository" : undefined);
+  if (repository) parts.push(repository === "one repository" ? repository : `repository ${repository}`);
   if (f.team) parts.push(`team ${f.team}`);
   if (f.author) parts.push(`by ${f.author}`);
   if (f.reviewer) parts.push(`waiting on ${f.reviewer}`);

@@ -31,18 +31,26 @@ async function readable(ctx: Scoped, report: Doc<"savedReports">): Promise<boole
   return report.shared && (await filtersReadable(ctx, report.filters));
 }
 
-/** The repository a report names (by id or by full name), if any, is one the caller may read. */
+/**
+ * The repository a shared report names (by id or by full name), if any, is one the caller may read. One
+ * that is gone (removed from the installation, renamed, never there) opens only for those who read every
+ * repository: a restricted member cannot tell it from a private one.
+ */
 async function filtersReadable(ctx: Scoped, filters: ReportFilters): Promise<boolean> {
-  if (filters.repositoryId !== undefined) return ctx.visibility.named(filters.repositoryId);
-  if (filters.repository === undefined) return true;
-  const repository = await ctx.db
-    .query("repositories")
-    .withIndex("by_installation", (q) =>
-      q.eq("installationId", ctx.installation._id).eq("removed", false).eq("fullName", filters.repository!),
-    )
-    .first();
-  // A name of no repository of the installation reveals nothing: the report opens, empty.
-  return repository === null || ctx.visibility.visibleRepository(repository);
+  const { installation, visibility } = ctx;
+  if (filters.repositoryId === undefined && filters.repository === undefined) return true;
+  const repository =
+    filters.repositoryId !== undefined
+      ? await ctx.db.get(filters.repositoryId)
+      : await ctx.db
+          .query("repositories")
+          .withIndex("by_installation", (q) =>
+            q.eq("installationId", installation._id).eq("removed", false).eq("fullName", filters.repository!),
+          )
+          .first();
+  if (!repository || repository.installationId !== installation._id || repository.removed)
+    return visibility.access.kind === "all";
+  return visibility.visibleRepository(repository);
 }
 
 async function row(ctx: Scoped, report: Doc<"savedReports">) {
@@ -91,9 +99,11 @@ export const list = installationQuery({
 /** One report, as its URL opens it; null when missing or not the caller's to open. */
 export const get = installationQuery({
   hidden: null,
-  args: { reportId: v.id("savedReports") },
-  handler: async (ctx, { reportId }) => {
-    const report = await ctx.db.get(reportId);
+  /** As the URL carries it: a string that is no report's id answers null, like a missing one. */
+  args: { reportId: v.string() },
+  handler: async (ctx, args) => {
+    const reportId = ctx.db.normalizeId("savedReports", args.reportId);
+    const report = reportId && (await ctx.db.get(reportId));
     if (!report || !(await readable(ctx, report))) return null;
     return { ...(await row(ctx, report)), canRemove: await canRemove(ctx, report) };
   },
@@ -202,6 +212,8 @@ export const setWeekly = installationMutation({
     const destination = await ctx.db.get(destinationId);
     if (!destination || destination.installationId !== report.installationId || destination.kind !== "slack")
       fail("destination_not_found");
+    // A team's channel hears only of its repositories (notify/slack.ts); a report's figures span the author's.
+    if (destination.teamSlug !== undefined) fail("report_destination_of_team");
     if (!report.shared) fail("report_not_shared");
     // The first summary comes at the next week's first pass (weekly.ts).
     const now = Date.now();

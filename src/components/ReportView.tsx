@@ -190,11 +190,13 @@ function ReportSettings({
             }
           >
             <option value="">No one</option>
-            {destinations?.destinations.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.label}
-              </option>
-            ))}
+            {destinations?.destinations
+              .filter((d) => d.teamSlug === null)
+              .map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.label}
+                </option>
+              ))}
           </select>
         </label>
       )}

@@ -3,7 +3,7 @@
  * `reportFilters`) and back, so a report opens the very view it was saved from, and the page's own link
  * ("Open in Analytics") is the report's filters in that page's query string.
  */
-import type { ReportFilters, ReportPage } from "../../convex/reports/definition";
+import { ANALYTICS_DAYS, type ReportFilters, type ReportPage } from "../../convex/reports/definition";
 import { pagePath } from "../routes";
 
 /** URL parameter → report filter, per page (the repository: an id on Analytics, a full name on the list). */
@@ -23,12 +23,20 @@ const PARAMS: Record<ReportPage, Record<string, keyof ReportFilters>> = {
 /** The page's defaults, left out of its URL. */
 const DEFAULTS: Partial<Record<keyof ReportFilters, string>> = { days: "30", state: "open", sort: "updated" };
 
-/** The filters in a page's query string (unknown parameters, like a drill-down's, left out). */
+/** The values a page accepts for a parameter; any other it ignores (shows its default), and so does a report. */
+const CHOICES: Partial<Record<keyof ReportFilters, readonly string[]>> = {
+  days: ANALYTICS_DAYS.map(String),
+  state: ["open", "closed", "merged", "all"],
+  health: ["green", "yellow", "red"],
+  sort: ["updated", "age", "waiting", "size"],
+};
+
+/** The filters of the view a page shows from its query string (other parameters, like a drill-down's, left out). */
 export function filtersFromSearch(page: ReportPage, search: URLSearchParams): ReportFilters {
   const out: Record<string, string | number> = {};
   for (const [param, key] of Object.entries(PARAMS[page])) {
     const value = search.get(param)?.trim();
-    if (!value) continue;
+    if (!value || (CHOICES[key] && !CHOICES[key].includes(value))) continue;
     out[key] = key === "days" ? Number(value) : value;
   }
   return out as ReportFilters;
