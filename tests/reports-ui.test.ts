@@ -182,6 +182,13 @@ describe("saved reports in Chromium", () => {
     await expect.poll(() => page.locator("table.prs tbody tr").count(), { timeout: 20_000 }).toBe(7);
     expect(await page.locator("table.prs tbody tr").first().textContent()).toContain("vault change 4");
     const url = new URL(page.url());
+
+    // Its author opens it on the list, changes the view and keeps it as the report's.
+    await page.getByRole("link", { name: "Open in Pull requests" }).click();
+    await page.getByRole("combobox", { name: "State" }).selectOption("all");
+    await page.getByRole("button", { name: "Update “Merged, oldest first”" }).click();
+    await page.getByRole("heading", { name: "Merged, oldest first" }).waitFor();
+    await expect.poll(() => page.textContent(".report-head")).toContain("Pull requests: all pull requests.");
     await page.close();
 
     const other = await open(member, `${url.pathname}${url.search.replace(/&?as=[^&]*/, "")}`, 1280);

@@ -332,6 +332,15 @@ describe("saved reports", () => {
       state: "open",
     });
 
+    // The author keeps another view as the report's (its figures stay).
+    await dev.mutation(api.reports.saved.update, { reportId, filters: { author: "dev", sort: "age", state: "all" } });
+    expect((await dev.query(api.reports.saved.get, { installationId, reportId }))!).toMatchObject({
+      filters: { author: "dev", sort: "age", state: "all" },
+      figures: ["pull_requests"],
+    });
+    expect(await codeOf(dev.mutation(api.reports.saved.update, { reportId, filters: { days: 7 } }))).toBe(
+      "invalid_report",
+    );
     await dev.mutation(api.reports.saved.update, { reportId, name: "Mine, oldest first", shared: true });
     expect(await owner.query(api.reports.saved.get, { installationId, reportId })).toMatchObject({
       name: "Mine, oldest first",

@@ -113,6 +113,15 @@ async function canRemove(ctx: Scoped, report: Doc<"savedReports">) {
   return report.author.userId === ctx.viewer.userId || canAdminister(ctx, ctx.installation, ctx.viewer);
 }
 
+/**
+ * A repository by id must be one the caller reads (as every query answers); by name it is not checked, so
+ * saving answers alike for a private repository's name and a name of none (the list is empty for them).
+ */
+async function checkRepository(ctx: Scoped, filters: ReportFilters) {
+  if (filters.repositoryId !== undefined && !(await ctx.visibility.named(filters.repositoryId)))
+    fail("repository_not_found");
+}
+
 /** Save the view as a new report; answers its id. */
 export const save = installationMutation({
   args: {
@@ -125,10 +134,7 @@ export const save = installationMutation({
   handler: async (ctx, args) => {
     const name = checkedName(args.name);
     const { filters, figures } = checkedDefinition(args.page, args.filters, args.figures);
-    // A repository by id must be one the caller reads (as every query answers); by name it is not checked,
-    // so saving answers alike for a private repository's name and a name of none (the list is empty for them).
-    if (filters.repositoryId !== undefined && !(await ctx.visibility.named(filters.repositoryId)))
-      fail("repository_not_found");
+    await checkRepository(ctx, filters);
     const installationId = ctx.installation._id;
     const own = await ctx.db
       .query("savedReports")
@@ -166,23 +172,29 @@ const aboutReport = {
 };
 const reportOf = async (ctx: MutationCtx, id: Id<"savedReports">) => (await ctx.db.get(id))!;
 
-/** Rename, share or unshare, choose the figures (the author only); unsharing stops its weekly summary. */
+/**
+ * Rename, share or unshare, choose the figures, or take the filters of the view the author now looks at
+ * (the author only); unsharing stops its weekly summary.
+ */
 export const update = installationMutation({
   ...aboutReport,
   args: {
     reportId: v.id("savedReports"),
     name: v.optional(v.string()),
     shared: v.optional(v.boolean()),
+    filters: v.optional(reportFilters),
     figures: v.optional(v.array(reportFigure)),
   },
-  handler: async (ctx, { reportId, name, shared, figures }) => {
+  handler: async (ctx, { reportId, name, shared, filters, figures }) => {
     const report = await reportOf(ctx, reportId);
     if (report.author.userId !== ctx.viewer.userId) fail("not_report_author");
+    const definition = checkedDefinition(report.page, filters ?? report.filters, figures ?? report.figures);
+    if (filters !== undefined) await checkRepository(ctx, definition.filters);
     const stopsWeekly = shared === false && report.weekly;
     await ctx.db.patch(reportId, {
       ...(name !== undefined && { name: checkedName(name) }),
       ...(shared !== undefined && { shared }),
-      ...(figures !== undefined && { figures: checkedDefinition(report.page, report.filters, figures).figures }),
+      ...definition,
       ...(stopsWeekly && { weekly: false, weeklyDestinationId: undefined }),
       updatedAt: Date.now(),
     });

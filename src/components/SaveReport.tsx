@@ -1,8 +1,9 @@
 /**
  * "Save as report" on the Analytics page and the pull request list: the view's filters (from its URL),
- * a name, private or shared, and (on Analytics) the figures; saved, it opens at its own URL.
+ * a name, private or shared, and (on Analytics) the figures; saved, it opens at its own URL. Come from
+ * one's own report, "Update “name”" keeps the view as that report's instead.
  */
-import { useMutation } from "convex/react";
+import { useMutation, useQuery } from "convex/react";
 import { useId, useState, type FormEvent } from "react";
 import { useLocation, useSearch } from "wouter";
 import { api } from "../../convex/_generated/api";
@@ -48,9 +49,12 @@ export function SaveReport({
   }
   if (!open)
     return (
-      <button type="button" className="save-report-toggle" onClick={() => setOpen(true)} aria-expanded={false}>
-        Save as report
-      </button>
+      <div className="save-report-toggle">
+        <UpdateReport installationId={installationId} account={account} page={page} />
+        <button type="button" onClick={() => setOpen(true)} aria-expanded={false}>
+          Save as report
+        </button>
+      </div>
     );
   return (
     <form className="save-report" aria-label="Save as report" onSubmit={submit}>
@@ -95,5 +99,44 @@ export function SaveReport({
       </button>
       {error && <p role="alert">{error}</p>}
     </form>
+  );
+}
+
+/**
+ * On a page opened from one's own report (`?report=<id>`, ReportView's "Open in …"): "Update “name”" keeps
+ * the view now shown as that report's filters.
+ */
+function UpdateReport({
+  installationId,
+  account,
+  page,
+}: {
+  installationId: Id<"installations">;
+  account: string;
+  page: ReportPage;
+}) {
+  const search = useSearch();
+  const [, navigate] = useLocation();
+  const reportId = new URLSearchParams(search).get("report");
+  const report = useQuery(api.reports.saved.get, reportId ? { installationId, reportId } : "skip");
+  const update = useMutation(api.reports.saved.update);
+  const [error, setError] = useState<string | null>(null);
+  if (!report || !report.mine || report.page !== page) return null;
+  async function run() {
+    setError(null);
+    try {
+      await update({ reportId: report!.id, filters: filtersFromSearch(page, new URLSearchParams(search)) });
+      navigate(reportPath(account, report!.id));
+    } catch (err) {
+      setError(errorText(err, "The report could not be updated; try again."));
+    }
+  }
+  return (
+    <>
+      <button type="button" className="primary" onClick={() => void run()}>
+        Update “{report.name}”
+      </button>
+      {error && <span role="alert">{error}</span>}
+    </>
   );
 }

@@ -42,15 +42,19 @@ export function filtersFromSearch(page: ReportPage, search: URLSearchParams): Re
   return out as ReportFilters;
 }
 
-/** The page a report was saved from, with its filters in the URL. */
-export function pageUrlOf(account: string, report: { page: ReportPage; filters: ReportFilters }): string {
+/**
+ * The page a report was saved from, with its filters in the URL, and the report's id (`report`), so its
+ * author may update it with the view they come to there (SaveReport.tsx).
+ */
+export function pageUrlOf(account: string, report: { id: string; page: ReportPage; filters: ReportFilters }): string {
   const query = new URLSearchParams();
   for (const [param, key] of Object.entries(PARAMS[report.page])) {
     const value = report.filters[key];
     if (value !== undefined && String(value) !== DEFAULTS[key]) query.set(param, String(value));
   }
+  query.set("report", report.id);
   const q = query.toString();
-  return `${pagePath(account, report.page)}${q ? `?${q}` : ""}`;
+  return `${pagePath(account, report.page)}?${q}`;
 }
 
 export const PAGE_LABEL: Record<ReportPage, string> = { analytics: "Analytics", pulls: "Pull requests" };
