@@ -91,6 +91,9 @@ export const HEALTH_REASON_TEXT: Record<HealthReason, string> = {
   mergeability_unknown: "mergeability unknown",
 };
 
+/** "1 member", "2 members", "1,204 open PRs": a count with its noun in the right number. */
+export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
+
 /** Hours in words a reader compares at a glance: minutes under an hour, days from two days on. */
 export function formatHours(hours: number | null | undefined): string {
   if (hours === null || hours === undefined) return "—";

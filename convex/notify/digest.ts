@@ -11,6 +11,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { continuePass } from "../batches";
 import { DAY_MS } from "../model/contribution";
+import { plural } from "../messages";
 import { MAX_TEXT, queueDelivery, teamReads } from "./slack";
 
 /** Destinations per transaction of the pass, lines per section, alerts read per section. */
@@ -39,7 +40,6 @@ async function grouped(
   return [...lines.values()];
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const days = (ms: number) => (ms < DAY_MS ? "under a day" : plural(Math.floor(ms / DAY_MS), "day"));
 
 /** The digest's text, or null when there is nothing to say. */

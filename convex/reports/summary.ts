@@ -11,12 +11,11 @@ import { cycleTimeOf } from "../dashboard/analytics";
 import { doraOf } from "../dashboard/dora";
 import { pullRequestsPage } from "../dashboard/lists";
 import { MAX_PAGE_SIZE } from "../pagination";
-import { formatHours } from "../messages";
+import { formatHours, plural } from "../messages";
 import { coverage } from "./definition";
 import { DAY_MS } from "../model/contribution";
 
 type Report = Doc<"savedReports">;
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
 
 export async function summaryText(
   ctx: QueryCtx & InstallationScope,
