@@ -7,12 +7,10 @@
  * one row per pull request. Screenshots of every page land in tests/output/screenshots/daily-*.png.
  */
 import { mkdirSync } from "node:fs";
-import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { axeViolations, launchChromium, openSignedIn, overflow } from "./browser/chromium";
-import { startHarness } from "./browser/harness";
+import { axeViolations, browserSession, overflow, type BrowserSession } from "./browser/chromium";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 import { seedRealisticOrg } from "./helpers/realisticOrg";
 import { patchSyncState } from "./helpers/syncState";
@@ -33,9 +31,8 @@ const PAGES = [
   "settings?section=repositories",
   "health",
 ];
-let browser: Browser;
+let session: BrowserSession;
 let t: TestConvex;
-let harness: Awaited<ReturnType<typeof startHarness>>;
 let installationId: Id<"installations">;
 let lead: { subject: string };
 let stranger: { subject: string };
@@ -55,18 +52,16 @@ beforeAll(async () => {
   await t.run((ctx) => recordMembership(ctx, { accountId: 9002, githubUserId: 5001, login: "dev1", member: true }));
   lead = await signInAs(t, 5001, "dev1");
   stranger = await signInAs(t, 7777, "stranger");
-  harness = await startHarness(t);
-  browser = await launchChromium();
+  session = await browserSession(t);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
+  await session?.close();
   vi.unstubAllGlobals();
 });
 
 const open = (path: string, width: number, opts: { dark?: boolean; height?: number } = {}) =>
-  openSignedIn(browser, harness.url, lead.subject, path, width, opts);
+  session.open(lead.subject, path, width, opts);
 
 describe("every page, at 1280 and 360 px", () => {
   test("the audit sees a violation when there is one (an image without a text, a tap target too small)", async () => {
@@ -102,8 +97,8 @@ describe("every page, at 1280 and 360 px", () => {
     ];
     for (const [name, as, path, text] of screens)
       for (const width of [1280, 360]) {
-        const page = await browser.newPage({ viewport: { width, height: width < 600 ? 740 : 800 } });
-        await page.goto(`${harness.url}${path}${as ? `?as=${encodeURIComponent(as)}` : ""}`);
+        const page = await session.browser.newPage({ viewport: { width, height: width < 600 ? 740 : 800 } });
+        await page.goto(`${session.url}${path}${as ? `?as=${encodeURIComponent(as)}` : ""}`);
         await page.getByText(text).first().waitFor();
         await page.screenshot({ path: `${SHOTS}/daily-${name}-${width}.png`, fullPage: true });
         expect(await axeViolations(page), `${name} at ${width}`).toEqual([]);

@@ -4,17 +4,14 @@
  * after one visit, with the network cut, reloading shows the last inbox with the "offline — as of"
  * banner (the service worker serves the app, IndexedDB the answers); signing out deletes what was kept.
  */
-import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, test, vi } from "vitest";
-import { launchChromium } from "./browser/chromium";
-import { startHarness } from "./browser/harness";
+import { browserSession, type BrowserSession } from "./browser/chromium";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 import { seedRealisticOrg } from "./helpers/realisticOrg";
 import { patchSyncState } from "./helpers/syncState";
 
-let browser: Browser;
+let session: BrowserSession;
 let t: TestConvex;
-let harness: Awaited<ReturnType<typeof startHarness>>;
 let lead: { subject: string };
 
 beforeAll(async () => {
@@ -25,13 +22,11 @@ beforeAll(async () => {
   await patchSyncState(t, installationId, { sync: { lastSyncedAt: Date.now() - 5 * 60_000 } });
   await t.finishInProgressScheduledFunctions();
   lead = await signInAs(t, 5001, "dev1");
-  harness = await startHarness(t);
-  browser = await launchChromium();
+  session = await browserSession(t);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
+  await session?.close();
   vi.unstubAllGlobals();
 });
 
@@ -39,9 +34,9 @@ const keptDatabases = () =>
   indexedDB.databases().then((dbs) => dbs.map((d) => d.name ?? "").filter((n) => n.startsWith("syncboard-offline-")));
 
 test("installs (manifest, service worker); offline after one visit it shows the last inbox with its banner; sign-out empties IndexedDB", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await session.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  const url = `${harness.url}/acme/inbox?pwa&as=${encodeURIComponent(lead.subject)}`;
+  const url = `${session.url}/acme/inbox?pwa&as=${encodeURIComponent(lead.subject)}`;
   await page.goto(url);
   const firstRow = page.locator(".inbox-row").first();
   await firstRow.waitFor({ timeout: 30_000 });

@@ -8,23 +8,21 @@
  * Screenshots: tests/output/screenshots/reports-*.png.
  */
 import { mkdirSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { recordMembership } from "../convex/memberships";
 import type { AnyRecord } from "../convex/model/records";
-import { axeViolations, launchChromium, openSignedIn, overflow } from "./browser/chromium";
+import { axeViolations, browserSession, overflow, type BrowserSession } from "./browser/chromium";
 import { download } from "./browser/csv";
-import { startHarness } from "./browser/harness";
 import { createInstallation, makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 import { HOUR, pr, repo, review } from "./helpers/records";
 
 const SHOTS = "tests/output/screenshots";
 const DAY = 24 * HOUR;
-let browser: Browser;
+let session: BrowserSession;
 let t: TestConvex;
-let harness: Awaited<ReturnType<typeof startHarness>>;
 let installationId: Id<"installations">;
 let admin: { subject: string };
 let member: { subject: string };
@@ -93,18 +91,15 @@ beforeAll(async () => {
     url: "https://hooks.slack.com/services/T0001/B0002/r3p0rtsT0kenXy",
     label: "#eng-weekly",
   });
-  harness = await startHarness(t);
-  browser = await launchChromium();
+  session = await browserSession(t);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
+  await session?.close();
   vi.unstubAllGlobals();
 });
 
-const open = (who: { subject: string }, path: string, width: number) =>
-  openSignedIn(browser, harness.url, who.subject, path, width);
+const open = (who: { subject: string }, path: string, width: number) => session.open(who.subject, path, width);
 
 const mergedFigure = (page: Page) =>
   page

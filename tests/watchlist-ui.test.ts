@@ -9,19 +9,17 @@
  * tests/output/screenshots/watchlist-*.png.
  */
 import { mkdirSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { axeViolations, launchChromium, openSignedIn, overflow } from "./browser/chromium";
-import { startHarness } from "./browser/harness";
+import { axeViolations, browserSession, overflow, type BrowserSession } from "./browser/chromium";
 import type { FakeGitHub } from "./fakeGitHub";
 import { makeConvex, signInAs, type TestConvex } from "./helpers/convex";
 import { installFakeOrg, useFakeGitHub } from "./helpers/github";
 
 const SHOTS = "tests/output/screenshots";
-let browser: Browser;
+let session: BrowserSession;
 let t: TestConvex;
 let fake: FakeGitHub;
-let harness: Awaited<ReturnType<typeof startHarness>>;
 let owner: { subject: string };
 let account: string;
 
@@ -35,18 +33,16 @@ beforeAll(async () => {
   await installFakeOrg(t, fake);
   account = fake.org.login;
   owner = await signInAs(t, fake.org.id, fake.org.login);
-  harness = await startHarness(t);
-  browser = await launchChromium();
+  session = await browserSession(t);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
+  await session?.close();
   vi.unstubAllGlobals();
   vi.unstubAllEnvs();
 });
 
-const open = (path: string, width: number) => openSignedIn(browser, harness.url, owner.subject, path, width);
+const open = (path: string, width: number) => session.open(owner.subject, path, width);
 
 async function follow(page: Page, repository: string) {
   await page.getByRole("textbox", { name: "Repository" }).fill(repository);

@@ -5,6 +5,8 @@
 import axe from "axe-core";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { expect } from "vitest";
+import type { TestConvex } from "../helpers/convex";
+import { startHarness } from "./harness";
 
 export function launchChromium() {
   return chromium.launch({
@@ -58,3 +60,24 @@ export async function openSignedIn(
   await expect.poll(() => page.locator('[aria-busy="true"]').count(), { timeout: 20_000 }).toBe(0);
   return page;
 }
+
+/**
+ * A browser test's session: the harness serving the app over `t` and Chromium, started together and
+ * closed together; `open` is `openSignedIn` against this harness.
+ */
+export async function browserSession(t: TestConvex) {
+  const harness = await startHarness(t);
+  const browser = await launchChromium();
+  return {
+    browser,
+    url: harness.url,
+    open: (subject: string, path: string, width: number, opts?: Parameters<typeof openSignedIn>[5]) =>
+      openSignedIn(browser, harness.url, subject, path, width, opts),
+    close: async () => {
+      await browser.close();
+      await harness.close();
+    },
+  };
+}
+
+export type BrowserSession = Awaited<ReturnType<typeof browserSession>>;
