@@ -334,7 +334,6 @@ describe("tenant isolation", () => {
         page: "analytics",
         filters: { days: 30 },
         figures: ["cycle_time", "dora"],
-        weekly: false,
         createdAt: 0,
         updatedAt: 0,
       }),

@@ -72,7 +72,6 @@ beforeAll(async () => {
       page: "pulls",
       filters: { state: "open", sort: "updated" },
       figures: ["pull_requests"],
-      weekly: false,
       createdAt: NOW - HOUR,
       updatedAt: NOW - HOUR,
     }),

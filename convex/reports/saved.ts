@@ -152,7 +152,6 @@ export const save = installationMutation({
       page: args.page,
       filters,
       figures,
-      weekly: false,
       createdAt: now,
       updatedAt: now,
     });
@@ -190,12 +189,12 @@ export const update = installationMutation({
     if (report.author.userId !== ctx.viewer.userId) fail("not_report_author");
     const definition = checkedDefinition(report.page, filters ?? report.filters, figures ?? report.figures);
     if (filters !== undefined) await checkRepository(ctx, definition.filters);
-    const stopsWeekly = shared === false && report.weekly;
+    const stopsWeekly = shared === false && report.weeklyDestinationId !== undefined;
     await ctx.db.patch(reportId, {
       ...(name !== undefined && { name: checkedName(name) }),
       ...(shared !== undefined && { shared }),
       ...definition,
-      ...(stopsWeekly && { weekly: false, weeklyDestinationId: undefined }),
+      ...(stopsWeekly && { weeklyDestinationId: undefined }),
       updatedAt: Date.now(),
     });
   },
@@ -218,7 +217,7 @@ export const setWeekly = installationMutation({
   handler: async (ctx, { reportId, destinationId }) => {
     const report = await reportOf(ctx, reportId);
     if (destinationId === null) {
-      await ctx.db.patch(reportId, { weekly: false, weeklyDestinationId: undefined, updatedAt: Date.now() });
+      await ctx.db.patch(reportId, { weeklyDestinationId: undefined, updatedAt: Date.now() });
       return;
     }
     const destination = await ctx.db.get(destinationId);
@@ -230,7 +229,6 @@ export const setWeekly = installationMutation({
     // The first summary comes at the next week's first pass (weekly.ts).
     const now = Date.now();
     await ctx.db.patch(reportId, {
-      weekly: true,
       weeklyDestinationId: destinationId,
       lastWeek: weekOf(now),
       updatedAt: now,

@@ -45,8 +45,6 @@ export const reportTables = {
     figures: v.array(reportFigure),
     /** A Slack destination of the installation that gets a short summary each Monday (shared reports only). */
     weeklyDestinationId: v.optional(v.id("notificationDestinations")),
-    /** Whether a weekly summary is chosen (the Monday pass reads these only). */
-    weekly: v.boolean(),
     /** The week (definition.ts `weekOf`) last summarised, sent or not: one message per report per week. */
     lastWeek: v.optional(v.number()),
     createdAt: v.number(),
@@ -54,5 +52,6 @@ export const reportTables = {
   })
     .index("by_installation_author", ["installationId", "author.userId", "name"])
     .index("by_installation_shared", ["installationId", "shared", "name"])
-    .index("by_weekly", ["weekly"]),
+    /** The weekly pass reads the reports with a destination only (undefined sorts first). */
+    .index("by_weekly_destination", ["weeklyDestinationId"]),
 };

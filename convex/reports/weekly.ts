@@ -26,7 +26,7 @@ export const sendWeekly = internalMutation({
     const week = weekOf(Date.now());
     const page = await ctx.db
       .query("savedReports")
-      .withIndex("by_weekly", (q) => q.eq("weekly", true))
+      .withIndex("by_weekly_destination", (q) => q.gt("weeklyDestinationId", undefined))
       .paginate({ numItems: PAGE, cursor: cursor ?? null });
     for (const report of page.page) {
       if (report.lastWeek === week) continue;
@@ -43,7 +43,7 @@ export const summarise = internalMutation({
   args: { reportId: v.id("savedReports") },
   handler: async (ctx, { reportId }) => {
     const report = await ctx.db.get(reportId);
-    if (!report?.weekly) return;
+    if (report?.weeklyDestinationId === undefined) return;
     await summariseReport(ctx, report, Date.now());
   },
 });
